@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Touchpoint",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "touchpoint", targets: ["touchpoint"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Shared domain values: JSON, events, customers, time, diagnostics.
+        .target(name: "TouchpointCore", swiftSettings: strict),
+        // The CEL-subset expression language used by `if:`.
+        .target(name: "Expressions", dependencies: ["TouchpointCore"], swiftSettings: strict),
+        // JSON Lines decoding of Segment-spec events.
+        .target(name: "Events", dependencies: ["TouchpointCore"], swiftSettings: strict),
+        // YAML rule files → validated rules, with positions.
+        .target(
+            name: "Rules",
+            dependencies: ["TouchpointCore", "Expressions", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // Mustache templates per channel and locale, strict rendering, SMS segmenting.
+        .target(
+            name: "Templates",
+            dependencies: [
+                "TouchpointCore", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        // Channel and send-time choice, caps, quiet hours.
+        .target(name: "Scheduler", dependencies: ["TouchpointCore"], swiftSettings: strict),
+        // The deterministic engine that wires ingest → rules → scheduler → render.
+        .target(
+            name: "Engine",
+            dependencies: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler"],
+            swiftSettings: strict),
+        // libcurl, with typed shims around the variadic curl_easy_setopt.
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Channel adapters over libcurl.
+        .target(name: "Channels", dependencies: ["TouchpointCore", "CCurl"], swiftSettings: strict),
+        .executableTarget(
+            name: "touchpoint",
+            dependencies: [
+                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "TouchpointCoreTests", dependencies: ["TouchpointCore"], swiftSettings: strict),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: strict),
+        .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strict),
+        .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: strict),
+        .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,12 @@
+/// Why a message was held back (SPEC §6 `reason`).
+public enum SuppressionReason: String, Sendable, Hashable, CaseIterable, Codable {
+    case cancelled
+    case ruleLimit = "rule-limit"
+    case frequencyCap = "frequency-cap"
+    case noReachableChannel = "no-reachable-channel"
+    case unsubscribed
+    case quietHours = "quiet-hours"
+    case windowExpired = "window-expired"
+    case missingVariable = "missing-variable"
+    case renderError = "render-error"
+}

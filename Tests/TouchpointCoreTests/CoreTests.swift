@@ -1,0 +1,104 @@
+import Testing
+
+@testable import TouchpointCore
+
+@Suite("Durations")
+struct TimeSpanTests {
+    @Test("the SPEC's duration forms parse", arguments: [
+        ("45s", 45), ("15m", 900), ("1h", 3600), ("1h30m", 5400), ("7d", 604_800), ("2w", 1_209_600), ("0", 0),
+        ("1d12h", 129_600),
+    ] as [(String, Int64)])
+    func parses(text: String, seconds: Int64) {
+        #expect(TimeSpan(parsing: text)?.seconds == seconds)
+    }
+
+    @Test("malformed durations are refused", arguments: ["", "h", "1", "1x", "30m1h", "1h1h", "-1h", "1.5h", "99999999999d"])
+    func refuses(text: String) {
+        #expect(TimeSpan(parsing: text) == nil)
+    }
+
+    @Test("durations print canonically")
+    func prints() {
+        #expect(TimeSpan(seconds: 5400).description == "1h30m")
+        #expect(TimeSpan.zero.description == "0s")
+        #expect(TimeSpan.days(14).description == "2w")
+    }
+}
+
+@Suite("ISO 8601 times")
+struct ISO8601Tests {
+    @Test("an offset time keeps its instant and its offset")
+    func offsetTime() throws {
+        let t = try #require(ISO8601.parse("2026-11-20T10:00:00+08:00"))
+        #expect(t.instant == ISO8601.parse("2026-11-20T02:00:00Z")!.instant)
+        #expect(t.offsetSeconds == 28_800)
+        #expect(t.text == "2026-11-20T10:00:00+08:00")
+    }
+
+    @Test("fractions, lowercase z and compact offsets parse")
+    func variants() throws {
+        #expect(ISO8601.parse("2026-11-20T02:00:00.250Z")?.instant.milliseconds == 1_795_140_000_250)
+        #expect(ISO8601.parse("2026-11-20t02:00:00z") != nil)
+        #expect(ISO8601.parse("2026-11-20T10:00:00+0800")?.offsetSeconds == 28_800)
+        #expect(ISO8601.parse("2026-11-19T21:00:00-05:00")?.instant == ISO8601.parse("2026-11-20T02:00:00Z")?.instant)
+    }
+
+    @Test("times without an offset or with impossible fields are refused", arguments: [
+        "2026-11-20T10:00:00", "2026-02-30T10:00:00Z", "2026-13-01T00:00:00Z", "yesterday", "2026-11-20T25:00:00Z",
+        "2026-11-20T10:00:00+08:00x", "",
+    ])
+    func refuses(text: String) {
+        #expect(ISO8601.parse(text) == nil)
+    }
+
+    @Test("formatting round-trips across the epoch and leap days")
+    func roundTrip() {
+        for text in ["1969-12-31T23:59:59Z", "2024-02-29T12:00:00+05:30", "2000-01-01T00:00:00.001Z"] {
+            #expect(ISO8601.parse(text)?.text == text)
+        }
+    }
+}
+
+@Suite("Time zones")
+struct ZoneTests {
+    @Test("a DST gap has no instant and a repeated hour has two")
+    func dst() throws {
+        let ny = try #require(Zone("America/New_York"))
+        #expect(ny.instants(year: 2026, month: 3, day: 8, hour: 2, minute: 30).isEmpty)
+        #expect(ny.instants(year: 2026, month: 11, day: 1, hour: 1, minute: 30).count == 2)
+        #expect(ny.instants(year: 2026, month: 11, day: 20, hour: 20, minute: 0).count == 1)
+    }
+
+    @Test("times print in the zone with its offset")
+    func format() throws {
+        let sh = try #require(Zone("Asia/Shanghai"))
+        #expect(sh.format(ISO8601.parse("2026-11-20T02:00:00Z")!.instant) == "2026-11-20T10:00:00+08:00")
+        #expect(Zone("Mars/Olympus") == nil)
+    }
+}
+
+@Suite("Stable ids")
+struct StableIDTests {
+    @Test("SHA-256 matches the FIPS test vectors")
+    func vectors() {
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("message ids are stable and distinguish their parts")
+    func messageIds() {
+        let a = StableID.message(rule: "cart", customer: "u1", trigger: "e-1")
+        #expect(a == StableID.message(rule: "cart", customer: "u1", trigger: "e-1"))
+        #expect(a != StableID.message(rule: "cart", customer: "u1", trigger: "e-2"))
+        #expect(a.count == 32)
+    }
+
+    @Test("did-you-mean finds near misses only")
+    func suggest() {
+        #expect(Suggest.nearest("witin", in: ["within", "template", "channels"]) == "within")
+        #expect(Suggest.nearest("zzzzzz", in: ["within", "template"]) == nil)
+    }
+}

@@ -1,0 +1,369 @@
+import Events
+import Expressions
+import Rules
+import Scheduler
+import Templates
+import TouchpointCore
+
+/// The deterministic heart of Touchpoint: events in, message decisions out, time passed in.
+///
+/// The same engine runs a dry-run (virtual time: the events' own timestamps) and, later, the daemon
+/// (a wall clock). It never reads a clock and does no I/O, so its output depends only on its input.
+public struct Engine: Sendable {
+    public let book: RuleBook
+    public let templates: TemplateSet
+    public let settings: EngineSettings
+    private let scheduler: Scheduler
+
+    public private(set) var customers: [String: Customer] = [:]
+    public private(set) var population = PopulationStats()
+    public private(set) var stats = EngineStats()
+    /// The engine's clock: the latest time it has been advanced to.
+    public private(set) var now = Instant(milliseconds: .min)
+    /// `--explain` lines for `settings.explainCustomer`.
+    public private(set) var trace: [String] = []
+
+    private var seenMessageIds: Set<String> = []
+    private var pending: [PendingKey: Pending] = [:]
+    private var ledgers: [String: SendLedger] = [:]
+    private var inactivityDeadlines: [PendingKey: Instant] = [:]
+    private var timers = TimerHeap()
+    private var sequence: UInt64 = 0
+
+    /// A message between its trigger and its send.
+    struct Pending {
+        enum Phase {
+            case waiting
+            case scheduled(channel: Channel, at: Instant, explanation: [String])
+        }
+
+        var generation: UInt64
+        var messageId: String
+        var trigger: Event
+        var due: Instant
+        var phase: Phase
+    }
+
+    public init(book: RuleBook, templates: TemplateSet, settings: EngineSettings) {
+        self.book = book
+        self.templates = templates
+        self.settings = settings
+        self.scheduler = Scheduler(settings: settings.scheduler)
+    }
+
+    /// Pending timers and messages, for statistics.
+    public var pendingCount: Int { pending.count }
+
+    /// Applies one event at its own timestamp, first firing every timer due strictly before it.
+    ///
+    /// Returns the decisions made on the way (timers that fired, cancellations).
+    public mutating func apply(_ event: Event) -> [MessageRecord] {
+        var out: [MessageRecord] = []
+        if let id = event.messageId {
+            guard seenMessageIds.insert(id).inserted else {
+                stats.duplicates += 1
+                note(event.userId, "duplicate messageId \(id) ignored")
+                return out
+            }
+        }
+        if event.instant < now {
+            stats.lateEvents += 1
+        } else {
+            advance(before: event.instant, into: &out)
+            now = event.instant
+        }
+        stats.eventsApplied += 1
+        var customer = customers[event.userId] ?? Customer(id: event.userId)
+        let effect = customer.apply(event)
+        let zone = scheduler.zone(for: customer)
+        record(effect: effect, at: event.instant, zone: zone)
+        customers[event.userId] = customer
+        if settings.explainCustomer == event.userId {
+            note(event.userId, "event \(event.name ?? "\(event.kind)") at \(zone.format(event.instant))"
+                + (event.source.map { " (\($0))" } ?? ""))
+        }
+
+        guard event.kind == .track, let name = event.name else {
+            if case .other = event.kind { stats.ignored += 1 }
+            return out
+        }
+        cancel(by: event, named: name, into: &out)
+        if let indices = book.triggers[name] {
+            for index in indices { trigger(rule: index, by: event, customer: customer) }
+        }
+        if effect == .activity {
+            for (index, span) in book.inactivity {
+                let key = PendingKey(rule: index, customer: event.userId)
+                let deadline = event.instant + span
+                inactivityDeadlines[key] = deadline
+                push(at: deadline, key: key, kind: .inactive(deadline: deadline), generation: 0)
+            }
+        }
+        return out
+    }
+
+    /// Fires every timer due at or before `time` and moves the clock there.
+    public mutating func advance(to time: Instant) -> [MessageRecord] {
+        var out: [MessageRecord] = []
+        while let t = timers.first, t.at <= time {
+            _ = timers.pop()
+            fire(t, into: &out)
+        }
+        if time > now { now = time }
+        return out
+    }
+
+    /// Runs every pending timer out (the end of a dry-run without `--until`).
+    public mutating func finish() -> [MessageRecord] {
+        var out: [MessageRecord] = []
+        while let t = timers.pop() { fire(t, into: &out) }
+        return out
+    }
+
+    // MARK: - Effects of events
+
+    private mutating func record(effect: EventEffect, at t: Instant, zone: Zone) {
+        switch effect {
+        case .engagement(let kind, let channel, _):
+            population.record(kind, channel: channel, at: t, zone: zone)
+        case .activity:
+            population.recordActivity(at: t, zone: zone)
+        case .consent(let channels, _) where channels.isEmpty:
+            stats.consentWithoutChannel += 1
+        default:
+            break
+        }
+    }
+
+    private mutating func cancel(by event: Event, named name: String, into out: inout [MessageRecord]) {
+        guard let entries = book.cancellers[name] else { return }
+        for (ruleIndex, cancelIndex) in entries {
+            let key = PendingKey(rule: ruleIndex, customer: event.userId)
+            guard let p = pending[key], p.trigger.instant <= event.instant else { continue }
+            let compiled = book.rules[ruleIndex]
+            let c = compiled.cancels[cancelIndex]
+            if let cond = c.condition, !test(cond, rule: compiled.name, event: event) { continue }
+            if !c.same.allSatisfy({ field in
+                guard let mine = event.properties[field] else { return false }
+                return p.trigger.properties[field] == mine
+            }) {
+                continue
+            }
+            pending.removeValue(forKey: key)
+            ledgers[event.userId]?.remove(messageId: p.messageId)
+            let why = "cancelled by \(name)" + (event.messageId.map { " (\($0))" } ?? "")
+            out.append(suppressed(p, rule: compiled, reason: .cancelled, detail: why, channel: nil))
+        }
+    }
+
+    private mutating func trigger(rule index: Int, by event: Event, customer: Customer) {
+        let compiled = book.rules[index]
+        if let cond = compiled.condition, !test(cond, rule: compiled.name, event: event, customer: customer) {
+            return
+        }
+        let key = PendingKey(rule: index, customer: event.userId)
+        if pending[key] != nil, !compiled.rule.restart {
+            note(event.userId, "rule \(compiled.name): already pending, restart: false keeps the first")
+            return
+        }
+        let triggerKey = event.messageId ?? "\(event.name ?? "")@\(event.instant.milliseconds)"
+        start(rule: index, key: key, trigger: event, triggerKey: triggerKey)
+    }
+
+    private mutating func start(rule index: Int, key: PendingKey, trigger: Event, triggerKey: String) {
+        let compiled = book.rules[index]
+        if let old = pending[key] {
+            ledgers[key.customer]?.remove(messageId: old.messageId)
+            note(key.customer, "rule \(compiled.name): re-triggered, the timer restarts")
+        }
+        stats.triggers += 1
+        sequence += 1
+        let due = trigger.instant + compiled.rule.wait
+        let p = Pending(
+            generation: sequence,
+            messageId: StableID.message(rule: compiled.name, customer: key.customer, trigger: triggerKey),
+            trigger: trigger, due: due, phase: .waiting)
+        pending[key] = p
+        note(key.customer, "rule \(compiled.name): triggered, due \(zoneName(key.customer).format(due))")
+        push(at: due, key: key, kind: .due, generation: p.generation)
+    }
+
+    // MARK: - Timers
+
+    private mutating func advance(before time: Instant, into out: inout [MessageRecord]) {
+        while let t = timers.first, t.at < time {
+            _ = timers.pop()
+            fire(t, into: &out)
+        }
+    }
+
+    private mutating func push(at: Instant, key: PendingKey, kind: EngineTimer.Kind, generation: UInt64) {
+        sequence += 1
+        timers.push(
+            EngineTimer(
+                at: at, priority: book.rules[key.rule].rule.priority, sequence: sequence, key: key, kind: kind,
+                generation: generation))
+    }
+
+    private mutating func fire(_ timer: EngineTimer, into out: inout [MessageRecord]) {
+        if timer.at > now { now = timer.at }
+        switch timer.kind {
+        case .inactive(let deadline):
+            guard inactivityDeadlines[timer.key] == deadline else { return }
+            inactivityDeadlines.removeValue(forKey: timer.key)
+            let customer = customers[timer.key.customer]
+            let last = customer?.lastActivity ?? deadline
+            let zone = zoneName(timer.key.customer)
+            let span = book.inactivity.first { $0.rule == timer.key.rule }?.span ?? .zero
+            let event = Event(
+                kind: .track, name: "Customer Inactive", userId: timer.key.customer,
+                timestamp: Timestamp(instant: deadline, offsetSeconds: Int32(zone.offset(at: deadline))),
+                properties: [
+                    "last_activity": .string(zone.format(last)),
+                    "inactive_for": .string(span.description),
+                ])
+            if pending[timer.key] != nil, !book.rules[timer.key.rule].rule.restart { return }
+            start(rule: timer.key.rule, key: timer.key, trigger: event, triggerKey: "inactive@\(deadline.milliseconds)")
+        case .due:
+            guard let p = pending[timer.key], p.generation == timer.generation, case .waiting = p.phase else { return }
+            schedule(p, key: timer.key, into: &out)
+        case .send:
+            guard let p = pending[timer.key], p.generation == timer.generation,
+                case .scheduled(let channel, _, let explanation) = p.phase
+            else { return }
+            deliver(p, key: timer.key, channel: channel, explanation: explanation, into: &out)
+        }
+    }
+
+    private mutating func schedule(_ p: Pending, key: PendingKey, into out: inout [MessageRecord]) {
+        let compiled = book.rules[key.rule]
+        let rule = compiled.rule
+        let customer = customers[key.customer] ?? Customer(id: key.customer)
+        let request = SendRequest(
+            messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value), due: p.due,
+            within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
+            priority: rule.priority)
+        let ledger = ledgers[key.customer] ?? SendLedger()
+        let decision = scheduler.decide(request, customer: customer, ledger: ledger, population: population)
+        switch decision {
+        case .suppressed(let reason, let explanation):
+            pending.removeValue(forKey: key)
+            var r = suppressed(p, rule: compiled, reason: reason, detail: nil, channel: nil)
+            r.explanation = explanation.lines
+            note(key.customer, "rule \(compiled.name): suppressed (\(reason.rawValue))")
+            for line in explanation.lines { note(key.customer, "  " + line) }
+            out.append(r)
+        case .send(let channel, let at, let explanation):
+            ledgers[key.customer, default: SendLedger()].record(
+                messageId: p.messageId, rule: compiled.name, channel: channel, at: at,
+                transactional: rule.transactional)
+            var scheduled = p
+            scheduled.phase = .scheduled(channel: channel, at: at, explanation: explanation.lines)
+            pending[key] = scheduled
+            note(key.customer, "rule \(compiled.name): \(channel.rawValue) at \(zoneName(key.customer).format(at))")
+            for line in explanation.lines { note(key.customer, "  " + line) }
+            if at <= now {
+                deliver(scheduled, key: key, channel: channel, explanation: explanation.lines, into: &out)
+            } else {
+                push(at: at, key: key, kind: .send, generation: p.generation)
+            }
+        }
+    }
+
+    private mutating func deliver(
+        _ p: Pending, key: PendingKey, channel: Channel, explanation: [String], into out: inout [MessageRecord]
+    ) {
+        pending.removeValue(forKey: key)
+        let compiled = book.rules[key.rule]
+        let rule = compiled.rule
+        guard var customer = customers[key.customer] else { return }
+        guard case .scheduled(_, let at, _) = p.phase else { return }
+        // Consent can change between scheduling and sending: the latest word wins.
+        if customer.address(for: channel) == nil
+            || (!rule.transactional && (customer.optedOutAll || customer.optedOut.contains(channel)))
+        {
+            ledgers[key.customer]?.remove(messageId: p.messageId)
+            let reason: SuppressionReason = customer.address(for: channel) == nil ? .noReachableChannel : .unsubscribed
+            var r = suppressed(p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel)
+            r.explanation = explanation
+            out.append(r)
+            return
+        }
+        var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
+        if let url = settings.unsubscribeURLs[channel] {
+            message["unsubscribe_url"] = .string(url.replacingOccurrences(of: "{{message.id}}", with: p.messageId))
+        }
+        let context: JSONValue = [
+            "customer": customer.contextValue,
+            "event": p.trigger.contextValue,
+            "message": .object(message),
+            "rule": ["name": .string(compiled.name)],
+        ]
+        switch templates.render(
+            template: rule.send.template.value, channel: channel, locale: customer.locale, context: context)
+        {
+        case .failure(let failure):
+            ledgers[key.customer]?.remove(messageId: p.messageId)
+            var r = suppressed(
+                p, rule: compiled, reason: failure.reason, detail: failure.description, channel: channel)
+            r.explanation = explanation
+            note(key.customer, "rule \(compiled.name): \(failure.reason.rawValue): \(failure.description)")
+            out.append(r)
+        case .success(let content):
+            let zone = scheduler.zone(for: customer)
+            customer.engagement.recordSend(channel, at: at)
+            customers[key.customer] = customer
+            population.record(.sent, channel: channel, at: at, zone: zone)
+            stats.sent += 1
+            note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
+            out.append(
+                MessageRecord(
+                    decision: .send, rule: compiled.name, customer: key.customer, messageId: p.messageId,
+                    triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
+                    triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
+                    template: rule.send.template.value, locale: content.locale, reason: nil, detail: nil,
+                    content: content, zone: zone, priority: rule.priority, transactional: rule.transactional,
+                    decidedAt: now, explanation: explanation))
+        }
+    }
+
+    // MARK: - Helpers
+
+    private mutating func suppressed(
+        _ p: Pending, rule compiled: CompiledRule, reason: SuppressionReason, detail: String?, channel: Channel?
+    ) -> MessageRecord {
+        stats.suppressed[reason, default: 0] += 1
+        let customer = customers[p.trigger.userId]
+        return MessageRecord(
+            decision: .suppressed, rule: compiled.name, customer: p.trigger.userId, messageId: p.messageId,
+            triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
+            triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: nil, channel: channel,
+            template: compiled.rule.send.template.value, locale: customer?.locale, reason: reason, detail: detail,
+            content: nil, zone: zoneName(p.trigger.userId), priority: compiled.rule.priority,
+            transactional: compiled.rule.transactional, decidedAt: now, explanation: [])
+    }
+
+    private func zoneName(_ customer: String) -> Zone {
+        scheduler.zone(for: customers[customer] ?? Customer(id: customer))
+    }
+
+    private mutating func test(_ e: Expression, rule: String, event: Event, customer: Customer? = nil) -> Bool {
+        let c = customer ?? customers[event.userId] ?? Customer(id: event.userId)
+        switch e.test(["event": event.contextValue, "customer": c.contextValue]) {
+        case .success(let b): return b
+        case .failure(let error):
+            if let seen = stats.expressionFailures[rule] {
+                stats.expressionFailures[rule] = (seen.count + 1, seen.first)
+            } else {
+                stats.expressionFailures[rule] = (1, "\(e.source): \(error.message)")
+            }
+            note(event.userId, "rule \(rule): condition failed (\(error.message)), treated as false")
+            return false
+        }
+    }
+
+    private mutating func note(_ customer: String, _ line: @autoclosure () -> String) {
+        guard settings.explainCustomer == customer else { return }
+        trace.append(line())
+    }
+}

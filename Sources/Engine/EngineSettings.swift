@@ -1,0 +1,40 @@
+import Scheduler
+import TouchpointCore
+
+/// Everything the engine needs besides rules and templates.
+public struct EngineSettings: Sendable {
+    public var scheduler: SchedulerSettings
+    /// Per channel, the unsubscribe URL template (`https://shop.example/u/{{message.id}}`).
+    public var unsubscribeURLs: [Channel: String]
+    /// How late past its window (plus this grace) a message may still go out (SPEC §2 `max-lateness`).
+    public var maxLateness: TimeSpan
+    /// A customer whose timeline is traced for `--explain`.
+    public var explainCustomer: String?
+
+    public init(
+        scheduler: SchedulerSettings, unsubscribeURLs: [Channel: String] = [:], maxLateness: TimeSpan = .hours(1),
+        explainCustomer: String? = nil
+    ) {
+        self.scheduler = scheduler
+        self.unsubscribeURLs = unsubscribeURLs
+        self.maxLateness = maxLateness
+        self.explainCustomer = explainCustomer
+    }
+}
+
+/// Counters the engine keeps while it runs.
+public struct EngineStats: Sendable {
+    public var eventsApplied = 0
+    public var duplicates = 0
+    public var ignored = 0
+    public var lateEvents = 0
+    public var triggers = 0
+    public var sent = 0
+    public var suppressed: [SuppressionReason: Int] = [:]
+    /// Expression failures per rule: count and the first message (logged once per rule).
+    public var expressionFailures: [String: (count: Int, first: String)] = [:]
+    /// Consent events whose channel was missing or unknown.
+    public var consentWithoutChannel = 0
+
+    public init() {}
+}

@@ -1,0 +1,40 @@
+import Templates
+import TouchpointCore
+
+/// One message decision: sent (with its content) or held back (with the reason).
+public struct MessageRecord: Sendable {
+    /// `send` or `suppressed`.
+    public enum Decision: String, Sendable {
+        case send
+        case suppressed
+    }
+
+    public var decision: Decision
+    public var rule: String
+    public var customer: String
+    /// The stable message id (rule, customer, trigger).
+    public var messageId: String
+    /// The trigger event's name (`Product Added`; `Customer Inactive` for `when.inactive`).
+    public var triggerEvent: String
+    /// The trigger event's own `messageId`, when it had one.
+    public var triggerMessageId: String?
+    public var triggerTimestamp: Timestamp
+    public var dueAt: Instant
+    public var sendAt: Instant?
+    public var channel: Channel?
+    public var template: String
+    /// The template locale actually used, or the customer's locale when nothing was rendered.
+    public var locale: String?
+    public var reason: SuppressionReason?
+    /// More about the reason: the missing variable, the render error, who cancelled.
+    public var detail: String?
+    public var content: RenderedContent?
+    /// The customer's zone: times are printed in it.
+    public var zone: Zone
+    public var priority: Int
+    public var transactional: Bool
+    /// When the engine made this decision (virtual time in a dry-run).
+    public var decidedAt: Instant
+    /// The numbers behind the scheduling decision, for `--explain`.
+    public var explanation: [String]
+}

@@ -1,0 +1,116 @@
+import Events
+import TouchpointCore
+
+/// Replays event files through an ``Engine`` in virtual time: the events' own timestamps.
+///
+/// Events are re-ordered within a bounded lateness window, so a cancelling event that arrives a little
+/// after a later-dated one still stops the message it should. An event later than the window is applied
+/// anyway (never lost) and counted as late.
+public struct Replay {
+    /// A line that was rejected: where, and why.
+    public struct Rejection: Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var column: Int?
+        public var reason: String
+
+        public var description: String {
+            column.map { "\(file):\(line):\($0): \(reason)" } ?? "\(file):\(line): \(reason)"
+        }
+    }
+
+    public var engine: Engine
+    public let lateness: TimeSpan
+    public private(set) var rejections: [Rejection] = []
+    public private(set) var linesRead = 0
+    private var buffer = EventBuffer()
+    private var watermark = Instant(milliseconds: .min)
+    private let decoder = EventDecoder()
+
+    public init(engine: Engine, lateness: TimeSpan) {
+        self.engine = engine
+        self.lateness = lateness
+    }
+
+    /// Reads one JSON Lines file, calling `emit` for every decision as it is made and `reject` for each bad line.
+    public mutating func read(
+        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void
+    ) throws {
+        var reader = try JSONLinesReader(path: path)
+        while let line = try reader.next() {
+            linesRead += 1
+            let result = line.withBytes { bytes in decoder.decode(line: bytes, file: path, lineNumber: line.number) }
+            switch result {
+            case .success(let event):
+                if let until, event.instant > until { continue }
+                offer(event, emit: emit)
+            case .failure(let rejection):
+                if rejection.isBlank { continue }
+                let r = Rejection(file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
+                rejections.append(r)
+                reject(r)
+            }
+        }
+    }
+
+    /// Drains the re-order buffer and fires timers up to `until`, or every timer when `until` is nil.
+    public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
+        while let event = buffer.pop() {
+            for r in engine.apply(event) { emit(r) }
+        }
+        let records = until.map { engine.advance(to: $0) } ?? engine.finish()
+        for r in records { emit(r) }
+    }
+
+    private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {
+        buffer.push(event)
+        let candidate = event.instant - lateness
+        if candidate > watermark { watermark = candidate }
+        while let head = buffer.peek, head.instant <= watermark {
+            let e = buffer.pop()!
+            for r in engine.apply(e) { emit(r) }
+        }
+    }
+}
+
+/// A min-heap of events by (timestamp, arrival order): the bounded-lateness re-order buffer.
+struct EventBuffer {
+    private var items: [(event: Event, seq: Int)] = []
+    private var seq = 0
+
+    var peek: Event? { items.first?.event }
+
+    mutating func push(_ e: Event) {
+        seq += 1
+        items.append((e, seq))
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard less(items[i], items[p]) else { break }
+            items.swapAt(i, p)
+            i = p
+        }
+    }
+
+    mutating func pop() -> Event? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var m = i
+            if l < items.count, less(items[l], items[m]) { m = l }
+            if r < items.count, less(items[r], items[m]) { m = r }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top.event
+    }
+
+    private func less(_ a: (event: Event, seq: Int), _ b: (event: Event, seq: Int)) -> Bool {
+        a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.seq < b.seq
+    }
+}

@@ -1,0 +1,75 @@
+import Expressions
+import Rules
+import TouchpointCore
+
+/// A rule made ready to run: its expressions parsed once.
+public struct CompiledRule: Sendable {
+    /// One `unless` entry, compiled.
+    public struct Cancel: Sendable {
+        public var event: String
+        public var condition: Expression?
+        /// Property names whose values must equal the trigger's (`same: [cart_id]`).
+        public var same: [String]
+    }
+
+    public var rule: Rule
+    public var condition: Expression?
+    public var cancels: [Cancel]
+
+    public var name: String { rule.name.value }
+}
+
+/// All rules, compiled and indexed by the event names that trigger or cancel them.
+public struct RuleBook: Sendable {
+    public private(set) var rules: [CompiledRule] = []
+    /// Event name → rules it triggers.
+    private(set) var triggers: [String: [Int]] = [:]
+    /// Event name → (rule, cancel entry) pairs it may cancel.
+    private(set) var cancellers: [String: [(rule: Int, cancel: Int)]] = [:]
+    /// Rules with `when.inactive`.
+    private(set) var inactivity: [(rule: Int, span: TimeSpan)] = []
+
+    /// Compiles `rules`; expressions that do not parse are reported and their rule left out.
+    public init(rules: [Rule]) {
+        self = RuleBook.compile(rules).book
+    }
+
+    /// Compiles `rules`, returning diagnostics that point into the rule files.
+    public static func compile(_ rules: [Rule]) -> (book: RuleBook, diagnostics: [Diagnostic]) {
+        var book = RuleBook()
+        var diagnostics: [Diagnostic] = []
+        for rule in rules {
+            var ok = true
+            func parse(_ located: Located<String>?) -> Expression? {
+                guard let located else { return nil }
+                do {
+                    return try Expression(parsing: located.value)
+                } catch {
+                    ok = false
+                    diagnostics.append(
+                        .error("bad-expression", error.message, at: located.location(atOffset: error.offset)))
+                    return nil
+                }
+            }
+            var condition: Expression? = nil
+            if case .event(_, let cond) = rule.trigger { condition = parse(cond) }
+            let cancels = rule.unless.map { c in
+                CompiledRule.Cancel(event: c.event.value, condition: parse(c.condition), same: c.same.map(\.value))
+            }
+            guard ok else { continue }
+            let index = book.rules.count
+            book.rules.append(CompiledRule(rule: rule, condition: condition, cancels: cancels))
+            switch rule.trigger {
+            case .event(let name, _): book.triggers[name.value, default: []].append(index)
+            case .inactive(let span): book.inactivity.append((index, span))
+            }
+            for (ci, c) in cancels.enumerated() { book.cancellers[c.event, default: []].append((index, ci)) }
+        }
+        return (book, diagnostics)
+    }
+
+    private init() {}
+
+    /// The index of the rule named `name`.
+    public func index(of name: String) -> Int? { rules.firstIndex { $0.name == name } }
+}

@@ -1,0 +1,71 @@
+/// A binary min-heap of timers, ordered by time, then priority (higher first), then insertion.
+struct TimerHeap {
+    private var items: [EngineTimer] = []
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+    var first: EngineTimer? { items.first }
+
+    mutating func push(_ timer: EngineTimer) {
+        items.append(timer)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> EngineTimer? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var m = i
+            if l < items.count, items[l] < items[m] { m = l }
+            if r < items.count, items[r] < items[m] { m = r }
+            if m == i { break }
+            items.swapAt(i, m)
+            i = m
+        }
+        return top
+    }
+}
+
+/// Something the engine must do at a time: a wait ending, a scheduled send, an inactivity deadline.
+struct EngineTimer: Comparable {
+    enum Kind {
+        /// The rule's `wait` is over: schedule the message.
+        case due
+        /// The scheduled send time has come: render and emit.
+        case send
+        /// A customer's inactivity deadline for an `inactive` rule.
+        case inactive(deadline: Instant)
+    }
+
+    var at: Instant
+    var priority: Int
+    var sequence: UInt64
+    var key: PendingKey
+    var kind: Kind
+    /// The pending message generation this timer belongs to; stale timers are skipped.
+    var generation: UInt64
+
+    static func < (a: EngineTimer, b: EngineTimer) -> Bool {
+        if a.at != b.at { return a.at < b.at }
+        if a.priority != b.priority { return a.priority > b.priority }
+        return a.sequence < b.sequence
+    }
+
+    static func == (a: EngineTimer, b: EngineTimer) -> Bool { a.sequence == b.sequence }
+}
+
+/// One rule × one customer: at most one pending message each.
+struct PendingKey: Hashable {
+    var rule: Int
+    var customer: String
+}

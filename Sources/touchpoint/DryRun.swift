@@ -1,0 +1,111 @@
+import ArgumentParser
+import Engine
+import Foundation
+import TouchpointCore
+
+/// `touchpoint dry-run EVENTS...`: replay event files in virtual time and print what would fire.
+struct DryRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dry-run",
+        abstract: "Replay event files in virtual time and print every message that would fire.",
+        discussion: """
+            Touches no live state and sends nothing. Times are the events' own; timers run out at the end \
+            unless --until stops the clock. Malformed lines are reported as file:line: reason and skipped.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table
+        case json
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "JSON Lines event files, replayed in the order given.")
+    var events: [String]
+
+    @Option(help: "Stop the virtual clock at this time (ISO 8601 with offset).")
+    var until: String?
+
+    @Option(help: "table (default on a terminal) or json (one object per line).")
+    var format: Format?
+
+    @Flag(help: "Also print messages that were held back, and why.")
+    var showSuppressed = false
+
+    @Option(help: "Print this customer's timeline: events, triggers, cancellations, scheduling numbers.")
+    var explain: String?
+
+    func validate() throws {
+        if let until, ISO8601.parse(until) == nil {
+            throw ValidationError("--until '\(until)' is not an ISO 8601 time with an offset (2026-11-20T10:00:00+08:00)")
+        }
+        if events.isEmpty { throw ValidationError("give at least one events file") }
+    }
+
+    func run() throws {
+        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let errors = project.diagnostics.filter { $0.severity == .error }
+        for d in project.diagnostics where d.severity == .error { printError(d.description) }
+        if project.book.rules.isEmpty && !errors.isEmpty {
+            printError("touchpoint: no valid rules; nothing to replay")
+            throw ExitCode(1)
+        }
+        for path in events where !FileManager.default.isReadableFile(atPath: path) {
+            printError("\(path): error: cannot read events file")
+            throw ExitCode(1)
+        }
+        let until = self.until.flatMap { ISO8601.parse($0)?.instant }
+        let format = self.format ?? (Output.stdoutIsTerminal ? .table : .json)
+        let engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings(explain: explain))
+        var replay = Replay(engine: engine, lateness: project.config.lateness)
+        var out = Output.stdout()
+        var sent = 0
+        var held: [String: Int] = [:]
+        let showSuppressed = self.showSuppressed
+        let emit: (MessageRecord) -> Void = { record in
+            if record.decision == .send {
+                sent += 1
+            } else {
+                held[record.reason?.rawValue ?? "?", default: 0] += 1
+                guard showSuppressed else { return }
+            }
+            switch format {
+            case .json: out.line(record.jsonLine)
+            case .table: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
+            }
+        }
+        for path in events {
+            do {
+                try replay.read(file: path, until: until, emit: emit) { rejection in
+                    printError("\(rejection)")
+                }
+            } catch {
+                printError("\(path): error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        replay.finish(until: until, emit: emit)
+        out.flush()
+        if explain != nil {
+            let trace = replay.engine.trace
+            printError(trace.isEmpty ? "no events for customer '\(explain!)'" : trace.joined(separator: "\n"))
+        }
+        let stats = replay.engine.stats
+        var summary = "dry-run: \(replay.linesRead) lines, \(stats.eventsApplied) events applied"
+        if stats.duplicates > 0 { summary += ", \(stats.duplicates) duplicate" }
+        if !replay.rejections.isEmpty { summary += ", \(replay.rejections.count) rejected" }
+        if stats.lateEvents > 0 { summary += ", \(stats.lateEvents) later than the lateness window" }
+        summary += "; \(sent) message\(sent == 1 ? "" : "s") would be sent"
+        if !held.isEmpty {
+            summary +=
+                ", \(held.values.reduce(0, +)) held back ("
+                + held.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        }
+        printError(summary)
+        for (rule, failure) in stats.expressionFailures.sorted(by: { $0.key < $1.key }) {
+            printError("warning: rule \(rule): condition failed \(failure.count)× (treated as false); first: \(failure.first)")
+        }
+        if !errors.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `touchpoint` command: behaviour-triggered messages, as code.
+@main
+struct Touchpoint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "touchpoint",
+        abstract: "Behaviour-triggered omnichannel messaging: rules in git, a preview before anything ships.",
+        subcommands: [Check.self, DryRun.self])
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The config file (default ./touchpoint.yaml; built-in defaults when absent).")
+    var config: String?
+}

@@ -15,7 +15,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The root variable name (`customer`).
-    public var root: String { components[0] }
+    public var root: String { components.first ?? "" }
 
     /// The dotted form, `customer.first_name`.
     public var description: String { components.joined(separator: ".") }

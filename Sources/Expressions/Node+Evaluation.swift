@@ -9,7 +9,8 @@ extension Node {
             return value
         case .variable(let name):
             guard let value = env[name] else {
-                throw EvaluationError("unknown variable '\(name)'\(Suggest.didYouMean(name, in: env.keys.sorted()))")
+                throw EvaluationError(
+                    "unknown variable '\(name)'\(Suggest.didYouMean(name, in: env.keys.sorted()))")
             }
             return value
         case .select(let operand, let field, let path):
@@ -32,11 +33,15 @@ extension Node {
             return .array(values)
         case .not(let operand):
             let value = try operand.evaluate(env)
-            guard case .bool(let b) = value else { throw EvaluationError("'!' needs a bool, got \(value.typeName)") }
+            guard case .bool(let b) = value else {
+                throw EvaluationError("'!' needs a bool, got \(value.typeName)")
+            }
             return .bool(!b)
         case .negate(let operand):
             let value = try operand.evaluate(env)
-            guard case .number(let n) = value else { throw EvaluationError("'-' needs a number, got \(value.typeName)") }
+            guard case .number(let n) = value else {
+                throw EvaluationError("'-' needs a number, got \(value.typeName)")
+            }
             return .number(-n)
         case .arithmetic(let op, let left, let right):
             return try Node.arithmetic(op, try left.evaluate(env), try right.evaluate(env))
@@ -71,7 +76,8 @@ extension Node {
             }
             let argumentValue = try argument.evaluate(env)
             guard case .string(let t) = argumentValue else {
-                throw EvaluationError("\(test.rawValue)() needs a string argument, got \(argumentValue.typeName)")
+                throw EvaluationError(
+                    "\(test.rawValue)() needs a string argument, got \(argumentValue.typeName)")
             }
             switch test {
             case .startsWith: return .bool(s.hasPrefix(t))
@@ -99,11 +105,15 @@ extension Node {
     }
 
     /// An operand of `&&`/`||` as a `Result`, so the caller can hold an error while it tries the other side.
-    private func evaluateOperand(of absorbing: Bool, _ env: [String: JSONValue]) -> Result<Bool, EvaluationError> {
+    private func evaluateOperand(of absorbing: Bool, _ env: [String: JSONValue]) -> Result<
+        Bool, EvaluationError
+    > {
         do {
             let value = try evaluate(env)
             guard case .bool(let b) = value else {
-                return .failure(EvaluationError("'\(absorbing ? "||" : "&&")' needs bool operands, got \(value.typeName)"))
+                return .failure(
+                    EvaluationError("'\(absorbing ? "||" : "&&")' needs bool operands, got \(value.typeName)")
+                )
             }
             return .success(b)
         } catch {
@@ -116,7 +126,9 @@ extension Node {
         return path.isEmpty ? "\(article)\(value.typeName)" : "\(path), which is \(article)\(value.typeName)"
     }
 
-    private static func `subscript`(_ base: JSONValue, _ index: JSONValue, path: String) throws(EvaluationError) -> JSONValue {
+    private static func `subscript`(_ base: JSONValue, _ index: JSONValue, path: String)
+        throws(EvaluationError) -> JSONValue
+    {
         switch base {
         case .object(let members):
             guard case .string(let key) = index else {
@@ -153,7 +165,9 @@ extension Node {
         return !value.isNull
     }
 
-    private static func arithmetic(_ op: Arithmetic, _ left: JSONValue, _ right: JSONValue) throws(EvaluationError) -> JSONValue {
+    private static func arithmetic(_ op: Arithmetic, _ left: JSONValue, _ right: JSONValue)
+        throws(EvaluationError) -> JSONValue
+    {
         switch (left, right) {
         case (.number(let a), .number(let b)):
             let result: Double
@@ -186,7 +200,9 @@ extension Node {
         }
     }
 
-    private static func compare(_ op: Comparison, _ left: JSONValue, _ right: JSONValue) throws(EvaluationError) -> Bool {
+    private static func compare(_ op: Comparison, _ left: JSONValue, _ right: JSONValue)
+        throws(EvaluationError) -> Bool
+    {
         switch (left, right) {
         case (.number(let a), .number(let b)): return order(op, a, b)
         case (.string(let a), .string(let b)): return order(op, a, b)
@@ -205,7 +221,8 @@ extension Node {
         }
     }
 
-    private static func contains(_ container: JSONValue, _ element: JSONValue) throws(EvaluationError) -> Bool {
+    private static func contains(_ container: JSONValue, _ element: JSONValue) throws(EvaluationError) -> Bool
+    {
         switch container {
         case .array(let elements):
             return elements.contains(element)
@@ -215,7 +232,8 @@ extension Node {
             }
             return members[key] != nil
         case .string:
-            throw EvaluationError("'in' needs a list or map on the right, got string; use s.contains(t) for substrings")
+            throw EvaluationError(
+                "'in' needs a list or map on the right, got string; use s.contains(t) for substrings")
         default:
             throw EvaluationError("'in' needs a list or map on the right, got \(container.typeName)")
         }

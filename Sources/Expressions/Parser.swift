@@ -31,7 +31,8 @@ struct Parser {
             length += 1
             if length > Expression.maximumLength {
                 throw ExpressionError(
-                    "expression too long (limit \(Expression.maximumLength) characters)", at: Expression.maximumLength)
+                    "expression too long (limit \(Expression.maximumLength) characters)",
+                    at: Expression.maximumLength)
             }
         }
         let tokens = try Lexer.tokenize(Array(source))
@@ -43,9 +44,12 @@ struct Parser {
         if parser.current.kind != .end {
             let token = parser.current
             if token.kind == .punct(.rightParen) || token.kind == .punct(.rightBracket) {
-                throw ExpressionError("unexpected \(token.quoted) without a matching opening bracket", at: token.offset)
+                throw ExpressionError(
+                    "unexpected \(token.quoted) without a matching opening bracket", at: token.offset)
             }
-            throw ExpressionError("unexpected \(token.quoted) after a complete expression; expected an operator", at: token.offset)
+            throw ExpressionError(
+                "unexpected \(token.quoted) after a complete expression; expected an operator",
+                at: token.offset)
         }
         let paths = parser.fieldPaths.sorted { $0.offset < $1.offset }
         return (result.node, paths)
@@ -80,7 +84,9 @@ struct Parser {
     }
 
     /// Builds a node over `children`, refusing trees taller than the depth limit.
-    private func make(_ node: Node, over children: Parsed..., at offset: Int) throws(ExpressionError) -> Parsed {
+    private func make(_ node: Node, over children: Parsed..., at offset: Int) throws(ExpressionError)
+        -> Parsed
+    {
         let height = 1 + (children.map(\.height).max() ?? 0)
         guard height <= Expression.maximumDepth else { throw tooDeep(at: offset) }
         return Parsed(node: node, height: height)
@@ -248,7 +254,8 @@ struct Parser {
             } else if take(.leftBracket) {
                 let index = try expression()
                 try expect(.rightBracket, "expected ']' after index")
-                result = try make(.index(result.node, index.node, path: text ?? ""), over: result, index, at: op.offset)
+                result = try make(
+                    .index(result.node, index.node, path: text ?? ""), over: result, index, at: op.offset)
                 switch index.node {
                 case .literal(.string(let key)):
                     components?.append(key)
@@ -320,7 +327,8 @@ struct Parser {
         while current.kind != .punct(.rightBracket) {
             if elements.count == Expression.maximumListElements {
                 throw ExpressionError(
-                    "list literal has too many elements (limit \(Expression.maximumListElements))", at: current.offset)
+                    "list literal has too many elements (limit \(Expression.maximumListElements))",
+                    at: current.offset)
             }
             let element = try expression()
             elements.append(element.node)
@@ -353,7 +361,9 @@ struct Parser {
         }
     }
 
-    private func checkArity(_ name: String, _ arguments: [Parsed], _ expected: Int, at token: Token) throws(ExpressionError) {
+    private func checkArity(_ name: String, _ arguments: [Parsed], _ expected: Int, at token: Token)
+        throws(ExpressionError)
+    {
         guard arguments.count != expected else { return }
         let noun = expected == 1 ? "argument" : "arguments"
         throw ExpressionError("\(name)() takes \(expected) \(noun), got \(arguments.count)", at: token.offset)
@@ -363,10 +373,12 @@ struct Parser {
         guard Parser.functions.contains(name) else {
             if Parser.methods.contains(name) {
                 throw ExpressionError(
-                    "unknown function '\(name)'; it is a method, called as value.\(name)(...)", at: token.offset)
+                    "unknown function '\(name)'; it is a method, called as value.\(name)(...)",
+                    at: token.offset)
             }
             throw ExpressionError(
-                "unknown function '\(name)'\(Suggest.didYouMean(name, in: Parser.functions))", at: token.offset)
+                "unknown function '\(name)'\(Suggest.didYouMean(name, in: Parser.functions))",
+                at: token.offset)
         }
         let args = try arguments()
         try checkArity(name, args, 1, at: token)
@@ -396,14 +408,17 @@ struct Parser {
         }
     }
 
-    private mutating func method(_ name: String, at token: Token, receiver: Parsed) throws(ExpressionError) -> Parsed {
+    private mutating func method(_ name: String, at token: Token, receiver: Parsed) throws(ExpressionError)
+        -> Parsed
+    {
         let node: Node
         switch name {
         case "startsWith", "endsWith", "contains":
             let args = try arguments()
             try checkArity(name, args, 1, at: token)
             return try make(
-                .stringTest(Node.StringTest(rawValue: name)!, receiver.node, args[0].node), over: receiver, args[0],
+                .stringTest(Node.StringTest(rawValue: name)!, receiver.node, args[0].node), over: receiver,
+                args[0],
                 at: token.offset)
         case "size":
             let args = try arguments()

@@ -14,21 +14,28 @@ struct EvaluationTests {
         #expect(try expression.test(cheap).get() == false)
     }
 
-    @Test("literals evaluate to themselves", arguments: [
-        ("42", JSONValue.number(42)), ("38.5", .number(38.5)), ("1e3", .number(1000)), ("2.5E-1", .number(0.25)),
-        ("'single'", .string("single")), ("\"double\"", .string("double")), ("true", .bool(true)),
-        ("false", .bool(false)), ("null", .null), ("[]", .array([])), ("[1, 'a', [true]]", [1, "a", [true]]),
-        ("[1, 2,]", [1, 2]), ("-5", .number(-5)),
-    ] as [(String, JSONValue)])
+    @Test(
+        "literals evaluate to themselves",
+        arguments: [
+            ("42", JSONValue.number(42)), ("38.5", .number(38.5)), ("1e3", .number(1000)),
+            ("2.5E-1", .number(0.25)),
+            ("'single'", .string("single")), ("\"double\"", .string("double")), ("true", .bool(true)),
+            ("false", .bool(false)), ("null", .null), ("[]", .array([])),
+            ("[1, 'a', [true]]", [1, "a", [true]]),
+            ("[1, 2,]", [1, 2]), ("-5", .number(-5)),
+        ] as [(String, JSONValue)])
     func literals(source: String, expected: JSONValue) throws {
         #expect(try value(source) == expected)
     }
 
-    @Test("string escapes decode", arguments: [
-        (#"'a\nb'"#, "a\nb"), (#"'a\tb'"#, "a\tb"), (#"'a\\b'"#, "a\\b"), (#""say \"hi\"""#, "say \"hi\""),
-        (#"'it\'s'"#, "it's"), (#"'\u96f7'"#, "雷"), (#"'\U0001F375'"#, "🍵"), (#"'\uD83C\uDF75'"#, "🍵"),
-        (#"'\x41'"#, "A"), (#"'\r'"#, "\r"),
-    ])
+    @Test(
+        "string escapes decode",
+        arguments: [
+            (#"'a\nb'"#, "a\nb"), (#"'a\tb'"#, "a\tb"), (#"'a\\b'"#, "a\\b"),
+            (#""say \"hi\"""#, "say \"hi\""),
+            (#"'it\'s'"#, "it's"), (#"'\u96f7'"#, "雷"), (#"'\U0001F375'"#, "🍵"), (#"'\uD83C\uDF75'"#, "🍵"),
+            (#"'\x41'"#, "A"), (#"'\r'"#, "\r"),
+        ])
     func escapes(source: String, expected: String) throws {
         #expect(try value(source) == .string(expected))
     }
@@ -45,10 +52,13 @@ struct EvaluationTests {
         #expect(try value("customer.phone") == .null)
     }
 
-    @Test("arithmetic on numbers", arguments: [
-        ("1 + 2", 3.0), ("5 - 7", -2), ("3 * 4", 12), ("7 / 2", 3.5), ("7 % 3", 1), ("-7 % 3", -1),
-        ("7.5 % 2", 1.5), ("-(2 + 3)", -5), ("--4", 4), ("event.properties.price * event.properties.qty", 77),
-    ])
+    @Test(
+        "arithmetic on numbers",
+        arguments: [
+            ("1 + 2", 3.0), ("5 - 7", -2), ("3 * 4", 12), ("7 / 2", 3.5), ("7 % 3", 1), ("-7 % 3", -1),
+            ("7.5 % 2", 1.5), ("-(2 + 3)", -5), ("--4", 4),
+            ("event.properties.price * event.properties.qty", 77),
+        ])
     func arithmetic(source: String, expected: Double) throws {
         #expect(try value(source) == .number(expected))
     }
@@ -60,33 +70,43 @@ struct EvaluationTests {
         #expect(try value("event.properties.tags + ['new']") == ["tea", "gift", "new"])
     }
 
-    @Test("precedence follows CEL", arguments: [
-        ("1 + 2 * 3", JSONValue.number(7)), ("(1 + 2) * 3", .number(9)), ("10 - 4 - 3", .number(3)),
-        ("24 / 4 / 2", .number(3)), ("2 * 3 % 4", .number(2)), ("1 + 2 == 3", .bool(true)),
-        ("1 < 2 == true", .bool(true)), ("true || false && false", .bool(true)), ("(true || false) && false", .bool(false)),
-        ("!false && false", .bool(false)), ("!(false && false)", .bool(true)), ("-2 * -3", .number(6)),
-        ("1 + 1 in [2]", .bool(true)), ("false ? 1 : 2 + 3", .number(5)), ("true ? 1 : 0 ? 2 : 3", .number(1)),
-        ("false ? 1 : true ? 2 : 3", .number(2)), ("1 < 2 && 3 > 2 || false", .bool(true)),
-        ("size('ab') * 2 + 1", .number(5)), ("-event.properties.qty", .number(-2)),
-    ] as [(String, JSONValue)])
+    @Test(
+        "precedence follows CEL",
+        arguments: [
+            ("1 + 2 * 3", JSONValue.number(7)), ("(1 + 2) * 3", .number(9)), ("10 - 4 - 3", .number(3)),
+            ("24 / 4 / 2", .number(3)), ("2 * 3 % 4", .number(2)), ("1 + 2 == 3", .bool(true)),
+            ("1 < 2 == true", .bool(true)), ("true || false && false", .bool(true)),
+            ("(true || false) && false", .bool(false)),
+            ("!false && false", .bool(false)), ("!(false && false)", .bool(true)), ("-2 * -3", .number(6)),
+            ("1 + 1 in [2]", .bool(true)), ("false ? 1 : 2 + 3", .number(5)),
+            ("true ? 1 : 0 ? 2 : 3", .number(1)),
+            ("false ? 1 : true ? 2 : 3", .number(2)), ("1 < 2 && 3 > 2 || false", .bool(true)),
+            ("size('ab') * 2 + 1", .number(5)), ("-event.properties.qty", .number(-2)),
+        ] as [(String, JSONValue)])
     func precedence(source: String, expected: JSONValue) throws {
         #expect(try value(source) == expected)
     }
 
-    @Test("comparisons on numbers, strings and bools", arguments: [
-        ("1 < 2", true), ("2 < 1", false), ("2 <= 2", true), ("3 > 2", true), ("2 >= 3", false), ("'a' < 'b'", true),
-        ("'apple' >= 'banana'", false), ("'雷' > 'a'", true), ("false < true", true), ("1 == 1.0", true),
-        ("'a' == 'a'", true), ("'a' != 'b'", true), ("[1, 'x'] == [1, 'x']", true), ("[1] == [2]", false),
-        ("null == null", true), ("customer.phone == null", true), ("customer.email != null", true),
-        ("event.properties.tags == ['tea', 'gift']", true),
-    ])
+    @Test(
+        "comparisons on numbers, strings and bools",
+        arguments: [
+            ("1 < 2", true), ("2 < 1", false), ("2 <= 2", true), ("3 > 2", true), ("2 >= 3", false),
+            ("'a' < 'b'", true),
+            ("'apple' >= 'banana'", false), ("'雷' > 'a'", true), ("false < true", true), ("1 == 1.0", true),
+            ("'a' == 'a'", true), ("'a' != 'b'", true), ("[1, 'x'] == [1, 'x']", true), ("[1] == [2]", false),
+            ("null == null", true), ("customer.phone == null", true), ("customer.email != null", true),
+            ("event.properties.tags == ['tea', 'gift']", true),
+        ])
     func comparisons(source: String, expected: Bool) throws {
         #expect(try value(source) == .bool(expected))
     }
 
-    @Test("== between different types is false, not an error", arguments: [
-        "1 == '1'", "null == 0", "true == 1", "[] == ''", "customer == 'u42'", "event.properties.price == '38.5'",
-    ])
+    @Test(
+        "== between different types is false, not an error",
+        arguments: [
+            "1 == '1'", "null == 0", "true == 1", "[] == ''", "customer == 'u42'",
+            "event.properties.price == '38.5'",
+        ])
     func mixedEquality(source: String) throws {
         #expect(try value(source) == false)
         #expect(try value(source.replacing("==", with: "!=")) == true)
@@ -170,7 +190,8 @@ struct EvaluationTests {
 
     @Test("a parsed expression can be evaluated many times against different environments")
     func reuse() throws {
-        let expression = try Expression(parsing: "event.properties.price >= 10 && customer.locale.startsWith('zh')")
+        let expression = try Expression(
+            parsing: "event.properties.price >= 10 && customer.locale.startsWith('zh')")
         for price in stride(from: 0.0, through: 20, by: 1) {
             var env = shopper
             env["event"] = ["properties": ["price": .number(price)]]

@@ -105,8 +105,9 @@ extension Node {
     }
 
     /// An operand of `&&`/`||` as a `Result`, so the caller can hold an error while it tries the other side.
-    private func evaluateOperand(of absorbing: Bool, _ env: [String: JSONValue]) -> Result<Bool, EvaluationError>
-    {
+    private func evaluateOperand(
+        of absorbing: Bool, _ env: [String: JSONValue]
+    ) -> Result<Bool, EvaluationError> {
         do {
             let value = try evaluate(env)
             guard case .bool(let b) = value else {

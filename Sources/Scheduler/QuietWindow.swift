@@ -18,7 +18,9 @@ public struct QuietWindow: Sendable, Hashable, CustomStringConvertible {
     /// Parses `HH:MM-HH:MM` (24-hour clock), e.g. `21:00-08:00`; `nil` when the text is not such a window.
     public init?(parsing text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let s = Self.minutes(parts[0]), let e = Self.minutes(parts[1]) else { return nil }
+        guard parts.count == 2, let s = Self.minutes(parts[0]), let e = Self.minutes(parts[1]) else {
+            return nil
+        }
         self.init(start: s, end: e)
     }
 

@@ -9,7 +9,8 @@ extension Scheduler {
 
     /// Thompson sampling over the reachable channels (at least one); see the type's model notes.
     func chooseChannel(
-        _ request: SendRequest, customer: Customer, population: PopulationStats, explanation ex: inout Explanation
+        _ request: SendRequest, customer: Customer, population: PopulationStats,
+        explanation ex: inout Explanation
     ) -> Channel {
         let k = max(settings.channelPriorStrength, 1e-3)
         var drawn: [(alpha: Double, beta: Double, sample: Double)] = []

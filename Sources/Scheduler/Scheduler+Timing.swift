@@ -24,15 +24,18 @@ extension Scheduler {
         ex.quietCount = all.count - allowed.count
         let quietText = settings.quietHours.map { ", quiet hours \($0) \(zone.identifier)" } ?? ""
         guard let first = allowed.first else {
-            ex.lines.append("time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)")
+            ex.lines.append(
+                "time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)"
+            )
             return nil
         }
         if allowed.count == 1 {
             ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
             return first.at
         }
-        let scores = slotScores(channel: channel, customer: customer, zone: zone, now: request.due,
-                                population: population, explanation: &ex)
+        let scores = slotScores(
+            channel: channel, customer: customer, zone: zone, now: request.due,
+            population: population, explanation: &ex)
         var best = scores[first.slot]
         for c in allowed where scores[c.slot] > best { best = scores[c.slot] }
         // Sending sooner has value of its own: a later hour must beat an earlier one by the margin.
@@ -64,7 +67,8 @@ extension Scheduler {
             // row with the same key and is taken the first time only.
             if hourKey != lastHour {
                 lastHour = hourKey
-                out.append(Candidate(at: t, slot: f.weekday * 24 + f.hour, minuteOfDay: f.hour * 60 + f.minute))
+                out.append(
+                    Candidate(at: t, slot: f.weekday * 24 + f.hour, minuteOfDay: f.hour * 60 + f.minute))
                 if let q = settings.quietHours, q.end % 60 != 0, f.hour == q.end / 60, f.minute < q.end % 60 {
                     let ms = Int64((q.end % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
                     let quietEnd = Instant(milliseconds: t.milliseconds + ms)
@@ -104,7 +108,8 @@ extension Scheduler {
 
         let a = rateLift(
             sends: sends, responses: responses, populationSends: population.sendSlots(channel),
-            populationResponses: population.responseSlots(channel), populationRate: population.openRate(channel))
+            populationResponses: population.responseSlots(channel),
+            populationRate: population.openRate(channel))
         let b = distributionLift(customer: engaged, population: population.engagementSlots(channel))
         let c = distributionLift(customer: activity, population: population.activity)
 

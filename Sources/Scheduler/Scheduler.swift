@@ -84,7 +84,8 @@ public struct Scheduler: Sendable {
             ex.reachable.append(channel)
         }
         ex.lines.append(
-            "reachable: " + (ex.reachable.isEmpty ? "none" : ex.reachable.map(\.rawValue).joined(separator: ", "))
+            "reachable: "
+                + (ex.reachable.isEmpty ? "none" : ex.reachable.map(\.rawValue).joined(separator: ", "))
                 + ex.rejected.map { "; \($0.channel.rawValue): \($0.why)" }.joined())
         if ex.reachable.isEmpty {
             return .suppressed(anyAddress ? .unsubscribed : .noReachableChannel, explanation: ex)

@@ -38,8 +38,11 @@ public struct SendLedger: Sendable, Hashable {
     }
 
     /// Records a message; see ``record(_:)``.
-    public mutating func record(messageId: String, rule: String, channel: Channel, at: Instant, transactional: Bool) {
-        record(Entry(messageId: messageId, rule: rule, channel: channel, at: at, transactional: transactional))
+    public mutating func record(
+        messageId: String, rule: String, channel: Channel, at: Instant, transactional: Bool
+    ) {
+        record(
+            Entry(messageId: messageId, rule: rule, channel: channel, at: at, transactional: transactional))
     }
 
     /// Forgets a message that was cancelled before it went out; returns its entry if there was one.

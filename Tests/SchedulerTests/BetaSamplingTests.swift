@@ -1,13 +1,15 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Scheduler
 
 @Suite("Beta sampling")
 struct BetaSamplingTests {
-    @Test("Beta draws stay in [0, 1] and average to the mean", arguments: [
-        (2.0, 5.0), (0.5, 0.5), (0.05, 3.0), (30.0, 10.0),
-    ])
+    @Test(
+        "Beta draws stay in [0, 1] and average to the mean",
+        arguments: [
+            (2.0, 5.0), (0.5, 0.5), (0.05, 3.0), (30.0, 10.0),
+        ])
     func mean(_ params: (Double, Double)) {
         var rng = SeededGenerator(seed: 7)
         var sum = 0.0

@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Scheduler
 
@@ -70,7 +70,8 @@ struct CapTests {
         let s = scheduler(cap: cap)
         let ok = s.decide(request(due: due), customer: customer(), ledger: one, population: PopulationStats())
         #expect(ok.channel == .email)
-        let capped = s.decide(request(due: due), customer: customer(), ledger: two, population: PopulationStats())
+        let capped = s.decide(
+            request(due: due), customer: customer(), ledger: two, population: PopulationStats())
         #expect(capped.reason == .frequencyCap)
         #expect(capped.explanation.capCount == 2)
     }
@@ -78,7 +79,8 @@ struct CapTests {
     @Test("the cap counts only the sliding span and only non-transactional messages")
     func capCounting() {
         let l = ledger([
-            ("a", "x", due - .days(8), false), ("b", "y", due - .days(1), true), ("c", "z", due - .days(2), true),
+            ("a", "x", due - .days(8), false), ("b", "y", due - .days(1), true),
+            ("c", "z", due - .days(2), true),
             ("d", "w", due - .days(1), false),
         ])
         let d = scheduler(cap: cap).decide(
@@ -91,7 +93,8 @@ struct CapTests {
     func capTransactional() {
         let l = ledger([("a", "x", due - .days(1), false), ("b", "y", due - .days(2), false)])
         let d = scheduler(cap: cap).decide(
-            request(due: due, transactional: true), customer: customer(), ledger: l, population: PopulationStats())
+            request(due: due, transactional: true), customer: customer(), ledger: l,
+            population: PopulationStats())
         #expect(d.channel == .email)
         #expect(d.explanation.capCount == nil)
     }
@@ -100,13 +103,16 @@ struct CapTests {
     func removeFrees() {
         var l = ledger([("a", "x", due - .days(1), false), ("b", "y", due + .hours(2), false)])
         let s = scheduler(cap: cap)
-        #expect(s.decide(request(due: due), customer: customer(), ledger: l, population: PopulationStats()).reason
-            == .frequencyCap)
+        #expect(
+            s.decide(request(due: due), customer: customer(), ledger: l, population: PopulationStats()).reason
+                == .frequencyCap)
         let removed = l.remove(messageId: "b")
         #expect(removed?.rule == "y")
         #expect(l.remove(messageId: "b") == nil)
-        #expect(s.decide(request(due: due), customer: customer(), ledger: l, population: PopulationStats()).channel
-            == .email)
+        #expect(
+            s.decide(request(due: due), customer: customer(), ledger: l, population: PopulationStats())
+                .channel
+                == .email)
     }
 
     @Test("reachability is checked before caps")

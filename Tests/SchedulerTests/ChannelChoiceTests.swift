@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Scheduler
 
@@ -19,8 +19,10 @@ struct ChannelChoiceTests {
         }
     }
 
-    func choices(_ channels: [Channel], _ c: Customer, population: PopulationStats = PopulationStats(),
-                 halfLife: TimeSpan = .days(30), ids: Int = 100) -> [Channel: Int] {
+    func choices(
+        _ channels: [Channel], _ c: Customer, population: PopulationStats = PopulationStats(),
+        halfLife: TimeSpan = .days(30), ids: Int = 100
+    ) -> [Channel: Int] {
         var counts: [Channel: Int] = [:]
         let s = scheduler(halfLife: halfLife)
         for i in 0..<ids {
@@ -79,7 +81,8 @@ struct ChannelChoiceTests {
             if i % 10 < 3 { population.recordOpen(.email, at: t + .minutes(5), zone: zone, sentAt: t) }
             if i % 10 < 4 { population.recordOpen(.sms, at: t + .minutes(5), zone: zone, sentAt: t) }
         }
-        let counts = choices([.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
+        let counts = choices(
+            [.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
         #expect(counts[.email, default: 0] >= 10)
         #expect(counts[.sms, default: 0] >= 10)
         #expect(counts[.sms, default: 0] > counts[.email, default: 0])
@@ -96,7 +99,8 @@ struct ChannelChoiceTests {
             if i % 10 < 8 { population.recordClick(.sms, at: t, zone: .utc, sentAt: t) }
         }
         #expect(abs(population.openRate(.sms) - 161.0 / 202.0) < 1e-9)
-        let counts = choices([.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
+        let counts = choices(
+            [.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
         #expect(counts[.sms, default: 0] >= 95)
     }
 

@@ -13,9 +13,12 @@ struct QuietWindowTests {
         #expect(QuietWindow(parsing: "9:05-10:00")?.description == "09:05-10:00")
     }
 
-    @Test("rejects malformed, out-of-range and empty windows", arguments: [
-        "", "21:00", "21-08", "24:00-08:00", "21:60-08:00", "21:00-21:00", "a:00-08:00", "21:00-08:00-09:00",
-    ])
+    @Test(
+        "rejects malformed, out-of-range and empty windows",
+        arguments: [
+            "", "21:00", "21-08", "24:00-08:00", "21:60-08:00", "21:00-21:00", "a:00-08:00",
+            "21:00-08:00-09:00",
+        ])
     func rejects(_ text: String) {
         #expect(QuietWindow(parsing: text) == nil)
     }

@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Scheduler
 
@@ -20,7 +20,8 @@ struct ReachabilityTests {
     @Test("an empty string is not an address")
     func emptyAddress() {
         let d = scheduler().decide(
-            request(due: due), customer: customer(email: ""), ledger: SendLedger(), population: PopulationStats())
+            request(due: due), customer: customer(email: ""), ledger: SendLedger(),
+            population: PopulationStats())
         #expect(d.reason == .noReachableChannel)
     }
 

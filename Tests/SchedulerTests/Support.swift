@@ -36,7 +36,8 @@ func request(
     within: TimeSpan = .zero, transactional: Bool = false, oncePer: TimeSpan? = nil
 ) -> SendRequest {
     SendRequest(
-        messageId: id, rule: rule, candidates: channels, due: due, within: within, transactional: transactional,
+        messageId: id, rule: rule, candidates: channels, due: due, within: within,
+        transactional: transactional,
         oncePer: oncePer)
 }
 

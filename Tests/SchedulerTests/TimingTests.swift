@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Scheduler
 
@@ -47,7 +47,8 @@ struct TimingTests {
         var c = customer(timezone: shanghai)
         for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
         let due = at("2026-11-20T10:00:00+08:00")
-        let d = scheduler().decide(request(due: due, within: .hours(3)), customer: c, ledger: none, population: empty)
+        let d = scheduler().decide(
+            request(due: due, within: .hours(3)), customer: c, ledger: none, population: empty)
         #expect(d.sendAt == due)
     }
 
@@ -81,7 +82,8 @@ struct TimingTests {
             population.recordOpen(.email, at: t, zone: zone)
         }
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(due: at("2026-11-20T09:00:00+08:00"), within: .hours(24)), customer: customer(timezone: shanghai),
+            request(due: at("2026-11-20T09:00:00+08:00"), within: .hours(24)),
+            customer: customer(timezone: shanghai),
             ledger: none, population: population)
         #expect(localTime(d.sendAt, shanghai) == "18:00")
     }
@@ -96,14 +98,16 @@ struct TimingTests {
         let r = request(due: at("2026-11-20T08:00:00+08:00"), within: .hours(14))
         let recent = scheduler().decide(r, customer: c, ledger: none, population: empty)
         #expect(localTime(recent.sendAt, shanghai) == "20:00")
-        let undecayed = scheduler(halfLife: .days(100_000)).decide(r, customer: c, ledger: none, population: empty)
+        let undecayed = scheduler(halfLife: .days(100_000)).decide(
+            r, customer: c, ledger: none, population: empty)
         #expect(localTime(undecayed.sendAt, shanghai) == "09:00")
     }
 
     @Test("a message due in quiet hours goes at the end of quiet hours")
     func pushedToQuietEnd() {
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(due: at("2026-11-20T23:10:00+08:00"), within: .hours(24)), customer: customer(timezone: shanghai),
+            request(due: at("2026-11-20T23:10:00+08:00"), within: .hours(24)),
+            customer: customer(timezone: shanghai),
             ledger: none, population: empty)
         #expect(d.sendAt == at("2026-11-21T08:00:00+08:00"))
         // 23:10 and 00:00-07:00 tonight, 21:00-23:00 tomorrow.
@@ -113,7 +117,8 @@ struct TimingTests {
     @Test("quiet hours ending off the hour end at their own minute")
     func quietEndOffHour() {
         let d = scheduler(quiet: "21:00-08:30").decide(
-            request(due: at("2026-11-20T02:00:00+08:00"), within: .hours(12)), customer: customer(timezone: shanghai),
+            request(due: at("2026-11-20T02:00:00+08:00"), within: .hours(12)),
+            customer: customer(timezone: shanghai),
             ledger: none, population: empty)
         #expect(d.sendAt == at("2026-11-20T08:30:00+08:00"))
     }
@@ -122,11 +127,13 @@ struct TimingTests {
     func acrossMidnight() {
         let s = scheduler(quiet: "22:00-07:00")
         let early = s.decide(
-            request(due: at("2026-11-20T01:00:00+08:00"), within: .hours(12)), customer: customer(timezone: shanghai),
+            request(due: at("2026-11-20T01:00:00+08:00"), within: .hours(12)),
+            customer: customer(timezone: shanghai),
             ledger: none, population: empty)
         #expect(early.sendAt == at("2026-11-20T07:00:00+08:00"))
         let evening = s.decide(
-            request(due: at("2026-11-20T21:59:00+08:00"), within: .zero), customer: customer(timezone: shanghai),
+            request(due: at("2026-11-20T21:59:00+08:00"), within: .zero),
+            customer: customer(timezone: shanghai),
             ledger: none, population: empty)
         #expect(evening.sendAt == at("2026-11-20T21:59:00+08:00"))
     }
@@ -135,19 +142,22 @@ struct TimingTests {
     func windowInQuiet() {
         let s = scheduler(quiet: "21:00-08:00")
         let c = customer(timezone: shanghai)
-        let d = s.decide(request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(9)), customer: c, ledger: none,
-                         population: empty)
+        let d = s.decide(
+            request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(9)), customer: c, ledger: none,
+            population: empty)
         #expect(d.reason == .quietHours)
         // The window's end at exactly 08:00 is outside quiet hours, so one more minute of window is enough.
-        let edge = s.decide(request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(10)), customer: c,
-                            ledger: none, population: empty)
+        let edge = s.decide(
+            request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(10)), customer: c,
+            ledger: none, population: empty)
         #expect(edge.sendAt == at("2026-11-21T08:00:00+08:00"))
     }
 
     @Test("a message with no window due in quiet hours is quiet-hours")
     func zeroWindowInQuiet() {
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(due: at("2026-11-20T23:00:00+08:00")), customer: customer(timezone: shanghai), ledger: none,
+            request(due: at("2026-11-20T23:00:00+08:00")), customer: customer(timezone: shanghai),
+            ledger: none,
             population: empty)
         #expect(d.reason == .quietHours)
     }
@@ -156,11 +166,13 @@ struct TimingTests {
     func customerZone() {
         let s = scheduler(quiet: "21:00-08:00")
         let due = at("2026-11-20T07:00:00+08:00")  // 10:00 in Sydney (AEDT)
-        let sydney = s.decide(request(due: due), customer: customer(timezone: "Australia/Sydney"), ledger: none,
-                              population: empty)
+        let sydney = s.decide(
+            request(due: due), customer: customer(timezone: "Australia/Sydney"), ledger: none,
+            population: empty)
         #expect(sydney.sendAt == due)
-        let fallback = s.decide(request(due: due), customer: customer(timezone: "Not/AZone"), ledger: none,
-                                population: empty)
+        let fallback = s.decide(
+            request(due: due), customer: customer(timezone: "Not/AZone"), ledger: none,
+            population: empty)
         #expect(fallback.reason == .quietHours)
         #expect(s.zone(for: customer(timezone: "Not/AZone")).identifier == "Asia/Shanghai")
         #expect(s.zone(for: customer(timezone: "Europe/London")).identifier == "Europe/London")
@@ -172,7 +184,8 @@ struct TimingTests {
         for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
         let due = at("2026-11-20T23:00:00+08:00")
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(due: due, within: .hours(24), transactional: true), customer: c, ledger: none, population: empty)
+            request(due: due, within: .hours(24), transactional: true), customer: c, ledger: none,
+            population: empty)
         #expect(d.sendAt == due)
     }
 
@@ -181,20 +194,24 @@ struct TimingTests {
         let ny = Zone("America/New_York")!
         let cands = scheduler().candidates(due: at("2026-03-08T00:30:00-05:00"), within: .hours(4), zone: ny)
         #expect(cands.map { ny.fields($0.at).hour } == [0, 1, 3, 4, 5])
-        #expect(cands.map(\.at) == [
-            at("2026-03-08T00:30:00-05:00"), at("2026-03-08T01:00:00-05:00"), at("2026-03-08T03:00:00-04:00"),
-            at("2026-03-08T04:00:00-04:00"), at("2026-03-08T05:00:00-04:00"),
-        ])
+        #expect(
+            cands.map(\.at) == [
+                at("2026-03-08T00:30:00-05:00"), at("2026-03-08T01:00:00-05:00"),
+                at("2026-03-08T03:00:00-04:00"),
+                at("2026-03-08T04:00:00-04:00"), at("2026-03-08T05:00:00-04:00"),
+            ])
     }
 
     @Test("the repeated fall-back hour is taken once, at its first occurrence")
     func dstRepeat() {
         let ny = Zone("America/New_York")!
         let cands = scheduler().candidates(due: at("2026-11-01T00:30:00-04:00"), within: .hours(4), zone: ny)
-        #expect(cands.map(\.at) == [
-            at("2026-11-01T00:30:00-04:00"), at("2026-11-01T01:00:00-04:00"), at("2026-11-01T02:00:00-05:00"),
-            at("2026-11-01T03:00:00-05:00"),
-        ])
+        #expect(
+            cands.map(\.at) == [
+                at("2026-11-01T00:30:00-04:00"), at("2026-11-01T01:00:00-04:00"),
+                at("2026-11-01T02:00:00-05:00"),
+                at("2026-11-01T03:00:00-05:00"),
+            ])
     }
 
     @Test("a customer who opens at 01:00 gets the first 01:00 on the fall-back night")

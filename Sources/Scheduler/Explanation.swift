@@ -1,0 +1,61 @@
+import TouchpointCore
+
+/// The numbers behind a ``ScheduleDecision``, for `--explain`: structured fields plus a text rendering.
+public struct Explanation: Sendable, Hashable {
+    /// The channel estimate the choice among reachable channels was made from.
+    public struct ChannelEstimate: Sendable, Hashable {
+        /// The channel.
+        public var channel: Channel
+        /// The population's smoothed open rate the prior is centred on.
+        public var populationRate: Double
+        /// The customer's decayed sends on this channel.
+        public var sends: Double
+        /// The customer's decayed sends that got an open or click.
+        public var responses: Double
+        /// The posterior Beta parameters.
+        public var alpha: Double
+        /// The posterior Beta parameters.
+        public var beta: Double
+        /// The Thompson sample drawn for this message.
+        public var sample: Double
+
+        /// The posterior mean open probability.
+        public var mean: Double { alpha / (alpha + beta) }
+    }
+
+    /// A candidate channel that could not be used, and why.
+    public struct Rejection: Sendable, Hashable {
+        /// The channel.
+        public var channel: Channel
+        /// `no address` or `opted out`.
+        public var why: String
+    }
+
+    /// The candidate channels the customer can be reached on, in rule order.
+    public var reachable: [Channel] = []
+    /// The candidates that were not reachable.
+    public var rejected: [Rejection] = []
+    /// Messages of the same rule inside its `once-per` span, when the rule has one.
+    public var ruleCount: Int?
+    /// Non-transactional messages inside the frequency-cap span, when the cap applies.
+    public var capCount: Int?
+    /// Per reachable channel, the estimate and sample (empty when channel choice did not run).
+    public var channels: [ChannelEstimate] = []
+    /// The customer's local zone.
+    public var zone: String?
+    /// Candidate send instants considered, and how many quiet hours removed.
+    public var candidateCount: Int = 0
+    /// Candidates removed because they fell in quiet hours.
+    public var quietCount: Int = 0
+    /// The chosen send time's score (mean 1 = no better than an average hour).
+    public var chosenScore: Double?
+    /// The best score among allowed candidates (may exceed the chosen one by less than the delay margin).
+    public var bestScore: Double?
+    /// The earliest allowed candidate's score.
+    public var earliestScore: Double?
+    /// A human-readable rendering, one fact per line.
+    public var lines: [String] = []
+
+    /// An empty explanation.
+    public init() {}
+}

@@ -1,0 +1,86 @@
+import TouchpointCore
+
+extension Scheduler {
+    /// The customer's decayed evidence on one channel: sends, and those sends that got an open or click.
+    struct ChannelEvidence {
+        var sends = 0.0
+        var responses = 0.0
+    }
+
+    /// Thompson sampling over the reachable channels (at least one); see the type's model notes.
+    func chooseChannel(
+        _ request: SendRequest, customer: Customer, population: PopulationStats,
+        explanation ex: inout Explanation
+    ) -> Channel {
+        let k = max(settings.channelPriorStrength, 1e-3)
+        var drawn: [(alpha: Double, beta: Double, sample: Double)] = []
+        var best: (channel: Channel, sample: Double)? = nil
+        for channel in ex.reachable {
+            let p = population.openRate(channel)
+            var evidence = ChannelEvidence()
+            forEachAttributedSend(channel, of: customer) { at, responded in
+                let w = decay(at, now: request.due)
+                evidence.sends += w
+                if responded { evidence.responses += w }
+            }
+            let alpha = max(p * k + evidence.responses, 1e-3)
+            let beta = max((1 - p) * k + evidence.sends - evidence.responses, 1e-3)
+            let sample: Double
+            if let same = drawn.first(where: { $0.alpha == alpha && $0.beta == beta }) {
+                sample = same.sample
+            } else {
+                var rng = SeededGenerator(seed: StableID.seed(request.messageId + "/" + channel.rawValue))
+                sample = rng.beta(alpha, beta)
+            }
+            drawn.append((alpha, beta, sample))
+            ex.channels.append(
+                .init(
+                    channel: channel, populationRate: p, sends: evidence.sends, responses: evidence.responses,
+                    alpha: alpha, beta: beta, sample: sample))
+            ex.lines.append(
+                "\(channel.rawValue): population \(fmt(p)), sends \(fmt(evidence.sends, 2)), opened "
+                    + "\(fmt(evidence.responses, 2)), posterior Beta(\(fmt(alpha, 2)), \(fmt(beta, 2))) mean "
+                    + "\(fmt(alpha / (alpha + beta))), sample \(fmt(sample))")
+            // Strictly greater: an equal draw leaves the earlier channel in rule order.
+            if best == nil || sample > best!.sample { best = (channel, sample) }
+        }
+        let chosen = best!.channel
+        ex.lines.append("channel: \(chosen.rawValue) (highest sample)")
+        return chosen
+    }
+
+    /// Calls `body` for each of the customer's sends on `channel` in time order, with whether an open or
+    /// click on that channel followed it within the attribution window and before the next send.
+    func forEachAttributedSend(_ channel: Channel, of customer: Customer, _ body: (Instant, Bool) -> Void) {
+        guard let raw = customer.engagement.sends[channel], !raw.isEmpty else { return }
+        let sends = Self.sortedIfNeeded(raw)
+        var engaged = (customer.engagement.opens[channel] ?? []) + (customer.engagement.clicks[channel] ?? [])
+        engaged.sort()
+        var j = 0
+        for i in sends.indices {
+            let s = sends[i]
+            var limit = s + settings.attributionWindow
+            if i + 1 < sends.count, sends[i + 1] < limit { limit = sends[i + 1] }
+            while j < engaged.count, engaged[j] < s { j += 1 }
+            // A send at the same instant as the next one gets no credit; the later one does.
+            body(s, j < engaged.count && engaged[j] < limit)
+        }
+    }
+
+    static func sortedIfNeeded(_ list: [Instant]) -> [Instant] {
+        for i in list.indices.dropFirst() where list[i] < list[i - 1] { return list.sorted() }
+        return list
+    }
+}
+
+/// Fixed-precision text for explanations, without Foundation's locale-dependent formatting.
+func fmt(_ x: Double, _ digits: Int = 3) -> String {
+    guard x.isFinite else { return String(x) }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let n = Int64((abs(x) * scale).rounded())
+    let whole = n / Int64(scale)
+    var frac = String(n % Int64(scale))
+    while frac.count < digits { frac = "0" + frac }
+    return (x < 0 && n != 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + frac : "")
+}

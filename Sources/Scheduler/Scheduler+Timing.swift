@@ -1,0 +1,193 @@
+import TouchpointCore
+
+extension Scheduler {
+    /// One possible send instant and where it falls in local time.
+    struct Candidate {
+        var at: Instant
+        /// Local hour of the week.
+        var slot: Int
+        /// Local minutes after midnight.
+        var minuteOfDay: Int
+    }
+
+    /// The send instant for a non-transactional message, or `nil` when every candidate is in quiet hours.
+    func chooseTime(
+        _ request: SendRequest, channel: Channel, customer: Customer, zone: Zone, population: PopulationStats,
+        explanation ex: inout Explanation
+    ) -> Instant? {
+        let all = candidates(due: request.due, within: request.within, zone: zone)
+        var allowed = all
+        if let quiet = settings.quietHours {
+            allowed.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) }
+        }
+        ex.candidateCount = all.count
+        ex.quietCount = all.count - allowed.count
+        let quietText = settings.quietHours.map { ", quiet hours \($0) \(zone.identifier)" } ?? ""
+        guard let first = allowed.first else {
+            ex.lines.append(
+                "time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)"
+            )
+            return nil
+        }
+        if allowed.count == 1 {
+            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
+            return first.at
+        }
+        let scores = slotScores(
+            channel: channel, customer: customer, zone: zone, now: request.due,
+            population: population, explanation: &ex)
+        var best = scores[first.slot]
+        for c in allowed where scores[c.slot] > best { best = scores[c.slot] }
+        // Sending sooner has value of its own: a later hour must beat an earlier one by the margin.
+        let threshold = best / (1 + max(settings.delayMargin, 0))
+        let chosen = allowed.first { scores[$0.slot] >= threshold }!
+        ex.chosenScore = scores[chosen.slot]
+        ex.bestScore = best
+        ex.earliestScore = scores[first.slot]
+        ex.lines.append(
+            "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])) (earliest allowed "
+                + "\(zone.format(first.at)) \(fmt(scores[first.slot])), best \(fmt(best))); "
+                + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
+        return chosen.at
+    }
+
+    /// `due`, then every local whole hour up to `due + within` (at most a week and an hour ahead: later
+    /// slots repeat earlier ones), plus the end of quiet hours when it is not on the hour.
+    func candidates(due: Instant, within: TimeSpan, zone: Zone) -> [Candidate] {
+        let end = due + max(within, .zero)
+        let stop = min(end, due + .hours(24 * 7 + 1))
+        var out: [Candidate] = []
+        var t = due
+        var lastHour = Int.min
+        while t <= stop {
+            let f = zone.fields(t)
+            let subSecond = ((t.milliseconds % 1000) + 1000) % 1000
+            let hourKey = ISO8601.daysFromCivil(year: f.year, month: f.month, day: f.day) * 24 + f.hour
+            // Walking real instants skips a DST gap by itself; a repeated local hour shows up twice in a
+            // row with the same key and is taken the first time only.
+            if hourKey != lastHour {
+                lastHour = hourKey
+                out.append(
+                    Candidate(at: t, slot: f.weekday * 24 + f.hour, minuteOfDay: f.hour * 60 + f.minute))
+                if let q = settings.quietHours, q.end % 60 != 0, f.hour == q.end / 60, f.minute < q.end % 60 {
+                    let ms = Int64((q.end % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
+                    let quietEnd = Instant(milliseconds: t.milliseconds + ms)
+                    if quietEnd <= stop {
+                        out.append(Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.end))
+                    }
+                }
+            }
+            let intoHour = Int64(f.minute * 60 + f.second) * 1000 + subSecond
+            t = Instant(milliseconds: t.milliseconds + 3_600_000 - intoHour)
+        }
+        return out
+    }
+
+    /// A score per local hour of the week for sending on `channel`: a weighted mixture of three lifts.
+    func slotScores(
+        channel: Channel, customer: Customer, zone: Zone, now: Instant, population: PopulationStats,
+        explanation ex: inout Explanation
+    ) -> [Double] {
+        let n = HourOfWeek.count
+        var sends = [Double](repeating: 0, count: n)
+        var responses = sends
+        forEachAttributedSend(channel, of: customer) { at, responded in
+            let w = decay(at, now: now)
+            let s = HourOfWeek.slot(at, in: zone)
+            sends[s] += w
+            if responded { responses[s] += w }
+        }
+        var engaged = [Double](repeating: 0, count: n)
+        for t in (customer.engagement.opens[channel] ?? []) + (customer.engagement.clicks[channel] ?? []) {
+            engaged[HourOfWeek.slot(t, in: zone)] += decay(t, now: now)
+        }
+        var activity = [Double](repeating: 0, count: n)
+        for t in customer.engagement.activity {
+            activity[HourOfWeek.slot(t, in: zone)] += decay(t, now: now)
+        }
+
+        let a = rateLift(
+            sends: sends, responses: responses, populationSends: population.sendSlots(channel),
+            populationResponses: population.responseSlots(channel),
+            populationRate: population.openRate(channel))
+        let b = distributionLift(customer: engaged, population: population.engagementSlots(channel))
+        let c = distributionLift(customer: activity, population: population.activity)
+
+        let m = max(settings.timingPriorStrength, 1e-3)
+        let eA = sends.reduce(0, +) / (sends.reduce(0, +) + m)
+        let eB = engaged.reduce(0, +) / (engaged.reduce(0, +) + m)
+        let eC = activity.reduce(0, +) / (activity.reduce(0, +) + m)
+        // Activity times stand in for open times until the customer has opened enough to speak for itself.
+        let wA = 0.1 + eA
+        let wB = 0.1 + eB
+        let wC = 0.1 + eC * (1 - 0.5 * eB)
+        let total = wA + wB + wC
+        ex.lines.append(
+            "timing weights: send-hour rate \(fmt(wA / total, 2)), open times \(fmt(wB / total, 2)), "
+                + "activity \(fmt(wC / total, 2))")
+        var scores = [Double](repeating: 0, count: n)
+        for s in 0..<n { scores[s] = (wA * a[s] + wB * b[s] + wC * c[s]) / total }
+        return scores
+    }
+
+    /// Per-slot lift of a decayed histogram, smoothed population hour-of-day → customer hour-of-day →
+    /// customer hour-of-week (the last shrunk towards the population's weekday pattern for that hour).
+    /// The lifts average 1 over the week.
+    func distributionLift(customer x: [Double], population p: [Int]) -> [Double] {
+        let m = max(settings.timingPriorStrength, 1e-3)
+        var popHour = [Double](repeating: 0, count: 24)
+        var custHour = [Double](repeating: 0, count: 24)
+        var popTotal = 0.0
+        var custTotal = 0.0
+        for s in 0..<HourOfWeek.count {
+            popHour[s % 24] += Double(p[s])
+            custHour[s % 24] += x[s]
+            popTotal += Double(p[s])
+            custTotal += x[s]
+        }
+        var lift = [Double](repeating: 1, count: HourOfWeek.count)
+        for h in 0..<24 {
+            let popShare = (popHour[h] + 1) / (popTotal + 24)
+            let hourShare = (custHour[h] + m * popShare) / (custTotal + m)
+            for d in 0..<7 {
+                let s = d * 24 + h
+                let weekdayGivenHour = (Double(p[s]) + 1) / (popHour[h] + 7)
+                let share = (x[s] + 2 * m * hourShare * weekdayGivenHour) / (custTotal + 2 * m)
+                lift[s] = Double(HourOfWeek.count) * share
+            }
+        }
+        return lift
+    }
+
+    /// Per-slot lift of the open rate of sends by local send hour, smoothed channel rate → population
+    /// hour-of-day → customer hour-of-day → customer hour-of-week; normalised to average 1.
+    func rateLift(
+        sends y: [Double], responses o: [Double], populationSends ps: [Int], populationResponses po: [Int],
+        populationRate r: Double
+    ) -> [Double] {
+        let m = max(settings.timingPriorStrength, 1e-3)
+        var popSends = [Double](repeating: 0, count: 24)
+        var popResponses = popSends
+        var sends = popSends
+        var responses = popSends
+        for s in 0..<HourOfWeek.count {
+            popSends[s % 24] += Double(ps[s])
+            popResponses[s % 24] += Double(po[s])
+            sends[s % 24] += y[s]
+            responses[s % 24] += o[s]
+        }
+        var rate = [Double](repeating: r, count: HourOfWeek.count)
+        var sum = 0.0
+        for h in 0..<24 {
+            let popRate = (min(popResponses[h], popSends[h]) + m * r) / (popSends[h] + m)
+            let hourRate = (min(responses[h], sends[h]) + m * popRate) / (sends[h] + m)
+            for d in 0..<7 {
+                let s = d * 24 + h
+                rate[s] = (min(o[s], y[s]) + 2 * m * hourRate) / (y[s] + 2 * m)
+                sum += rate[s]
+            }
+        }
+        let mean = sum / Double(HourOfWeek.count)
+        return rate.map { mean > 0 ? $0 / mean : 1 }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import TouchpointCore
+
+/// Decides, for one due message, whether it goes out, on which channel and when (SPEC §4).
+///
+/// Pure and deterministic: time comes in with the request, randomness from a generator seeded by the
+/// message id, so a replay of the same input makes the same decisions. The steps run in SPEC order and
+/// the first one that fails names the suppression reason.
+///
+/// Model choices:
+/// - **Reachability.** A candidate needs an address. Non-transactional messages also need no channel
+///   opt-out and no `Unsubscribed` with channel `all`. Transactional messages ignore both kinds of opt-out
+///   (SPEC §2 calls them marketing unsubscribes) but still need an address. When every candidate with an
+///   address is opted out the reason is `unsubscribed`; when none has an address, `no-reachable-channel`.
+/// - **Caps.** `once-per` counts ledger entries of the same rule sent after `due - once-per`, including
+///   ones scheduled in the future; it applies to transactional messages too. The frequency cap counts
+///   non-transactional entries after `due - per` the same way and never applies to transactional ones.
+///   An entry with the request's own message id never counts (re-deciding a message is not a repeat).
+/// - **Channel.** Per reachable channel, the open probability is Beta-Binomial: the prior is centred on
+///   the channel's population rate `(responses + 1) / (sends + 2)` with strength
+///   ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends, so a few of the customer's own sends
+///   dominate it). The customer's evidence is their sends on that channel and which of them got an open
+///   or click within ``SchedulerSettings/attributionWindow`` (before the next send); each send weighs
+///   `2^(-age / halfLife)` at `due`, so old behaviour counts less. Opens that match no send are ignored,
+///   which also caps opens at sends. Thompson sampling draws one value per channel from its posterior with
+///   a generator seeded by `StableID.seed(messageId + "/" + channel)`; the highest draw wins and ties go to
+///   rule order. Channels with identical posteriors (e.g. no data at all) share one draw, so with nothing
+///   to learn the rule's first reachable channel wins instead of a coin flip.
+/// - **Time.** Candidates are `due` and every local whole hour in `(due, due + within]` (plus the end of
+///   quiet hours when it is not on the hour), in the customer's zone (`timezone` trait, else the default
+///   zone). Walking instants hour by hour skips DST gaps by construction; a repeated local hour is taken
+///   once (its first occurrence). Candidates in quiet hours are dropped for non-transactional messages;
+///   none left means `quiet-hours`. Each candidate's local hour of the week is scored by a mixture of three
+///   signals on the chosen channel, each a lift (1 = an average hour):
+///   (a) the open rate of sends by local send hour, (b) the customer's open/click times, and (c) the
+///   customer's activity times. Each is smoothed hierarchically: population hour-of-day → customer
+///   hour-of-day (``SchedulerSettings/timingPriorStrength`` pseudo-counts) → customer hour-of-week (twice
+///   that), so a customer who opens at 20:00 on weekdays also scores Saturday 20:00 highly. The mixture
+///   weights are `0.1 + n / (n + m)` per signal (n = the customer's decayed observations), with the
+///   activity weight shrinking as opens accumulate: activity is strongest when opens are few. The earliest
+///   candidate whose score is within ``SchedulerSettings/delayMargin`` of the best wins, so a flat or
+///   noisy signal never delays the message and ties go to the earliest hour. Population data alone can
+///   move a customer without history to the population's best hour. Hours beyond a week after `due` are
+///   not scored: their slots repeat earlier, never better ones.
+/// - **Transactional** messages skip quiet hours, the frequency cap and timing: they go at `due` on the
+///   chosen channel.
+public struct Scheduler: Sendable {
+    /// The configuration decisions are made with.
+    public let settings: SchedulerSettings
+
+    /// A scheduler with `settings`.
+    public init(settings: SchedulerSettings) {
+        self.settings = settings
+    }
+
+    /// The zone a customer's local times are read in: the `timezone` trait when it names a zone, else the
+    /// default zone.
+    public func zone(for customer: Customer) -> Zone {
+        if let name = customer.timezone, let zone = Zone(name) { return zone }
+        return settings.defaultZone
+    }
+
+    /// Decides channel and send time for `request`, or why it is held back.
+    ///
+    /// `ledger` is this customer's history of scheduled and sent messages; `population` the engagement
+    /// aggregated over all customers.
+    public func decide(
+        _ request: SendRequest, customer: Customer, ledger: SendLedger, population: PopulationStats
+    ) -> ScheduleDecision {
+        var ex = Explanation()
+
+        // 1. Reachable channels.
+        var anyAddress = false
+        for channel in request.candidates where !ex.reachable.contains(channel) {
+            guard customer.address(for: channel) != nil else {
+                ex.rejected.append(.init(channel: channel, why: "no address"))
+                continue
+            }
+            anyAddress = true
+            if !request.transactional, customer.optedOutAll || customer.optedOut.contains(channel) {
+                ex.rejected.append(.init(channel: channel, why: "opted out"))
+                continue
+            }
+            ex.reachable.append(channel)
+        }
+        ex.lines.append(
+            "reachable: "
+                + (ex.reachable.isEmpty ? "none" : ex.reachable.map(\.rawValue).joined(separator: ", "))
+                + ex.rejected.map { "; \($0.channel.rawValue): \($0.why)" }.joined())
+        if ex.reachable.isEmpty {
+            return .suppressed(anyAddress ? .unsubscribed : .noReachableChannel, explanation: ex)
+        }
+
+        // 2. Caps.
+        if let span = request.oncePer {
+            let n = ledger.count(rule: request.rule, after: request.due - span, excluding: request.messageId)
+            ex.ruleCount = n
+            ex.lines.append("once-per \(span): \(n) message(s) of \(request.rule) in the span")
+            if n > 0 { return .suppressed(.ruleLimit, explanation: ex) }
+        }
+        if !request.transactional, let cap = settings.frequencyCap {
+            let n = ledger.countNonTransactional(after: request.due - cap.per, excluding: request.messageId)
+            ex.capCount = n
+            ex.lines.append("frequency cap: \(n) of \(cap.max) per \(cap.per)")
+            if n >= cap.max { return .suppressed(.frequencyCap, explanation: ex) }
+        }
+
+        // 3. Channel.
+        let chosen = chooseChannel(request, customer: customer, population: population, explanation: &ex)
+
+        // 4. Time.
+        if request.transactional {
+            ex.lines.append("time: transactional, sent when due")
+            return .send(channel: chosen, at: request.due, explanation: ex)
+        }
+        let zone = zone(for: customer)
+        ex.zone = zone.identifier
+        guard
+            let at = chooseTime(
+                request, channel: chosen, customer: customer, zone: zone, population: population,
+                explanation: &ex)
+        else {
+            return .suppressed(.quietHours, explanation: ex)
+        }
+        return .send(channel: chosen, at: at, explanation: ex)
+    }
+
+    /// The weight of an observation at `t` when deciding at `now`: `2^(-age / halfLife)`, 1 for the future.
+    func decay(_ t: Instant, now: Instant) -> Double {
+        let age = now.milliseconds - t.milliseconds
+        guard age > 0, settings.halfLife.milliseconds > 0 else { return 1 }
+        return exp2(-Double(age) / Double(settings.halfLife.milliseconds))
+    }
+}

@@ -1,0 +1,53 @@
+import TouchpointCore
+
+/// At most `max` non-transactional messages per customer in any span of `per` (SPEC §6 `frequency-cap`).
+public struct FrequencyCap: Sendable, Hashable {
+    /// How many messages the span allows.
+    public var max: Int
+    /// The sliding span the count covers.
+    public var per: TimeSpan
+
+    /// A cap of `max` messages per `per`.
+    public init(max: Int, per: TimeSpan) {
+        self.max = max
+        self.per = per
+    }
+}
+
+/// The configuration the scheduler decides with: quiet hours, default zone, caps and model strengths.
+public struct SchedulerSettings: Sendable, Hashable {
+    /// Local quiet hours for non-transactional messages; `nil` means none.
+    public var quietHours: QuietWindow?
+    /// The zone used when a customer has no valid `timezone` trait.
+    public var defaultZone: Zone
+    /// The global cap on non-transactional messages; `nil` means uncapped.
+    public var frequencyCap: FrequencyCap?
+    /// How fast a customer's own behaviour loses weight: an observation this old counts half.
+    public var halfLife: TimeSpan
+    /// Pseudo-observations behind the population prior of each channel's open rate (the Beta prior's
+    /// `α + β`). Small, so a handful of the customer's own sends outweigh the population.
+    public var channelPriorStrength: Double
+    /// Pseudo-observations behind the population's hour-of-day pattern when smoothing the customer's.
+    public var timingPriorStrength: Double
+    /// An open or click later than this after a send is not credited to that send.
+    public var attributionWindow: TimeSpan
+    /// How much better (relative score) a later hour must be than an earlier allowed one to delay the
+    /// message to it: without this, noise in sparse data would move every send away from `due`.
+    public var delayMargin: Double
+
+    /// Settings with the defaults the config file falls back to.
+    public init(
+        quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
+        halfLife: TimeSpan = .days(30), channelPriorStrength: Double = 4, timingPriorStrength: Double = 5,
+        attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1
+    ) {
+        self.quietHours = quietHours
+        self.defaultZone = defaultZone
+        self.frequencyCap = frequencyCap
+        self.halfLife = halfLife
+        self.channelPriorStrength = channelPriorStrength
+        self.timingPriorStrength = timingPriorStrength
+        self.attributionWindow = attributionWindow
+        self.delayMargin = delayMargin
+    }
+}

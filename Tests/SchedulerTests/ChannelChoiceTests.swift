@@ -1,0 +1,145 @@
+import Testing
+import TouchpointCore
+
+@testable import Scheduler
+
+@Suite("Channel choice")
+struct ChannelChoiceTests {
+    let due = at("2026-11-20T10:00:00+08:00")
+
+    /// `count` sends on `channel`, one a day ending `endingDaysAgo` before `due`, each opened 10 minutes later
+    /// when `opened`.
+    func history(
+        _ c: inout Customer, _ channel: Channel, count: Int, opened: Bool, endingDaysAgo: Int64 = 1
+    ) {
+        for i in 0..<Int64(count) {
+            let sent = due - .days(endingDaysAgo + i)
+            c.engagement.recordSend(channel, at: sent)
+            if opened { c.engagement.recordOpen(channel, at: sent + .minutes(10)) }
+        }
+    }
+
+    func choices(
+        _ channels: [Channel], _ c: Customer, population: PopulationStats = PopulationStats(),
+        halfLife: TimeSpan = .days(30), ids: Int = 100
+    ) -> [Channel: Int] {
+        var counts: [Channel: Int] = [:]
+        let s = scheduler(halfLife: halfLife)
+        for i in 0..<ids {
+            let d = s.decide(
+                request(id: "msg-\(i)", channels: channels, due: due), customer: c, ledger: SendLedger(),
+                population: population)
+            if let ch = d.channel { counts[ch, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    @Test("a customer who opens every SMS and no email gets SMS")
+    func smsOpener() {
+        var c = customer(email: "a@example.com", phone: "+1555")
+        history(&c, .sms, count: 5, opened: true)
+        history(&c, .email, count: 5, opened: false)
+        let d = scheduler().decide(
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
+        #expect(d.channel == .sms)
+        let sms = d.explanation.channels.first { $0.channel == .sms }
+        let email = d.explanation.channels.first { $0.channel == .email }
+        #expect((sms?.mean ?? 0) > 0.7)
+        #expect((email?.mean ?? 1) < 0.3)
+        #expect(choices([.email, .sms], c)[.sms, default: 0] >= 95)
+    }
+
+    @Test("with no data anywhere the rule's first reachable channel wins, whatever the message id")
+    func tiesFollowRuleOrder() {
+        let c = customer(email: "a@example.com", phone: "+1555", chat: "c1")
+        #expect(choices([.sms, .email, .chat], c) == [.sms: 100])
+        #expect(choices([.chat, .email], c) == [.chat: 100])
+    }
+
+    @Test("the same input decides the same way every time")
+    func deterministic() {
+        var c = customer(email: "a@example.com", phone: "+1555")
+        history(&c, .sms, count: 2, opened: true)
+        history(&c, .email, count: 3, opened: true)
+        let s = scheduler(quiet: "21:00-08:00")
+        let r = request(channels: [.email, .sms], due: due, within: .hours(24))
+        let first = s.decide(r, customer: c, ledger: SendLedger(), population: PopulationStats())
+        for _ in 0..<5 {
+            #expect(s.decide(r, customer: c, ledger: SendLedger(), population: PopulationStats()) == first)
+        }
+    }
+
+    @Test("different message ids explore channels whose estimates overlap")
+    func explores() {
+        var population = PopulationStats()
+        let zone = Zone.utc
+        for i in 0..<100 {
+            let t = due - .hours(Int64(i))
+            population.recordSend(.email, at: t, zone: zone)
+            population.recordSend(.sms, at: t, zone: zone)
+            if i % 10 < 3 { population.recordOpen(.email, at: t + .minutes(5), zone: zone, sentAt: t) }
+            if i % 10 < 4 { population.recordOpen(.sms, at: t + .minutes(5), zone: zone, sentAt: t) }
+        }
+        let counts = choices(
+            [.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
+        #expect(counts[.email, default: 0] >= 10)
+        #expect(counts[.sms, default: 0] >= 10)
+        #expect(counts[.sms, default: 0] > counts[.email, default: 0])
+    }
+
+    @Test("a strong population rate steers a customer without history")
+    func populationPrior() {
+        var population = PopulationStats()
+        for i in 0..<200 {
+            let t = due - .hours(Int64(i))
+            population.recordSend(.email, at: t, zone: .utc)
+            population.recordSend(.sms, at: t, zone: .utc)
+            if i % 20 == 0 { population.recordOpen(.email, at: t, zone: .utc, sentAt: t) }
+            if i % 10 < 8 { population.recordClick(.sms, at: t, zone: .utc, sentAt: t) }
+        }
+        #expect(abs(population.openRate(.sms) - 161.0 / 202.0) < 1e-9)
+        let counts = choices(
+            [.email, .sms], customer(email: "a@example.com", phone: "+1555"), population: population)
+        #expect(counts[.sms, default: 0] >= 95)
+    }
+
+    @Test("old engagement counts less than recent engagement (half-life)")
+    func halfLife() {
+        var c = customer(email: "a@example.com", phone: "+1555")
+        history(&c, .sms, count: 10, opened: true, endingDaysAgo: 365)
+        history(&c, .email, count: 10, opened: false, endingDaysAgo: 365)
+        history(&c, .email, count: 4, opened: true, endingDaysAgo: 1)
+        history(&c, .sms, count: 4, opened: false, endingDaysAgo: 1)
+        // Recent behaviour wins with a 30-day half-life ...
+        #expect(choices([.sms, .email], c)[.email, default: 0] >= 90)
+        // ... while without decay the larger, older record still wins.
+        #expect(choices([.sms, .email], c, halfLife: .days(100_000))[.sms, default: 0] >= 90)
+    }
+
+    @Test("opens that match no send are not evidence")
+    func unmatchedOpens() {
+        var c = customer(email: "a@example.com", phone: "+1555")
+        for i in 0..<20 { c.engagement.recordOpen(.sms, at: due - .hours(Int64(i))) }
+        let d = scheduler().decide(
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
+        #expect(d.channel == .email)
+        #expect(d.explanation.channels.allSatisfy { $0.sends == 0 && $0.responses == 0 })
+    }
+
+    @Test("an open is credited only to the latest send before it, inside the attribution window")
+    func attribution() {
+        var c = customer()
+        let s1 = due - .days(10)
+        let s2 = due - .days(9)
+        let s3 = due - .days(5)
+        for s in [s1, s2, s3] { c.engagement.recordSend(.email, at: s) }
+        c.engagement.recordOpen(.email, at: s2 + .hours(1))  // credits s2 only
+        c.engagement.recordOpen(.email, at: s2 + .hours(2))  // a second open of the same message
+        c.engagement.recordClick(.email, at: s3 + .days(4))  // outside the 3-day window
+        var credited: [Bool] = []
+        scheduler().forEachAttributedSend(.email, of: c) { _, responded in credited.append(responded) }
+        #expect(credited == [false, true, false])
+    }
+}

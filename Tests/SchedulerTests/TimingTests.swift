@@ -1,0 +1,245 @@
+import Testing
+import TouchpointCore
+
+@testable import Scheduler
+
+@Suite("Send time")
+struct TimingTests {
+    let shanghai = "Asia/Shanghai"
+    let none = SendLedger()
+    let empty = PopulationStats()
+
+    @Test("with no data the message goes when due")
+    func noDataSendsAtDue() {
+        let due = at("2026-11-20T10:17:00+08:00")
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: due, within: .hours(24)), customer: customer(timezone: shanghai), ledger: none,
+            population: empty)
+        #expect(d.sendAt == due)
+    }
+
+    @Test("a customer who opens at 20:00 local gets 20:00")
+    func eveningOpener() {
+        var c = customer(timezone: shanghai)
+        for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:0\(day % 10)+08:00")) }
+        let due = at("2026-11-20T10:00:00+08:00")
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        #expect(d.sendAt == at("2026-11-20T20:00:00+08:00"))
+        #expect((d.explanation.chosenScore ?? 0) > 2 * (d.explanation.earliestScore ?? .infinity))
+    }
+
+    @Test("open times beat the send hour that the customer's own schedule echoes")
+    func openTimesOverSendHour() {
+        var c = customer(timezone: shanghai)
+        for day in 13...17 {
+            c.engagement.recordSend(.email, at: at("2026-11-\(day)T10:00:00+08:00"))
+            c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00"))
+        }
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T10:00:00+08:00"), within: .hours(24)), customer: c, ledger: none,
+            population: empty)
+        #expect(localTime(d.sendAt, shanghai) == "20:00")
+    }
+
+    @Test("a window that does not reach the customer's hour sends at the best hour inside it")
+    func windowTooShort() {
+        var c = customer(timezone: shanghai)
+        for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
+        let due = at("2026-11-20T10:00:00+08:00")
+        let d = scheduler().decide(
+            request(due: due, within: .hours(3)), customer: c, ledger: none, population: empty)
+        #expect(d.sendAt == due)
+    }
+
+    @Test("an evening opener's preferred hour is not used when it falls in quiet hours")
+    func preferredHourInQuiet() {
+        var c = customer(timezone: shanghai)
+        for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T22:05:00+08:00")) }
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T10:00:00+08:00"), within: .hours(24)), customer: c, ledger: none,
+            population: empty)
+        let hour = Zone(shanghai)!.fields(d.sendAt!).hour
+        #expect(hour >= 8 && hour < 21)
+    }
+
+    @Test("activity times place the message when the customer has no opens")
+    func activitySignal() {
+        var c = customer(timezone: shanghai)
+        for day in 10...17 { c.engagement.recordActivity(at: at("2026-11-\(day)T19:3\(day % 10)+08:00")) }
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T09:00:00+08:00"), within: .hours(24)), customer: c, ledger: none,
+            population: empty)
+        #expect(localTime(d.sendAt, shanghai) == "19:00")
+    }
+
+    @Test("the population's pattern places a customer without history")
+    func populationTiming() {
+        var population = PopulationStats()
+        let zone = Zone(shanghai)!
+        for day in 1...28 {
+            let t = at("2026-10-\(day < 10 ? "0" : "")\(day)T18:10:00+08:00")
+            population.recordOpen(.email, at: t, zone: zone)
+        }
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T09:00:00+08:00"), within: .hours(24)),
+            customer: customer(timezone: shanghai),
+            ledger: none, population: population)
+        #expect(localTime(d.sendAt, shanghai) == "18:00")
+    }
+
+    @Test("old open times count less than recent ones (half-life)")
+    func halfLifeTiming() {
+        var c = customer(timezone: shanghai)
+        for day in 1...20 {
+            c.engagement.recordOpen(.email, at: at("2025-10-\(day < 10 ? "0" : "")\(day)T09:05:00+08:00"))
+        }
+        for day in 15...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
+        let r = request(due: at("2026-11-20T08:00:00+08:00"), within: .hours(14))
+        let recent = scheduler().decide(r, customer: c, ledger: none, population: empty)
+        #expect(localTime(recent.sendAt, shanghai) == "20:00")
+        let undecayed = scheduler(halfLife: .days(100_000)).decide(
+            r, customer: c, ledger: none, population: empty)
+        #expect(localTime(undecayed.sendAt, shanghai) == "09:00")
+    }
+
+    @Test("a message due in quiet hours goes at the end of quiet hours")
+    func pushedToQuietEnd() {
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T23:10:00+08:00"), within: .hours(24)),
+            customer: customer(timezone: shanghai),
+            ledger: none, population: empty)
+        #expect(d.sendAt == at("2026-11-21T08:00:00+08:00"))
+        // 23:10 and 00:00-07:00 tonight, 21:00-23:00 tomorrow.
+        #expect(d.explanation.quietCount == 12)
+    }
+
+    @Test("quiet hours ending off the hour end at their own minute")
+    func quietEndOffHour() {
+        let d = scheduler(quiet: "21:00-08:30").decide(
+            request(due: at("2026-11-20T02:00:00+08:00"), within: .hours(12)),
+            customer: customer(timezone: shanghai),
+            ledger: none, population: empty)
+        #expect(d.sendAt == at("2026-11-20T08:30:00+08:00"))
+    }
+
+    @Test("quiet hours across midnight hold early-morning messages until the morning")
+    func acrossMidnight() {
+        let s = scheduler(quiet: "22:00-07:00")
+        let early = s.decide(
+            request(due: at("2026-11-20T01:00:00+08:00"), within: .hours(12)),
+            customer: customer(timezone: shanghai),
+            ledger: none, population: empty)
+        #expect(early.sendAt == at("2026-11-20T07:00:00+08:00"))
+        let evening = s.decide(
+            request(due: at("2026-11-20T21:59:00+08:00"), within: .zero),
+            customer: customer(timezone: shanghai),
+            ledger: none, population: empty)
+        #expect(evening.sendAt == at("2026-11-20T21:59:00+08:00"))
+    }
+
+    @Test("a window wholly inside quiet hours is quiet-hours")
+    func windowInQuiet() {
+        let s = scheduler(quiet: "21:00-08:00")
+        let c = customer(timezone: shanghai)
+        let d = s.decide(
+            request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(9)), customer: c, ledger: none,
+            population: empty)
+        #expect(d.reason == .quietHours)
+        // The window's end at exactly 08:00 is outside quiet hours, so one more minute of window is enough.
+        let edge = s.decide(
+            request(due: at("2026-11-20T22:00:00+08:00"), within: .hours(10)), customer: c,
+            ledger: none, population: empty)
+        #expect(edge.sendAt == at("2026-11-21T08:00:00+08:00"))
+    }
+
+    @Test("a message with no window due in quiet hours is quiet-hours")
+    func zeroWindowInQuiet() {
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: at("2026-11-20T23:00:00+08:00")), customer: customer(timezone: shanghai),
+            ledger: none,
+            population: empty)
+        #expect(d.reason == .quietHours)
+    }
+
+    @Test("quiet hours are read in the customer's zone, else the default zone")
+    func customerZone() {
+        let s = scheduler(quiet: "21:00-08:00")
+        let due = at("2026-11-20T07:00:00+08:00")  // 10:00 in Sydney (AEDT)
+        let sydney = s.decide(
+            request(due: due), customer: customer(timezone: "Australia/Sydney"), ledger: none,
+            population: empty)
+        #expect(sydney.sendAt == due)
+        let fallback = s.decide(
+            request(due: due), customer: customer(timezone: "Not/AZone"), ledger: none,
+            population: empty)
+        #expect(fallback.reason == .quietHours)
+        #expect(s.zone(for: customer(timezone: "Not/AZone")).identifier == "Asia/Shanghai")
+        #expect(s.zone(for: customer(timezone: "Europe/London")).identifier == "Europe/London")
+    }
+
+    @Test("transactional messages ignore quiet hours and timing and go when due")
+    func transactional() {
+        var c = customer(timezone: shanghai)
+        for day in 13...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
+        let due = at("2026-11-20T23:00:00+08:00")
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            request(due: due, within: .hours(24), transactional: true), customer: c, ledger: none,
+            population: empty)
+        #expect(d.sendAt == due)
+    }
+
+    @Test("the spring-forward gap hour is never a candidate")
+    func dstGap() {
+        let ny = Zone("America/New_York")!
+        let cands = scheduler().candidates(due: at("2026-03-08T00:30:00-05:00"), within: .hours(4), zone: ny)
+        #expect(cands.map { ny.fields($0.at).hour } == [0, 1, 3, 4, 5])
+        #expect(
+            cands.map(\.at) == [
+                at("2026-03-08T00:30:00-05:00"), at("2026-03-08T01:00:00-05:00"),
+                at("2026-03-08T03:00:00-04:00"),
+                at("2026-03-08T04:00:00-04:00"), at("2026-03-08T05:00:00-04:00"),
+            ])
+    }
+
+    @Test("the repeated fall-back hour is taken once, at its first occurrence")
+    func dstRepeat() {
+        let ny = Zone("America/New_York")!
+        let cands = scheduler().candidates(due: at("2026-11-01T00:30:00-04:00"), within: .hours(4), zone: ny)
+        #expect(
+            cands.map(\.at) == [
+                at("2026-11-01T00:30:00-04:00"), at("2026-11-01T01:00:00-04:00"),
+                at("2026-11-01T02:00:00-05:00"),
+                at("2026-11-01T03:00:00-05:00"),
+            ])
+    }
+
+    @Test("a customer who opens at 01:00 gets the first 01:00 on the fall-back night")
+    func dstRepeatDecision() {
+        var c = customer(timezone: "America/New_York")
+        for day in 20...29 { c.engagement.recordOpen(.email, at: at("2026-10-\(day)T01:10:00-04:00")) }
+        let d = scheduler().decide(
+            request(due: at("2026-10-31T23:00:00-04:00"), within: .hours(6)), customer: c, ledger: none,
+            population: empty)
+        #expect(d.sendAt == at("2026-11-01T01:00:00-04:00"))
+    }
+
+    @Test("a customer who opens at 02:00 is not sent at a wall time that does not exist")
+    func dstGapDecision() throws {
+        var c = customer(timezone: "America/New_York")
+        for day in 1...7 { c.engagement.recordOpen(.email, at: at("2026-03-0\(day)T02:10:00-05:00")) }
+        let d = scheduler().decide(
+            request(due: at("2026-03-08T00:00:00-05:00"), within: .hours(6)), customer: c, ledger: none,
+            population: empty)
+        let sent = try #require(d.sendAt)
+        let hour = Zone("America/New_York")!.fields(sent).hour
+        #expect(hour != 2)
+        #expect(d.explanation.candidateCount == 7)  // 00-07 without 02
+    }
+
+    @Test("candidates stop a week after due even for longer windows")
+    func horizon() {
+        let cands = scheduler().candidates(due: at("2026-11-20T10:00:00Z"), within: .days(30), zone: .utc)
+        #expect(cands.count == 24 * 7 + 2)
+    }
+}

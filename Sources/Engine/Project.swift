@@ -1,0 +1,78 @@
+import Expressions
+import Rules
+import Scheduler
+import Templates
+import TouchpointCore
+
+/// A loaded project: config, rules, templates, and every diagnostic about them and between them.
+///
+/// `check`, `dry-run`, `test` and the daemon all start here, so they agree on what is valid.
+public struct Project: Sendable {
+    public var config: Config
+    public var ruleSet: RuleSet
+    public var book: RuleBook
+    public var templates: TemplateSet
+    /// Sorted by file, line and column; errors and warnings together.
+    public var diagnostics: [Diagnostic]
+
+    /// Loads config (`configPath`, or `./touchpoint.yaml`, or built-in defaults), then its rules and templates.
+    public static func load(configPath: String?, environment: [String: String]) -> Project {
+        let (config, configDiagnostics) = Config.load(path: configPath, environment: environment)
+        let (ruleSet, ruleDiagnostics) = RuleSet.load(directory: config.rulesDirectory)
+        let (templates, templateDiagnostics) = TemplateSet.load(directory: config.templatesDirectory)
+        return assemble(
+            config: config, ruleSet: ruleSet, templates: templates,
+            diagnostics: configDiagnostics + ruleDiagnostics + templateDiagnostics)
+    }
+
+    /// Compiles and cross-checks already-loaded parts (tests build projects from strings this way).
+    public static func assemble(
+        config: Config, ruleSet: RuleSet, templates: TemplateSet, diagnostics: [Diagnostic]
+    ) -> Project {
+        var diagnostics = diagnostics
+        let (book, compileDiagnostics) = RuleBook.compile(ruleSet.rules)
+        diagnostics += compileDiagnostics
+        diagnostics += templates.checkVariables()
+        diagnostics += CrossCheck(config: config, book: book, ruleSet: ruleSet, templates: templates).run()
+        var seen = Set<Diagnostic>()
+        diagnostics = diagnostics.filter { seen.insert($0).inserted }
+        diagnostics.sort { a, b in
+            switch (a.location, b.location) {
+            case (nil, nil): return a.message < b.message
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?): return x < y
+            }
+        }
+        return Project(config: config, ruleSet: ruleSet, book: book, templates: templates, diagnostics: diagnostics)
+    }
+
+    /// `true` when any diagnostic is an error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// Engine settings from the config.
+    public func engineSettings(explain: String? = nil) -> EngineSettings {
+        let quiet = config.quietHours.flatMap { QuietWindow(start: $0.startMinute, end: $0.endMinute) }
+        var scheduler = SchedulerSettings()
+        scheduler.quietHours = quiet
+        scheduler.defaultZone = config.defaultTimezone
+        scheduler.frequencyCap = config.frequencyCap.map { .init(max: $0.max, per: $0.per) }
+        var unsubscribe: [Channel: String] = [:]
+        for (channel, c) in config.channels {
+            if let url = c.string("unsubscribe-url") { unsubscribe[channel] = url }
+        }
+        return EngineSettings(
+            scheduler: scheduler, unsubscribeURLs: unsubscribe, maxLateness: config.maxLateness,
+            explainCustomer: explain)
+    }
+}
+
+extension Located where Value == String {
+    /// The place of a character offset reported by the expression parser.
+    func location(atOffset offset: Int) -> SourceLocation { location(atScalarOffset: offset) }
+}
+
+extension RenderFailure {
+    /// The SPEC §6 suppression reason for this failure.
+    var suppression: SuppressionReason { SuppressionReason(rawValue: reason) ?? .renderError }
+}

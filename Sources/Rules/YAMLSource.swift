@@ -80,6 +80,11 @@ struct YAMLSource {
             if let context {
                 message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
             }
+            if problem.contains("did not find expected '-' indicator") || problem.contains("did not find expected key") {
+                message += "; check the indentation of this line"
+            } else if problem.contains("mapping values are not allowed") {
+                message += "; check the indentation, or quote a value that contains ': '"
+            }
             return .error("yaml-syntax", message, at: at(mark))
         }
         switch error {

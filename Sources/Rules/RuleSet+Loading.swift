@@ -109,6 +109,12 @@ struct RuleLoader {
         var reader = YAMLReader(source: source)
         defer { diagnostics += reader.diagnostics }
         guard let root = source.root, root.tagName != .null else { return }
+        if case .sequence = root {
+            reader.error(
+                "wrong-type", "a rule file lists its rules under a top-level 'rules:' key, found a bare list",
+                at: reader.location(of: root))
+            return
+        }
         guard let top = reader.mapping(root, name: "rule file", context: "a rule file", keys: ["rules"]) else {
             return
         }

@@ -187,7 +187,7 @@ struct RuleLoadingTests {
                 == ["r.yaml:4:35: error: 'channels' must be a list, found a string"])
         #expect(parseRules("rules:\n  - just-a-name\n").1 == ["r.yaml:2:5: error: 'rule' must be a mapping, found a string"])
         #expect(parseRules("rules: nope\n").1 == ["r.yaml:1:8: error: 'rules' must be a list, found a string"])
-        #expect(parseRules("- a\n").1 == ["r.yaml:1:1: error: 'rule file' must be a mapping, found a list"])
+        #expect(parseRules("- a\n").1 == ["r.yaml:1:1: error: a rule file lists its rules under a top-level 'rules:' key, found a bare list"])
     }
 
     @Test("missing required keys are reported at the mapping that lacks them")

@@ -1,0 +1,253 @@
+import Foundation
+import TouchpointCore
+import Yams
+
+extension Config {
+    /// The config file used when `--config` is not given.
+    public static let defaultPath = "touchpoint.yaml"
+
+    static let keys = [
+        "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
+        "max-lateness", "lateness", "sms-segment-warning", "channels",
+    ]
+
+    /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
+    /// is absent the built-in defaults apply. `${VAR}` in string values comes from `environment`.
+    public static func load(
+        path: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> (Config, [Diagnostic]) {
+        let file = path ?? defaultPath
+        guard FileManager.default.fileExists(atPath: file) else {
+            if path == nil { return (.defaults(), []) }
+            return (
+                .defaults(baseDirectory: directory(of: file)),
+                [.error("missing-config", "config file '\(file)' does not exist", at: nil)]
+            )
+        }
+        do {
+            let source = try YAMLSource(path: file)
+            return parse(source, path: file, environment: environment)
+        } catch {
+            return (.defaults(baseDirectory: directory(of: file)), error.diagnostics)
+        }
+    }
+
+    /// Parses config text as if read from `path` (which sets the folder relative paths resolve against).
+    public static func parse(
+        yaml: String, path: String, environment: [String: String] = [:]
+    ) -> (Config, [Diagnostic]) {
+        do {
+            return parse(try YAMLSource(text: yaml, file: path), path: path, environment: environment)
+        } catch {
+            return (.defaults(baseDirectory: directory(of: path)), error.diagnostics)
+        }
+    }
+
+    /// The folder of `path`, `.` for a bare file name.
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let dir = String(path[..<slash])
+        return dir.isEmpty ? "/" : dir
+    }
+
+    private static func parse(
+        _ source: YAMLSource, path: String, environment: [String: String]
+    ) -> (Config, [Diagnostic]) {
+        var config = Config.defaults(baseDirectory: directory(of: path))
+        config.path = path
+        var r = ConfigReader(reader: YAMLReader(source: source), environment: environment)
+        guard let root = source.root, root.tagName != .null else { return (config, []) }
+        guard let top = r.reader.mapping(root, name: "config", context: "the config file", keys: keys) else {
+            return (config, r.reader.diagnostics)
+        }
+        if let n = top["rules"], let s = r.string(n, name: "rules") { config.rulesDirectory = config.resolve(s) }
+        if let n = top["templates"], let s = r.string(n, name: "templates") {
+            config.templatesDirectory = config.resolve(s)
+        }
+        if let n = top["events"], let s = r.string(n, name: "events") { config.eventsDirectory = config.resolve(s) }
+        if let n = top["store"], let s = r.string(n, name: "store") { config.storePath = config.resolve(s) }
+        if let n = top["default-timezone"], let s = r.reader.string(n, name: "default-timezone") {
+            if let zone = Zone(s.value) {
+                config.defaultTimezone = zone
+            } else {
+                let hint = Suggest.didYouMean(s.value, in: TimeZone.knownTimeZoneIdentifiers)
+                r.reader.error("unknown-timezone", "unknown timezone '\(s.value)'\(hint)", at: s.location)
+            }
+        }
+        if let n = top["quiet-hours"] { config.quietHours = r.quietHours(n) }
+        if let n = top["frequency-cap"] { config.frequencyCap = r.frequencyCap(n) }
+        if let n = top["max-lateness"], let d = r.reader.duration(n, name: "max-lateness") { config.maxLateness = d }
+        if let n = top["lateness"], let d = r.reader.duration(n, name: "lateness") { config.lateness = d }
+        if let n = top["sms-segment-warning"], let i = r.reader.int(n, name: "sms-segment-warning") {
+            if i < 1 {
+                r.reader.error("bad-value", "'sms-segment-warning' must be at least 1", at: r.reader.location(of: n))
+            } else {
+                config.smsSegmentWarning = i
+            }
+        }
+        if let n = top["channels"] { config.channels = r.channels(n) }
+        return (config, r.reader.diagnostics)
+    }
+}
+
+/// Config-specific reading: environment interpolation and the structured values.
+struct ConfigReader {
+    var reader: YAMLReader
+    let environment: [String: String]
+
+    /// A string value with `${VAR}` replaced.
+    mutating func string(_ node: Node, name: String) -> String? {
+        guard let s = reader.string(node, name: name) else { return nil }
+        return interpolate(s)
+    }
+
+    /// `text` with each `${NAME}` replaced by the environment variable; an unset variable is an error at
+    /// the place it is written.
+    mutating func interpolate(_ text: Located<String>) -> String? {
+        guard text.value.contains("${") else { return text.value }
+        var out = ""
+        var ok = true
+        let scalars = Array(text.value.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{" {
+                guard let close = scalars[(i + 2)...].firstIndex(of: "}") else {
+                    reader.error(
+                        "bad-interpolation", "unterminated '${' (write ${NAME})", at: text.location(atScalarOffset: i))
+                    return nil
+                }
+                var name = ""
+                name.unicodeScalars.append(contentsOf: scalars[(i + 2)..<close])
+                if let value = environment[name] {
+                    out += value
+                } else {
+                    reader.error(
+                        "missing-env",
+                        "environment variable '\(name)' is not set",
+                        at: text.location(atScalarOffset: i))
+                    ok = false
+                }
+                i = close + 1
+            } else {
+                out.unicodeScalars.append(scalars[i])
+                i += 1
+            }
+        }
+        return ok ? out : nil
+    }
+
+    mutating func quietHours(_ node: Node) -> QuietHours? {
+        if node.tagName == .null { return nil }
+        if node.tagName == .bool, node.scalar?.string.lowercased() == "false" { return nil }
+        guard let s = reader.string(node, name: "quiet-hours") else { return nil }
+        if s.value.lowercased() == "none" { return nil }
+        guard let quiet = QuietHours(parsing: s.value) else {
+            reader.error(
+                "bad-quiet-hours",
+                "'quiet-hours' must be a local time range like \"21:00-08:00\" (it may wrap midnight), found '\(s.value)'",
+                at: s.location)
+            return nil
+        }
+        return quiet
+    }
+
+    mutating func frequencyCap(_ node: Node) -> FrequencyCap? {
+        if node.tagName == .null { return nil }
+        guard let fields = reader.mapping(node, name: "frequency-cap", keys: ["max", "per"]) else { return nil }
+        let maxNode = reader.require(fields, "max")
+        let perNode = reader.require(fields, "per")
+        guard let maxNode, let perNode, let max = reader.int(maxNode, name: "max"),
+            let per = reader.duration(perNode, name: "per")
+        else { return nil }
+        if max < 1 {
+            reader.error("bad-value", "'max' must be at least 1", at: reader.location(of: maxNode))
+            return nil
+        }
+        if per.seconds <= 0 {
+            reader.error("bad-duration", "'per' must be longer than 0", at: reader.location(of: perNode))
+            return nil
+        }
+        return FrequencyCap(max: max, per: per)
+    }
+
+    mutating func channels(_ node: Node) -> [Channel: ChannelConfig] {
+        var out: [Channel: ChannelConfig] = [:]
+        if node.tagName == .null { return out }
+        guard case .mapping(let mapping) = node else {
+            reader.wrongType(node, name: "channels", expected: "a mapping")
+            return out
+        }
+        let names = Channel.allCases.map(\.rawValue)
+        for (keyNode, value) in mapping {
+            guard let key = reader.string(keyNode, name: "channel") else { continue }
+            guard let channel = Channel(rawValue: key.value) else {
+                let hint = Suggest.didYouMean(key.value, in: names)
+                reader.error(
+                    "unknown-channel",
+                    "unknown channel '\(key.value)'\(hint.isEmpty ? "; channels are email, sms and chat" : hint)",
+                    at: key.location)
+                continue
+            }
+            guard case .mapping(let entry) = value else {
+                reader.wrongType(value, name: key.value, expected: "a mapping with a 'kind'")
+                continue
+            }
+            var kind: Located<String>?
+            var options: [String: Located<JSONValue>] = [:]
+            for (optionKey, optionValue) in entry {
+                guard let k = reader.string(optionKey, name: "option") else { continue }
+                if k.value == "kind" {
+                    guard let s = reader.string(optionValue, name: "kind") else { continue }
+                    guard ChannelConfig.kinds.contains(s.value) else {
+                        reader.error(
+                            "unknown-adapter",
+                            "unknown channel kind '\(s.value)'"
+                                + Suggest.didYouMean(s.value, in: ChannelConfig.kinds)
+                                + "; kinds are smtp, twilio, webhook and file",
+                            at: s.location)
+                        continue
+                    }
+                    kind = s
+                } else if let json = option(optionValue) {
+                    let at = optionValue.scalar.map { reader.located($0) }
+                    options[k.value] = Located(
+                        json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
+                        isVerbatim: at?.isVerbatim ?? false)
+                }
+            }
+            let location = reader.location(of: value)
+            if let kind {
+                out[channel] = ChannelConfig(kind: kind, options: options, location: location)
+            } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
+                reader.error("missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
+            }
+        }
+        return out
+    }
+
+    /// An option value as JSON, strings interpolated.
+    private mutating func option(_ node: Node) -> JSONValue? {
+        switch node {
+        case .scalar(let scalar):
+            let json = JSONValue(yamlScalar: scalar, tag: node.tagName)
+            guard case .string = json else { return json }
+            return interpolate(reader.located(scalar)).map { .string($0) }
+        case .sequence(let items):
+            var out: [JSONValue] = []
+            for item in items {
+                guard let v = option(item) else { return nil }
+                out.append(v)
+            }
+            return .array(out)
+        case .mapping(let mapping):
+            var out: [String: JSONValue] = [:]
+            for (k, v) in mapping {
+                guard let key = reader.string(k, name: "option"), let value = option(v) else { return nil }
+                out[key.value] = value
+            }
+            return .object(out)
+        case .alias:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import TouchpointCore
+
+/// The project configuration from `touchpoint.yaml`, with paths already resolved against its folder.
+public struct Config: Sendable, Hashable {
+    /// The config file read, `nil` when the built-in defaults are used.
+    public var path: String?
+    /// The folder relative paths resolve against: the config file's folder, or the working folder.
+    public var baseDirectory: String
+    /// Where rule files live (default `rules`).
+    public var rulesDirectory: String
+    /// Where templates live (default `templates`).
+    public var templatesDirectory: String
+    /// Where the daemon watches for event files (default `events`).
+    public var eventsDirectory: String
+    /// The SQLite store (default `touchpoint.sqlite`).
+    public var storePath: String
+    /// The timezone for customers without a `timezone` trait (default `UTC`).
+    public var defaultTimezone: Zone
+    /// Local hours in which marketing messages are not sent (default none).
+    public var quietHours: QuietHours?
+    /// The global cap on non-transactional messages per customer (default none).
+    public var frequencyCap: FrequencyCap?
+    /// Grace after a message's send window before it is dropped as `window-expired` (default 1h).
+    public var maxLateness: TimeSpan
+    /// How late an event may arrive and still be ordered before others (default 5m).
+    public var lateness: TimeSpan
+    /// Warn when an SMS template needs more segments than this (default 3).
+    public var smsSegmentWarning: Int
+    /// The adapter for each channel; a channel missing here has no adapter.
+    public var channels: [Channel: ChannelConfig]
+
+    /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
+    /// `file` adapter into `outbox`.
+    public static func defaults(baseDirectory: String = ".") -> Config {
+        var config = Config(
+            path: nil, baseDirectory: baseDirectory, rulesDirectory: "rules", templatesDirectory: "templates",
+            eventsDirectory: "events", storePath: "touchpoint.sqlite", defaultTimezone: .utc, quietHours: nil,
+            frequencyCap: nil, maxLateness: .hours(1), lateness: .minutes(5), smsSegmentWarning: 3,
+            channels: Config.defaultChannels(file: "<built-in>"))
+        config.rulesDirectory = config.resolve(config.rulesDirectory)
+        config.templatesDirectory = config.resolve(config.templatesDirectory)
+        config.eventsDirectory = config.resolve(config.eventsDirectory)
+        config.storePath = config.resolve(config.storePath)
+        return config
+    }
+
+    static func defaultChannels(file: String) -> [Channel: ChannelConfig] {
+        let at = SourceLocation(file: file, line: 0)
+        var out: [Channel: ChannelConfig] = [:]
+        for channel in Channel.allCases {
+            out[channel] = ChannelConfig(
+                kind: Located("file", at: at), options: ["path": Located(.string("outbox"), at: at)], location: at)
+        }
+        return out
+    }
+
+    /// `path` resolved against ``baseDirectory`` (absolute paths are kept), for the adapters' own paths.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty { return path }
+        return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+    }
+
+    /// A configuration with every field given.
+    public init(
+        path: String?, baseDirectory: String, rulesDirectory: String, templatesDirectory: String,
+        eventsDirectory: String, storePath: String, defaultTimezone: Zone, quietHours: QuietHours?,
+        frequencyCap: FrequencyCap?, maxLateness: TimeSpan, lateness: TimeSpan, smsSegmentWarning: Int,
+        channels: [Channel: ChannelConfig]
+    ) {
+        self.path = path
+        self.baseDirectory = baseDirectory
+        self.rulesDirectory = rulesDirectory
+        self.templatesDirectory = templatesDirectory
+        self.eventsDirectory = eventsDirectory
+        self.storePath = storePath
+        self.defaultTimezone = defaultTimezone
+        self.quietHours = quietHours
+        self.frequencyCap = frequencyCap
+        self.maxLateness = maxLateness
+        self.lateness = lateness
+        self.smsSegmentWarning = smsSegmentWarning
+        self.channels = channels
+    }
+}

@@ -1,0 +1,18 @@
+import TouchpointCore
+
+/// A rule's `send`: the template, the candidate channels in preference order, and the send window.
+public struct SendSpec: Sendable, Hashable {
+    /// The template's name (a folder under `templates/`).
+    public var template: Located<String>
+    /// Candidate channels, in the rule's order (ties in the scheduler follow it); never empty, no repeats.
+    public var channels: [Located<Channel>]
+    /// The window after the due time inside which the scheduler picks the send time (default 0).
+    public var within: TimeSpan
+
+    /// A send specification.
+    public init(template: Located<String>, channels: [Located<Channel>], within: TimeSpan = .zero) {
+        self.template = template
+        self.channels = channels
+        self.within = within
+    }
+}

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
@@ -41,6 +42,11 @@ let package = Package(
             name: "Engine",
             dependencies: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler"],
             swiftSettings: strict),
+        // Durable state: profiles, timers, outbox, offsets (GRDB over SQLite, WAL).
+        .target(
+            name: "Store",
+            dependencies: ["TouchpointCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         // libcurl, with typed shims around the variadic curl_easy_setopt.
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
@@ -61,6 +67,7 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]
 )

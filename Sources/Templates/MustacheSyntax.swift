@@ -205,7 +205,7 @@ struct MustacheSyntax {
         skipWhitespace()
         if let extraClose, index < chars.count, chars[index] == extraClose { advance() }
         guard matches(close, at: index) else {
-            if index < chars.count, !matches(close, at: index) {
+            if index < chars.count, chars[index] != close.first, !chars[index].isNewline {
                 throw error("unexpected '\(chars[index])' in tag; names use letters, digits, '.', '_' and '-'")
             }
             throw error("unfinished tag: expected '\(String(close))'")

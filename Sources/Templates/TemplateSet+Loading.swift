@@ -54,7 +54,8 @@ extension TemplateSet {
                 diagnostics += addFile(
                     named: fileName, text: text, path: "\(directory)/\(name)/\(fileName)", into: &loaded)
             }
-            diagnostics += folderChecks(loaded, folder: "\(directory)/\(name)")
+            diagnostics += folderChecks(
+                loaded, folder: "\(directory)/\(name)", attempted: files.contains { classify(fileName: $0.0) != nil })
             set.templates[name] = loaded
         }
         return (set, diagnostics)
@@ -76,13 +77,15 @@ extension TemplateSet {
             }
             diagnostics += addFile(named: name, text: text, path: path, into: &files)
         }
-        diagnostics += folderChecks(files, folder: folder)
+        diagnostics += folderChecks(files, folder: folder, attempted: names.contains { classify(fileName: $0) != nil })
         return (files, diagnostics)
     }
 
-    private static func folderChecks(_ files: [FileKey: TemplateFile], folder: String) -> [Diagnostic] {
+    /// Folder-level warnings; `attempted` says whether any file had a template file name, so a
+    /// folder whose files all failed to parse is not also called empty.
+    private static func folderChecks(_ files: [FileKey: TemplateFile], folder: String, attempted: Bool) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        if files.isEmpty {
+        if files.isEmpty, !attempted {
             diagnostics.append(
                 .warning(
                     "empty-template", "template folder has no email, sms or chat file",

@@ -1,0 +1,103 @@
+import TouchpointCore
+
+extension Customer {
+    /// Applies one decoded event to the profile (SPEC §1) and says what happened.
+    ///
+    /// - `identify` merges traits (later values win, `null` removes).
+    /// - `Unsubscribed` / `Subscribed` with `properties.channel` `email`, `sms`, `chat` or `all` switch
+    ///   consent off / on. `Subscribed` to `all` clears every opt-out. `Subscribed` to one channel while
+    ///   opted out of `all` turns the blanket opt-out into opt-outs of the other channels, so the
+    ///   explicit re-subscription wins without re-enabling anything else.
+    /// - `Message Sent` / `Message Opened` / `Message Clicked` with `properties.channel` record a
+    ///   send / open / click; `Email Opened` and `Email Link Clicked` are opens and clicks on email.
+    /// - A consent or engagement event without a usable channel changes nothing and reports
+    ///   ``EventEffect/unknownChannel(event:channel:)``.
+    /// - Any other `track` event outside ``WellKnownEvent/nonActivity`` is activity: ``lastActivity``
+    ///   becomes the later of itself and the event time, and the time is recorded in ``engagement``.
+    ///
+    /// Channel names are matched case-insensitively. The event's `userId` is not checked against ``id``:
+    /// routing events to profiles is the caller's job.
+    public mutating func apply(_ event: Event) -> EventEffect {
+        switch event.kind {
+        case .identify:
+            return applyIdentify(event.traits)
+        case .other:
+            return .ignored
+        case .track:
+            break
+        }
+        let name = event.name ?? ""
+        let at = event.instant
+        switch name {
+        case WellKnownEvent.unsubscribed, WellKnownEvent.subscribed:
+            let subscribed = name == WellKnownEvent.subscribed
+            let value = event.properties["channel"]
+            guard let scope = Self.consentScope(value) else { return .unknownChannel(event: name, channel: value) }
+            setConsent(scope, subscribed: subscribed)
+            return .consent(scope, subscribed: subscribed)
+        case WellKnownEvent.messageSent, WellKnownEvent.messageOpened, WellKnownEvent.messageClicked:
+            let value = event.properties["channel"]
+            guard case .channel(let channel)? = Self.consentScope(value) else {
+                return .unknownChannel(event: name, channel: value)
+            }
+            let kind: EngagementKind =
+                name == WellKnownEvent.messageSent ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
+            return recordEngagement(kind, channel, at: at, event: event)
+        case WellKnownEvent.emailOpened:
+            return recordEngagement(.opened, .email, at: at, event: event)
+        case WellKnownEvent.emailLinkClicked:
+            return recordEngagement(.clicked, .email, at: at, event: event)
+        default:
+            if WellKnownEvent.nonActivity.contains(name) { return .ignored }
+            lastActivity = max(lastActivity ?? at, at)
+            engagement.recordActivity(at: at)
+            return .activity
+        }
+    }
+
+    private mutating func applyIdentify(_ new: [String: JSONValue]) -> EventEffect {
+        var changed: [String] = []
+        for (key, value) in new where value.isNull ? traits[key] != nil : traits[key] != value {
+            changed.append(key)
+        }
+        merge(traits: new)
+        return .identified(changed: changed.sorted())
+    }
+
+    private mutating func setConsent(_ scope: ConsentScope, subscribed: Bool) {
+        switch (scope, subscribed) {
+        case (.all, false):
+            optedOutAll = true
+        case (.all, true):
+            optedOutAll = false
+            optedOut.removeAll()
+        case (.channel(let channel), false):
+            optedOut.insert(channel)
+        case (.channel(let channel), true):
+            if optedOutAll {
+                optedOutAll = false
+                optedOut.formUnion(Channel.allCases)
+            }
+            optedOut.remove(channel)
+        }
+    }
+
+    private mutating func recordEngagement(
+        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event
+    ) -> EventEffect {
+        switch kind {
+        case .sent: engagement.recordSend(channel, at: at)
+        case .opened: engagement.recordOpen(channel, at: at)
+        case .clicked: engagement.recordClick(channel, at: at)
+        }
+        let messageId = event.properties["message_id"]?.stringValue
+        return .engagement(kind, channel, messageId: messageId)
+    }
+
+    /// `email`/`sms`/`chat`/`all` in any letter case; anything else is not a channel.
+    static func consentScope(_ value: JSONValue?) -> ConsentScope? {
+        guard let text = value?.stringValue?.lowercased() else { return nil }
+        if text == "all" { return .all }
+        return Channel(rawValue: text).map { .channel($0) }
+    }
+}

@@ -1,0 +1,170 @@
+import TouchpointCore
+
+/// Decodes one JSON Lines line in the Segment spec shape into an ``Event`` (SPEC §1).
+///
+/// Rules, beyond "valid JSON object":
+/// - `type` is required: `track`, `identify`, or `page`/`screen`/`group`/`alias` (``Event/Kind/other(_:)``).
+/// - `userId` is required and non-empty. A whole-number `userId` (`42`) is accepted as its decimal
+///   string (`"42"`), because producers that key users by integer ids are common; any other type is rejected.
+/// - `timestamp` is required: ISO 8601 with `Z` or a numeric offset, which is kept in ``Timestamp/offsetSeconds``.
+/// - `event` is required (non-empty string) for `track`; ignored for other types.
+/// - `messageId` is optional; a string, or `null`. The empty string counts as absent, so that empty ids
+///   do not deduplicate one another.
+/// - `properties` is optional (object or `null`) for every type.
+/// - For `identify`, traits are `context.traits` overlaid with top-level `traits` (both optional objects).
+///   Other types keep no traits: `group` traits describe the group, not the user.
+/// - A UTF-8 byte order mark at the start of the line is skipped.
+public struct EventDecoder: Sendable {
+    /// Creates a decoder.
+    public init() {}
+
+    /// The `type` values Touchpoint reads.
+    public static let knownTypes = ["track", "identify", "page", "screen", "group", "alias"]
+
+    /// Decodes `line` (without its line terminator) from `file` at 1-based `lineNumber`.
+    ///
+    /// Returns `nil` for a blank line (only whitespace): blank lines are skipped, not rejected.
+    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Result<Event, EventRejection>?
+    {
+        var line = line
+        if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
+            line = UnsafeBufferPointer(rebasing: line[3...])
+        }
+        guard line.contains(where: { !Self.isWhitespace($0) }) else { return nil }
+        let value: JSONValue
+        do {
+            value = try JSON.parse(line)
+        } catch {
+            let column = Self.column(ofByte: error.offset, in: line)
+            return .failure(
+                EventRejection(
+                    file: file, line: lineNumber, column: column,
+                    reason: "invalid JSON at column \(column): \(error.message)"))
+        }
+        do {
+            var event = try Self.event(from: value)
+            event.source = SourceLocation(file: file, line: lineNumber)
+            return .success(event)
+        } catch {
+            return .failure(EventRejection(file: file, line: lineNumber, reason: error.reason))
+        }
+    }
+
+    /// Decodes a line given as text; see ``decode(line:file:lineNumber:)``.
+    public func decode(line: String, file: String, lineNumber: Int) -> Result<Event, EventRejection>? {
+        var text = line
+        return text.withUTF8 { decode(line: $0, file: file, lineNumber: lineNumber) }
+    }
+
+    /// Builds the event from a parsed line, or says which field is wrong.
+    static func event(from value: JSONValue) throws(FieldError) -> Event {
+        guard case .object(let fields) = value else {
+            throw FieldError("expected a JSON object, found \(value.typeName)")
+        }
+        let type = try requiredString("type", in: fields)
+        let kind: Event.Kind
+        switch type {
+        case "track": kind = .track
+        case "identify": kind = .identify
+        case "page", "screen", "group", "alias": kind = .other(type)
+        default:
+            throw FieldError(
+                "unknown event type '\(type)' (expected track, identify, page, screen, group or alias)"
+                    + Suggest.didYouMean(type, in: knownTypes))
+        }
+        let userId = try self.userId(in: fields)
+        let timestampText = try requiredString("timestamp", in: fields)
+        guard let timestamp = ISO8601.parse(timestampText) else {
+            throw FieldError("'timestamp' is not an ISO 8601 time with an offset: \(quoted(timestampText))")
+        }
+        var name: String? = nil
+        if kind == .track {
+            name = try requiredString("event", in: fields)
+        }
+        var messageId: String? = nil
+        switch fields["messageId"] {
+        case nil, .null?: break
+        case .string(let s)?: messageId = s.isEmpty ? nil : s
+        case let other?: throw FieldError("'messageId' must be a string, found \(other.typeName)")
+        }
+        let properties = try optionalObject("properties", fields["properties"])
+        var traits: [String: JSONValue] = [:]
+        if kind == .identify {
+            if let context = fields["context"], case .object(let contextFields) = context {
+                traits = try optionalObject("context.traits", contextFields["traits"])
+            }
+            let top = try optionalObject("traits", fields["traits"])
+            if traits.isEmpty {
+                traits = top
+            } else {
+                traits.merge(top) { _, new in new }
+            }
+        }
+        return Event(
+            kind: kind, name: name, userId: userId, messageId: messageId, timestamp: timestamp,
+            properties: properties, traits: traits)
+    }
+
+    static func userId(in fields: [String: JSONValue]) throws(FieldError) -> String {
+        switch fields["userId"] {
+        case .string(let s)?:
+            guard !s.isEmpty else { throw FieldError("'userId' must not be empty") }
+            return s
+        case .number(let n)? where n.isFinite && n.rounded() == n && abs(n) < 9_007_199_254_740_992:
+            return String(Int64(n))
+        case nil:
+            throw missing("userId", in: fields)
+        case let other?:
+            throw FieldError("'userId' must be a non-empty string, found \(other.typeName)")
+        }
+    }
+
+    static func requiredString(_ key: String, in fields: [String: JSONValue]) throws(FieldError) -> String {
+        switch fields[key] {
+        case .string(let s)?:
+            guard !s.isEmpty else { throw FieldError("'\(key)' must not be empty") }
+            return s
+        case nil: throw missing(key, in: fields)
+        case let other?: throw FieldError("'\(key)' must be a string, found \(other.typeName)")
+        }
+    }
+
+    static func optionalObject(_ key: String, _ value: JSONValue?) throws(FieldError) -> [String: JSONValue] {
+        switch value {
+        case nil, .null?: return [:]
+        case .object(let o)?: return o
+        case let other?: throw FieldError("'\(key)' must be an object, found \(other.typeName)")
+        }
+    }
+
+    /// `missing required field 'userId'`, naming a present near miss such as `user_id`.
+    static func missing(_ key: String, in fields: [String: JSONValue]) -> FieldError {
+        let near = fields.keys.sorted().first { candidate in
+            candidate != key && Suggest.nearest(candidate, in: [key]) != nil
+        }
+        let hint = near.map { "; found '\($0)', did you mean '\(key)'?" } ?? ""
+        return FieldError("missing required field '\(key)'\(hint)")
+    }
+
+    /// A user's value in a message: JSON-quoted, and cut short so one bad line cannot flood a log.
+    static func quoted(_ s: String) -> String {
+        var out = ""
+        JSONValue.writeQuoted(s.count > 64 ? String(s.prefix(64)) + "…" : s, to: &out)
+        return out
+    }
+
+    /// The 1-based character column of byte `offset`: continuation bytes do not start a character.
+    static func column(ofByte offset: Int, in line: UnsafeBufferPointer<UInt8>) -> Int {
+        var column = 1
+        for b in line.prefix(offset) where b & 0xC0 != 0x80 { column += 1 }
+        return column
+    }
+
+    static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+
+    /// A field-level reason; becomes an ``EventRejection`` once the place is known.
+    struct FieldError: Error {
+        let reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+}

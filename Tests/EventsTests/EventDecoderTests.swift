@@ -1,0 +1,221 @@
+import Testing
+import TouchpointCore
+
+@testable import Events
+
+private let decoder = EventDecoder()
+
+private func decode(_ line: String, line number: Int = 1) -> Result<Event, EventRejection>? {
+    decoder.decode(line: line, file: "events.jsonl", lineNumber: number)
+}
+
+private func decode(bytes: [UInt8]) -> Result<Event, EventRejection>? {
+    bytes.withUnsafeBufferPointer { decoder.decode(line: $0, file: "events.jsonl", lineNumber: 1) }
+}
+
+private func rejection(_ line: String) -> EventRejection? {
+    if case .failure(let r)? = decode(line) { return r }
+    return nil
+}
+
+private func ts(_ text: String) throws -> Timestamp { try #require(ISO8601.parse(text)) }
+
+@Suite("Event decoder")
+struct EventDecoderTests {
+    @Test("decodes the SPEC §1 identify example exactly, Chinese name and +08:00 offset included")
+    func specIdentify() throws {
+        let line =
+            #"{"type":"identify","userId":"u42","timestamp":"2026-11-20T09:58:00+08:00","traits":{"email":"li@example.com","phone":"+8613800138000","first_name":"雷","timezone":"Asia/Shanghai","locale":"zh-CN"}}"#
+        let event = try #require(decode(line, line: 1)).get()
+        #expect(
+            event
+                == Event(
+                    kind: .identify, userId: "u42", timestamp: try ts("2026-11-20T01:58:00Z").offset(28_800),
+                    traits: [
+                        "email": "li@example.com", "phone": "+8613800138000", "first_name": "雷",
+                        "timezone": "Asia/Shanghai", "locale": "zh-CN",
+                    ], source: SourceLocation(file: "events.jsonl", line: 1)))
+        #expect(event.timestamp.offsetSeconds == 28_800)
+        #expect(event.timestamp.text == "2026-11-20T09:58:00+08:00")
+    }
+
+    @Test("decodes the SPEC §1 track example exactly")
+    func specTrack() throws {
+        let line =
+            #"{"type":"track","event":"Product Added","userId":"u42","messageId":"e-1001","timestamp":"2026-11-20T10:00:00+08:00","properties":{"sku":"TEA-01","price":38.5,"cart_url":"https://shop.example/cart/42"}}"#
+        let event = try #require(decode(line, line: 2)).get()
+        #expect(
+            event
+                == Event(
+                    kind: .track, name: "Product Added", userId: "u42", messageId: "e-1001",
+                    timestamp: try ts("2026-11-20T10:00:00+08:00"),
+                    properties: ["sku": "TEA-01", "price": 38.5, "cart_url": "https://shop.example/cart/42"],
+                    source: SourceLocation(file: "events.jsonl", line: 2)))
+        #expect(event.instant == (try ts("2026-11-20T02:00:00Z")).instant)
+        #expect(event.source?.description == "events.jsonl:2")
+    }
+
+    @Test("reads page, screen, group and alias as other kinds without a name or traits")
+    func otherKinds() throws {
+        for type in ["page", "screen", "group", "alias"] {
+            let line =
+                #"{"type":"\#(type)","userId":"u1","timestamp":"2026-01-01T00:00:00Z","event":"X","traits":{"plan":"pro"}}"#
+            let event = try #require(decode(line)).get()
+            #expect(event.kind == .other(type))
+            #expect(event.name == nil)
+            #expect(event.traits.isEmpty)
+        }
+    }
+
+    @Test("accepts a whole-number userId as its decimal string")
+    func numericUserId() throws {
+        let event = try #require(decode(#"{"type":"page","userId":42,"timestamp":"2026-01-01T00:00:00Z"}"#)).get()
+        #expect(event.userId == "42")
+    }
+
+    @Test("overlays top-level identify traits on context.traits")
+    func contextTraits() throws {
+        let line =
+            #"{"type":"identify","userId":"u1","timestamp":"2026-01-01T00:00:00Z","context":{"traits":{"email":"old@x","plan":"pro"}},"traits":{"email":"new@x"}}"#
+        let event = try #require(decode(line)).get()
+        #expect(event.traits == ["email": "new@x", "plan": "pro"])
+    }
+
+    @Test("treats an empty or null messageId as absent and null properties as empty")
+    func optionalFields() throws {
+        let a = try #require(
+            decode(#"{"type":"track","event":"A","userId":"u","messageId":"","timestamp":"2026-01-01T00:00:00Z"}"#)
+        ).get()
+        #expect(a.messageId == nil)
+        let b = try #require(
+            decode(
+                #"{"type":"track","event":"A","userId":"u","messageId":null,"properties":null,"timestamp":"2026-01-01T00:00:00.250Z"}"#
+            )
+        ).get()
+        #expect(b.messageId == nil)
+        #expect(b.properties.isEmpty)
+        #expect(b.instant.milliseconds % 1000 == 250)
+    }
+
+    @Test(
+        "rejects lines with a missing or malformed field, naming it",
+        arguments: [
+            (#"{"type":"track","event":"A","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'userId'"),
+            (
+                #"{"type":"track","event":"A","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'userId'; found 'user_id', did you mean 'userId'?"
+            ),
+            (#"{"event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'type'"),
+            (#"{"type":"track","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'event'"),
+            (#"{"type":"track","event":"A","userId":"u"}"#, "missing required field 'timestamp'"),
+            (#"{"type":"track","event":"","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "'event' must not be empty"),
+            (#"{"type":"track","event":"A","userId":"","timestamp":"2026-01-01T00:00:00Z"}"#, "'userId' must not be empty"),
+            (
+                #"{"type":"track","event":"A","userId":true,"timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'userId' must be a non-empty string, found bool"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":1.5,"timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'userId' must be a non-empty string, found number"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":null,"timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'userId' must be a non-empty string, found null"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","timestamp":"yesterday"}"#,
+                #"'timestamp' is not an ISO 8601 time with an offset: "yesterday""#
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","timestamp":"2026-01-01T00:00:00"}"#,
+                #"'timestamp' is not an ISO 8601 time with an offset: "2026-01-01T00:00:00""#
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","timestamp":1767225600}"#,
+                "'timestamp' must be a string, found number"
+            ),
+            (
+                #"{"type":"trak","event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "unknown event type 'trak' (expected track, identify, page, screen, group or alias); did you mean 'track'?"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","messageId":7,"timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'messageId' must be a string, found number"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","properties":[1],"timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'properties' must be an object, found list"
+            ),
+            (
+                #"{"type":"identify","userId":"u","traits":"x","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'traits' must be an object, found string"
+            ),
+            (#"[1,2]"#, "expected a JSON object, found list"),
+            (#""hello""#, "expected a JSON object, found string"),
+        ])
+    func fieldRejections(line: String, reason: String) throws {
+        let r = try #require(rejection(line))
+        #expect(r == EventRejection(file: "events.jsonl", line: 1, column: nil, reason: reason))
+    }
+
+    @Test("rejects invalid JSON with a 1-based character column")
+    func jsonColumn() throws {
+        let r = try #require(rejection(#"{"type" "track"}"#))
+        #expect(r.column == 9)
+        #expect(r.reason == "invalid JSON at column 9: expected ':' after object key")
+        #expect(r.description == "events.jsonl:1: invalid JSON at column 9: expected ':' after object key")
+        #expect(r.location.description == "events.jsonl:1:9")
+    }
+
+    @Test("counts multi-byte characters once when computing the column")
+    func jsonColumnMultibyte() throws {
+        let r = try #require(rejection(#"{"a":"雷" x}"#))
+        #expect(r.column == 10)
+        #expect(r.reason == "invalid JSON at column 10: expected ',' or '}' after object member")
+    }
+
+    @Test("cuts long bad values short in the reason")
+    func longValueTruncated() throws {
+        let junk = String(repeating: "x", count: 500)
+        let r = try #require(rejection(#"{"type":"page","userId":"u","timestamp":"\#(junk)"}"#))
+        #expect(r.reason.count < 150)
+        #expect(r.reason.hasSuffix("…\""))
+    }
+
+    @Test("rejects invalid UTF-8")
+    func invalidUTF8() throws {
+        var bytes = Array(#"{"type":"page","userId":"u"#.utf8)
+        bytes += [0xFF]
+        bytes += Array(#"","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+        guard case .failure(let r)? = decode(bytes: bytes) else {
+            Issue.record("accepted invalid UTF-8")
+            return
+        }
+        #expect(r.reason == "invalid JSON at column 27: invalid UTF-8 in string")
+    }
+
+    @Test("skips blank lines instead of rejecting them", arguments: ["", " ", "\t \r", "\r\n"])
+    func blankLines(line: String) {
+        #expect(decode(line) == nil)
+    }
+
+    @Test("skips a UTF-8 byte order mark before the object")
+    func byteOrderMark() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+        let event = try #require(decode(bytes: bytes)).get()
+        #expect(event.userId == "u")
+        #expect(decode(bytes: [0xEF, 0xBB, 0xBF]) == nil)
+    }
+
+    @Test("converts a rejection to an invalid-event diagnostic")
+    func diagnostic() throws {
+        let r = EventRejection(file: "e.jsonl", line: 3, reason: "missing required field 'userId'")
+        #expect(r.diagnostic.description == "e.jsonl:3: error: missing required field 'userId'")
+        #expect(r.diagnostic.code == "invalid-event")
+    }
+}
+
+extension Timestamp {
+    /// The same instant written with another offset.
+    fileprivate func offset(_ seconds: Int32) -> Timestamp { Timestamp(instant: instant, offsetSeconds: seconds) }
+}

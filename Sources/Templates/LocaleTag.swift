@@ -10,7 +10,8 @@ enum LocaleTag {
         else { return nil }
         var out = language.lowercased()
         for part in parts.dropFirst() {
-            guard (1...8).contains(part.count), part.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+            guard (1...8).contains(part.count),
+                part.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { return nil }
             out += "-"
             if part.count == 2, part.allSatisfy(\.isLetter) {

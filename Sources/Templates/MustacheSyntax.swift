@@ -87,7 +87,9 @@ struct MustacheSyntax {
         MustacheSyntaxError(message: message, line: line, column: column)
     }
 
-    private mutating func parseNodes(until section: MustacheTag?) throws(MustacheSyntaxError) -> [MustacheNode] {
+    private mutating func parseNodes(until section: MustacheTag?) throws(MustacheSyntaxError)
+        -> [MustacheNode]
+    {
         var nodes: [MustacheNode] = []
         var text = ""
         while index < chars.count {
@@ -190,7 +192,9 @@ struct MustacheSyntax {
         guard index < chars.count else { throw error("unclosed set-delimiter tag") }
         advance(by: 1 + close.count)
         let parts = body.split(whereSeparator: \.isWhitespace)
-        guard parts.count == 2 else { throw error("a set-delimiter tag needs two delimiters, like {{=<% %>=}}") }
+        guard parts.count == 2 else {
+            throw error("a set-delimiter tag needs two delimiters, like {{=<% %>=}}")
+        }
         open = Array(parts[0])
         close = Array(parts[1])
     }
@@ -206,7 +210,8 @@ struct MustacheSyntax {
         if let extraClose, index < chars.count, chars[index] == extraClose { advance() }
         guard matches(close, at: index) else {
             if index < chars.count, chars[index] != close.first, !chars[index].isNewline {
-                throw error("unexpected '\(chars[index])' in tag; names use letters, digits, '.', '_' and '-'")
+                throw error(
+                    "unexpected '\(chars[index])' in tag; names use letters, digits, '.', '_' and '-'")
             }
             throw error("unfinished tag: expected '\(String(close))'")
         }

@@ -55,7 +55,8 @@ public struct SMSInfo: Sendable, Hashable, Codable {
         }
         let widths = text.unicodeScalars.lazy.map { $0.value > 0xFFFF ? 2 : 1 }
         let units = widths.reduce(0, +)
-        let segments = segmentCount(total: units, single: ucs2SingleLimit, part: ucs2PartLimit, widths: widths)
+        let segments = segmentCount(
+            total: units, single: ucs2SingleLimit, part: ucs2PartLimit, widths: widths)
         return SMSInfo(encoding: .ucs2, units: units, segments: segments)
     }
 

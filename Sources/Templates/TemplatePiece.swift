@@ -41,7 +41,8 @@ struct TemplatePiece: Sendable {
                 return .failure(TemplateSyntaxProblem(message: ourError.message, line: line, column: column))
             }
             let line = error.context.lineNumber
-            let column = line == 1 ? max(1, error.context.columnNumber - prefix.count) : error.context.columnNumber
+            let column =
+                line == 1 ? max(1, error.context.columnNumber - prefix.count) : error.context.columnNumber
             let (fileLine, fileColumn) = place(line, column)
             return .failure(
                 TemplateSyntaxProblem(message: describe(error.error), line: fileLine, column: fileColumn))
@@ -51,7 +52,8 @@ struct TemplatePiece: Sendable {
         switch ours {
         case .success(let nodes):
             return .success(
-                TemplatePiece(mustache: mustache, nodes: nodes, lineOffset: lineOffset, columnOffset: columnOffset))
+                TemplatePiece(
+                    mustache: mustache, nodes: nodes, lineOffset: lineOffset, columnOffset: columnOffset))
         case .failure(let ourError):
             let (line, column) = place(ourError.line, ourError.column)
             return .failure(TemplateSyntaxProblem(message: ourError.message, line: line, column: column))

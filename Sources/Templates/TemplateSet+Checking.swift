@@ -38,9 +38,12 @@ extension TemplateSet {
         func variable(_ tag: MustacheTag, _ kind: TemplateVariable.Kind) -> TemplateVariable {
             let (line, column) = piece.position(line: tag.line, column: tag.column)
             let path = tag.path
-            let guarded = tests.contains { test in test.count <= path.count && Array(path.prefix(test.count)) == test }
+            let guarded = tests.contains { test in
+                test.count <= path.count && Array(path.prefix(test.count)) == test
+            }
             return TemplateVariable(
-                path: path, written: tag.written, kind: kind, file: file, line: line, column: column, guarded: guarded,
+                path: path, written: tag.written, kind: kind, file: file, line: line, column: column,
+                guarded: guarded,
                 scopes: scopes)
         }
         for node in nodes {

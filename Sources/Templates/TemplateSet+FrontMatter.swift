@@ -27,7 +27,9 @@ extension TemplateSet {
             return l == "---"
         }
         guard let first = lines.first, isFence(first) else { return .none }
-        guard let close = lines.indices.dropFirst().first(where: { isFence(lines[$0]) }) else { return .unclosed }
+        guard let close = lines.indices.dropFirst().first(where: { isFence(lines[$0]) }) else {
+            return .unclosed
+        }
         let yaml = lines[1..<close].joined(separator: "\n")
         let body = lines[(close + 1)...].joined(separator: "\n")
         return .split(yaml: yaml, body: body, bodyLineOffset: close + 1)
@@ -39,7 +41,9 @@ extension TemplateSet {
     ) -> TemplateFile? {
         let errorsBefore = diagnostics.count
         func piece(_ source: String, html: Bool, lineOffset: Int, columnOffset: Int) -> TemplatePiece? {
-            switch TemplatePiece.parse(source, html: html, file: path, lineOffset: lineOffset, columnOffset: columnOffset) {
+            switch TemplatePiece.parse(
+                source, html: html, file: path, lineOffset: lineOffset, columnOffset: columnOffset)
+            {
             case .success(let piece):
                 return piece
             case .failure(let problem):
@@ -96,7 +100,10 @@ extension TemplateSet {
         var buttons: [ButtonPieces] = []
         for (keyNode, value) in frontMatter ?? Node.Mapping([]) {
             guard let key = keyNode.string else {
-                diagnostics.append(.error("front-matter", "front-matter keys must be text", at: location(keyNode.mark, path: path)))
+                diagnostics.append(
+                    .error(
+                        "front-matter", "front-matter keys must be text",
+                        at: location(keyNode.mark, path: path)))
                 continue
             }
             guard keys.contains(key) else {
@@ -110,7 +117,10 @@ extension TemplateSet {
             switch key {
             case "subject":
                 if value.string?.trimmingCharacters(in: .whitespaces).isEmpty == true {
-                    diagnostics.append(.error("missing-subject", "'subject' is empty", at: location(value.mark ?? keyNode.mark, path: path)))
+                    diagnostics.append(
+                        .error(
+                            "missing-subject", "'subject' is empty",
+                            at: location(value.mark ?? keyNode.mark, path: path)))
                 } else {
                     subject = scalarPiece(value, key: key, html: false)
                 }
@@ -137,7 +147,9 @@ extension TemplateSet {
             buttons: buttons)
     }
 
-    private static func parseYAML(_ yaml: String, path: String, diagnostics: inout [Diagnostic]) -> Node.Mapping? {
+    private static func parseYAML(_ yaml: String, path: String, diagnostics: inout [Diagnostic]) -> Node
+        .Mapping?
+    {
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -145,7 +157,8 @@ extension TemplateSet {
             var message = "\(error)"
             var place = SourceLocation(file: path, line: 2, column: 0)
             switch error {
-            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            case .scanner(let context, let problem, let mark, _),
+                .parser(let context, let problem, let mark, _),
                 .composer(let context, let problem, let mark, _):
                 message = "invalid front matter: " + (context.map { "\($0.text) " } ?? "") + problem
                 place = SourceLocation(file: path, line: mark.line + 1, column: mark.column)
@@ -155,13 +168,18 @@ extension TemplateSet {
             diagnostics.append(.error("front-matter", message, at: place))
             return nil
         } catch {
-            diagnostics.append(.error("front-matter", "invalid front matter: \(error)", at: SourceLocation(file: path, line: 2)))
+            diagnostics.append(
+                .error(
+                    "front-matter", "invalid front matter: \(error)", at: SourceLocation(file: path, line: 2))
+            )
             return nil
         }
         guard let node else { return Node.Mapping([]) }
         guard let mapping = node.mapping else {
             diagnostics.append(
-                .error("front-matter", "front matter must be 'key: value' lines", at: location(node.mark, path: path)))
+                .error(
+                    "front-matter", "front matter must be 'key: value' lines",
+                    at: location(node.mark, path: path)))
             return nil
         }
         return mapping
@@ -182,7 +200,9 @@ extension TemplateSet {
         for item in sequence {
             guard let mapping = item.mapping else {
                 report(
-                    .error("front-matter", "each button needs 'label' and 'url'", at: location(item.mark, path: path)))
+                    .error(
+                        "front-matter", "each button needs 'label' and 'url'",
+                        at: location(item.mark, path: path)))
                 continue
             }
             var label: TemplatePiece?
@@ -202,7 +222,8 @@ extension TemplateSet {
             }
             for (name, piece) in [("label", label), ("url", url)] where piece == nil && mapping[name] == nil {
                 report(
-                    .error("front-matter", "button is missing '\(name)'", at: location(item.mark, path: path)))
+                    .error("front-matter", "button is missing '\(name)'", at: location(item.mark, path: path))
+                )
             }
             if let label, let url { buttons.append(ButtonPieces(label: label, url: url)) }
         }

@@ -39,7 +39,9 @@ extension TemplateSet {
 
     /// Builds a set from in-memory sources keyed by `<template>/<file name>`, as if loaded
     /// from `directory`; handy for tests and for `send-test` without a folder.
-    public static func load(sources: [String: String], directory: String = "templates") -> (TemplateSet, [Diagnostic]) {
+    public static func load(sources: [String: String], directory: String = "templates") -> (
+        TemplateSet, [Diagnostic]
+    ) {
         var set = TemplateSet()
         var diagnostics: [Diagnostic] = []
         var byTemplate: [String: [(String, String)]] = [:]
@@ -55,7 +57,8 @@ extension TemplateSet {
                     named: fileName, text: text, path: "\(directory)/\(name)/\(fileName)", into: &loaded)
             }
             diagnostics += folderChecks(
-                loaded, folder: "\(directory)/\(name)", attempted: files.contains { classify(fileName: $0.0) != nil })
+                loaded, folder: "\(directory)/\(name)",
+                attempted: files.contains { classify(fileName: $0.0) != nil })
             set.templates[name] = loaded
         }
         return (set, diagnostics)
@@ -68,22 +71,30 @@ extension TemplateSet {
         for name in names where !name.hasPrefix(".") {
             let path = "\(folder)/\(name)"
             guard let data = FileManager.default.contents(atPath: path) else {
-                diagnostics.append(.warning("unreadable-file", "cannot read '\(name)'", at: SourceLocation(file: path, line: 1)))
+                diagnostics.append(
+                    .warning(
+                        "unreadable-file", "cannot read '\(name)'", at: SourceLocation(file: path, line: 1)))
                 continue
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                diagnostics.append(.error("invalid-utf8", "template file is not UTF-8", at: SourceLocation(file: path, line: 1)))
+                diagnostics.append(
+                    .error(
+                        "invalid-utf8", "template file is not UTF-8", at: SourceLocation(file: path, line: 1))
+                )
                 continue
             }
             diagnostics += addFile(named: name, text: text, path: path, into: &files)
         }
-        diagnostics += folderChecks(files, folder: folder, attempted: names.contains { classify(fileName: $0) != nil })
+        diagnostics += folderChecks(
+            files, folder: folder, attempted: names.contains { classify(fileName: $0) != nil })
         return (files, diagnostics)
     }
 
     /// Folder-level warnings; `attempted` says whether any file had a template file name, so a
     /// folder whose files all failed to parse is not also called empty.
-    private static func folderChecks(_ files: [FileKey: TemplateFile], folder: String, attempted: Bool) -> [Diagnostic] {
+    private static func folderChecks(_ files: [FileKey: TemplateFile], folder: String, attempted: Bool)
+        -> [Diagnostic]
+    {
         var diagnostics: [Diagnostic] = []
         if files.isEmpty, !attempted {
             diagnostics.append(
@@ -92,8 +103,11 @@ extension TemplateSet {
                     at: SourceLocation(file: folder, line: 1)))
         }
         for kind in FileKind.allCases {
-            let localized = files.values.filter { $0.kind == kind && $0.locale != nil }.sorted { $0.path < $1.path }
-            if let first = localized.first, files[FileKey(kind: kind, locale: nil)] == nil, kind != .emailText {
+            let localized = files.values.filter { $0.kind == kind && $0.locale != nil }.sorted {
+                $0.path < $1.path
+            }
+            if let first = localized.first, files[FileKey(kind: kind, locale: nil)] == nil, kind != .emailText
+            {
                 diagnostics.append(
                     .warning(
                         "no-default-locale",
@@ -174,7 +188,8 @@ extension TemplateSet {
             ]
         }
         var diagnostics: [Diagnostic] = []
-        if let file = parseFile(kind: kind, locale: locale, text: text, path: path, diagnostics: &diagnostics) {
+        if let file = parseFile(kind: kind, locale: locale, text: text, path: path, diagnostics: &diagnostics)
+        {
             files[key] = file
         }
         return diagnostics

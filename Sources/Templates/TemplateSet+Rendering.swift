@@ -12,7 +12,8 @@ extension TemplateSet {
     ) -> Result<RenderedContent, RenderFailure> {
         guard let files = templates[template] else {
             return .failure(
-                .renderError("unknown template '\(template)'\(Suggest.didYouMean(template, in: templates.keys))"))
+                .renderError(
+                    "unknown template '\(template)'\(Suggest.didYouMean(template, in: templates.keys))"))
         }
         let kind = FileKind(channel)
         guard let file = Self.resolve(files, kind: kind, locale: locale) else {
@@ -21,7 +22,9 @@ extension TemplateSet {
         }
         let textPart = kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil
 
-        for (piece, path) in file.pieces.map({ ($0, file.path) }) + (textPart.map { [($0.body, $0.path)] } ?? []) {
+        for (piece, path) in file.pieces.map({ ($0, file.path) })
+            + (textPart.map { [($0.body, $0.path)] } ?? [])
+        {
             switch StrictWalk.check(piece.nodes, context: context) {
             case nil:
                 continue
@@ -41,14 +44,17 @@ extension TemplateSet {
             content.preheader = file.preheader.map { Self.oneLine($0.mustache.render(data)) }
             let html = Self.trimmed(file.body.mustache.render(data))
             content.html = html
-            content.text = textPart.map { Self.trimmed($0.body.mustache.render(data)) } ?? HTMLText.derive(from: html)
+            content.text =
+                textPart.map { Self.trimmed($0.body.mustache.render(data)) } ?? HTMLText.derive(from: html)
         case .sms:
             content.text = Self.trimmingTrailing(file.body.mustache.render(data))
             content.sms = SMSInfo.measure(content.text)
         case .chat:
             content.text = Self.trimmingTrailing(file.body.mustache.render(data))
             content.buttons = file.buttons.map {
-                Button(label: Self.oneLine($0.label.mustache.render(data)), url: Self.oneLine($0.url.mustache.render(data)))
+                Button(
+                    label: Self.oneLine($0.label.mustache.render(data)),
+                    url: Self.oneLine($0.url.mustache.render(data)))
             }
         }
         return .success(content)

@@ -92,8 +92,10 @@ public struct TemplateSet: Sendable {
 
     /// The file that rendering would use for this request after locale fallback
     /// (`zh-CN` → `zh` → default), with its locale; `nil` when there is none.
-    public func file(template: String, channel: Channel, locale: String?) -> (path: String, locale: String?)? {
-        guard let files = templates[template], let file = Self.resolve(files, kind: FileKind(channel), locale: locale)
+    public func file(template: String, channel: Channel, locale: String?) -> (path: String, locale: String?)?
+    {
+        guard let files = templates[template],
+            let file = Self.resolve(files, kind: FileKind(channel), locale: locale)
         else { return nil }
         return (file.path, file.locale)
     }

@@ -18,7 +18,10 @@ struct CheckingTests {
         ])
         #expect(diagnostics.isEmpty)
         let vars = set.variables(template: "t")
-        #expect(vars.map(\.written) == ["customer.first_name", "customer.vip", "customer.vip.level", "event.properties.items", "name"])
+        #expect(
+            vars.map(\.written) == [
+                "customer.first_name", "customer.vip", "customer.vip.level", "event.properties.items", "name",
+            ])
         let subject = try #require(vars.first)
         #expect((subject.line, subject.column) == (2, 14))
         #expect(subject.kind == .variable)
@@ -43,7 +46,9 @@ struct CheckingTests {
             """
         ])
         let diagnostics = set.checkVariables()
-        let messages = diagnostics.map { "\($0.location!.line):\($0.location!.column) \($0.severity.rawValue) \($0.message)" }
+        let messages = diagnostics.map {
+            "\($0.location!.line):\($0.location!.column) \($0.severity.rawValue) \($0.message)"
+        }
         #expect(
             messages == [
                 "1:1 error unknown variable root 'custmer'; did you mean 'customer'?; the context has customer, event, message and rule",
@@ -58,11 +63,13 @@ struct CheckingTests {
     @Test("locales, channels and static SMS estimates")
     func smsEstimate() throws {
         let (set, _) = TemplateSet.load(sources: [
-            "t/sms.mustache": "Hi {{customer.first_name}}, your cart: {{#event.properties.items}}{{name}}{{/event.properties.items}}\n",
+            "t/sms.mustache":
+                "Hi {{customer.first_name}}, your cart: {{#event.properties.items}}{{name}}{{/event.properties.items}}\n",
             "t/chat.mustache": "x",
         ])
         #expect(set.staticText(template: "t", channel: .sms, locale: nil) == "Hi , your cart: \n")
-        #expect(set.estimateSMS(template: "t", locale: "fr") == SMSInfo(encoding: .gsm7, units: 15, segments: 1))
+        #expect(
+            set.estimateSMS(template: "t", locale: "fr") == SMSInfo(encoding: .gsm7, units: 15, segments: 1))
         #expect(set.estimateSMS(template: "x", locale: nil) == nil)
         #expect(set.channels(template: "t") == [.sms, .chat])
         #expect(set.file(template: "t", channel: .sms, locale: "fr")?.path == "templates/t/sms.mustache")

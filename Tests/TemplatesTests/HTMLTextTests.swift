@@ -6,22 +6,34 @@ import Testing
 struct HTMLTextTests {
     @Test("links become 'label (url)'; bare, anchor and mailto links stay readable")
     func links() {
-        #expect(HTMLText.derive(from: #"<a href="https://a.example/x?a=1&amp;b=2">Shop <b>now</b></a>"#) == "Shop now (https://a.example/x?a=1&b=2)")
-        #expect(HTMLText.derive(from: "<a href='https://a.example'>https://a.example</a>") == "https://a.example")
+        #expect(
+            HTMLText.derive(from: #"<a href="https://a.example/x?a=1&amp;b=2">Shop <b>now</b></a>"#)
+                == "Shop now (https://a.example/x?a=1&b=2)")
+        #expect(
+            HTMLText.derive(from: "<a href='https://a.example'>https://a.example</a>") == "https://a.example")
         #expect(HTMLText.derive(from: ##"<a href="#top">Back to top</a>"##) == "Back to top")
-        #expect(HTMLText.derive(from: #"<a class="btn" HREF="mailto:help@shop.example">help@shop.example</a>"#) == "help@shop.example")
+        #expect(
+            HTMLText.derive(from: #"<a class="btn" HREF="mailto:help@shop.example">help@shop.example</a>"#)
+                == "help@shop.example")
         #expect(HTMLText.derive(from: #"<a href="https://x.example"></a>"#) == "https://x.example")
     }
 
     @Test("entities decode, named and numeric; unknown ones stay")
     func entities() {
-        #expect(HTMLText.derive(from: "&amp; &lt; &gt; &quot; &#39; a&nbsp;b &#8364; &#x20AC; &bogus; AT&T") == "& < > \" ' a b € € &bogus; AT&T")
+        #expect(
+            HTMLText.derive(from: "&amp; &lt; &gt; &quot; &#39; a&nbsp;b &#8364; &#x20AC; &bogus; AT&T")
+                == "& < > \" ' a b € € &bogus; AT&T")
     }
 
     @Test("br and block ends break lines; paragraphs get one blank line")
     func lineBreaks() {
-        #expect(HTMLText.derive(from: "<p>One<br/>Two</p><p>Three</p><div>Four</div><ul><li>a</li><li>b</li></ul>") == "One\nTwo\n\nThree\n\nFour\na\nb")
-        #expect(HTMLText.derive(from: "<table><tr><td>A</td><td>B</td></tr><tr><td>C</td></tr></table>") == "A B\nC")
+        #expect(
+            HTMLText.derive(
+                from: "<p>One<br/>Two</p><p>Three</p><div>Four</div><ul><li>a</li><li>b</li></ul>")
+                == "One\nTwo\n\nThree\n\nFour\na\nb")
+        #expect(
+            HTMLText.derive(from: "<table><tr><td>A</td><td>B</td></tr><tr><td>C</td></tr></table>")
+                == "A B\nC")
     }
 
     @Test("style, head, script and comments vanish")

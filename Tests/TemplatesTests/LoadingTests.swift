@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TouchpointCore
 
@@ -15,7 +16,8 @@ struct LoadingTests {
         let (set, diagnostics) = folder.load()
         #expect(diagnostics.isEmpty)
         func rendered(_ locale: String?) throws -> (String, String?) {
-            let content = try set.render(template: "cart", channel: .sms, locale: locale, context: context()).get()
+            let content = try set.render(template: "cart", channel: .sms, locale: locale, context: context())
+                .get()
             return (content.text, content.locale)
         }
         #expect(try rendered("zh-CN") == ("zh-CN", "zh-CN"))
@@ -33,7 +35,8 @@ struct LoadingTests {
         let folder = try TemplateFolder(["cart/chat.zh_cn.mustache": "你好", "cart/chat.mustache": "hi"])
         let (set, diagnostics) = folder.load()
         #expect(diagnostics.isEmpty)
-        let content = try set.render(template: "cart", channel: .chat, locale: "zh-CN", context: context()).get()
+        let content = try set.render(template: "cart", channel: .chat, locale: "zh-CN", context: context())
+            .get()
         #expect(content.text == "你好")
         #expect(content.locale == "zh-CN")
     }
@@ -139,7 +142,9 @@ struct LoadingTests {
         let (_, unclosed) = TemplateSet.load(sources: ["t/email.mustache": "---\nsubject: Hi\n<p>x</p>"])
         #expect(unclosed.first?.code == "front-matter")
         #expect(unclosed.first?.location?.line == 1)
-        let (_, badYAML) = TemplateSet.load(sources: ["t/email.mustache": "---\nsubject: Hi\n  bad: [1\n---\nx"])
+        let (_, badYAML) = TemplateSet.load(sources: [
+            "t/email.mustache": "---\nsubject: Hi\n  bad: [1\n---\nx"
+        ])
         let d = try #require(badYAML.first)
         #expect(d.code == "front-matter")
         #expect((d.location?.line ?? 0) >= 2)
@@ -169,7 +174,8 @@ struct LoadingTests {
     @Test("chat buttons: unknown keys and missing url are errors")
     func chatButtonErrors() throws {
         let (_, diagnostics) = TemplateSet.load(sources: [
-            "t/chat.mustache": "---\nbuttons:\n  - {lable: Open, url: \"https://x\"}\n  - {label: Go}\n---\nhi"
+            "t/chat.mustache":
+                "---\nbuttons:\n  - {lable: Open, url: \"https://x\"}\n  - {label: Go}\n---\nhi"
         ])
         let messages = diagnostics.map(\.message)
         #expect(messages.contains("unknown key 'lable' in button; did you mean 'label'?"))
@@ -192,5 +198,3 @@ struct LoadingTests {
         #expect(diagnostics.map(\.code) == ["missing-directory"])
     }
 }
-
-import Foundation

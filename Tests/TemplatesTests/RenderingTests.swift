@@ -14,7 +14,8 @@ struct RenderingTests {
     @Test("email body escapes {{x}} and leaves {{{x}}} raw; subject is not HTML-escaped")
     func htmlEscaping() throws {
         let s = try set([
-            "t/email.mustache": "---\nsubject: \"{{customer.first_name}} & co\"\npreheader: Hi\n---\n<p>{{customer.note}}</p>{{{customer.note}}}\n"
+            "t/email.mustache":
+                "---\nsubject: \"{{customer.first_name}} & co\"\npreheader: Hi\n---\n<p>{{customer.note}}</p>{{{customer.note}}}\n"
         ])
         let c = try s.render(
             template: "t", channel: .email, locale: nil,
@@ -43,7 +44,10 @@ struct RenderingTests {
 
     @Test("numbers print without .0 when integral and as written otherwise")
     func numberFormatting() throws {
-        let s = try set(["t/sms.mustache": "{{event.properties.temp}} / {{event.properties.qty}} / {{event.properties.big}}"])
+        let s = try set([
+            "t/sms.mustache":
+                "{{event.properties.temp}} / {{event.properties.qty}} / {{event.properties.big}}"
+        ])
         let c = try s.render(
             template: "t", channel: .sms, locale: nil,
             context: context(properties: ["temp": 38.5, "qty": 10, "big": -3])
@@ -68,7 +72,8 @@ struct RenderingTests {
         ])
         let c = try s.render(
             template: "t", channel: .sms, locale: "zh-CN",
-            context: context(customer: ["first_name": "雷"], properties: ["url": "https://shop.example/cart/42"])
+            context: context(
+                customer: ["first_name": "雷"], properties: ["url": "https://shop.example/cart/42"])
         ).get()
         #expect(c.text == "雷，您的购物车还在等您 https://shop.example/cart/42")
         #expect(c.sms?.encoding == .ucs2)
@@ -93,7 +98,8 @@ struct RenderingTests {
         ])
         let c = try s.render(
             template: "t", channel: .email, locale: nil,
-            context: context(customer: ["first_name": "Tom & Ann"], properties: ["url": "https://shop.example/c?a=1&b=2"])
+            context: context(
+                customer: ["first_name": "Tom & Ann"], properties: ["url": "https://shop.example/c?a=1&b=2"])
         ).get()
         #expect(
             c.text == """
@@ -137,7 +143,8 @@ struct RenderingTests {
             """
         ])
         let c = try s.render(
-            template: "t", channel: .chat, locale: nil, context: context(customer: ["id": "u42", "first_name": "O'Neil"])
+            template: "t", channel: .chat, locale: nil,
+            context: context(customer: ["id": "u42", "first_name": "O'Neil"])
         ).get()
         #expect(
             c.buttons == [
@@ -145,7 +152,11 @@ struct RenderingTests {
                 Button(label: "Help", url: "https://shop.example/help"),
             ])
         #expect(c.text == "Your cart is waiting")
-        #expect(c.json["buttons"] == [["label": "Open O'Neil's cart", "url": "https://shop.example/cart/u42?m=m-1"], ["label": "Help", "url": "https://shop.example/help"]])
+        #expect(
+            c.json["buttons"] == [
+                ["label": "Open O'Neil's cart", "url": "https://shop.example/cart/u42?m=m-1"],
+                ["label": "Help", "url": "https://shop.example/help"],
+            ])
         #expect(c.json["subject"] == .null)
     }
 
@@ -158,7 +169,9 @@ struct RenderingTests {
 
     @Test("list sections render each element, with names resolved against the element")
     func listSections() throws {
-        let s = try set(["t/sms.mustache": "{{#event.properties.items}}{{name}} x{{qty}}; {{/event.properties.items}}"])
+        let s = try set([
+            "t/sms.mustache": "{{#event.properties.items}}{{name}} x{{qty}}; {{/event.properties.items}}"
+        ])
         let c = try s.render(
             template: "t", channel: .sms, locale: nil,
             context: context(properties: ["items": [["name": "Tea", "qty": 2], ["name": "Cup", "qty": 1]]])

@@ -13,8 +13,12 @@ struct SMSInfoTests {
 
     @Test("160 GSM characters fit one segment, 161 need two")
     func gsmSingleBoundary() {
-        #expect(SMSInfo.measure(String(repeating: "a", count: 160)) == SMSInfo(encoding: .gsm7, units: 160, segments: 1))
-        #expect(SMSInfo.measure(String(repeating: "a", count: 161)) == SMSInfo(encoding: .gsm7, units: 161, segments: 2))
+        #expect(
+            SMSInfo.measure(String(repeating: "a", count: 160))
+                == SMSInfo(encoding: .gsm7, units: 160, segments: 1))
+        #expect(
+            SMSInfo.measure(String(repeating: "a", count: 161))
+                == SMSInfo(encoding: .gsm7, units: 161, segments: 2))
         #expect(SMSInfo.measure(String(repeating: "a", count: 306)).segments == 2)
         #expect(SMSInfo.measure(String(repeating: "a", count: 307)).segments == 3)
     }
@@ -48,8 +52,12 @@ struct SMSInfoTests {
 
     @Test("UCS-2: 70 Chinese characters fit one segment, 71 need two")
     func ucs2Boundary() {
-        #expect(SMSInfo.measure(String(repeating: "你", count: 70)) == SMSInfo(encoding: .ucs2, units: 70, segments: 1))
-        #expect(SMSInfo.measure(String(repeating: "你", count: 71)) == SMSInfo(encoding: .ucs2, units: 71, segments: 2))
+        #expect(
+            SMSInfo.measure(String(repeating: "你", count: 70))
+                == SMSInfo(encoding: .ucs2, units: 70, segments: 1))
+        #expect(
+            SMSInfo.measure(String(repeating: "你", count: 71))
+                == SMSInfo(encoding: .ucs2, units: 71, segments: 2))
         #expect(SMSInfo.measure(String(repeating: "你", count: 134)).segments == 2)
         #expect(SMSInfo.measure(String(repeating: "你", count: 135)).segments == 3)
     }
@@ -58,7 +66,9 @@ struct SMSInfoTests {
     func emojiSurrogates() {
         #expect(SMSInfo.measure("😀").units == 2)
         #expect(SMSInfo.measure(String(repeating: "😀", count: 35)).segments == 1)
-        #expect(SMSInfo.measure(String(repeating: "😀", count: 36)) == SMSInfo(encoding: .ucs2, units: 72, segments: 2))
+        #expect(
+            SMSInfo.measure(String(repeating: "😀", count: 36))
+                == SMSInfo(encoding: .ucs2, units: 72, segments: 2))
         let text = String(repeating: "你", count: 66) + "😀" + String(repeating: "你", count: 66)
         #expect(SMSInfo.measure(text) == SMSInfo(encoding: .ucs2, units: 134, segments: 3))
         #expect(SMSInfo.measure("Hi 😀").encoding == .ucs2)

@@ -40,7 +40,9 @@ struct StrictTests {
 
     @Test("null counts as missing, in triple mustache too")
     func nullIsMissing() throws {
-        #expect(missing(try render("{{{customer.first_name}}}", context(customer: ["first_name": nil]))) == "customer.first_name")
+        #expect(
+            missing(try render("{{{customer.first_name}}}", context(customer: ["first_name": nil])))
+                == "customer.first_name")
         #expect(missing(try render("{{customer.a.b}}", context(customer: ["a": nil]))) == "customer.a.b")
     }
 
@@ -54,7 +56,8 @@ struct StrictTests {
 
     @Test("an inverted section renders only when its name is missing, without complaint")
     func invertedSection() throws {
-        let t = "Hi {{^customer.first_name}}there{{/customer.first_name}}{{#customer.first_name}}{{.}}{{/customer.first_name}}"
+        let t =
+            "Hi {{^customer.first_name}}there{{/customer.first_name}}{{#customer.first_name}}{{.}}{{/customer.first_name}}"
         #expect(try render(t, context(customer: ["id": "u1"])).get().text == "Hi there")
         #expect(try render(t, context(customer: ["first_name": "Lei"])).get().text == "Hi Lei")
     }
@@ -93,8 +96,11 @@ struct StrictTests {
             "u/email.txt.mustache": "Hi {{customer.nick}}",
         ])
         let ctx = context(customer: ["id": "u1"])
-        #expect(missing(set.render(template: "t", channel: .email, locale: nil, context: ctx)) == "customer.first_name")
-        #expect(missing(set.render(template: "u", channel: .email, locale: nil, context: ctx)) == "customer.nick")
+        #expect(
+            missing(set.render(template: "t", channel: .email, locale: nil, context: ctx))
+                == "customer.first_name")
+        #expect(
+            missing(set.render(template: "u", channel: .email, locale: nil, context: ctx)) == "customer.nick")
     }
 
     @Test("printing a list or map is a render error, not garbage in the message")
@@ -111,8 +117,12 @@ struct StrictTests {
     @Test("transforms: a known transform renders, an unknown one counts as missing")
     func transforms() throws {
         #expect(try render("{{uppercased(customer.first_name)}}", context()).get().text == "LEI")
-        #expect(missing(try render("{{upercased(customer.first_name)}}", context())) == "upercased(customer.first_name)")
-        #expect(try render("{{count(event.properties.items)}}", context(properties: ["items": [1, 2]])).get().text == "2")
+        #expect(
+            missing(try render("{{upercased(customer.first_name)}}", context()))
+                == "upercased(customer.first_name)")
+        #expect(
+            try render("{{count(event.properties.items)}}", context(properties: ["items": [1, 2]])).get().text
+                == "2")
     }
 }
 

@@ -32,7 +32,9 @@ func context(
 ) -> JSONValue {
     [
         "customer": customer,
-        "event": ["name": "Product Added", "timestamp": "2026-11-20T10:00:00+08:00", "properties": properties],
+        "event": [
+            "name": "Product Added", "timestamp": "2026-11-20T10:00:00+08:00", "properties": properties,
+        ],
         "message": ["id": "m-1", "channel": "email", "unsubscribe_url": "https://shop.example/u/m-1"],
         "rule": ["name": "cart-abandoned"],
     ]

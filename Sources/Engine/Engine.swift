@@ -124,11 +124,15 @@ public struct Engine: Sendable {
 
     private mutating func record(effect: EventEffect, at t: Instant, zone: Zone) {
         switch effect {
-        case .engagement(let kind, let channel, _):
-            population.record(kind, channel: channel, at: t, zone: zone)
+        case .engagement(.sent, let channel, _):
+            population.recordSend(channel, at: t, zone: zone)
+        case .engagement(.opened, let channel, _):
+            population.recordOpen(channel, at: t, zone: zone)
+        case .engagement(.clicked, let channel, _):
+            population.recordClick(channel, at: t, zone: zone)
         case .activity:
             population.recordActivity(at: t, zone: zone)
-        case .consent(let channels, _) where channels.isEmpty:
+        case .unknownChannel:
             stats.consentWithoutChannel += 1
         default:
             break
@@ -184,7 +188,10 @@ public struct Engine: Sendable {
             messageId: StableID.message(rule: compiled.name, customer: key.customer, trigger: triggerKey),
             trigger: trigger, due: due, phase: .waiting)
         pending[key] = p
-        note(key.customer, "rule \(compiled.name): triggered, due \(zoneName(key.customer).format(due))")
+        if settings.explainCustomer == key.customer {
+            let zone = zoneName(key.customer)
+            note(key.customer, "rule \(compiled.name): triggered, due \(zone.format(due))")
+        }
         push(at: due, key: key, kind: .due, generation: p.generation)
     }
 
@@ -260,7 +267,10 @@ public struct Engine: Sendable {
             var scheduled = p
             scheduled.phase = .scheduled(channel: channel, at: at, explanation: explanation.lines)
             pending[key] = scheduled
-            note(key.customer, "rule \(compiled.name): \(channel.rawValue) at \(zoneName(key.customer).format(at))")
+            if settings.explainCustomer == key.customer {
+                let zone = zoneName(key.customer)
+                note(key.customer, "rule \(compiled.name): scheduled on \(channel.rawValue) for \(zone.format(at))")
+            }
             for line in explanation.lines { note(key.customer, "  " + line) }
             if at <= now {
                 deliver(scheduled, key: key, channel: channel, explanation: explanation.lines, into: &out)
@@ -305,15 +315,15 @@ public struct Engine: Sendable {
         case .failure(let failure):
             ledgers[key.customer]?.remove(messageId: p.messageId)
             var r = suppressed(
-                p, rule: compiled, reason: failure.reason, detail: failure.description, channel: channel)
+                p, rule: compiled, reason: failure.suppression, detail: failure.description, channel: channel)
             r.explanation = explanation
-            note(key.customer, "rule \(compiled.name): \(failure.reason.rawValue): \(failure.description)")
+            note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
             out.append(r)
         case .success(let content):
             let zone = scheduler.zone(for: customer)
             customer.engagement.recordSend(channel, at: at)
             customers[key.customer] = customer
-            population.record(.sent, channel: channel, at: at, zone: zone)
+            population.recordSend(channel, at: at, zone: zone)
             stats.sent += 1
             note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
             out.append(

@@ -30,7 +30,7 @@ extension MessageRecord {
             c.add("html", content.html.map { .string($0) } ?? .null)
             c.add("buttons", .array(content.buttons.map { ["label": .string($0.label), "url": .string($0.url)] }))
             c.add("segments", content.sms.map { .number(Double($0.segments)) } ?? .null)
-            c.add("encoding", content.sms.map { .string($0.encoding.label) } ?? .null)
+            c.add("encoding", content.sms.map { .string($0.encoding.rawValue) } ?? .null)
             o.addRaw("content", c.text)
         } else {
             o.add("content", .null)
@@ -55,7 +55,7 @@ extension MessageRecord {
             if body.count > 12 { lines.append("    │ … (\(body.count - 12) more lines)") }
             for b in content.buttons { lines.append("    [\(b.label)] → \(b.url)") }
             if let sms = content.sms {
-                lines.append("    \(sms.encoding.label), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
+                lines.append("    \(sms.encoding.rawValue), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
             }
         }
         if explain { for l in explanation { lines.append("    · " + l) } }

@@ -36,16 +36,25 @@ public struct Replay {
     public mutating func read(
         file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void
     ) throws {
-        var reader = try JSONLinesReader(path: path)
+        let reader = try JSONLinesReader(path: path)
         while let line = try reader.next() {
             linesRead += 1
-            let result = line.withBytes { bytes in decoder.decode(line: bytes, file: path, lineNumber: line.number) }
+            let result: Result<Event, EventRejection>?
+            if line.tooLong {
+                result = .failure(
+                    EventRejection(
+                        file: path, line: line.number,
+                        reason: "line longer than \(reader.maximumLineLength) bytes; not read"))
+            } else {
+                result = decoder.decode(line: line.bytes, file: path, lineNumber: line.number)
+            }
             switch result {
-            case .success(let event):
+            case nil:
+                continue
+            case .success(let event)?:
                 if let until, event.instant > until { continue }
                 offer(event, emit: emit)
-            case .failure(let rejection):
-                if rejection.isBlank { continue }
+            case .failure(let rejection)?:
                 let r = Rejection(file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
                 rejections.append(r)
                 reject(r)

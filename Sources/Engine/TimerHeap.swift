@@ -1,3 +1,5 @@
+import TouchpointCore
+
 /// A binary min-heap of timers, ordered by time, then priority (higher first), then insertion.
 struct TimerHeap {
     private var items: [EngineTimer] = []

@@ -69,7 +69,7 @@ extension MessageRecord {
         let time = iso.dropFirst(11).prefix(5)
         var zone = String(iso.dropFirst(19))
         if zone.hasPrefix(".") { zone = String(zone.drop(while: { $0 != "+" && $0 != "-" && $0 != "Z" })) }
-        return "\(date) \(time) \(zone == "Z" ? "UTC" : zone)"
+        return "\(date) \(time) \(zone == "Z" ? "+00:00" : zone)"
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strict),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"], swiftSettings: strict),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]

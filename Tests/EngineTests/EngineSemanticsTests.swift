@@ -169,6 +169,8 @@ struct EngineSemanticsTests {
             li,
             Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
             Line.track("u1", "Product Viewed", at: "2026-11-02T11:30:00+08:00"),
+            Line.track("u1", "Product Viewed", at: "2026-11-02T12:00:00+08:00"),
+            // Dated before the reminder is due, but arriving after events dated later.
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00"),
         ])
         #expect(records.sent.isEmpty)

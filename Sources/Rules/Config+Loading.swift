@@ -153,6 +153,7 @@ struct ConfigReader {
 
     mutating func frequencyCap(_ node: Node) -> FrequencyCap? {
         if node.tagName == .null { return nil }
+        if case .scalar(let s) = node, ["none", "false", "off"].contains(s.string) { return nil }
         guard let fields = reader.mapping(node, name: "frequency-cap", keys: ["max", "per"]) else { return nil }
         let maxNode = reader.require(fields, "max")
         let perNode = reader.require(fields, "per")

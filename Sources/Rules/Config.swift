@@ -30,12 +30,15 @@ public struct Config: Sendable, Hashable {
     public var channels: [Channel: ChannelConfig]
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
-    /// `file` adapter into `outbox`.
+    /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:
+    /// quiet hours 21:00-08:00 and at most 3 marketing messages per customer per 7 days (turn them off
+    /// with `quiet-hours: none` and `frequency-cap: none`).
     public static func defaults(baseDirectory: String = ".") -> Config {
         var config = Config(
             path: nil, baseDirectory: baseDirectory, rulesDirectory: "rules", templatesDirectory: "templates",
-            eventsDirectory: "events", storePath: "touchpoint.sqlite", defaultTimezone: .utc, quietHours: nil,
-            frequencyCap: nil, maxLateness: .hours(1), lateness: .minutes(5), smsSegmentWarning: 3,
+            eventsDirectory: "events", storePath: "touchpoint.sqlite", defaultTimezone: .utc,
+            quietHours: QuietHours(startMinute: 21 * 60, endMinute: 8 * 60),
+            frequencyCap: FrequencyCap(max: 3, per: .days(7)), maxLateness: .hours(1), lateness: .minutes(5), smsSegmentWarning: 3,
             channels: Config.defaultChannels(file: "<built-in>"))
         config.rulesDirectory = config.resolve(config.rulesDirectory)
         config.templatesDirectory = config.resolve(config.templatesDirectory)
@@ -56,8 +59,27 @@ public struct Config: Sendable, Hashable {
 
     /// `path` resolved against ``baseDirectory`` (absolute paths are kept), for the adapters' own paths.
     public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty { return path }
-        return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty { return Config.normalize(path) }
+        return Config.normalize(baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
+    }
+
+    /// Removes `.` and `name/..` segments lexically, so diagnostics read `rules/cart.yaml`, not
+    /// `examples/../rules/cart.yaml`. Leading `..` segments of a relative path are kept.
+    public static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+                continue
+            }
+            if part == "..", absolute { continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 
     /// A configuration with every field given.

@@ -65,7 +65,8 @@ struct ConfigTests {
         #expect(defaults.eventsDirectory == "events")
         #expect(defaults.storePath == "touchpoint.sqlite")
         #expect(defaults.defaultTimezone == .utc)
-        #expect(defaults.quietHours == nil && defaults.frequencyCap == nil)
+        #expect(defaults.quietHours == QuietHours(parsing: "21:00-08:00"))
+        #expect(defaults.frequencyCap == FrequencyCap(max: 3, per: .days(7)))
         #expect(defaults.maxLateness == .hours(1) && defaults.lateness == .minutes(5))
         #expect(defaults.smsSegmentWarning == 3)
         #expect(Set(defaults.channels.keys) == Set(Channel.allCases))
@@ -75,6 +76,20 @@ struct ConfigTests {
         }
     }
 
+    @Test("quiet hours and the frequency cap can be switched off")
+    func switchOff() {
+        let (config, diagnostics) = Config.parse(yaml: "quiet-hours: none\nfrequency-cap: none\n", path: "tp.yaml")
+        #expect(diagnostics == [])
+        #expect(config.quietHours == nil && config.frequencyCap == nil)
+    }
+
+    @Test("paths are normalised lexically", arguments: [
+        ("a/../b", "b"), ("./a/./b", "a/b"), ("../x", "../x"), ("/a/b/../c", "/a/c"), ("a/..", "."),
+    ])
+    func normalise(path: String, expected: String) {
+        #expect(Config.normalize(path) == expected)
+    }
+
     @Test("load reads the file and resolves relative paths against its folder")
     func loadFromFile() throws {
         let root = try makeFolder(["conf/tp.yaml": "rules: ../my-rules\nstore: /var/tp.sqlite\nmax-lateness: 2h\nlateness: 30s\nsms-segment-warning: 2\n"])
@@ -82,7 +97,7 @@ struct ConfigTests {
         let (config, diagnostics) = Config.load(path: root + "/conf/tp.yaml", environment: [:])
         #expect(diagnostics == [])
         #expect(config.baseDirectory == root + "/conf")
-        #expect(config.rulesDirectory == root + "/conf/../my-rules")
+        #expect(config.rulesDirectory == root + "/my-rules")
         #expect(config.templatesDirectory == root + "/conf/templates")
         #expect(config.storePath == "/var/tp.sqlite")
         #expect(config.maxLateness == .hours(2))

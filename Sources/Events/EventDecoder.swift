@@ -24,8 +24,9 @@ public struct EventDecoder: Sendable {
     /// Decodes `line` (without its line terminator) from `file` at 1-based `lineNumber`.
     ///
     /// Returns `nil` for a blank line (only whitespace): blank lines are skipped, not rejected.
-    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Result<Event, EventRejection>?
-    {
+    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Result<
+        Event, EventRejection
+    >? {
         var line = line
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             line = UnsafeBufferPointer(rebasing: line[3...])

@@ -69,7 +69,8 @@ struct EventDecoderTests {
 
     @Test("accepts a whole-number userId as its decimal string")
     func numericUserId() throws {
-        let event = try #require(decode(#"{"type":"page","userId":42,"timestamp":"2026-01-01T00:00:00Z"}"#)).get()
+        let event = try #require(decode(#"{"type":"page","userId":42,"timestamp":"2026-01-01T00:00:00Z"}"#))
+            .get()
         #expect(event.userId == "42")
     }
 
@@ -84,7 +85,9 @@ struct EventDecoderTests {
     @Test("treats an empty or null messageId as absent and null properties as empty")
     func optionalFields() throws {
         let a = try #require(
-            decode(#"{"type":"track","event":"A","userId":"u","messageId":"","timestamp":"2026-01-01T00:00:00Z"}"#)
+            decode(
+                #"{"type":"track","event":"A","userId":"u","messageId":"","timestamp":"2026-01-01T00:00:00Z"}"#
+            )
         ).get()
         #expect(a.messageId == nil)
         let b = try #require(
@@ -100,16 +103,31 @@ struct EventDecoderTests {
     @Test(
         "rejects lines with a missing or malformed field, naming it",
         arguments: [
-            (#"{"type":"track","event":"A","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'userId'"),
+            (
+                #"{"type":"track","event":"A","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'userId'"
+            ),
             (
                 #"{"type":"track","event":"A","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
                 "missing required field 'userId'; found 'user_id', did you mean 'userId'?"
             ),
-            (#"{"event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'type'"),
-            (#"{"type":"track","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'event'"),
+            (
+                #"{"event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'type'"
+            ),
+            (
+                #"{"type":"track","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'event'"
+            ),
             (#"{"type":"track","event":"A","userId":"u"}"#, "missing required field 'timestamp'"),
-            (#"{"type":"track","event":"","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "'event' must not be empty"),
-            (#"{"type":"track","event":"A","userId":"","timestamp":"2026-01-01T00:00:00Z"}"#, "'userId' must not be empty"),
+            (
+                #"{"type":"track","event":"","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'event' must not be empty"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'userId' must not be empty"
+            ),
             (
                 #"{"type":"track","event":"A","userId":true,"timestamp":"2026-01-01T00:00:00Z"}"#,
                 "'userId' must be a non-empty string, found bool"
@@ -201,7 +219,9 @@ struct EventDecoderTests {
 
     @Test("skips a UTF-8 byte order mark before the object")
     func byteOrderMark() throws {
-        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+        let bytes: [UInt8] =
+            [0xEF, 0xBB, 0xBF]
+            + Array(#"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
         let event = try #require(decode(bytes: bytes)).get()
         #expect(event.userId == "u")
         #expect(decode(bytes: [0xEF, 0xBB, 0xBF]) == nil)
@@ -217,5 +237,7 @@ struct EventDecoderTests {
 
 extension Timestamp {
     /// The same instant written with another offset.
-    fileprivate func offset(_ seconds: Int32) -> Timestamp { Timestamp(instant: instant, offsetSeconds: seconds) }
+    fileprivate func offset(_ seconds: Int32) -> Timestamp {
+        Timestamp(instant: instant, offsetSeconds: seconds)
+    }
 }

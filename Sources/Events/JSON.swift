@@ -171,6 +171,13 @@ struct JSONParser {
     /// look; strings without escapes are then made straight from the input bytes, the rest are decoded
     /// in a second pass directly into the string's storage.
     mutating func parseString() throws(JSONError) -> String {
+        let (raw, escaped) = try scanString()
+        return escaped ? Self.unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
+    /// Validates the string at `index` (its opening quote) and steps past it; returns its raw bytes
+    /// between the quotes and whether they contain escapes.
+    mutating func scanString() throws(JSONError) -> (raw: UnsafeBufferPointer<UInt8>, escaped: Bool) {
         let quote = index
         let p = base
         let n = count
@@ -205,8 +212,7 @@ struct JSONParser {
             }
         }
         index = i + 1
-        let raw = UnsafeBufferPointer(start: p + start, count: i - start)
-        return escaped ? Self.unescape(raw) : String(decoding: raw, as: UTF8.self)
+        return (UnsafeBufferPointer(start: p + start, count: i - start), escaped)
     }
 
     /// A mask whose lowest set bit marks the first byte that is `"`, `\`, a control character or

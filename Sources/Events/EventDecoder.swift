@@ -31,7 +31,9 @@ public struct EventDecoder: Sendable {
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             line = UnsafeBufferPointer(rebasing: line[3...])
         }
-        guard let base = line.baseAddress, line.contains(where: { !Self.isWhitespace($0) }) else { return nil }
+        guard let base = line.baseAddress, line.contains(where: { !Self.isWhitespace($0) }) else {
+            return nil
+        }
         var parser = JSONParser(base: base, count: line.count)
         var fields = Fields()
         do throws(JSONError) {
@@ -41,9 +43,12 @@ public struct EventDecoder: Sendable {
                 let value = try parser.parseDocument()
                 return .failure(
                     EventRejection(
-                        file: file, line: lineNumber, reason: "expected a JSON object, found \(value.typeName)"))
+                        file: file, line: lineNumber,
+                        reason: "expected a JSON object, found \(value.typeName)"))
             }
-            try parser.forEachMember(depth: 1) { key, parser throws(JSONError) in try fields.read(key, &parser) }
+            try parser.forEachMember(depth: 1) { key, parser throws(JSONError) in
+                try fields.read(key, &parser)
+            }
             parser.skipWhitespace()
             guard parser.index == parser.count else {
                 throw parser.error("unexpected \(parser.describeCurrent()) after the JSON value")

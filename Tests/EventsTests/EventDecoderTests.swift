@@ -227,6 +227,51 @@ struct EventDecoderTests {
         #expect(decode(bytes: [0xEF, 0xBB, 0xBF]) == nil)
     }
 
+    @Test("lets the last duplicate top-level field win and matches keys written with escapes")
+    func duplicatesAndEscapedKeys() throws {
+        let line =
+            #"{"type":"page","userId":"a","user\u0049d":"b","timestamp":"2026-01-01T00:00:00Z","userId":"c"}"#
+        let event = try #require(decode(line)).get()
+        #expect(event.userId == "c")
+        let escaped = try #require(
+            decode(#"{"type":"page","user\u0049d":"b","timestamp":"2026-01-01T00:00:00Z"}"#)
+        ).get()
+        #expect(escaped.userId == "b")
+    }
+
+    @Test("still validates the members it skips")
+    func skippedMembersValidated() throws {
+        let base = #"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z","#
+        let bad = try #require(rejection(base + #""context":{"ip":"1.2.3.4","library":{"v":01}}}"#))
+        #expect(bad.reason == "invalid JSON at column 105: leading zeros are not allowed in numbers")
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        let tooDeep = try #require(rejection(base + #""integrations":"# + deep + "}"))
+        #expect(tooDeep.reason.hasSuffix("nesting deeper than 128 levels"))
+        let garbage = try #require(rejection(base + #""x":[1,{"a":[true,null,"s\n"]}]} x"#))
+        #expect(garbage.reason.hasSuffix("unexpected 'x' after the JSON value"))
+        let ok = try #require(decode(base + #""x":[1,{"a":[true,null,"s\n",-2.5e3]}],"y":{}}"#)).get()
+        #expect(ok.userId == "u")
+    }
+
+    @Test("reads context.traits only from an object context, for identify only")
+    func contextShapes() throws {
+        let identify = #"{"type":"identify","userId":"u","timestamp":"2026-01-01T00:00:00Z","#
+        let a = try #require(decode(identify + #""context":"web","traits":{"a":1}}"#)).get()
+        #expect(a.traits == ["a": 1])
+        let b = try #require(
+            decode(identify + #""context":{"traits":{"a":1}},"context":{"ip":"x"}}"#)
+        ).get()
+        #expect(b.traits.isEmpty)
+        let c = try #require(rejection(identify + #""context":{"traits":[1]}}"#))
+        #expect(c.reason == "'context.traits' must be an object, found list")
+        let track = try #require(
+            decode(
+                #"{"type":"track","event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z","context":{"traits":{"a":1}}}"#
+            )
+        ).get()
+        #expect(track.traits.isEmpty)
+    }
+
     @Test("converts a rejection to an invalid-event diagnostic")
     func diagnostic() throws {
         let r = EventRejection(file: "e.jsonl", line: 3, reason: "missing required field 'userId'")

@@ -179,6 +179,40 @@ struct JSONParserTests {
         #expect(e.offset == 1)
     }
 
+    @Test("finds special bytes at every position of a long string, across 8-byte words")
+    func everyPosition() throws {
+        let filler = Array("abcdefghijklmnopqrstuvwx".utf8)
+        for k in 0..<filler.count {
+            var control = filler
+            control[k] = 0x0A
+            let bytes: [UInt8] = [0x22] + control + [0x22]
+            #expect(
+                parse(bytes: bytes)
+                    == .failure(
+                        JSONError(
+                            offset: k + 1, message: "control character U+000A must be escaped in a string")))
+
+            var quote = filler
+            quote[k] = 0x22
+            let early = parse(bytes: [0x22] + quote + [0x22])
+            #expect((try? early.get()) == nil, "quote at \(k)")
+            if case .failure(let e) = early { #expect(e.offset == k + 2) }
+
+            let accented =
+                String(decoding: filler[..<k], as: UTF8.self) + "é"
+                + String(decoding: filler[k...], as: UTF8.self)
+            #expect(try parse("\"" + accented + "\"").get() == .string(accented))
+
+            let escaped =
+                String(decoding: filler[..<k], as: UTF8.self) + "\\n"
+                + String(decoding: filler[k...], as: UTF8.self)
+            let expected =
+                String(decoding: filler[..<k], as: UTF8.self) + "\n"
+                + String(decoding: filler[k...], as: UTF8.self)
+            #expect(try parse("\"" + escaped + "\"").get() == .string(expected))
+        }
+    }
+
     @Test("describes errors with their byte offset")
     func errorDescription() {
         #expect(

@@ -72,6 +72,17 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// Decodes a line from a ``JSONLinesReader``; a line the reader skipped as too long is rejected with
+    /// `line too long (N bytes)`. Returns `nil` for a blank line.
+    public func decode(_ line: JSONLinesReader.Line, file: String) -> Result<Event, EventRejection>? {
+        guard !line.tooLong else {
+            let length = line.endOffset - line.startOffset
+            return .failure(
+                EventRejection(file: file, line: line.number, reason: "line too long (\(length) bytes)"))
+        }
+        return decode(line: line.bytes, file: file, lineNumber: line.number)
+    }
+
     /// Decodes a line given as text; see ``decode(line:file:lineNumber:)``.
     public func decode(line: String, file: String, lineNumber: Int) -> Result<Event, EventRejection>? {
         var text = line
@@ -105,7 +116,9 @@ public struct EventDecoder: Sendable {
                 properties = try parser.parseValue(depth: 1)
             } else if JSONParser.key(key, is: "traits") {
                 traits = try parser.parseValue(depth: 1)
-            } else if JSONParser.key(key, is: "context"), parser.base[parser.index] == UInt8(ascii: "{") {
+            } else if JSONParser.key(key, is: "context"), parser.index < parser.count,
+                parser.base[parser.index] == UInt8(ascii: "{")
+            {
                 // Segment contexts carry much (library, ip, user agent); only `traits` matters here.
                 var found: JSONValue? = nil
                 try parser.forEachMember(depth: 2) { key, parser throws(JSONError) in

@@ -166,6 +166,19 @@ struct JSONLinesReaderTests {
         }
     }
 
+    @Test("lets the decoder reject an over-long line with its number")
+    func tooLongRejected() throws {
+        let file = try TempFile("{}\n" + String(repeating: " ", count: 50) + "\n")
+        let reader = try JSONLinesReader(path: file.path, maximumLineLength: 20)
+        let decoder = EventDecoder()
+        let first = try #require(try reader.next())
+        #expect(decoder.decode(first, file: "f")?.failure?.reason == "missing required field 'type'")
+        let second = try #require(try reader.next())
+        #expect(
+            decoder.decode(second, file: "f")
+                == .failure(EventRejection(file: "f", line: 2, reason: "line too long (51 bytes)")))
+    }
+
     @Test("accepts a line of exactly the maximum length, even with CRLF")
     func exactlyMaximum() throws {
         let file = try TempFile("0123456789\r\n01234567890\n")
@@ -212,5 +225,12 @@ struct JSONLinesReaderTests {
             results == [
                 "event f:1", "blank 2", "f:3: invalid JSON at column 1: invalid literal, expected 'null'",
             ])
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let f) = self { return f }
+        return nil
     }
 }

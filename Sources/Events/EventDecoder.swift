@@ -18,15 +18,16 @@ public struct EventDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
 
+    /// One line's outcome: the event, or why the line was rejected.
+    public typealias Decoded = Result<Event, EventRejection>
+
     /// The `type` values Touchpoint reads.
     public static let knownTypes = ["track", "identify", "page", "screen", "group", "alias"]
 
     /// Decodes `line` (without its line terminator) from `file` at 1-based `lineNumber`.
     ///
     /// Returns `nil` for a blank line (only whitespace): blank lines are skipped, not rejected.
-    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Result<
-        Event, EventRejection
-    >? {
+    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Decoded? {
         var line = line
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             line = UnsafeBufferPointer(rebasing: line[3...])
@@ -74,7 +75,7 @@ public struct EventDecoder: Sendable {
 
     /// Decodes a line from a ``JSONLinesReader``; a line the reader skipped as too long is rejected with
     /// `line too long (N bytes)`. Returns `nil` for a blank line.
-    public func decode(_ line: JSONLinesReader.Line, file: String) -> Result<Event, EventRejection>? {
+    public func decode(_ line: JSONLinesReader.Line, file: String) -> Decoded? {
         guard !line.tooLong else {
             let length = line.endOffset - line.startOffset
             return .failure(
@@ -84,7 +85,7 @@ public struct EventDecoder: Sendable {
     }
 
     /// Decodes a line given as text; see ``decode(line:file:lineNumber:)``.
-    public func decode(line: String, file: String, lineNumber: Int) -> Result<Event, EventRejection>? {
+    public func decode(line: String, file: String, lineNumber: Int) -> Decoded? {
         var text = line
         return text.withUTF8 { decode(line: $0, file: file, lineNumber: lineNumber) }
     }

@@ -32,7 +32,9 @@ extension Customer {
         case WellKnownEvent.unsubscribed, WellKnownEvent.subscribed:
             let subscribed = name == WellKnownEvent.subscribed
             let value = event.properties["channel"]
-            guard let scope = Self.consentScope(value) else { return .unknownChannel(event: name, channel: value) }
+            guard let scope = Self.consentScope(value) else {
+                return .unknownChannel(event: name, channel: value)
+            }
             setConsent(scope, subscribed: subscribed)
             return .consent(scope, subscribed: subscribed)
         case WellKnownEvent.messageSent, WellKnownEvent.messageOpened, WellKnownEvent.messageClicked:
@@ -41,7 +43,8 @@ extension Customer {
                 return .unknownChannel(event: name, channel: value)
             }
             let kind: EngagementKind =
-                name == WellKnownEvent.messageSent ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
+                name == WellKnownEvent.messageSent
+                ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
             return recordEngagement(kind, channel, at: at, event: event)
         case WellKnownEvent.emailOpened:
             return recordEngagement(.opened, .email, at: at, event: event)

@@ -18,22 +18,42 @@ public struct EventDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
 
+    /// One line's outcome: the event, or why the line was rejected.
+    public typealias Decoded = Result<Event, EventRejection>
+
     /// The `type` values Touchpoint reads.
     public static let knownTypes = ["track", "identify", "page", "screen", "group", "alias"]
 
     /// Decodes `line` (without its line terminator) from `file` at 1-based `lineNumber`.
     ///
     /// Returns `nil` for a blank line (only whitespace): blank lines are skipped, not rejected.
-    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Result<Event, EventRejection>?
-    {
+    public func decode(line: UnsafeBufferPointer<UInt8>, file: String, lineNumber: Int) -> Decoded? {
         var line = line
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             line = UnsafeBufferPointer(rebasing: line[3...])
         }
-        guard line.contains(where: { !Self.isWhitespace($0) }) else { return nil }
-        let value: JSONValue
-        do {
-            value = try JSON.parse(line)
+        guard let base = line.baseAddress, line.contains(where: { !Self.isWhitespace($0) }) else {
+            return nil
+        }
+        var parser = JSONParser(base: base, count: line.count)
+        var fields = Fields()
+        do throws(JSONError) {
+            parser.skipWhitespace()
+            if parser.base[parser.index] != UInt8(ascii: "{") {
+                // Not an object: the full parse yields either the syntax error or the value's type.
+                let value = try parser.parseDocument()
+                return .failure(
+                    EventRejection(
+                        file: file, line: lineNumber,
+                        reason: "expected a JSON object, found \(value.typeName)"))
+            }
+            try parser.forEachMember(depth: 1) { key, parser throws(JSONError) in
+                try fields.read(key, &parser)
+            }
+            parser.skipWhitespace()
+            guard parser.index == parser.count else {
+                throw parser.error("unexpected \(parser.describeCurrent()) after the JSON value")
+            }
         } catch {
             let column = Self.column(ofByte: error.offset, in: line)
             return .failure(
@@ -42,7 +62,10 @@ public struct EventDecoder: Sendable {
                     reason: "invalid JSON at column \(column): \(error.message)"))
         }
         do {
-            var event = try Self.event(from: value)
+            var event = try Self.event(from: fields) {
+                // Only for a "did you mean" hint on a missing field: the line is known to be a valid object.
+                (try? JSON.parse(line))?.objectValue.map { Array($0.keys) } ?? []
+            }
             event.source = SourceLocation(file: file, line: lineNumber)
             return .success(event)
         } catch {
@@ -50,18 +73,73 @@ public struct EventDecoder: Sendable {
         }
     }
 
+    /// Decodes a line from a ``JSONLinesReader``; a line the reader skipped as too long is rejected with
+    /// `line too long (N bytes)`. Returns `nil` for a blank line.
+    public func decode(_ line: JSONLinesReader.Line, file: String) -> Decoded? {
+        guard !line.tooLong else {
+            let length = line.endOffset - line.startOffset
+            return .failure(
+                EventRejection(file: file, line: line.number, reason: "line too long (\(length) bytes)"))
+        }
+        return decode(line: line.bytes, file: file, lineNumber: line.number)
+    }
+
     /// Decodes a line given as text; see ``decode(line:file:lineNumber:)``.
-    public func decode(line: String, file: String, lineNumber: Int) -> Result<Event, EventRejection>? {
+    public func decode(line: String, file: String, lineNumber: Int) -> Decoded? {
         var text = line
         return text.withUTF8 { decode(line: $0, file: file, lineNumber: lineNumber) }
     }
 
-    /// Builds the event from a parsed line, or says which field is wrong.
-    static func event(from value: JSONValue) throws(FieldError) -> Event {
-        guard case .object(let fields) = value else {
-            throw FieldError("expected a JSON object, found \(value.typeName)")
+    /// The top-level members the decoder reads; everything else is validated and skipped unbuilt.
+    struct Fields {
+        var type: JSONValue?
+        var userId: JSONValue?
+        var timestamp: JSONValue?
+        var event: JSONValue?
+        var messageId: JSONValue?
+        var properties: JSONValue?
+        var traits: JSONValue?
+        var contextTraits: JSONValue?
+
+        /// Consumes the value of member `key`, keeping it when it is one of ours (the last duplicate wins).
+        mutating func read(_ key: UnsafeBufferPointer<UInt8>, _ parser: inout JSONParser) throws(JSONError) {
+            if JSONParser.key(key, is: "type") {
+                type = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "userId") {
+                userId = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "timestamp") {
+                timestamp = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "event") {
+                event = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "messageId") {
+                messageId = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "properties") {
+                properties = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "traits") {
+                traits = try parser.parseValue(depth: 1)
+            } else if JSONParser.key(key, is: "context"), parser.index < parser.count,
+                parser.base[parser.index] == UInt8(ascii: "{")
+            {
+                // Segment contexts carry much (library, ip, user agent); only `traits` matters here.
+                var found: JSONValue? = nil
+                try parser.forEachMember(depth: 2) { key, parser throws(JSONError) in
+                    if JSONParser.key(key, is: "traits") {
+                        found = try parser.parseValue(depth: 2)
+                    } else {
+                        try parser.skipValue(depth: 2)
+                    }
+                }
+                contextTraits = found
+            } else {
+                try parser.skipValue(depth: 1)
+            }
         }
-        let type = try requiredString("type", in: fields)
+    }
+
+    /// Builds the event from the fields of a line, or says which field is wrong. `otherKeys` lists the
+    /// line's top-level keys, for hints.
+    static func event(from fields: Fields, otherKeys: () -> [String]) throws(FieldError) -> Event {
+        let type = try requiredString("type", fields.type, otherKeys)
         let kind: Event.Kind
         switch type {
         case "track": kind = .track
@@ -72,28 +150,26 @@ public struct EventDecoder: Sendable {
                 "unknown event type '\(type)' (expected track, identify, page, screen, group or alias)"
                     + Suggest.didYouMean(type, in: knownTypes))
         }
-        let userId = try self.userId(in: fields)
-        let timestampText = try requiredString("timestamp", in: fields)
+        let userId = try self.userId(fields.userId, otherKeys)
+        let timestampText = try requiredString("timestamp", fields.timestamp, otherKeys)
         guard let timestamp = ISO8601.parse(timestampText) else {
             throw FieldError("'timestamp' is not an ISO 8601 time with an offset: \(quoted(timestampText))")
         }
         var name: String? = nil
         if kind == .track {
-            name = try requiredString("event", in: fields)
+            name = try requiredString("event", fields.event, otherKeys)
         }
         var messageId: String? = nil
-        switch fields["messageId"] {
+        switch fields.messageId {
         case nil, .null?: break
         case .string(let s)?: messageId = s.isEmpty ? nil : s
         case let other?: throw FieldError("'messageId' must be a string, found \(other.typeName)")
         }
-        let properties = try optionalObject("properties", fields["properties"])
+        let properties = try optionalObject("properties", fields.properties)
         var traits: [String: JSONValue] = [:]
         if kind == .identify {
-            if let context = fields["context"], case .object(let contextFields) = context {
-                traits = try optionalObject("context.traits", contextFields["traits"])
-            }
-            let top = try optionalObject("traits", fields["traits"])
+            traits = try optionalObject("context.traits", fields.contextTraits)
+            let top = try optionalObject("traits", fields.traits)
             if traits.isEmpty {
                 traits = top
             } else {
@@ -105,26 +181,28 @@ public struct EventDecoder: Sendable {
             properties: properties, traits: traits)
     }
 
-    static func userId(in fields: [String: JSONValue]) throws(FieldError) -> String {
-        switch fields["userId"] {
+    static func userId(_ value: JSONValue?, _ otherKeys: () -> [String]) throws(FieldError) -> String {
+        switch value {
         case .string(let s)?:
             guard !s.isEmpty else { throw FieldError("'userId' must not be empty") }
             return s
         case .number(let n)? where n.isFinite && n.rounded() == n && abs(n) < 9_007_199_254_740_992:
             return String(Int64(n))
         case nil:
-            throw missing("userId", in: fields)
+            throw missing("userId", otherKeys())
         case let other?:
             throw FieldError("'userId' must be a non-empty string, found \(other.typeName)")
         }
     }
 
-    static func requiredString(_ key: String, in fields: [String: JSONValue]) throws(FieldError) -> String {
-        switch fields[key] {
+    static func requiredString(
+        _ key: String, _ value: JSONValue?, _ otherKeys: () -> [String]
+    ) throws(FieldError) -> String {
+        switch value {
         case .string(let s)?:
             guard !s.isEmpty else { throw FieldError("'\(key)' must not be empty") }
             return s
-        case nil: throw missing(key, in: fields)
+        case nil: throw missing(key, otherKeys())
         case let other?: throw FieldError("'\(key)' must be a string, found \(other.typeName)")
         }
     }
@@ -138,8 +216,8 @@ public struct EventDecoder: Sendable {
     }
 
     /// `missing required field 'userId'`, naming a present near miss such as `user_id`.
-    static func missing(_ key: String, in fields: [String: JSONValue]) -> FieldError {
-        let near = fields.keys.sorted().first { candidate in
+    static func missing(_ key: String, _ keys: [String]) -> FieldError {
+        let near = keys.sorted().first { candidate in
             candidate != key && Suggest.nearest(candidate, in: [key]) != nil
         }
         let hint = near.map { "; found '\($0)', did you mean '\(key)'?" } ?? ""

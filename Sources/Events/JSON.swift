@@ -40,8 +40,6 @@ struct JSONParser {
     let base: UnsafePointer<UInt8>
     let count: Int
     var index = 0
-    /// Reused for strings with escapes, so only those pay for a byte copy.
-    var scratch: [UInt8] = []
 
     init(base: UnsafePointer<UInt8>, count: Int) {
         self.base = base
@@ -88,11 +86,12 @@ struct JSONParser {
         }
         index += 1
         skipWhitespace()
-        var members: [String: JSONValue] = [:]
         if index < count, base[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        // Event objects are small; sizing once avoids rehashing every key on each growth step.
+        var members = [String: JSONValue](minimumCapacity: 8)
         while true {
             guard index < count, base[index] == UInt8(ascii: "\"") else {
                 throw error("expected a string key in object, found \(describeCurrent())")
@@ -167,100 +166,162 @@ struct JSONParser {
     // MARK: Strings
 
     /// Parses a string starting at its opening quote.
+    ///
+    /// The first pass validates and finds the closing quote, eight bytes at a time where nothing needs a
+    /// look; strings without escapes are then made straight from the input bytes, the rest are decoded
+    /// in a second pass directly into the string's storage.
     mutating func parseString() throws(JSONError) -> String {
+        let (raw, escaped) = try scanString()
+        return escaped ? Self.unescape(raw) : String(decoding: raw, as: UTF8.self)
+    }
+
+    /// Validates the string at `index` (its opening quote) and steps past it; returns its raw bytes
+    /// between the quotes and whether they contain escapes.
+    mutating func scanString() throws(JSONError) -> (raw: UnsafeBufferPointer<UInt8>, escaped: Bool) {
         let quote = index
-        index += 1
-        let start = index
-        while index < count {
-            let c = base[index]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
-                index += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { return try parseEscapedString(quote: quote, start: start) }
-            if c < 0x20 { throw controlCharacterError(c) }
-            if c < 0x80 { index += 1 } else { try skipUTF8Sequence() }
-        }
-        throw JSONError(offset: quote, message: "unterminated string")
-    }
-
-    /// Continues a string from its first backslash, copying into `scratch`.
-    mutating func parseEscapedString(quote: Int, start: Int) throws(JSONError) -> String {
-        scratch.removeAll(keepingCapacity: true)
-        var run = start
-        while index < count {
-            let c = base[index]
-            if c == UInt8(ascii: "\"") {
-                appendRun(from: run)
-                index += 1
-                return String(decoding: scratch, as: UTF8.self)
-            }
-            if c == UInt8(ascii: "\\") {
-                appendRun(from: run)
-                try parseEscape(quote: quote)
-                run = index
-            } else if c < 0x20 {
-                throw controlCharacterError(c)
-            } else if c < 0x80 {
-                index += 1
-            } else {
-                try skipUTF8Sequence()
-            }
-        }
-        throw JSONError(offset: quote, message: "unterminated string")
-    }
-
-    mutating func appendRun(from run: Int) {
-        if index > run {
-            scratch.append(contentsOf: UnsafeBufferPointer(start: base + run, count: index - run))
-        }
-    }
-
-    /// Decodes one escape at `index` (the backslash) into `scratch`.
-    mutating func parseEscape(quote: Int) throws(JSONError) {
-        let backslash = index
-        guard index + 1 < count else { throw JSONError(offset: quote, message: "unterminated string") }
-        let e = base[index + 1]
-        index += 2
-        switch e {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scratch.append(e)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
-        case UInt8(ascii: "u"):
-            guard let unit = hex4(at: index) else {
-                throw JSONError(offset: backslash, message: "invalid \\u escape: expected 4 hex digits")
-            }
-            index += 4
-            var scalar = UInt32(unit)
-            if (0xD800...0xDBFF).contains(unit) {
-                // A high surrogate only makes a character together with an escaped low one.
-                if index + 6 <= count, base[index] == UInt8(ascii: "\\"), base[index + 1] == UInt8(ascii: "u"),
-                    let low = hex4(at: index + 2), (0xDC00...0xDFFF).contains(low)
-                {
-                    scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
-                    index += 6
-                } else {
-                    scalar = 0xFFFD
+        let p = base
+        let n = count
+        let start = quote + 1
+        var i = start
+        var escaped = false
+        while true {
+            while i + 8 <= n {
+                let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    break
                 }
-            } else if (0xDC00...0xDFFF).contains(unit) {
-                scalar = 0xFFFD
+                i += 8
             }
-            appendUTF8(scalar)
-        default:
-            index = backslash
-            throw error("invalid escape '\\\(describeByte(e))' in string")
+            guard i < n else { throw JSONError(offset: quote, message: "unterminated string") }
+            let c = p[i]
+            if c == UInt8(ascii: "\"") { break }
+            if c == UInt8(ascii: "\\") {
+                escaped = true
+                i = try validateEscape(at: i, quote: quote)
+            } else if c < 0x20 {
+                index = i
+                throw controlCharacterError(c)
+            } else if c >= 0x80 {
+                index = i
+                try skipUTF8Sequence()
+                i = index
+            } else {
+                i += 1
+            }
+        }
+        index = i + 1
+        return (UnsafeBufferPointer(start: p + start, count: i - start), escaped)
+    }
+
+    /// A mask whose lowest set bit marks the first byte that is `"`, `\`, a control character or
+    /// non-ASCII (higher bits may be false positives, which is harmless: only the lowest is used).
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* 0x22)
+        let b = w ^ (ones &* 0x5C)
+        let zeroQuote = (q &- ones) & ~q
+        let zeroBackslash = (b &- ones) & ~b
+        let control = (w &- ones &* 0x20) & ~w
+        return (zeroQuote | zeroBackslash | control | w) & highs
+    }
+
+    /// Checks the escape at `i` (a backslash) and returns the index after it.
+    func validateEscape(at i: Int, quote: Int) throws(JSONError) -> Int {
+        guard i + 1 < count else { throw JSONError(offset: quote, message: "unterminated string") }
+        switch base[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return i + 2
+        case UInt8(ascii: "u"):
+            guard hex4(at: i + 2) != nil else {
+                throw JSONError(offset: i, message: "invalid \\u escape: expected 4 hex digits")
+            }
+            return i + 6
+        case let e:
+            throw JSONError(offset: i, message: "invalid escape '\\\(describeByte(e))' in string")
+        }
+    }
+
+    /// Decodes the already validated escapes of `raw`; escapes never grow, so `raw.count` bytes suffice.
+    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: raw.count) { out in
+            var i = 0
+            var o = 0
+            func put(_ b: UInt8) {
+                out[o] = b
+                o += 1
+            }
+            func putScalar(_ s: UInt32) {
+                switch s {
+                case 0..<0x80:
+                    put(UInt8(s))
+                case 0x80..<0x800:
+                    put(UInt8(0xC0 | s >> 6))
+                    put(UInt8(0x80 | s & 0x3F))
+                case 0x800..<0x10000:
+                    put(UInt8(0xE0 | s >> 12))
+                    put(UInt8(0x80 | s >> 6 & 0x3F))
+                    put(UInt8(0x80 | s & 0x3F))
+                default:
+                    put(UInt8(0xF0 | s >> 18))
+                    put(UInt8(0x80 | s >> 12 & 0x3F))
+                    put(UInt8(0x80 | s >> 6 & 0x3F))
+                    put(UInt8(0x80 | s & 0x3F))
+                }
+            }
+            while i < raw.count {
+                let c = raw[i]
+                guard c == UInt8(ascii: "\\") else {
+                    put(c)
+                    i += 1
+                    continue
+                }
+                let e = raw[i + 1]
+                i += 2
+                switch e {
+                case UInt8(ascii: "b"): put(0x08)
+                case UInt8(ascii: "f"): put(0x0C)
+                case UInt8(ascii: "n"): put(0x0A)
+                case UInt8(ascii: "r"): put(0x0D)
+                case UInt8(ascii: "t"): put(0x09)
+                case UInt8(ascii: "u"):
+                    let unit = hex4(raw, at: i)!
+                    i += 4
+                    var scalar = UInt32(unit)
+                    if (0xD800...0xDBFF).contains(unit) {
+                        // A high surrogate only makes a character together with an escaped low one.
+                        if i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
+                            let low = hex4(raw, at: i + 2), (0xDC00...0xDFFF).contains(low)
+                        {
+                            scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                            i += 6
+                        } else {
+                            scalar = 0xFFFD
+                        }
+                    } else if (0xDC00...0xDFFF).contains(unit) {
+                        scalar = 0xFFFD
+                    }
+                    putScalar(scalar)
+                default: put(e)  // `"`, `\`, `/`
+                }
+            }
+            return o
         }
     }
 
     func hex4(at i: Int) -> UInt16? {
-        guard i + 4 <= count else { return nil }
+        Self.hex4(UnsafeBufferPointer(start: base, count: count), at: i)
+    }
+
+    static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt16? {
+        guard i + 4 <= bytes.count else { return nil }
         var v: UInt16 = 0
         for k in 0..<4 {
-            let c = base[i + k]
+            let c = bytes[i + k]
             let d: UInt8
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
@@ -271,25 +332,6 @@ struct JSONParser {
             v = v << 4 | UInt16(d)
         }
         return v
-    }
-
-    mutating func appendUTF8(_ s: UInt32) {
-        switch s {
-        case 0..<0x80:
-            scratch.append(UInt8(s))
-        case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | s >> 6))
-            scratch.append(UInt8(0x80 | s & 0x3F))
-        case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | s >> 12))
-            scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | s & 0x3F))
-        default:
-            scratch.append(UInt8(0xF0 | s >> 18))
-            scratch.append(UInt8(0x80 | s >> 12 & 0x3F))
-            scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
-            scratch.append(UInt8(0x80 | s & 0x3F))
-        }
     }
 
     /// Steps over one well-formed multi-byte UTF-8 sequence at `index` (Unicode 15, table 3-7).
@@ -333,7 +375,8 @@ struct JSONParser {
 
     /// Exact powers of ten: with a mantissa below 2^53 one multiply or divide rounds correctly.
     static let exactPowersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+        1e18,
         1e19, 1e20, 1e21, 1e22,
     ]
 
@@ -399,7 +442,8 @@ struct JSONParser {
 
     /// Long mantissas and large exponents go through the standard library's correctly rounded parser.
     func slowNumber(from start: Int) throws(JSONError) -> Double {
-        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
+        let text = String(
+            decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             throw JSONError(offset: start, message: "number out of range: \(text)")
         }
@@ -427,7 +471,9 @@ struct JSONParser {
     func describeCurrent() -> String {
         guard index < count else { return "end of input" }
         let c = base[index]
-        if c < 0x80 { return c < 0x20 || c == 0x7F ? "control character \(describeByte(c))" : "'\(describeByte(c))'" }
+        if c < 0x80 {
+            return c < 0x20 || c == 0x7F ? "control character \(describeByte(c))" : "'\(describeByte(c))'"
+        }
         // Show the whole character when the bytes form one, else the raw byte.
         let end = min(count, index + 4)
         var iterator = UnsafeBufferPointer(start: base + index, count: end - index).makeIterator()

@@ -76,7 +76,8 @@ public final class JSONLinesReader {
             throw JSONLinesReaderError(path: path, errno: code, doing: "seek in")
         }
         self.init(
-            fileDescriptor: fd, path: path, closeWhenDone: true, startOffset: startOffset, startLine: startLine,
+            fileDescriptor: fd, path: path, closeWhenDone: true, startOffset: startOffset,
+            startLine: startLine,
             chunkSize: chunkSize, maximumLineLength: maximumLineLength)
     }
 

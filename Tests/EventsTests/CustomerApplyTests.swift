@@ -5,7 +5,9 @@ import TouchpointCore
 
 private func at(_ text: String) -> Timestamp { ISO8601.parse(text)! }
 
-private func track(_ name: String, _ properties: [String: JSONValue] = [:], at time: String = "2026-11-20T10:00:00Z")
+private func track(
+    _ name: String, _ properties: [String: JSONValue] = [:], at time: String = "2026-11-20T10:00:00Z"
+)
     -> Event
 {
     Event(kind: .track, name: name, userId: "u42", timestamp: at(time), properties: properties)
@@ -20,7 +22,8 @@ struct CustomerApplyTests {
     @Test("identify merges traits, later values win, null removes, and reports changed keys")
     func identifyMerges() {
         var c = Customer(id: "u42", traits: ["email": "a@x", "phone": "+1", "plan": "free"])
-        let effect = c.apply(identify(["email": "b@x", "phone": nil, "plan": "free", "locale": "zh-CN", "gone": nil]))
+        let effect = c.apply(
+            identify(["email": "b@x", "phone": nil, "plan": "free", "locale": "zh-CN", "gone": nil]))
         #expect(effect == .identified(changed: ["email", "locale", "phone"]))
         #expect(c.traits == ["email": "b@x", "plan": "free", "locale": "zh-CN"])
         #expect(c.lastActivity == nil)
@@ -30,10 +33,15 @@ struct CustomerApplyTests {
     @Test("Unsubscribed and Subscribed switch one channel off and on")
     func consentPerChannel() {
         var c = Customer(id: "u42")
-        #expect(c.apply(track("Unsubscribed", ["channel": "email"])) == .consent(.channel(.email), subscribed: false))
-        #expect(c.apply(track("Unsubscribed", ["channel": "SMS"])) == .consent(.channel(.sms), subscribed: false))
+        #expect(
+            c.apply(track("Unsubscribed", ["channel": "email"]))
+                == .consent(.channel(.email), subscribed: false))
+        #expect(
+            c.apply(track("Unsubscribed", ["channel": "SMS"])) == .consent(.channel(.sms), subscribed: false))
         #expect(c.optedOut == [.email, .sms])
-        #expect(c.apply(track("Subscribed", ["channel": "email"])) == .consent(.channel(.email), subscribed: true))
+        #expect(
+            c.apply(track("Subscribed", ["channel": "email"])) == .consent(.channel(.email), subscribed: true)
+        )
         #expect(c.optedOut == [.sms])
         #expect(!c.optedOutAll)
         #expect(c.lastActivity == nil)
@@ -82,7 +90,8 @@ struct CustomerApplyTests {
             c.apply(track("Message Sent", ["channel": "sms", "message_id": "m1"]))
                 == .engagement(.sent, .sms, messageId: "m1"))
         #expect(
-            c.apply(track("Message Opened", ["channel": "chat"])) == .engagement(.opened, .chat, messageId: nil))
+            c.apply(track("Message Opened", ["channel": "chat"]))
+                == .engagement(.opened, .chat, messageId: nil))
         #expect(
             c.apply(track("Message Clicked", ["channel": "email", "message_id": "m2"]))
                 == .engagement(.clicked, .email, messageId: "m2"))
@@ -112,7 +121,8 @@ struct CustomerApplyTests {
         #expect(c.apply(track("Product Added", at: "2026-11-20T10:00:00+08:00")) == .activity)
         #expect(c.apply(track("Order Completed", at: "2026-11-19T10:00:00Z")) == .activity)
         #expect(c.lastActivity == at("2026-11-20T02:00:00Z").instant)
-        #expect(c.engagement.activity == [at("2026-11-20T02:00:00Z").instant, at("2026-11-19T10:00:00Z").instant])
+        #expect(
+            c.engagement.activity == [at("2026-11-20T02:00:00Z").instant, at("2026-11-19T10:00:00Z").instant])
     }
 
     @Test("feedback events and page/screen/group/alias are ignored, not activity")
@@ -121,7 +131,9 @@ struct CustomerApplyTests {
         let before = c
         #expect(c.apply(track("Email Delivered")) == .ignored)
         #expect(c.apply(track("Email Bounced")) == .ignored)
-        #expect(c.apply(Event(kind: .other("page"), userId: "u42", timestamp: at("2026-11-20T10:00:00Z"))) == .ignored)
+        #expect(
+            c.apply(Event(kind: .other("page"), userId: "u42", timestamp: at("2026-11-20T10:00:00Z")))
+                == .ignored)
         #expect(c == before)
     }
 }

@@ -69,7 +69,8 @@ struct EventDecoderTests {
 
     @Test("accepts a whole-number userId as its decimal string")
     func numericUserId() throws {
-        let event = try #require(decode(#"{"type":"page","userId":42,"timestamp":"2026-01-01T00:00:00Z"}"#)).get()
+        let event = try #require(decode(#"{"type":"page","userId":42,"timestamp":"2026-01-01T00:00:00Z"}"#))
+            .get()
         #expect(event.userId == "42")
     }
 
@@ -84,7 +85,9 @@ struct EventDecoderTests {
     @Test("treats an empty or null messageId as absent and null properties as empty")
     func optionalFields() throws {
         let a = try #require(
-            decode(#"{"type":"track","event":"A","userId":"u","messageId":"","timestamp":"2026-01-01T00:00:00Z"}"#)
+            decode(
+                #"{"type":"track","event":"A","userId":"u","messageId":"","timestamp":"2026-01-01T00:00:00Z"}"#
+            )
         ).get()
         #expect(a.messageId == nil)
         let b = try #require(
@@ -100,16 +103,31 @@ struct EventDecoderTests {
     @Test(
         "rejects lines with a missing or malformed field, naming it",
         arguments: [
-            (#"{"type":"track","event":"A","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'userId'"),
+            (
+                #"{"type":"track","event":"A","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'userId'"
+            ),
             (
                 #"{"type":"track","event":"A","user_id":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
                 "missing required field 'userId'; found 'user_id', did you mean 'userId'?"
             ),
-            (#"{"event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'type'"),
-            (#"{"type":"track","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "missing required field 'event'"),
+            (
+                #"{"event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'type'"
+            ),
+            (
+                #"{"type":"track","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "missing required field 'event'"
+            ),
             (#"{"type":"track","event":"A","userId":"u"}"#, "missing required field 'timestamp'"),
-            (#"{"type":"track","event":"","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "'event' must not be empty"),
-            (#"{"type":"track","event":"A","userId":"","timestamp":"2026-01-01T00:00:00Z"}"#, "'userId' must not be empty"),
+            (
+                #"{"type":"track","event":"","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'event' must not be empty"
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "'userId' must not be empty"
+            ),
             (
                 #"{"type":"track","event":"A","userId":true,"timestamp":"2026-01-01T00:00:00Z"}"#,
                 "'userId' must be a non-empty string, found bool"
@@ -201,10 +219,61 @@ struct EventDecoderTests {
 
     @Test("skips a UTF-8 byte order mark before the object")
     func byteOrderMark() throws {
-        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+        let bytes: [UInt8] =
+            [0xEF, 0xBB, 0xBF]
+            + Array(#"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
         let event = try #require(decode(bytes: bytes)).get()
         #expect(event.userId == "u")
         #expect(decode(bytes: [0xEF, 0xBB, 0xBF]) == nil)
+    }
+
+    @Test("lets the last duplicate top-level field win and matches keys written with escapes")
+    func duplicatesAndEscapedKeys() throws {
+        let line =
+            #"{"type":"page","userId":"a","user\u0049d":"b","timestamp":"2026-01-01T00:00:00Z","userId":"c"}"#
+        let event = try #require(decode(line)).get()
+        #expect(event.userId == "c")
+        let escaped = try #require(
+            decode(#"{"type":"page","user\u0049d":"b","timestamp":"2026-01-01T00:00:00Z"}"#)
+        ).get()
+        #expect(escaped.userId == "b")
+    }
+
+    @Test("still validates the members it skips")
+    func skippedMembersValidated() throws {
+        let base = #"{"type":"page","userId":"u","timestamp":"2026-01-01T00:00:00Z","#
+        let bad = try #require(rejection(base + #""context":{"ip":"1.2.3.4","library":{"v":01}}}"#))
+        #expect(bad.reason == "invalid JSON at column 105: leading zeros are not allowed in numbers")
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        let tooDeep = try #require(rejection(base + #""integrations":"# + deep + "}"))
+        #expect(tooDeep.reason.hasSuffix("nesting deeper than 128 levels"))
+        let cut = try #require(rejection(#"{"type":"page","context":"#))
+        #expect(cut.reason == "invalid JSON at column 26: expected a JSON value, found end of input")
+        let cutInside = try #require(rejection(#"{"type":"page","context":{"traits":"#))
+        #expect(cutInside.reason == "invalid JSON at column 36: expected a JSON value, found end of input")
+        let garbage = try #require(rejection(base + #""x":[1,{"a":[true,null,"s\n"]}]} x"#))
+        #expect(garbage.reason.hasSuffix("unexpected 'x' after the JSON value"))
+        let ok = try #require(decode(base + #""x":[1,{"a":[true,null,"s\n",-2.5e3]}],"y":{}}"#)).get()
+        #expect(ok.userId == "u")
+    }
+
+    @Test("reads context.traits only from an object context, for identify only")
+    func contextShapes() throws {
+        let identify = #"{"type":"identify","userId":"u","timestamp":"2026-01-01T00:00:00Z","#
+        let a = try #require(decode(identify + #""context":"web","traits":{"a":1}}"#)).get()
+        #expect(a.traits == ["a": 1])
+        let b = try #require(
+            decode(identify + #""context":{"traits":{"a":1}},"context":{"ip":"x"}}"#)
+        ).get()
+        #expect(b.traits.isEmpty)
+        let c = try #require(rejection(identify + #""context":{"traits":[1]}}"#))
+        #expect(c.reason == "'context.traits' must be an object, found list")
+        let track = try #require(
+            decode(
+                #"{"type":"track","event":"A","userId":"u","timestamp":"2026-01-01T00:00:00Z","context":{"traits":{"a":1}}}"#
+            )
+        ).get()
+        #expect(track.traits.isEmpty)
     }
 
     @Test("converts a rejection to an invalid-event diagnostic")
@@ -217,5 +286,7 @@ struct EventDecoderTests {
 
 extension Timestamp {
     /// The same instant written with another offset.
-    fileprivate func offset(_ seconds: Int32) -> Timestamp { Timestamp(instant: instant, offsetSeconds: seconds) }
+    fileprivate func offset(_ seconds: Int32) -> Timestamp {
+        Timestamp(instant: instant, offsetSeconds: seconds)
+    }
 }

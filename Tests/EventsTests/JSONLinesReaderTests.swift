@@ -8,7 +8,8 @@ private final class TempFile {
     let path: String
 
     init(_ bytes: [UInt8]) throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("events-\(UUID().uuidString).jsonl").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
@@ -33,14 +34,16 @@ private func readAll(_ reader: JSONLinesReader) throws -> [ReadLine] {
     while let line = try reader.next() {
         out.append(
             ReadLine(
-                text: String(decoding: line.bytes, as: UTF8.self), number: line.number, startOffset: line.startOffset,
+                text: String(decoding: line.bytes, as: UTF8.self), number: line.number,
+                startOffset: line.startOffset,
                 endOffset: line.endOffset, complete: line.complete, tooLong: line.tooLong))
     }
     return out
 }
 
 private func readAll(
-    _ file: TempFile, startOffset: UInt64 = 0, startLine: Int = 1, chunkSize: Int = JSONLinesReader.defaultChunkSize,
+    _ file: TempFile, startOffset: UInt64 = 0, startLine: Int = 1,
+    chunkSize: Int = JSONLinesReader.defaultChunkSize,
     maximumLineLength: Int = JSONLinesReader.defaultMaximumLineLength
 ) throws -> [ReadLine] {
     let reader = try JSONLinesReader(
@@ -157,9 +160,23 @@ struct JSONLinesReaderTests {
                     ReadLine(text: "short", number: 1, startOffset: 0, endOffset: 6),
                     ReadLine(text: "", number: 2, startOffset: 6, endOffset: 107, tooLong: true),
                     ReadLine(text: "ok", number: 3, startOffset: 107, endOffset: 110),
-                    ReadLine(text: "", number: 4, startOffset: 110, endOffset: 210, complete: false, tooLong: true),
+                    ReadLine(
+                        text: "", number: 4, startOffset: 110, endOffset: 210, complete: false, tooLong: true),
                 ], "chunk \(chunk)")
         }
+    }
+
+    @Test("lets the decoder reject an over-long line with its number")
+    func tooLongRejected() throws {
+        let file = try TempFile("{}\n" + String(repeating: " ", count: 50) + "\n")
+        let reader = try JSONLinesReader(path: file.path, maximumLineLength: 20)
+        let decoder = EventDecoder()
+        let first = try #require(try reader.next())
+        #expect(decoder.decode(first, file: "f")?.failure?.reason == "missing required field 'type'")
+        let second = try #require(try reader.next())
+        #expect(
+            decoder.decode(second, file: "f")
+                == .failure(EventRejection(file: "f", line: 2, reason: "line too long (51 bytes)")))
     }
 
     @Test("accepts a line of exactly the maximum length, even with CRLF")
@@ -208,5 +225,12 @@ struct JSONLinesReaderTests {
             results == [
                 "event f:1", "blank 2", "f:3: invalid JSON at column 1: invalid literal, expected 'null'",
             ])
+    }
+}
+
+extension Result {
+    fileprivate var failure: Failure? {
+        if case .failure(let f) = self { return f }
+        return nil
     }
 }

@@ -41,7 +41,8 @@ struct JSONParserTests {
         "parses numbers to the nearest Double",
         arguments: [
             ("0", 0.0), ("-0", -0.0), ("7", 7), ("-12", -12), ("1.5", 1.5), ("-1.5e3", -1500), ("1E+2", 100),
-            ("1e-2", 0.01), ("0.1", 0.1), ("38.5", 38.5), ("0.000001", 0.000001), ("1e22", 1e22), ("1e23", 1e23),
+            ("1e-2", 0.01), ("0.1", 0.1), ("38.5", 38.5), ("0.000001", 0.000001), ("1e22", 1e22),
+            ("1e23", 1e23),
             ("12345678901234567890", 12345678901234567890.0), ("123456789012345678", 123456789012345678.0),
             ("9007199254740993", 9007199254740992.0), ("1.7976931348623157e308", 1.7976931348623157e308),
             ("5e-324", Double.leastNonzeroMagnitude), ("0.30000000000000004", 0.30000000000000004),
@@ -63,7 +64,8 @@ struct JSONParserTests {
     @Test(
         "decodes \\u escapes, joining surrogate pairs",
         arguments: [
-            (#""\u00e9""#, "é"), (#""\u4E2D\u6587""#, "中文"), (#""\ud83d\ude00""#, "😀"), (#""x\u0000y""#, "x\u{0}y"),
+            (#""\u00e9""#, "é"), (#""\u4E2D\u6587""#, "中文"), (#""\ud83d\ude00""#, "😀"),
+            (#""x\u0000y""#, "x\u{0}y"),
             (#""\u0041BC""#, "ABC"),
         ])
     func unicodeEscapes(text: String, expected: String) throws {
@@ -92,10 +94,13 @@ struct JSONParserTests {
 
     @Test("allows nesting up to the depth limit and rejects one level more")
     func depthLimit() throws {
-        let ok = String(repeating: "[", count: JSON.maximumDepth) + String(repeating: "]", count: JSON.maximumDepth)
+        let ok =
+            String(repeating: "[", count: JSON.maximumDepth)
+            + String(repeating: "]", count: JSON.maximumDepth)
         #expect(throws: Never.self) { try parse(ok).get() }
         let deep = String(repeating: "[", count: JSON.maximumDepth + 1) + "]"
-        #expect(error(deep) == JSONError(offset: JSON.maximumDepth, message: "nesting deeper than 128 levels"))
+        #expect(
+            error(deep) == JSONError(offset: JSON.maximumDepth, message: "nesting deeper than 128 levels"))
         let objects = String(repeating: "{\"a\":", count: 200) + "1" + String(repeating: "}", count: 200)
         #expect(error(objects)?.message == "nesting deeper than 128 levels")
     }
@@ -174,9 +179,44 @@ struct JSONParserTests {
         #expect(e.offset == 1)
     }
 
+    @Test("finds special bytes at every position of a long string, across 8-byte words")
+    func everyPosition() throws {
+        let filler = Array("abcdefghijklmnopqrstuvwx".utf8)
+        for k in 0..<filler.count {
+            var control = filler
+            control[k] = 0x0A
+            let bytes: [UInt8] = [0x22] + control + [0x22]
+            #expect(
+                parse(bytes: bytes)
+                    == .failure(
+                        JSONError(
+                            offset: k + 1, message: "control character U+000A must be escaped in a string")))
+
+            var quote = filler
+            quote[k] = 0x22
+            let early = parse(bytes: [0x22] + quote + [0x22])
+            #expect((try? early.get()) == nil, "quote at \(k)")
+            if case .failure(let e) = early { #expect(e.offset == k + 2) }
+
+            let accented =
+                String(decoding: filler[..<k], as: UTF8.self) + "é"
+                + String(decoding: filler[k...], as: UTF8.self)
+            #expect(try parse("\"" + accented + "\"").get() == .string(accented))
+
+            let escaped =
+                String(decoding: filler[..<k], as: UTF8.self) + "\\n"
+                + String(decoding: filler[k...], as: UTF8.self)
+            let expected =
+                String(decoding: filler[..<k], as: UTF8.self) + "\n"
+                + String(decoding: filler[k...], as: UTF8.self)
+            #expect(try parse("\"" + escaped + "\"").get() == .string(expected))
+        }
+    }
+
     @Test("describes errors with their byte offset")
     func errorDescription() {
-        #expect(JSONError(offset: 4, message: "unterminated string").description == "byte 4: unterminated string")
+        #expect(
+            JSONError(offset: 4, message: "unterminated string").description == "byte 4: unterminated string")
     }
 
     @Test("parses a strings-with-escapes value twice in a row without leaking scratch bytes")

@@ -38,7 +38,7 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Settings with the defaults the config file falls back to.
     public init(
         quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
-        halfLife: TimeSpan = .days(30), channelPriorStrength: Double = 4, timingPriorStrength: Double = 5,
+        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 5,
         attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1
     ) {
         self.quietHours = quietHours

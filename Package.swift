@@ -7,7 +7,11 @@ let package = Package(
     name: "Touchpoint",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "touchpoint", targets: ["touchpoint"])
+        .executable(name: "touchpoint", targets: ["touchpoint"]),
+        // The pipeline as a library, for the fuzz targets in Fuzz/ and for embedding.
+        .library(
+            name: "TouchpointKit",
+            targets: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler", "Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -47,6 +51,9 @@ let package = Package(
             name: "Store",
             dependencies: ["TouchpointCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        // The self-contained HTML preview of a dry-run.
+        .target(
+            name: "Preview", dependencies: ["TouchpointCore", "Templates", "Engine"], swiftSettings: strict),
         // libcurl, with typed shims around the variadic curl_easy_setopt.
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
@@ -56,7 +63,8 @@ let package = Package(
         .executableTarget(
             name: "touchpoint",
             dependencies: [
-                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels",
+                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels", "Preview",
+                "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -67,6 +75,7 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]

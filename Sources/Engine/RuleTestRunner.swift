@@ -140,7 +140,8 @@ public struct RuleTestRunner: Sendable {
                         ))
                 }
             } else {
-                let zone = zone(of: e.customer, in: engine)
+                // A test about one customer means that customer even where the expectation does not say so.
+                let zone = zone(of: e.customer ?? (customerIds.count == 1 ? customerIds[0] : nil), in: engine)
                 var message = e.decision == .send ? "expected a message" : "expected a suppressed message"
                 let what = Self.summary(of: e, start: start.instant, zone: zone)
                 if !what.isEmpty { message += " (\(what))" }

@@ -26,7 +26,8 @@ extension RuleTestRunner {
         }
         if let channel = e.channel, r.channel != channel {
             out.append(
-                FieldDifference(field: "channel", expected: channel.rawValue, actual: r.channel?.rawValue ?? "none"))
+                FieldDifference(
+                    field: "channel", expected: channel.rawValue, actual: r.channel?.rawValue ?? "none"))
         }
         if let sendAt = e.sendAt {
             let want = sendAt.instant(from: start)
@@ -39,23 +40,28 @@ extension RuleTestRunner {
         }
         // A reason on a message that was sent anyway is already told by the decision line.
         if let reason = e.reason, r.reason != reason, r.decision == .suppressed {
-            out.append(FieldDifference(field: "reason", expected: reason.rawValue, actual: r.reason?.rawValue ?? "none"))
+            out.append(
+                FieldDifference(
+                    field: "reason", expected: reason.rawValue, actual: r.reason?.rawValue ?? "none"))
         }
         if let text = e.text, !contains(r, text) {
-            out.append(FieldDifference(field: "text", expected: "containing \(quote(text))", actual: excerpt(of: r)))
+            out.append(
+                FieldDifference(field: "text", expected: "containing \(quote(text))", actual: excerpt(of: r)))
         }
         return out
     }
 
     /// How many fields `e` constrains (decision always counts: it defaults to `send`).
     static func fieldCount(_ e: Expectation) -> Int {
-        1 + (e.channel == nil ? 0 : 1) + (e.sendAt == nil ? 0 : 1) + (e.reason == nil ? 0 : 1) + (e.text == nil ? 0 : 1)
+        1 + (e.channel == nil ? 0 : 1) + (e.sendAt == nil ? 0 : 1) + (e.reason == nil ? 0 : 1)
+            + (e.text == nil ? 0 : 1)
     }
 
     /// Whether `fragment` appears in the message's subject, text or HTML.
     static func contains(_ r: MessageRecord, _ fragment: String) -> Bool {
         guard let c = r.content else { return false }
-        return c.subject?.contains(fragment) == true || c.text.contains(fragment) || c.html?.contains(fragment) == true
+        return c.subject?.contains(fragment) == true || c.text.contains(fragment)
+            || c.html?.contains(fragment) == true
     }
 
     /// The start of what was rendered, enough to see why a fragment is not in it.
@@ -72,7 +78,8 @@ extension RuleTestRunner {
     }
 
     static func quote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        "\""
+            + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 

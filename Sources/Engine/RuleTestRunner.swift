@@ -62,7 +62,8 @@ public struct RuleTestRunner: Sendable {
                 errors.append(
                     .error(
                         "unknown rule '\(r.value)' in rules"
-                            + Self.hint(r.value, in: ruleNames, otherwise: "; the rules are \(Self.list(ruleNames))"),
+                            + Self.hint(
+                                r.value, in: ruleNames, otherwise: "; the rules are \(Self.list(ruleNames))"),
                         at: r.location))
             }
             filter = Set(rules.map(\.value))
@@ -75,14 +76,22 @@ public struct RuleTestRunner: Sendable {
         var records: [MessageRecord] = []
         let firstEvent = test.events.map { $0.at.instant(from: start.instant) }.min()
         let profileTime =
-            firstEvent.map { $0 < start.instant ? Timestamp(instant: $0, offsetSeconds: start.offsetSeconds) : start }
+            firstEvent.map {
+                $0 < start.instant ? Timestamp(instant: $0, offsetSeconds: start.offsetSeconds) : start
+            }
             ?? start
         for c in test.customers {
             records += engine.apply(
-                Event(kind: .identify, userId: c.id.value, timestamp: profileTime, traits: c.traits, source: c.id.location))
+                Event(
+                    kind: .identify, userId: c.id.value, timestamp: profileTime, traits: c.traits,
+                    source: c.id.location))
         }
-        let ordered = test.events.enumerated().map { (index: $0.offset, event: $0.element.event(start: start)) }
-            .sorted { a, b in a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.index < b.index }
+        let ordered = test.events.enumerated().map {
+            (index: $0.offset, event: $0.element.event(start: start))
+        }
+        .sorted { a, b in
+            a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.index < b.index
+        }
         for (_, event) in ordered {
             if let until, event.instant > until { continue }
             records += engine.apply(event)
@@ -98,14 +107,18 @@ public struct RuleTestRunner: Sendable {
 
         // Expectations that cannot match anything by construction are errors, not "missing".
         var customerIds = test.customers.map(\.id.value)
-        for e in test.events where !customerIds.contains(e.customer.value) { customerIds.append(e.customer.value) }
+        for e in test.events where !customerIds.contains(e.customer.value) {
+            customerIds.append(e.customer.value)
+        }
         var valid: [Expectation] = []
         for e in test.expect {
             if let rule = e.rule, !known.contains(rule.value) {
                 errors.append(
                     .error(
                         "unknown rule '\(rule.value)' in expect"
-                            + Self.hint(rule.value, in: ruleNames, otherwise: "; the rules are \(Self.list(ruleNames))"),
+                            + Self.hint(
+                                rule.value, in: ruleNames,
+                                otherwise: "; the rules are \(Self.list(ruleNames))"),
                         at: rule.location))
             } else if let rule = e.rule, let filter, !filter.contains(rule.value) {
                 errors.append(
@@ -135,8 +148,10 @@ public struct RuleTestRunner: Sendable {
                 for d in Self.fieldDifferences(e, r, start: start.instant) {
                     differences.append(
                         RuleTestDifference(
-                            kind: .field, location: line, field: d.field, expected: d.expected, actual: d.actual,
-                            message: "expected \(d.field) \(d.expected), got \(d.actual) (rule \(r.rule), customer \(r.customer))"
+                            kind: .field, location: line, field: d.field, expected: d.expected,
+                            actual: d.actual,
+                            message:
+                                "expected \(d.field) \(d.expected), got \(d.actual) (rule \(r.rule), customer \(r.customer))"
                         ))
                 }
             } else {
@@ -152,6 +167,7 @@ public struct RuleTestRunner: Sendable {
                         // Whether it would have come, had the clock run on, tells a wrong `until` from a wrong rule.
                         let rest = later.finish().filter {
                             Self.compatible(e, $0) && $0.decision.rawValue == e.decision.rawValue
+                                && ($0.sendAt ?? $0.decidedAt) > until
                         }
                         if let r = rest.first {
                             message += " (one comes later, at \(r.zone.format(r.sendAt ?? r.decidedAt)))"
@@ -169,7 +185,8 @@ public struct RuleTestRunner: Sendable {
         for ri in unmatched.sorted() {
             let r = compared[ri]
             differences.append(
-                RuleTestDifference(kind: .unexpected, location: testLine, message: "unexpected " + Self.describe(r)))
+                RuleTestDifference(
+                    kind: .unexpected, location: testLine, message: "unexpected " + Self.describe(r)))
         }
         return RuleTestResult(
             name: test.name.value, location: test.location, differences: differences, records: records)
@@ -200,7 +217,9 @@ public struct RuleTestResult: Sendable {
     public var passed: Bool { differences.isEmpty }
 
     /// A result.
-    public init(name: String, location: SourceLocation, differences: [RuleTestDifference], records: [MessageRecord]) {
+    public init(
+        name: String, location: SourceLocation, differences: [RuleTestDifference], records: [MessageRecord]
+    ) {
         self.name = name
         self.location = location
         self.differences = differences
@@ -238,7 +257,8 @@ public struct RuleTestDifference: Sendable, Hashable, CustomStringConvertible {
 
     /// A difference.
     public init(
-        kind: Kind, location: SourceLocation, field: String? = nil, expected: String? = nil, actual: String? = nil,
+        kind: Kind, location: SourceLocation, field: String? = nil, expected: String? = nil,
+        actual: String? = nil,
         message: String
     ) {
         self.kind = kind

@@ -30,7 +30,8 @@ struct Test: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let project = Project.load(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         var out = Output.stdout()
         // Text goes to one stream so diagnostics stay next to the results; JSON keeps stdout machine-only.
         let note: (String) -> Void = { [format] line in

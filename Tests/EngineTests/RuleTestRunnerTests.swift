@@ -140,7 +140,8 @@ struct RuleTestRunnerTests {
         #expect(result.differences.first?.field == "send_at")
     }
 
-    @Test("an expected message that did not fire is reported as missing, with the suppression that stopped it")
+    @Test(
+        "an expected message that did not fire is reported as missing, with the suppression that stopped it")
     func missingMessage() throws {
         let p = try RuleTestProject(
             tests: "  - name: expects a cancelled reminder\n" + cartEvents + """
@@ -186,14 +187,15 @@ struct RuleTestRunnerTests {
                       - { rule: cart-abandoned, send_at: +1h }
                   - name: unfiltered
                 """ + "\n" + body + """
-                    expect:
-                      - { rule: cart-abandoned, send_at: +1h }
-                """)
+                        expect:
+                          - { rule: cart-abandoned, send_at: +1h }
+                    """)
         let report = try p.run()
         #expect(report.results.map(\.passed) == [true, false])
-        #expect(report.results.last?.differences.map(\.message) == [
-            "unexpected message: rule welcome, customer u1, channel email at 2026-11-02T10:00:00Z"
-        ])
+        #expect(
+            report.results.last?.differences.map(\.message) == [
+                "unexpected message: rule welcome, customer u1, channel email at 2026-11-02T10:00:00Z"
+            ])
         #expect(report.summary == "1 passed, 1 failed")
         #expect(report.isFailure)
     }
@@ -214,7 +216,9 @@ struct RuleTestRunnerTests {
                 + "did you mean 'cart-abandoned'?")
     }
 
-    @Test("an expectation naming a rule the filter leaves out, or a customer the test never mentions, is an error")
+    @Test(
+        "an expectation naming a rule the filter leaves out, or a customer the test never mentions, is an error"
+    )
     func impossibleExpectations() throws {
         let p = try RuleTestProject(
             tests: "  - name: impossible\n" + cartEvents + """
@@ -245,9 +249,9 @@ struct RuleTestRunnerTests {
                       - { rule: cart-abandoned, send_at: 2026-11-02T03:30:00Z }
                   - name: relative times
                 """ + "\n" + cartEvents + """
-                    expect:
-                      - { rule: cart-abandoned, send_at: 2026-11-02T04:00:00+01:00 }
-                """)
+                        expect:
+                          - { rule: cart-abandoned, send_at: 2026-11-02T04:00:00+01:00 }
+                    """)
         let report = try p.run()
         #expect(report.results.map(\.passed) == [true, true], "\(report.results.map(\.differences))")
     }
@@ -259,18 +263,19 @@ struct RuleTestRunnerTests {
                     expect: [{ rule: cart-abandoned, text: "Li, your cart" }]
                   - name: html
                 """ + "\n" + cartEvents + """
-                    expect: [{ rule: cart-abandoned, text: "href=\\"https://s/1\\"" }]
-                  - name: absent
-                """ + "\n" + cartEvents + """
-                    expect: [{ rule: cart-abandoned, text: "购物车" }]
-                """)
+                        expect: [{ rule: cart-abandoned, text: "href=\\"https://s/1\\"" }]
+                      - name: absent
+                    """ + "\n" + cartEvents + """
+                        expect: [{ rule: cart-abandoned, text: "购物车" }]
+                    """)
         let report = try p.run()
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
         #expect(report.results.map(\.passed) == [true, true, false])
         let d = try #require(report.results.last?.differences.first)
         #expect(d.field == "text")
         #expect(d.expected == "containing \"购物车\"")
-        #expect(d.actual == "subject \"Li, your cart is waiting\", text \"Still yours: your cart (https://s/1)\"")
+        #expect(
+            d.actual == "subject \"Li, your cart is waiting\", text \"Still yours: your cart (https://s/1)\"")
     }
 
     @Test("until stops the clock: a message due later does not fire, and a miss says it comes later")
@@ -281,9 +286,9 @@ struct RuleTestRunnerTests {
                     expect: []
                   - name: expects it anyway
                 """ + "\n" + cartEvents + """
-                    until: +30m
-                    expect: [{ rule: cart-abandoned }]
-                """)
+                        until: +30m
+                        expect: [{ rule: cart-abandoned }]
+                    """)
         let report = try p.run()
         #expect(report.results.map(\.passed) == [true, false])
         #expect(
@@ -311,21 +316,23 @@ struct RuleTestRunnerTests {
                     expect: [{ rule: cart-abandoned, decision: suppressed, reason: cancelled }]
                   - name: wrong reason
                 """ + "\n" + cartEvents + """
-                      - { at: +30m, customer: u1, event: Order Completed }
-                    expect: [{ rule: cart-abandoned, reason: quiet-hours }]
-                  - name: expected suppressed but it was sent
-                """ + "\n" + cartEvents + """
-                    expect: [{ rule: cart-abandoned, decision: suppressed }]
-                """)
+                          - { at: +30m, customer: u1, event: Order Completed }
+                        expect: [{ rule: cart-abandoned, reason: quiet-hours }]
+                      - name: expected suppressed but it was sent
+                    """ + "\n" + cartEvents + """
+                        expect: [{ rule: cart-abandoned, decision: suppressed }]
+                    """)
         let report = try p.run()
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
         #expect(report.results.map(\.passed) == [true, false, false])
-        #expect(report.results[1].differences.map(\.message) == [
-            "expected reason quiet-hours, got cancelled (rule cart-abandoned, customer u1)"
-        ])
-        #expect(report.results[2].differences.map(\.message) == [
-            "expected decision suppressed, got send (rule cart-abandoned, customer u1)"
-        ])
+        #expect(
+            report.results[1].differences.map(\.message) == [
+                "expected reason quiet-hours, got cancelled (rule cart-abandoned, customer u1)"
+            ])
+        #expect(
+            report.results[2].differences.map(\.message) == [
+                "expected decision suppressed, got send (rule cart-abandoned, customer u1)"
+            ])
     }
 
     @Test("matching is one to one and optimal: a vague expectation does not steal the exact one's message")
@@ -338,10 +345,10 @@ struct RuleTestRunnerTests {
                       - { rule: cart-abandoned, send_at: +1h }
                   - name: one cart, two expectations
                 """ + "\n" + cartEvents + """
-                    expect:
-                      - { rule: cart-abandoned }
-                      - { rule: cart-abandoned }
-                """)
+                        expect:
+                          - { rule: cart-abandoned }
+                          - { rule: cart-abandoned }
+                    """)
         let report = try p.run()
         #expect(report.results[0].passed, "\(report.results[0].differences)")
         #expect(report.results[1].differences.map(\.kind) == [.missing])
@@ -374,7 +381,8 @@ struct RuleTestRunnerTests {
     @Test("the JSON line carries name, file, line, ok and each difference's fields")
     func jsonLine() throws {
         let p = try RuleTestProject(
-            tests: "  - name: wrong hour\n" + cartEvents + "    expect: [{ rule: cart-abandoned, send_at: +2h }]\n")
+            tests: "  - name: wrong hour\n" + cartEvents
+                + "    expect: [{ rule: cart-abandoned, send_at: +2h }]\n")
         let json = try p.only().jsonLine
         let line = p.place("name: wrong hour").split(separator: ":").last!
         let expectLine = p.place("send_at: +2h").split(separator: ":").last!

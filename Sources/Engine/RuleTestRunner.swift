@@ -128,7 +128,7 @@ public struct RuleTestRunner: Sendable {
             } else if let customer = e.customer, !customerIds.contains(customer) {
                 errors.append(
                     .error(
-                        "this expectation names customer '\(customer)', who is in neither customers: nor events:"
+                        "this expectation names customer '\(customer)', who is not among this test's customers or events"
                             + Self.hint(customer, in: customerIds, otherwise: ""),
                         at: e.location))
             } else {

@@ -369,6 +369,21 @@ struct RuleTestRunnerTests {
         #expect(try p.only().passed)
     }
 
+    @Test("an identify event changes the profile mid-test; the miss names the suppression it caused")
+    func identifyEvents() throws {
+        let p = try RuleTestProject(
+            tests: "  - name: address removed\n" + cartEvents + """
+                      - { at: +30m, customer: u1, identify: { email: null } }
+                    expect: [{ rule: cart-abandoned, customer: u1 }]
+                """)
+        let result = try p.only()
+        #expect(result.differences.count == 1)
+        #expect(
+            result.differences.first?.message.hasSuffix(
+                "— none fired; one was suppressed: no-reachable-channel")
+                == true, "\(result.differences)")
+    }
+
     @Test("a test file with an error is reported as path:line:col and makes the run fail")
     func fileDiagnostics() throws {
         let p = try RuleTestProject(tests: "  - name: typo\n" + cartEvents + "    expekt: []\n")

@@ -5,7 +5,7 @@ let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "Touchpoint",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "touchpoint", targets: ["touchpoint"]),
         // The pipeline as a library, for the fuzz targets in Fuzz/ and for embedding.

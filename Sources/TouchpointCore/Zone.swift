@@ -1,22 +1,51 @@
 import Foundation
+import Synchronization
 
 /// An IANA timezone, with the offset lookups the scheduler and printers need.
+///
+/// Offsets come from a transition table built once per zone name (1900–2200), so a lookup is a
+/// binary search rather than a Foundation calendar call: the engine asks for offsets on every event.
 public struct Zone: Sendable, Hashable {
     public let identifier: String
-    private let timeZone: TimeZone
+    private let table: Table
 
     /// `nil` when the name is not a known IANA zone.
     public init?(_ identifier: String) {
-        guard let tz = TimeZone(identifier: identifier) else { return nil }
+        guard let table = Zone.cache.withLock({ cache -> Table? in
+            if let hit = cache[identifier] { return hit }
+            let built = TimeZone(identifier: identifier).map(Table.init)
+            cache[identifier] = .some(built)
+            return built
+        }) else { return nil }
         self.identifier = identifier
-        self.timeZone = tz
+        self.table = table
     }
 
     public static let utc = Zone("UTC")!
 
+    /// Zone tables by name. A memo of a pure function, shared because every engine and scheduler asks
+    /// for the same few zones; the lock makes it safe to fill from any thread.
+    private static let cache = Mutex<[String: Table?]>([:])
+
+    public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
+    public func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
+
     /// Seconds east of UTC at `instant`.
-    public func offset(at instant: Instant) -> Int {
-        timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant.epochSeconds)))
+    @inlinable
+    public func offset(at instant: Instant) -> Int { offset(atEpochSeconds: instant.epochSeconds) }
+
+    /// Seconds east of UTC at a Unix time.
+    public func offset(atEpochSeconds t: Int64) -> Int {
+        let starts = table.starts
+        // The last transition at or before t.
+        var lo = 0
+        var hi = starts.count - 1
+        if t < starts[0] { return Int(table.offsets[0]) }
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return Int(table.offsets[lo])
     }
 
     /// ISO 8601 text of `instant` in this zone, with its offset.
@@ -41,12 +70,37 @@ public struct Zone: Sendable, Hashable {
         // Offsets in use around this date: probe a day either side.
         var offsets = Set<Int>()
         for probe in [-86_400, -43_200, 0, 43_200, 86_400] as [Int64] {
-            offsets.insert(offset(at: Instant(seconds: localSeconds + probe)))
+            offsets.insert(offset(atEpochSeconds: localSeconds + probe))
         }
         for off in offsets {
             let candidate = Instant(seconds: localSeconds - Int64(off))
             if offset(at: candidate) == off { found.append(candidate) }
         }
         return found.sorted()
+    }
+
+    /// Transition instants and the offset in force from each.
+    final class Table: Sendable {
+        let starts: [Int64]
+        let offsets: [Int32]
+
+        init(_ tz: TimeZone) {
+            var starts: [Int64] = [Int64.min / 2]
+            var offsets: [Int32] = []
+            let first = Date(timeIntervalSince1970: -2_208_988_800)  // 1900-01-01
+            let end = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
+            offsets.append(Int32(tz.secondsFromGMT(for: first)))
+            var cursor = first
+            while let next = tz.nextDaylightSavingTimeTransition(after: cursor), next < end {
+                let offset = Int32(tz.secondsFromGMT(for: next))
+                if offset != offsets.last {
+                    starts.append(Int64(next.timeIntervalSince1970.rounded(.down)))
+                    offsets.append(offset)
+                }
+                cursor = next
+            }
+            self.starts = starts
+            self.offsets = offsets
+        }
     }
 }

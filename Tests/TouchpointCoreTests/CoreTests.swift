@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TouchpointCore
@@ -100,5 +101,23 @@ struct StableIDTests {
     func suggest() {
         #expect(Suggest.nearest("witin", in: ["within", "template", "channels"]) == "within")
         #expect(Suggest.nearest("zzzzzz", in: ["within", "template"]) == nil)
+    }
+}
+
+@Suite("Zone tables")
+struct ZoneTableTests {
+    @Test("table offsets agree with Foundation across DST and historic changes", arguments: [
+        "America/New_York", "Europe/London", "Asia/Shanghai", "Australia/Lord_Howe", "America/Sao_Paulo", "UTC",
+        "Asia/Kolkata", "Pacific/Apia",
+    ])
+    func agrees(name: String) throws {
+        let zone = try #require(Zone(name))
+        let tz = try #require(TimeZone(identifier: name))
+        var generator = SeededGenerator(seed: StableID.seed(name))
+        for _ in 0..<2000 {
+            // 1970 … 2060, plus the hour either side of a random instant.
+            let t = Int64(generator.next() % 2_840_000_000)
+            #expect(zone.offset(atEpochSeconds: t) == tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))))
+        }
     }
 }

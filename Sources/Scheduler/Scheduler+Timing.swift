@@ -1,3 +1,4 @@
+import Foundation
 import TouchpointCore
 
 extension Scheduler {
@@ -36,17 +37,26 @@ extension Scheduler {
         let scores = slotScores(
             channel: channel, customer: customer, zone: zone, now: request.due,
             population: population, explanation: &ex)
-        var best = scores[first.slot]
-        for c in allowed where scores[c.slot] > best { best = scores[c.slot] }
+        // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
+        // each hour's score is discounted by the delay from the first allowed instant: a habitual hour must
+        // be clearly better to be worth waiting for, and one stray event cannot push a send to tomorrow.
+        let halfLife = Double(max(settings.urgencyHalfLife.seconds, 1))
+        func value(_ c: Candidate) -> Double {
+            let delay = Double(c.at.milliseconds - first.at.milliseconds) / 1000
+            return scores[c.slot] * pow(0.5, max(delay, 0) / halfLife)
+        }
+        var best = value(first)
+        for c in allowed where value(c) > best { best = value(c) }
         // Sending sooner has value of its own: a later hour must beat an earlier one by the margin.
         let threshold = best / (1 + max(settings.delayMargin, 0))
-        let chosen = allowed.first { scores[$0.slot] >= threshold }!
-        ex.chosenScore = scores[chosen.slot]
+        let chosen = allowed.first { value($0) >= threshold }!
+        ex.chosenScore = value(chosen)
         ex.bestScore = best
-        ex.earliestScore = scores[first.slot]
+        ex.earliestScore = value(first)
         ex.lines.append(
-            "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])) (earliest allowed "
-                + "\(zone.format(first.at)) \(fmt(scores[first.slot])), best \(fmt(best))); "
+            "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
+                + "wait discount (half-life \(settings.urgencyHalfLife)); earliest allowed "
+                + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
                 + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
         return chosen.at
     }

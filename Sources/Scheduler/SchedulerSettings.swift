@@ -34,13 +34,18 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// How much better (relative score) a later hour must be than an earlier allowed one to delay the
     /// message to it: without this, noise in sparse data would move every send away from `due`.
     public var delayMargin: Double
+    /// How fast a message's value decays while it waits for a better hour: an hour this much later must
+    /// score twice as high to be chosen.
+    public var urgencyHalfLife: TimeSpan
 
     /// Settings with the defaults the config file falls back to.
     public init(
         quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
-        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 5,
-        attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1
+        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
+        attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
+        urgencyHalfLife: TimeSpan = .hours(12)
     ) {
+        self.urgencyHalfLife = urgencyHalfLife
         self.quietHours = quietHours
         self.defaultZone = defaultZone
         self.frequencyCap = frequencyCap

@@ -15,20 +15,29 @@ public struct Engine: Sendable {
     public let settings: EngineSettings
     private let scheduler: Scheduler
 
-    public private(set) var customers: [String: Customer] = [:]
-    public private(set) var population = PopulationStats()
-    public private(set) var stats = EngineStats()
+    public internal(set) var customers: [String: Customer] = [:]
+    public internal(set) var population = PopulationStats()
+    public internal(set) var stats = EngineStats()
     /// The engine's clock: the latest time it has been advanced to.
-    public private(set) var now = Instant(milliseconds: .min)
+    public internal(set) var now = Instant(milliseconds: .min)
     /// `--explain` lines for `settings.explainCustomer`.
     public private(set) var trace: [String] = []
 
+    /// When false, the caller deduplicates `messageId`s itself (the daemon asks the store, so the set
+    /// of every id ever seen need not live in memory).
+    public var deduplicates = true
+    /// The wall clock, when a daemon drives the engine: a message whose window (plus `maxLateness`)
+    /// has passed by then is dropped with `window-expired`. `nil` in a dry-run.
+    public var wallClock: Instant?
+
     private var seenMessageIds: Set<String> = []
-    private var pending: [PendingKey: Pending] = [:]
-    private var ledgers: [String: SendLedger] = [:]
-    private var inactivityDeadlines: [PendingKey: Instant] = [:]
+    var pending: [PendingKey: Pending] = [:]
+    var ledgers: [String: SendLedger] = [:]
+    var inactivityDeadlines: [PendingKey: Instant] = [:]
     private var timers = TimerHeap()
-    private var sequence: UInt64 = 0
+    var sequence: UInt64 = 0
+    /// Customers changed since the daemon last persisted.
+    var dirty: Set<String> = []
 
     /// A message between its trigger and its send.
     struct Pending {
@@ -59,7 +68,7 @@ public struct Engine: Sendable {
     /// Returns the decisions made on the way (timers that fired, cancellations).
     public mutating func apply(_ event: Event) -> [MessageRecord] {
         var out: [MessageRecord] = []
-        if let id = event.messageId {
+        if deduplicates, let id = event.messageId {
             guard seenMessageIds.insert(id).inserted else {
                 stats.duplicates += 1
                 note(event.userId, "duplicate messageId \(id) ignored")
@@ -73,6 +82,7 @@ public struct Engine: Sendable {
             now = event.instant
         }
         stats.eventsApplied += 1
+        dirty.insert(event.userId)
         var customer = customers[event.userId] ?? Customer(id: event.userId)
         let effect = customer.apply(event)
         let zone = scheduler.zone(for: customer)
@@ -204,7 +214,7 @@ public struct Engine: Sendable {
         }
     }
 
-    private mutating func push(at: Instant, key: PendingKey, kind: EngineTimer.Kind, generation: UInt64) {
+    mutating func push(at: Instant, key: PendingKey, kind: EngineTimer.Kind, generation: UInt64) {
         sequence += 1
         timers.push(
             EngineTimer(
@@ -214,6 +224,7 @@ public struct Engine: Sendable {
 
     private mutating func fire(_ timer: EngineTimer, into out: inout [MessageRecord]) {
         if timer.at > now { now = timer.at }
+        dirty.insert(timer.key.customer)
         switch timer.kind {
         case .inactive(let deadline):
             guard inactivityDeadlines[timer.key] == deadline else { return }
@@ -250,6 +261,12 @@ public struct Engine: Sendable {
             messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value), due: p.due,
             within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
             priority: rule.priority)
+        if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
+            pending.removeValue(forKey: key)
+            let late = "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
+            out.append(suppressed(p, rule: compiled, reason: .windowExpired, detail: late, channel: nil))
+            return
+        }
         let ledger = ledgers[key.customer] ?? SendLedger()
         let decision = scheduler.decide(request, customer: customer, ledger: ledger, population: population)
         switch decision {
@@ -288,6 +305,12 @@ public struct Engine: Sendable {
         let rule = compiled.rule
         guard var customer = customers[key.customer] else { return }
         guard case .scheduled(_, let at, _) = p.phase else { return }
+        if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
+            ledgers[key.customer]?.remove(messageId: p.messageId)
+            let late = "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
+            out.append(suppressed(p, rule: compiled, reason: .windowExpired, detail: late, channel: channel))
+            return
+        }
         // Consent can change between scheduling and sending: the latest word wins.
         if customer.address(for: channel) == nil
             || (!rule.transactional && (customer.optedOutAll || customer.optedOut.contains(channel)))

@@ -35,6 +35,8 @@ public struct EngineStats: Sendable {
     public var expressionFailures: [String: (count: Int, first: String)] = [:]
     /// Consent events whose channel was missing or unknown.
     public var consentWithoutChannel = 0
+    /// Pending messages or deadlines restored for rules that no longer exist.
+    public var droppedOnRestore = 0
 
     public init() {}
 }

@@ -1,9 +1,9 @@
 import TouchpointCore
 
 /// One customer's messages already scheduled or sent, for `once-per` limits and the frequency cap.
-public struct SendLedger: Sendable, Hashable {
+public struct SendLedger: Sendable, Hashable, Codable {
     /// One scheduled or sent message.
-    public struct Entry: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
         /// The message's stable id.
         public var messageId: String
         /// The rule that produced it.

@@ -1,5 +1,5 @@
 /// What Touchpoint knows about one customer: traits, consent, engagement.
-public struct Customer: Sendable, Hashable {
+public struct Customer: Sendable, Hashable, Codable {
     public var id: String
     /// Merged `identify` traits (later values win; `null` removes).
     public var traits: [String: JSONValue]
@@ -51,7 +51,7 @@ public struct Customer: Sendable, Hashable {
 }
 
 /// A customer's engagement history, per channel: sends, opens, clicks, and activity times.
-public struct Engagement: Sendable, Hashable {
+public struct Engagement: Sendable, Hashable, Codable {
     public var sends: [Channel: [Instant]] = [:]
     public var opens: [Channel: [Instant]] = [:]
     public var clicks: [Channel: [Instant]] = [:]

@@ -1,5 +1,5 @@
 /// A place in a file: 1-based line and column (column 0 = whole line).
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int

@@ -1,5 +1,5 @@
 /// One customer event, decoded from a Segment-spec JSON line.
-public struct Event: Sendable, Hashable {
+public struct Event: Sendable, Hashable, Codable {
     /// The Segment call type.
     public enum Kind: Sendable, Hashable {
         case track

@@ -30,7 +30,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 /// A timestamp as written in an event: the instant plus the UTC offset it was written with.
-public struct Timestamp: Sendable, Hashable {
+public struct Timestamp: Sendable, Hashable, Codable {
     public var instant: Instant
     /// The offset of the original text, in seconds east of UTC.
     public var offsetSeconds: Int32

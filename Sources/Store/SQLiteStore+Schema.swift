@@ -93,3 +93,10 @@ extension SQLiteStore {
         ) WITHOUT ROWID;
         """
 }
+
+extension SQLiteStore {
+    /// The identifiers of the migrations applied to this database, in order (e.g. `["v1"]`).
+    public func appliedMigrations() async throws -> [String] {
+        try await writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+}

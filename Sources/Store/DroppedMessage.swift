@@ -16,7 +16,9 @@ public struct DroppedMessage: Sendable, Hashable {
     public var at: Instant
 
     /// A dropped message with a free-form reason.
-    public init(messageId: String, rule: String, customer: String, reason: String, detail: String? = nil, at: Instant) {
+    public init(
+        messageId: String, rule: String, customer: String, reason: String, detail: String? = nil, at: Instant
+    ) {
         self.messageId = messageId
         self.rule = rule
         self.customer = customer
@@ -30,6 +32,8 @@ public struct DroppedMessage: Sendable, Hashable {
         messageId: String, rule: String, customer: String, reason: SuppressionReason, detail: String? = nil,
         at: Instant
     ) {
-        self.init(messageId: messageId, rule: rule, customer: customer, reason: reason.rawValue, detail: detail, at: at)
+        self.init(
+            messageId: messageId, rule: rule, customer: customer, reason: reason.rawValue, detail: detail,
+            at: at)
     }
 }

@@ -30,7 +30,8 @@ public enum OutboxOutcome: Sendable, Hashable {
     /// The peer's answer, if any.
     public var answer: String? {
         switch self {
-        case .delivered(_, let answer), .retry(_, let answer), .dead(_, let answer), .unknown(let answer): answer
+        case .delivered(_, let answer), .retry(_, let answer), .dead(_, let answer), .unknown(let answer):
+            answer
         case .dropped(_, let detail): detail
         }
     }

@@ -5,7 +5,8 @@ import TouchpointCore
 // Instant is not Codable and a retroactive conformance here could clash with a future one there.
 extension OutboxRow: Codable {
     private enum CodingKeys: String, CodingKey {
-        case messageId, rule, customer, channel, adapterKind, sendAt, prepared, state, attempts, attemptsAtRequeue
+        case messageId, rule, customer, channel, adapterKind, sendAt, prepared, state, attempts,
+            attemptsAtRequeue
         case nextAttemptAt, lastAnswer, providerId, reason, leaseOwner, createdAt, updatedAt
     }
 

@@ -43,9 +43,11 @@ public struct OutboxRow: Sendable, Hashable {
 
     /// A row with every field given.
     public init(
-        messageId: String, rule: String, customer: String, channel: String, adapterKind: String, sendAt: Instant,
+        messageId: String, rule: String, customer: String, channel: String, adapterKind: String,
+        sendAt: Instant,
         prepared: Data, state: OutboxState, attempts: Int, attemptsAtRequeue: Int = 0, nextAttemptAt: Instant,
-        lastAnswer: String? = nil, providerId: String? = nil, reason: String? = nil, leaseOwner: String? = nil,
+        lastAnswer: String? = nil, providerId: String? = nil, reason: String? = nil,
+        leaseOwner: String? = nil,
         createdAt: Instant, updatedAt: Instant
     ) {
         self.messageId = messageId
@@ -69,7 +71,8 @@ public struct OutboxRow: Sendable, Hashable {
 
     /// A freshly decided row: `pending`, no attempts, due at `sendAt`.
     public static func pending(
-        messageId: String, rule: String, customer: String, channel: String, adapterKind: String, sendAt: Instant,
+        messageId: String, rule: String, customer: String, channel: String, adapterKind: String,
+        sendAt: Instant,
         prepared: Data, createdAt: Instant
     ) -> OutboxRow {
         OutboxRow(

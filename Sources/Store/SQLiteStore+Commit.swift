@@ -15,7 +15,9 @@ extension SQLiteStore {
         var report = CommitReport()
         if !batch.customers.isEmpty {
             let upsert = try db.cachedStatement(
-                sql: "INSERT INTO customers (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state")
+                sql:
+                    "INSERT INTO customers (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state"
+            )
             for (id, state) in batch.customers { try upsert.execute(arguments: [id, state]) }
         }
         if !batch.removedCustomers.isEmpty {
@@ -24,7 +26,9 @@ extension SQLiteStore {
         }
         if !batch.globals.isEmpty {
             let upsert = try db.cachedStatement(
-                sql: "INSERT INTO globals (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                sql:
+                    "INSERT INTO globals (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+            )
             for (key, value) in batch.globals { try upsert.execute(arguments: [key, value]) }
         }
         if !batch.seenMessageIds.isEmpty {
@@ -44,7 +48,8 @@ extension SQLiteStore {
                     """)
             for o in batch.offsets {
                 try upsert.execute(arguments: [
-                    o.path, Int64(bitPattern: o.offset), o.line, Int64(bitPattern: o.inode), Int64(bitPattern: o.size),
+                    o.path, Int64(bitPattern: o.offset), o.line, Int64(bitPattern: o.inode),
+                    Int64(bitPattern: o.size),
                 ])
             }
         }
@@ -66,8 +71,10 @@ extension SQLiteStore {
                     """)
             for r in batch.outbox {
                 try insert.execute(arguments: [
-                    r.messageId, r.rule, r.customer, r.channel, r.adapterKind, r.sendAt.milliseconds, r.prepared,
-                    r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds, r.lastAnswer,
+                    r.messageId, r.rule, r.customer, r.channel, r.adapterKind, r.sendAt.milliseconds,
+                    r.prepared,
+                    r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds,
+                    r.lastAnswer,
                     r.providerId, r.reason, r.leaseOwner, r.createdAt.milliseconds, r.updatedAt.milliseconds,
                 ])
                 if db.changesCount > 0 { report.outboxInserted += 1 } else { report.outboxIgnored += 1 }
@@ -115,7 +122,8 @@ extension SQLiteStore {
 
     static func setMeta(_ key: String, _ value: Int, in db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            sql:
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             arguments: [key, value])
     }
 

@@ -37,7 +37,9 @@ extension SQLiteStore {
                 let end = min(start + chunk, ids.count)
                 let slice = Array(ids[start..<end])
                 let statement = try db.cachedStatement(
-                    sql: "SELECT id FROM seen_messages WHERE id IN (\(databaseQuestionMarks(count: slice.count)))")
+                    sql:
+                        "SELECT id FROM seen_messages WHERE id IN (\(databaseQuestionMarks(count: slice.count)))"
+                )
                 let found = try String.fetchCursor(statement, arguments: StatementArguments(slice))
                 while let id = try found.next() { seen.insert(id) }
                 start = end

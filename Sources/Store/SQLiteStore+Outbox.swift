@@ -24,7 +24,9 @@ extension SQLiteStore {
                     WHERE message_id = ?
                     """)
             let open = try db.cachedStatement(
-                sql: "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)")
+                sql:
+                    "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)"
+            )
             var claimed: [OutboxRow] = []
             claimed.reserveCapacity(due.count)
             for row in due {
@@ -44,8 +46,9 @@ extension SQLiteStore {
     /// Records the outcome and closes the open attempt in one transaction.
     public func recordOutcome(messageId: String, outcome: OutboxOutcome, at: Instant) async throws {
         try await recordingWrite { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM outbox WHERE message_id = ?", arguments: [messageId])
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM outbox WHERE message_id = ?", arguments: [messageId])
             else { throw StoreError.unknownMessage(messageId) }
             let current = try OutboxRow(row: row)
             guard current.state == .sending else {
@@ -80,7 +83,8 @@ extension SQLiteStore {
                         """, arguments: [answer, ms, messageId])
             case .dropped(let reason, let detail):
                 try db.execute(
-                    sql: "UPDATE outbox SET state = 'dropped', reason = ?, updated_at = ? WHERE message_id = ?",
+                    sql:
+                        "UPDATE outbox SET state = 'dropped', reason = ?, updated_at = ? WHERE message_id = ?",
                     arguments: [reason, ms, messageId])
                 _ = try Self.insertDropped(
                     DroppedMessage(
@@ -95,7 +99,8 @@ extension SQLiteStore {
                 default: outcome.answer
                 }
             try Self.closeAttempt(
-                messageId: messageId, attempt: current.attempts, outcome: outcome.state.rawValue, answer: answer,
+                messageId: messageId, attempt: current.attempts, outcome: outcome.state.rawValue,
+                answer: answer,
                 at: at, in: db)
         }
     }
@@ -106,13 +111,16 @@ extension SQLiteStore {
             var report = RecoveryReport()
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT message_id, adapter_kind, attempts FROM outbox WHERE state = 'sending' ORDER BY message_id")
+                sql:
+                    "SELECT message_id, adapter_kind, attempts FROM outbox WHERE state = 'sending' ORDER BY message_id"
+            )
             for row in rows {
                 let id: String = row["message_id"]
                 let kind: String = row["adapter_kind"]
                 let attempts: Int = row["attempts"]
                 try Self.closeAttempt(
-                    messageId: id, attempt: attempts, outcome: AttemptRecord.interrupted, answer: nil, at: at, in: db)
+                    messageId: id, attempt: attempts, outcome: AttemptRecord.interrupted, answer: nil, at: at,
+                    in: db)
                 if resendable.contains(kind) {
                     try db.execute(
                         sql: """
@@ -150,7 +158,8 @@ extension SQLiteStore {
                     sql: set + " WHERE message_id = ? AND state IN ('dead', 'unknown')",
                     arguments: [at.milliseconds, at.milliseconds, messageId])
             } else {
-                try db.execute(sql: set + " WHERE state = 'dead'", arguments: [at.milliseconds, at.milliseconds])
+                try db.execute(
+                    sql: set + " WHERE state = 'dead'", arguments: [at.milliseconds, at.milliseconds])
             }
             return db.changesCount
         }
@@ -168,7 +177,8 @@ extension SQLiteStore {
     public func attempts(messageId: String) async throws -> [AttemptRecord] {
         try await writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox_attempts WHERE message_id = ? ORDER BY attempt", arguments: [messageId]
+                db, sql: "SELECT * FROM outbox_attempts WHERE message_id = ? ORDER BY attempt",
+                arguments: [messageId]
             ).map(AttemptRecord.init(row:))
         }
     }

@@ -10,10 +10,12 @@ extension OutboxRow {
             throw StoreError.corrupt("outbox state '\(stateName)'")
         }
         self.init(
-            messageId: row["message_id"], rule: row["rule"], customer: row["customer"], channel: row["channel"],
+            messageId: row["message_id"], rule: row["rule"], customer: row["customer"],
+            channel: row["channel"],
             adapterKind: row["adapter_kind"], sendAt: Instant(milliseconds: row["send_at"]),
             prepared: row["prepared"], state: state, attempts: row["attempts"],
-            attemptsAtRequeue: row["attempts_at_requeue"], nextAttemptAt: Instant(milliseconds: row["next_attempt_at"]),
+            attemptsAtRequeue: row["attempts_at_requeue"],
+            nextAttemptAt: Instant(milliseconds: row["next_attempt_at"]),
             lastAnswer: row["last_answer"], providerId: row["provider_id"], reason: row["reason"],
             leaseOwner: row["lease_owner"], createdAt: Instant(milliseconds: row["created_at"]),
             updatedAt: Instant(milliseconds: row["updated_at"]))
@@ -44,7 +46,8 @@ extension AttemptRecord {
         let finished: Int64? = row["finished_at"]
         self.init(
             messageId: row["message_id"], attempt: row["attempt"], leaseOwner: row["lease_owner"],
-            startedAt: Instant(milliseconds: row["started_at"]), finishedAt: finished.map(Instant.init(milliseconds:)),
+            startedAt: Instant(milliseconds: row["started_at"]),
+            finishedAt: finished.map(Instant.init(milliseconds:)),
             outcome: row["outcome"], answer: row["answer"])
     }
 }

@@ -9,7 +9,9 @@ extension SQLiteStore {
             var outbox = Dictionary(uniqueKeysWithValues: OutboxState.allCases.map { ($0, 0) })
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM outbox GROUP BY state") {
                 let name: String = row[0]
-                guard let state = OutboxState(rawValue: name) else { throw StoreError.corrupt("outbox state '\(name)'") }
+                guard let state = OutboxState(rawValue: name) else {
+                    throw StoreError.corrupt("outbox state '\(name)'")
+                }
                 outbox[state] = row[1]
             }
             let dead = try Row.fetchAll(
@@ -36,7 +38,8 @@ extension SQLiteStore {
                 outbox: outbox,
                 dropped: try count("dropped"),
                 deadLetters: dead,
-                offsets: try Row.fetchAll(db, sql: "SELECT * FROM file_offsets ORDER BY path").map(FileOffset.init(row:)))
+                offsets: try Row.fetchAll(db, sql: "SELECT * FROM file_offsets ORDER BY path").map(
+                    FileOffset.init(row:)))
         }
     }
 

@@ -55,7 +55,8 @@ public struct SQLiteStore: StateStore {
     /// Runs a write transaction that completes even if the calling task is cancelled: these writes
     /// record what already happened (a send, a batch handed over by the engine), and losing them to a
     /// shutdown would break "nothing twice". An unstructured task does not inherit cancellation.
-    func recordingWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func recordingWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T
+    {
         let writer = self.writer
         return try await Task { try await writer.write(updates) }.value
     }

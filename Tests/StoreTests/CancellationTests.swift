@@ -13,7 +13,8 @@ struct CancellationTests {
         let result = await Task {
             withUnsafeCurrentTask { $0?.cancel() }
             try await store.commit(Batch(eventsApplied: 1))
-            try await store.recordOutcome(messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(2))
+            try await store.recordOutcome(
+                messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(2))
         }.result
         #expect(throws: Never.self) { try result.get() }
         #expect(try await store.load().eventsApplied == 1)

@@ -5,7 +5,8 @@ import TouchpointCore
 
 @Suite("Batch commit")
 struct CommitTests {
-    @Test("a batch's customers, globals, offsets and counters all become visible", arguments: Backing.allCases)
+    @Test(
+        "a batch's customers, globals, offsets and counters all become visible", arguments: Backing.allCases)
     func commitsEverything(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(
@@ -17,7 +18,9 @@ struct CommitTests {
             let state = try await store.load()
             #expect(state.customers == ["u1": blob("a"), "u2": blob("b")])
             #expect(state.globals == ["population": blob("p")])
-            #expect(state.offsets["events/a.jsonl"] == FileOffset(path: "events/a.jsonl", offset: 120, line: 3, inode: 77, size: 120))
+            #expect(
+                state.offsets["events/a.jsonl"]
+                    == FileOffset(path: "events/a.jsonl", offset: 120, line: 3, inode: 77, size: 120))
             #expect(state.seenCount == 1)
             #expect(state.eventsApplied == 3)
             #expect(state.pendingTimers == 5)
@@ -32,15 +35,21 @@ struct CommitTests {
         try await store.commit(
             Batch(
                 customers: ["u1": blob("v1")],
-                offsets: [FileOffset(path: "a.jsonl", offset: 10, line: 1, inode: 1, size: 10)], eventsApplied: 1,
+                offsets: [FileOffset(path: "a.jsonl", offset: 10, line: 1, inode: 1, size: 10)],
+                eventsApplied: 1,
                 pendingTimers: 1))
         var bad = Batch(
-            customers: ["u1": blob("v2"), "u2": blob("new")], removedCustomers: [], globals: ["engine": blob("g")],
+            customers: ["u1": blob("v2"), "u2": blob("new")], removedCustomers: [],
+            globals: ["engine": blob("g")],
             seenMessageIds: [SeenMessage(id: "e2", at: t(2))],
             offsets: [FileOffset(path: "a.jsonl", offset: 99, line: 9, inode: 1, size: 99)],
-            quarantine: [QuarantinedLine(path: "a.jsonl", line: 4, reason: "not JSON", raw: blob("{"), at: t(2))],
+            quarantine: [
+                QuarantinedLine(path: "a.jsonl", line: 4, reason: "not JSON", raw: blob("{"), at: t(2))
+            ],
             outbox: [row("m1"), row("")],  // the empty id violates a CHECK after everything above was written
-            dropped: [DroppedMessage(messageId: "d1", rule: "r", customer: "u1", reason: .quietHours, at: t(2))],
+            dropped: [
+                DroppedMessage(messageId: "d1", rule: "r", customer: "u1", reason: .quietHours, at: t(2))
+            ],
             eventsApplied: 5, pendingTimers: 9)
         await #expect(throws: (any Error).self) { try await store.commit(bad) }
 
@@ -73,11 +82,15 @@ struct CommitTests {
             ]))
         let offsets = try await store.load().offsets
         #expect(offsets.count == 2)
-        #expect(offsets["a"] == FileOffset(path: "a", offset: 50, line: 7, inode: UInt64.max, size: UInt64.max - 1))
+        #expect(
+            offsets["a"]
+                == FileOffset(path: "a", offset: 50, line: 7, inode: UInt64.max, size: UInt64.max - 1))
         #expect(offsets["b"]?.line == 0)
     }
 
-    @Test("seen message ids are idempotent and can be looked up in bulk, beyond one statement's parameter chunk")
+    @Test(
+        "seen message ids are idempotent and can be looked up in bulk, beyond one statement's parameter chunk"
+    )
     func seenIds() async throws {
         let store = try SQLiteStore.inMemory()
         let first = try await store.commit(
@@ -101,9 +114,12 @@ struct CommitTests {
     @Test("customer blobs are replaced on upsert and removed on request; globals are upserted by key")
     func customersAndGlobals() async throws {
         let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(customers: ["u1": blob("1"), "u2": blob("2")], globals: ["k": blob("x")]))
         try await store.commit(
-            Batch(customers: ["u1": blob("1b")], removedCustomers: ["u2", "never-existed"], globals: ["k": blob("y")]))
+            Batch(customers: ["u1": blob("1"), "u2": blob("2")], globals: ["k": blob("x")]))
+        try await store.commit(
+            Batch(
+                customers: ["u1": blob("1b")], removedCustomers: ["u2", "never-existed"],
+                globals: ["k": blob("y")]))
         let state = try await store.load()
         #expect(state.customers == ["u1": blob("1b")])
         #expect(state.globals == ["k": blob("y")])
@@ -152,7 +168,8 @@ struct CommitTests {
     func droppedOnce() async throws {
         let store = try SQLiteStore.inMemory()
         let drop = DroppedMessage(
-            messageId: "m1", rule: "winback", customer: "u1", reason: .windowExpired, detail: "late by 3h", at: t(1))
+            messageId: "m1", rule: "winback", customer: "u1", reason: .windowExpired, detail: "late by 3h",
+            at: t(1))
         let first = try await store.commit(Batch(dropped: [drop]))
         let again = try await store.commit(Batch(dropped: [drop]))
         #expect(first.droppedInserted == 1)

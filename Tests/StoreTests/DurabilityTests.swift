@@ -14,7 +14,8 @@ struct DurabilityTests {
                 offsets: [FileOffset(path: "a.jsonl", offset: 64, line: 2, inode: 9, size: 64)],
                 outbox: [row("m1"), row("m2", kind: "smtp")], eventsApplied: 2, pendingTimers: 1))
         _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
-        try await store.recordOutcome(messageId: "m1", outcome: .delivered(providerId: "p", answer: "200"), at: t(1_001))
+        try await store.recordOutcome(
+            messageId: "m1", outcome: .delivered(providerId: "p", answer: "200"), at: t(1_001))
     }
 
     static func check(_ store: SQLiteStore) async throws {
@@ -43,7 +44,8 @@ struct DurabilityTests {
         #expect(report.unknown == ["m2"])
     }
 
-    @Test("a second store on the same file sees every commit while the first was never closed or checkpointed")
+    @Test(
+        "a second store on the same file sees every commit while the first was never closed or checkpointed")
     func openWhileFirstStillOpen() async throws {
         let dir = try TempDir()
         defer { dir.remove() }

@@ -35,7 +35,8 @@ struct OutboxTests {
         let store = try SQLiteStore.inMemory()
         try await store.commit(
             Batch(outbox: [
-                row("late", sendAt: 3_000), row("b", sendAt: 2_000), row("a", sendAt: 2_000), row("first", sendAt: 1_000),
+                row("late", sendAt: 3_000), row("b", sendAt: 2_000), row("a", sendAt: 2_000),
+                row("first", sendAt: 1_000),
                 row("future", sendAt: 9_000),
             ]))
         #expect(try await store.claimDue(now: t(3_000), limit: 0, leaseOwner: "d").isEmpty)
@@ -45,7 +46,9 @@ struct OutboxTests {
         #expect(rest.map(\.messageId) == ["b", "late"])
         #expect(try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d").isEmpty)
         #expect(try await store.nextDueAt() == t(9_000))
-        #expect(try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == ["future"])
+        #expect(
+            try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == ["future"]
+        )
         #expect(try await store.nextDueAt() == nil)
     }
 
@@ -53,7 +56,8 @@ struct OutboxTests {
     func claimOpensAttempt() async throws {
         let store = try SQLiteStore.inMemory()
         try await store.commit(Batch(outbox: [row("m1")]))
-        let claimed = try #require(try await store.claimDue(now: t(1_500), limit: 1, leaseOwner: "worker-7").first)
+        let claimed = try #require(
+            try await store.claimDue(now: t(1_500), limit: 1, leaseOwner: "worker-7").first)
         #expect(claimed.state == .sending)
         #expect(claimed.attempts == 1)
         #expect(claimed.leaseOwner == "worker-7")
@@ -69,7 +73,8 @@ struct OutboxTests {
         let store = try SQLiteStore.inMemory()
         try await store.commit(Batch(outbox: [row("m1")]))
         _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        try await store.recordOutcome(messageId: "m1", outcome: .retry(at: t(5_000), answer: "503"), at: t(1_100))
+        try await store.recordOutcome(
+            messageId: "m1", outcome: .retry(at: t(5_000), answer: "503"), at: t(1_100))
         let waiting = try #require(try await store.outboxRow(messageId: "m1"))
         #expect(waiting.state == .retry)
         #expect(waiting.nextAttemptAt == t(5_000))
@@ -94,15 +99,18 @@ struct OutboxTests {
         let store = try SQLiteStore.inMemory()
         try await store.commit(Batch(outbox: [row("m1")]))
         await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .pending)) {
-            try await store.recordOutcome(messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(1))
+            try await store.recordOutcome(
+                messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(1))
         }
         await #expect(throws: StoreError.unknownMessage("nope")) {
             try await store.recordOutcome(messageId: "nope", outcome: .unknown(answer: nil), at: t(1))
         }
         _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        try await store.recordOutcome(messageId: "m1", outcome: .delivered(providerId: nil, answer: "ok"), at: t(1_001))
+        try await store.recordOutcome(
+            messageId: "m1", outcome: .delivered(providerId: nil, answer: "ok"), at: t(1_001))
         await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .delivered)) {
-            try await store.recordOutcome(messageId: "m1", outcome: .dead(reason: "x", answer: nil), at: t(1_002))
+            try await store.recordOutcome(
+                messageId: "m1", outcome: .dead(reason: "x", answer: nil), at: t(1_002))
         }
         #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
     }
@@ -115,7 +123,8 @@ struct OutboxTests {
         try await store.recordOutcome(
             messageId: "dead", outcome: .dead(reason: "permanent: 400", answer: "bad number"), at: t(1_010))
         try await store.recordOutcome(
-            messageId: "drop", outcome: .dropped(reason: "window-expired", detail: "sent 2h late"), at: t(1_020))
+            messageId: "drop", outcome: .dropped(reason: "window-expired", detail: "sent 2h late"),
+            at: t(1_020))
         let dead = try #require(try await store.outboxRow(messageId: "dead"))
         #expect(dead.reason == "permanent: 400")
         #expect(dead.lastAnswer == "bad number")
@@ -163,9 +172,11 @@ struct OutboxTests {
         try await store.commit(Batch(outbox: [row("d1"), row("d2"), row("u1", kind: "smtp"), row("ok")]))
         _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
         for id in ["d1", "d2"] {
-            try await store.recordOutcome(messageId: id, outcome: .dead(reason: "gave up", answer: nil), at: t(1_100))
+            try await store.recordOutcome(
+                messageId: id, outcome: .dead(reason: "gave up", answer: nil), at: t(1_100))
         }
-        try await store.recordOutcome(messageId: "ok", outcome: .delivered(providerId: nil, answer: nil), at: t(1_100))
+        try await store.recordOutcome(
+            messageId: "ok", outcome: .delivered(providerId: nil, answer: nil), at: t(1_100))
         _ = try await store.recoverInFlight(resendable: [], at: t(1_200))
 
         #expect(try await store.retryDead(messageId: "ok", at: t(2_000)) == 0)
@@ -192,9 +203,11 @@ struct OutboxTests {
         try await store.commit(Batch(outbox: [row("waiting", sendAt: 50_000), row("sent")]))
         _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
         let cancel = { (id: String) in
-            DroppedMessage(messageId: id, rule: "welcome", customer: "u-\(id)", reason: .cancelled, at: t(2_000))
+            DroppedMessage(
+                messageId: id, rule: "welcome", customer: "u-\(id)", reason: .cancelled, at: t(2_000))
         }
-        let report = try await store.commit(Batch(withdrawn: [cancel("waiting"), cancel("sent"), cancel("absent")]))
+        let report = try await store.commit(
+            Batch(withdrawn: [cancel("waiting"), cancel("sent"), cancel("absent")]))
         #expect(report.withdrawn == 1)
         #expect(report.droppedInserted == 1)
         let waiting = try #require(try await store.outboxRow(messageId: "waiting"))

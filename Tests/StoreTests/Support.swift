@@ -7,7 +7,8 @@ struct TempDir {
     let url: URL
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("store-tests-\(UUID().uuidString)")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "store-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
@@ -20,9 +21,11 @@ struct TempDir {
 func t(_ ms: Int64) -> Instant { Instant(milliseconds: ms) }
 
 /// A pending row with recognisable bytes.
-func row(_ id: String, sendAt: Int64 = 1_000, kind: String = "webhook", channel: String = "chat") -> OutboxRow {
+func row(_ id: String, sendAt: Int64 = 1_000, kind: String = "webhook", channel: String = "chat") -> OutboxRow
+{
     OutboxRow.pending(
-        messageId: id, rule: "welcome", customer: "u-\(id)", channel: channel, adapterKind: kind, sendAt: t(sendAt),
+        messageId: id, rule: "welcome", customer: "u-\(id)", channel: channel, adapterKind: kind,
+        sendAt: t(sendAt),
         prepared: Data("payload of \(id)".utf8), createdAt: t(500))
 }
 

@@ -4,9 +4,13 @@ import Testing
 import TouchpointCore
 
 /// Not a test of speed (tests never assert timings): prints commit throughput when `STORE_BENCH=1`.
-@Suite("Throughput benchmark", .serialized, .enabled(if: ProcessInfo.processInfo.environment["STORE_BENCH"] != nil))
+@Suite(
+    "Throughput benchmark", .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["STORE_BENCH"] != nil))
 struct ThroughputBenchmark {
-    @Test("1,000 batches of 100 customers' 200-byte blobs plus an offset", arguments: [SQLiteStore.Durability.full, .normal])
+    @Test(
+        "1,000 batches of 100 customers' 200-byte blobs plus an offset",
+        arguments: [SQLiteStore.Durability.full, .normal])
     func commitBatches(durability: SQLiteStore.Durability) async throws {
         let dir = try TempDir()
         defer { dir.remove() }
@@ -24,7 +28,11 @@ struct ThroughputBenchmark {
             prepared.append(
                 Batch(
                     customers: customers,
-                    offsets: [FileOffset(path: "events/day.jsonl", offset: UInt64(b * 4096), line: b * perBatch, inode: 1, size: UInt64(b * 4096))],
+                    offsets: [
+                        FileOffset(
+                            path: "events/day.jsonl", offset: UInt64(b * 4096), line: b * perBatch, inode: 1,
+                            size: UInt64(b * 4096))
+                    ],
                     eventsApplied: perBatch))
         }
         let clock = ContinuousClock()

@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import TouchpointCore
+
+extension SQLiteStore {
+    /// Reads everything the engine needs, from one consistent snapshot.
+    public func load() async throws -> StoredState {
+        try await writer.read { db in
+            var state = StoredState()
+            let customers = try Row.fetchCursor(db, sql: "SELECT id, state FROM customers")
+            while let row = try customers.next() {
+                state.customers[row[0]] = row[1] as Data
+            }
+            let globals = try Row.fetchCursor(db, sql: "SELECT key, value FROM globals")
+            while let row = try globals.next() {
+                state.globals[row[0]] = row[1] as Data
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM file_offsets") {
+                let offset = FileOffset(row: row)
+                state.offsets[offset.path] = offset
+            }
+            state.seenCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM seen_messages") ?? 0
+            state.eventsApplied = try Self.meta(MetaKey.eventsApplied, in: db) ?? 0
+            state.pendingTimers = try Self.meta(MetaKey.pendingTimers, in: db)
+            return state
+        }
+    }
+
+    /// Looks ids up in chunks, keeping each statement under SQLite's bound-parameter limit.
+    public func hasSeen(_ ids: [String]) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await writer.read { db in
+            var seen = Set<String>()
+            let chunk = 500
+            var start = 0
+            while start < ids.count {
+                let end = min(start + chunk, ids.count)
+                let slice = Array(ids[start..<end])
+                let statement = try db.cachedStatement(
+                    sql:
+                        "SELECT id FROM seen_messages WHERE id IN (\(databaseQuestionMarks(count: slice.count)))"
+                )
+                let found = try String.fetchCursor(statement, arguments: StatementArguments(slice))
+                while let id = try found.next() { seen.insert(id) }
+                start = end
+            }
+            return seen
+        }
+    }
+}

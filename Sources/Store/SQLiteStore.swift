@@ -1,0 +1,63 @@
+import Foundation
+import GRDB
+import TouchpointCore
+
+/// ``StateStore`` over SQLite through GRDB: a `DatabasePool` in WAL mode for files, a
+/// `DatabaseQueue` in memory for tests.
+///
+/// All database work runs on GRDB's own serial dispatch queues: the async `read` and `write`
+/// of GRDB hop onto them (through its dispatch-queue actor), so blocking SQLite calls never
+/// occupy a thread of Swift's cooperative pool. Writes are serialized by the one writer
+/// connection; reads run in parallel on WAL snapshots.
+public struct SQLiteStore: StateStore {
+    /// How hard a commit insists on reaching the disk.
+    public enum Durability: Sendable, Hashable {
+        /// `PRAGMA synchronous = FULL`: a committed transaction survives power loss. The default.
+        case full
+        /// `PRAGMA synchronous = NORMAL` (GRDB's WAL default): survives a process crash (`kill -9`),
+        /// but a power loss may roll back the last commits — including "attempt started" records.
+        case normal
+    }
+
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
+    ///
+    /// WAL journal, foreign keys on, a 5-second busy timeout for other processes holding the lock.
+    /// Open one store per file per process and keep it for the process's life.
+    public init(path: String, durability: Durability = .full) throws {
+        var config = Configuration()
+        config.label = "touchpoint.store"
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(5)
+        let pool = try DatabasePool(path: path, configuration: config)
+        if durability == .full {
+            // GRDB sets NORMAL when it enables WAL; only the writer connection commits, so this is the one to change.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        }
+        try self.init(writer: pool)
+    }
+
+    /// Wraps an already opened GRDB connection and brings its schema up to date.
+    public init(writer: any DatabaseWriter) throws {
+        try Self.migrator.migrate(writer)
+        self.writer = writer
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    public static func inMemory() throws -> SQLiteStore {
+        var config = Configuration()
+        config.label = "touchpoint.store.memory"
+        config.foreignKeysEnabled = true
+        return try SQLiteStore(writer: DatabaseQueue(configuration: config))
+    }
+
+    /// Runs a write transaction that completes even if the calling task is cancelled: these writes
+    /// record what already happened (a send, a batch handed over by the engine), and losing them to a
+    /// shutdown would break "nothing twice". An unstructured task does not inherit cancellation.
+    func recordingWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T
+    {
+        let writer = self.writer
+        return try await Task { try await writer.write(updates) }.value
+    }
+}

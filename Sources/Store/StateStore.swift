@@ -1,0 +1,74 @@
+import Foundation
+import TouchpointCore
+
+/// The daemon's durable memory: engine state, file offsets, processed message ids,
+/// quarantined lines and the outbox.
+///
+/// The engine owns the meaning of its state; a store only keeps serialized blobs per customer
+/// and a few global blobs, and commits them with the offsets and new outbox rows in one
+/// transaction, so a restart resumes exactly where the last commit left off.
+///
+/// Every method is one transaction. Writes that record something that already happened in the
+/// world (``commit(_:)``, ``recordOutcome(messageId:outcome:at:)``, ``recoverInFlight(resendable:at:)``,
+/// ``retryDead(messageId:at:)``) finish even if the calling task is cancelled, so a graceful
+/// shutdown never loses an outcome; ``claimDue(now:limit:leaseOwner:)`` honours cancellation
+/// (a cancelled claim rolls back and sends nothing).
+public protocol StateStore: Sendable {
+    /// Everything needed to rebuild the engine at start-up.
+    func load() async throws -> StoredState
+
+    /// The subset of `ids` already recorded as processed event message ids.
+    func hasSeen(_ ids: [String]) async throws -> Set<String>
+
+    /// Commits one batch of applied events in a single transaction: all of it or none of it.
+    @discardableResult
+    func commit(_ batch: Batch) async throws -> CommitReport
+
+    /// Claims up to `limit` rows in `pending` or `retry` whose `nextAttemptAt <= now`, oldest due first.
+    ///
+    /// In the same transaction each claimed row becomes `sending` with `attempts + 1`, and an
+    /// attempt record "attempt n started at `now`" is inserted: nothing is ever sent without a
+    /// committed attempt record. The returned rows carry their new state.
+    func claimDue(now: Instant, limit: Int, leaseOwner: String) async throws -> [OutboxRow]
+
+    /// Records the outcome of the open attempt of a row in `sending`, and closes that attempt.
+    ///
+    /// Throws ``StoreError/notInFlight(messageId:state:)`` when the row is not in `sending`
+    /// (already recorded, or recovered at start-up), and ``StoreError/unknownMessage(_:)`` when
+    /// there is no such row.
+    func recordOutcome(messageId: String, outcome: OutboxOutcome, at: Instant) async throws
+
+    /// At start-up, settles rows left in `sending` by a crash.
+    ///
+    /// Rows whose `adapterKind` is in `resendable` (the peer deduplicates by message id) go back
+    /// to `pending`, due at `at`, with the same id and prepared bytes; the others become `unknown`,
+    /// never silently re-sent. Their open attempts are closed as `interrupted`.
+    func recoverInFlight(resendable: Set<String>, at: Instant) async throws -> RecoveryReport
+
+    /// Re-queues dead letters: `nil` re-queues every `dead` row; a message id re-queues that row
+    /// if it is `dead` or `unknown` (an operator's explicit decision). Returns how many rows moved.
+    @discardableResult
+    func retryDead(messageId: String?, at: Instant) async throws -> Int
+
+    /// Counts for `touchpoint status`, with the latest `deadLetterLimit` dead letters.
+    func status(deadLetterLimit: Int) async throws -> StoreStatus
+
+    /// The latest `limit` quarantined lines, newest first.
+    func quarantined(limit: Int) async throws -> [QuarantinedLine]
+
+    /// One outbox row by message id.
+    func outboxRow(messageId: String) async throws -> OutboxRow?
+
+    /// The attempt records of one message, in attempt order.
+    func attempts(messageId: String) async throws -> [AttemptRecord]
+
+    /// The earliest `nextAttemptAt` among `pending` and `retry` rows: when the dispatcher should next wake.
+    func nextDueAt() async throws -> Instant?
+}
+
+extension StateStore {
+    /// Counts for `touchpoint status`, with the latest 50 dead letters.
+    public func status() async throws -> StoreStatus {
+        try await status(deadLetterLimit: 50)
+    }
+}

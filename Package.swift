@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
@@ -54,6 +56,16 @@ let package = Package(
         // The self-contained HTML preview of a dry-run.
         .target(
             name: "Preview", dependencies: ["TouchpointCore", "Templates", "Engine"], swiftSettings: strict),
+        // `touchpoint run`: ingestion, the live engine, the durable outbox and the dispatcher.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "TouchpointCore", "Events", "Rules", "Templates", "Engine", "Store", "Channels",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // libcurl, with typed shims around the variadic curl_easy_setopt.
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
@@ -64,7 +76,7 @@ let package = Package(
             name: "touchpoint",
             dependencies: [
                 "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels", "Preview",
-                "Store",
+                "Store", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,6 +88,9 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine"], swiftSettings: strict),
+        .testTarget(
+            name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "TouchpointCore"],
+            swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]

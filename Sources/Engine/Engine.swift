@@ -63,6 +63,12 @@ public struct Engine: Sendable {
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
 
+    /// When the next timer is due, so a daemon knows how long it may sleep.
+    public var nextTimerAt: Instant? { timers.first?.at }
+
+    /// Timers queued (some may be stale and skipped when they fire).
+    public var timerCount: Int { timers.count }
+
     /// Applies one event at its own timestamp, first firing every timer due strictly before it.
     ///
     /// Returns the decisions made on the way (timers that fired, cancellations).

@@ -117,7 +117,10 @@ public struct MIMEMessage: Sendable, Hashable {
             let quoted = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(quoted)\" <\(email)>"
         }
-        return encodedWords(raw) + " <\(email)>"
+        let words = encodedWords(raw)
+        let lastLine = words.components(separatedBy: "\r\n").last ?? words
+        // Keep header lines under 78 characters: a long name pushes the address onto its own folded line.
+        return words + (lastLine.count + email.count > 60 ? "\r\n <" : " <") + email + ">"
     }
 
     /// Header text as is when plain ASCII, else RFC 2047 `=?UTF-8?B?...?=` words folded onto lines.
@@ -128,13 +131,14 @@ public struct MIMEMessage: Sendable, Hashable {
         return encodedWords(s)
     }
 
-    /// Encoded words of at most 45 UTF-8 bytes each (75 characters encoded), never splitting a character.
+    /// Encoded words of at most 30 UTF-8 bytes (52 characters encoded, so a header name fits before one on a
+    /// 78-character line), never splitting a character.
     static func encodedWords(_ s: String) -> String {
         var words: [String] = []
         var chunk: [UInt8] = []
         for ch in s {
             let bytes = Array(String(ch).utf8)
-            if chunk.count + bytes.count > 45, !chunk.isEmpty {
+            if chunk.count + bytes.count > 30, !chunk.isEmpty {
                 words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk.removeAll()
             }

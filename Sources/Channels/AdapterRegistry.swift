@@ -67,16 +67,20 @@ public struct AdapterRegistry: Sendable {
     }
 
     /// Validates the options and builds the adapter: the one call a command needs.
+    ///
+    /// Without a `transport` the adapter gets its own, so its connections are never reused by an adapter
+    /// with other TLS settings: libcurl 7.88 does not compare TLS options when reusing a STARTTLS
+    /// connection, so a connection verified with one channel's `ca_file` must not serve another channel.
     public func make(
-        kind: String, options: [String: String], transport: CurlTransport = .shared
+        kind: String, options: [String: String], transport: CurlTransport? = nil
     ) throws -> any ChannelAdapter {
         let validated = try validate(kind: kind, options: options)
-        return try registrations[kind]!.make(validated, transport)
+        return try registrations[kind]!.make(validated, transport ?? CurlTransport())
     }
 
     /// ``make(kind:options:transport:)`` on the standard registry.
     public static func make(
-        kind: String, options: [String: String], transport: CurlTransport = .shared
+        kind: String, options: [String: String], transport: CurlTransport? = nil
     ) throws -> any ChannelAdapter {
         try standard.make(kind: kind, options: options, transport: transport)
     }

@@ -21,7 +21,8 @@ public final class CurlTransport: Sendable {
     private let shared: Locked<Shared>
     private let multi: MultiHandle
 
-    /// A process-wide transport, started on first use.
+    /// A process-wide transport, started on first use. Share it only between adapters with the same TLS
+    /// settings (see ``AdapterRegistry/make(kind:options:transport:)``).
     public static let shared = CurlTransport()
 
     /// Starts the transport thread. `maxConnections` bounds the connection cache.

@@ -51,7 +51,7 @@ public struct MIMEMessage: Sendable, Hashable {
         header("MIME-Version", "1.0")
         if let html = m.html {
             let boundary = "=_tp_" + m.messageId.filter { $0.isLetter || $0.isNumber }
-            header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
+            header("Content-Type", "multipart/alternative;\r\n boundary=\"\(boundary)\"")
             out += "\r\n"
             out += "--\(boundary)\r\n"
             out += MIMEMessage.part("text/plain", m.text)

@@ -100,9 +100,10 @@ public struct TransferResult: Sendable, Hashable {
 
 extension String {
     func trimmingSpaces() -> String {
+        // `isWhitespace`, not a list of characters: "\r\n" is one Character in Swift.
         var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
     }
 }

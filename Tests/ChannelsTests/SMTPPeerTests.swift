@@ -115,6 +115,7 @@ struct SMTPPeerTests {
         #expect(try peer.parsed(1)["subject"] as? String == Samples.email().subject)
 
         // Without our CA the server is not trusted: a configuration error, not retried.
+        // Its own transport (the registry's default), so the trusted connection above is not reused.
         let untrusted = await Delivery.deliver(Samples.email(), via: try adapter(peer.url, ["starttls": "true"]))
         #expect(untrusted.outcome.name == "failed", "\(untrusted.outcome)")
     }

@@ -27,20 +27,32 @@ struct TransportTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         let base = peer.base
-        let statuses = await withTaskGroup(of: Int.self) { group in
+        let results = await withTaskGroup(of: TransferResult.self) { group in
             for i in 0..<40 {
                 group.addTask {
                     let path = i % 4 == 0 ? "/status/503" : "/ok"
-                    return await transport.perform(TransferRequest(url: base + path, body: [1, 2, 3])).status
+                    return await transport.perform(TransferRequest(url: base + path, body: [1, 2, 3]))
                 }
             }
-            var all: [Int] = []
+            var all: [TransferResult] = []
             for await s in group { all.append(s) }
             return all
         }
+        let statuses = results.map(\.status)
+        #expect(results.allSatisfy { $0.curlCode == 0 }, "\(Set(results.map(\.errorText)))")
         #expect(statuses.filter { $0 == 200 }.count == 30)
         #expect(statuses.filter { $0 == 503 }.count == 10)
         #expect(peer.requests.count == 40)
+    }
+
+    @Test("response headers of the final response are kept")
+    func responseHeaders() async throws {
+        let peer = try HTTPPeer()
+        defer { peer.stop() }
+        let r = await CurlTransport.shared.perform(TransferRequest(url: peer.base + "/status/429?retry_after=7", body: [1]))
+        #expect(r.status == 429)
+        #expect(r.header("retry-after") == "7", "\(r.headerLines)")
+        #expect(r.bodyText == #"{"status": 429}"#)
     }
 
     @Test("after shutdown a transfer ends at once as aborted")

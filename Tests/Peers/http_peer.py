@@ -94,9 +94,14 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST
 
 
+class Server(ThreadingHTTPServer):
+    # The default listen backlog of 5 resets bursts of parallel connections.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -30,7 +30,9 @@ public struct AdapterOptions: Sendable, Hashable {
         switch v.lowercased() {
         case "true", "yes", "on", "1": return true
         case "false", "no", "off", "0": return false
-        default: throw AdapterConfigError("option '\(key)' of channel kind '\(kind)' must be true or false, not '\(v)'")
+        default:
+            throw AdapterConfigError(
+                "option '\(key)' of channel kind '\(kind)' must be true or false, not '\(v)'")
         }
     }
 
@@ -38,7 +40,8 @@ public struct AdapterOptions: Sendable, Hashable {
     public func duration(_ key: String, default defaultValue: TimeSpan) throws -> TimeSpan {
         guard let v = values[key] else { return defaultValue }
         guard let span = TimeSpan(parsing: v), span.seconds > 0 else {
-            throw AdapterConfigError("option '\(key)' of channel kind '\(kind)' must be a duration like 30s, not '\(v)'")
+            throw AdapterConfigError(
+                "option '\(key)' of channel kind '\(kind)' must be a duration like 30s, not '\(v)'")
         }
         return span
     }

@@ -58,7 +58,8 @@ public struct AdapterRegistry: Sendable {
         let known = reg.required.union(reg.optional)
         for key in values.keys.sorted() where !known.contains(key) {
             throw AdapterConfigError(
-                "unknown option '\(key)' for channel kind '\(kind)'\(Suggest.didYouMean(key, in: known.sorted()))")
+                "unknown option '\(key)' for channel kind '\(kind)'\(Suggest.didYouMean(key, in: known.sorted()))"
+            )
         }
         for key in reg.required.sorted() where (values[key] ?? "").isEmpty {
             throw AdapterConfigError("channel kind '\(kind)' needs option '\(key)'")

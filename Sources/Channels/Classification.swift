@@ -43,7 +43,9 @@ public enum Classification {
         }
     }
 
-    static func http(_ r: TransferResult, deduplicates: Bool, now: Instant, limit: TimeSpan) -> DeliveryOutcome {
+    static func http(_ r: TransferResult, deduplicates: Bool, now: Instant, limit: TimeSpan)
+        -> DeliveryOutcome
+    {
         let answer = answerText(r)
         if r.curlCode == 0 {
             let after = r.header("Retry-After").flatMap { RetryAfter.parse($0, now: now, limit: limit) }
@@ -51,7 +53,8 @@ public enum Classification {
             case 200..<300: return .delivered(providerId: nil, answer: answer)
             case 408, 429: return .retry(after: after, answer: answer)
             case 410: return .disableEndpoint(answer: answer)
-            case 500..<600: return deduplicates ? .retry(after: after, answer: answer) : .ambiguous(answer: answer)
+            case 500..<600:
+                return deduplicates ? .retry(after: after, answer: answer) : .ambiguous(answer: answer)
             default: return .permanent(answer: answer)
             }
         }

@@ -50,8 +50,9 @@ public final class CurlTransport: Sendable {
                 return true
             }
             if !accepted {
-                continuation.resume(returning: TransferResult(
-                    curlCode: TransferResult.abortedCode, errorText: "transport shut down"))
+                continuation.resume(
+                    returning: TransferResult(
+                        curlCode: TransferResult.abortedCode, errorText: "transport shut down"))
             }
         }
     }

@@ -33,7 +33,8 @@ public enum Delivery {
                 request: nil)
         }
         return await deliver(
-            request, via: adapter, retries: retries, seed: seed ?? StableID.seed(message.messageId), sleep: sleep)
+            request, via: adapter, retries: retries, seed: seed ?? StableID.seed(message.messageId),
+            sleep: sleep)
     }
 
     /// Sends an already prepared (possibly persisted) request, retrying transient failures per `retries`.
@@ -48,7 +49,8 @@ public enum Delivery {
             let outcome = await adapter.send(request)
             attempts += 1
             guard case .retry(let after, _) = outcome, retries.allowsAnother(after: attempts) else {
-                return DeliveryReport(outcome: outcome, attempts: attempts, delaysMilliseconds: delays, request: request)
+                return DeliveryReport(
+                    outcome: outcome, attempts: attempts, delaysMilliseconds: delays, request: request)
             }
             let wait = retries.delay(afterAttempt: attempts, retryAfter: after, using: &rng)
             delays.append(wait)

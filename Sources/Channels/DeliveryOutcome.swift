@@ -16,7 +16,9 @@ public enum DeliveryOutcome: Sendable, Hashable {
     /// The peer's answer or the transport error, as recorded.
     public var answer: String {
         switch self {
-        case .delivered(_, let a), .retry(_, let a), .ambiguous(let a), .permanent(let a), .disableEndpoint(let a): a
+        case .delivered(_, let a), .retry(_, let a), .ambiguous(let a), .permanent(let a),
+            .disableEndpoint(let a):
+            a
         }
     }
 

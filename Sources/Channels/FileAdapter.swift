@@ -23,7 +23,8 @@ public struct FileAdapter: ChannelAdapter {
     ) { options, _ in
         try FileAdapter(
             folder: URL(fileURLWithPath: options.required("path")),
-            mime: MIMEMessage(from: options["from"] ?? "touchpoint@localhost", fromName: options["from_name"]))
+            mime: MIMEMessage(from: options["from"] ?? "touchpoint@localhost", fromName: options["from_name"])
+        )
     }
 
     /// An adapter writing into `folder`.
@@ -36,7 +37,9 @@ public struct FileAdapter: ChannelAdapter {
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         let id = message.messageId
         guard !id.isEmpty, !id.hasPrefix("."),
-            id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) })
+            id.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+            })
         else { throw AdapterConfigError("message id '\(id)' cannot be a file name") }
         let body: [UInt8]
         let name: String
@@ -48,7 +51,8 @@ public struct FileAdapter: ChannelAdapter {
             name = id + ".json"
         }
         return PreparedRequest(
-            kind: kind, messageId: id, url: folder.appendingPathComponent(name).absoluteString, method: "FILE",
+            kind: kind, messageId: id, url: folder.appendingPathComponent(name).absoluteString,
+            method: "FILE",
             body: Data(body), recipients: [message.to], idempotencyKey: id)
     }
 

@@ -101,8 +101,11 @@ public struct MIMEMessage: Sendable, Hashable {
 
     /// An address refused if it could break the header or envelope it goes into.
     static func checkAddress(_ a: String) throws {
-        let bad = a.isEmpty || !a.contains("@")
-            || a.unicodeScalars.contains { $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\"" }
+        let bad =
+            a.isEmpty || !a.contains("@")
+            || a.unicodeScalars.contains {
+                $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
+            }
         if bad { throw AdapterConfigError("not a usable email address: '\(a)'") }
     }
 
@@ -114,7 +117,8 @@ public struct MIMEMessage: Sendable, Hashable {
                 CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
             }
             if atext && !raw.contains("=?") { return "\(raw) <\(email)>" }
-            let quoted = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            let quoted = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\"", with: "\\\"")
             return "\"\(quoted)\" <\(email)>"
         }
         let words = encodedWords(raw)
@@ -144,7 +148,9 @@ public struct MIMEMessage: Sendable, Hashable {
             }
             chunk += bytes
         }
-        if !chunk.isEmpty || words.isEmpty { words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=") }
+        if !chunk.isEmpty || words.isEmpty {
+            words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
+        }
         return words.joined(separator: "\r\n ")
     }
 
@@ -155,8 +161,10 @@ public struct MIMEMessage: Sendable, Hashable {
 
     /// Base64 in 76-character CRLF lines (RFC 2045).
     static func base64Lines(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn,
-            .endLineWithLineFeed]) + "\r\n"
+        Data(bytes).base64EncodedString(options: [
+            .lineLength76Characters, .endLineWithCarriageReturn,
+            .endLineWithLineFeed,
+        ]) + "\r\n"
     }
 
     /// An RFC 5322 date in UTC: `Fri, 20 Nov 2026 02:00:00 +0000`.

@@ -24,7 +24,10 @@ public enum RetryAfter {
     /// An HTTP-date in any of its three forms, as an instant.
     public static func httpDate(_ text: String) -> Instant? {
         let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        var day: Int?, month: Int?, year: Int?, time: (Int, Int, Int)?
+        var day: Int?
+        var month: Int?
+        var year: Int?
+        var time: (Int, Int, Int)?
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "-" })
         for token in tokens {
             let t = token.lowercased()
@@ -44,7 +47,8 @@ public enum RetryAfter {
                 }
             }
         }
-        guard let d = day, let m = month, let y = year, let (h, mi, s) = time, (1...31).contains(d), h < 24, mi < 60,
+        guard let d = day, let m = month, let y = year, let (h, mi, s) = time, (1...31).contains(d), h < 24,
+            mi < 60,
             s < 61
         else { return nil }
         let days = ISO8601.daysFromCivil(year: y, month: m, day: d)

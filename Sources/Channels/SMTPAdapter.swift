@@ -35,7 +35,8 @@ public struct SMTPAdapter: ChannelAdapter {
     ) { options, transport in
         try SMTPAdapter(
             url: options.required("url"),
-            mime: MIMEMessage(from: options.required("from"), fromName: options["from_name"], replyTo: options["reply_to"]),
+            mime: MIMEMessage(
+                from: options.required("from"), fromName: options["from_name"], replyTo: options["reply_to"]),
             username: options["username"], password: options["password"], startTLS: options.flag("starttls"),
             settings: TransferSettings(options), transport: transport)
     }
@@ -67,7 +68,8 @@ public struct SMTPAdapter: ChannelAdapter {
         let bytes = try mime.render(message, now: now)
         return PreparedRequest(
             kind: kind, messageId: message.messageId, url: url, method: "SMTP", body: Data(bytes),
-            mailFrom: mime.from, recipients: [message.to], idempotencyKey: mime.messageIdHeader(message.messageId))
+            mailFrom: mime.from, recipients: [message.to],
+            idempotencyKey: mime.messageIdHeader(message.messageId))
     }
 
     /// One SMTP transaction; the provider id is the `Message-ID`.
@@ -80,7 +82,8 @@ public struct SMTPAdapter: ChannelAdapter {
         t.password = password
         t.requireTLS = startTLS
         let result = await transport.perform(t)
-        let outcome = Classification.outcome(result, peer: .smtp, now: Delivery.wallClock(), retryAfterLimit: .zero)
+        let outcome = Classification.outcome(
+            result, peer: .smtp, now: Delivery.wallClock(), retryAfterLimit: .zero)
         if case .delivered(_, let answer) = outcome {
             return .delivered(providerId: request.idempotencyKey, answer: answer)
         }

@@ -61,7 +61,8 @@ final class Transfer {
             _ = tp_curl_setopt_slist(easy, CURLOPT_MAIL_RCPT, recipientList)
             _ = tp_curl_setopt_long(easy, CURLOPT_UPLOAD, 1)
             _ = tp_curl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(r.body.count))
-            _ = tp_curl_setopt_long(easy, CURLOPT_USE_SSL, r.requireTLS ? tp_curl_usessl_all() : tp_curl_usessl_none())
+            _ = tp_curl_setopt_long(
+                easy, CURLOPT_USE_SSL, r.requireTLS ? tp_curl_usessl_all() : tp_curl_usessl_none())
         } else {
             if lowerURL.hasPrefix("http://") {
                 // h2c connections are not reused by libcurl 7.88; HTTP/1.1 keep-alive is.
@@ -85,7 +86,8 @@ final class Transfer {
         var text = String(cString: errorBuffer)
         if text.isEmpty && code != CURLE_OK { text = String(cString: curl_easy_strerror(code)) }
         return TransferResult(
-            curlCode: Int(code.rawValue), status: status, headerLines: headerLines, body: response, errorText: text,
+            curlCode: Int(code.rawValue), status: status, headerLines: headerLines, body: response,
+            errorText: text,
             bodyStarted: bodyStarted)
     }
 

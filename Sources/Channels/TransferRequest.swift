@@ -31,7 +31,8 @@ public struct TransferRequest: Sendable, Hashable {
 
     /// A transfer; timeouts default to 30 s overall, 10 s to connect, 30 s stalled.
     public init(
-        url: String, method: String = "POST", headers: [String] = [], body: [UInt8] = [], mailFrom: String? = nil,
+        url: String, method: String = "POST", headers: [String] = [], body: [UInt8] = [],
+        mailFrom: String? = nil,
         recipients: [String] = [], username: String? = nil, password: String? = nil, requireTLS: Bool = false,
         caFile: String? = nil, insecure: Bool = false, timeoutMilliseconds: Int = 30_000,
         connectTimeoutMilliseconds: Int = 10_000, lowSpeedSeconds: Int = 30
@@ -71,7 +72,8 @@ public struct TransferResult: Sendable, Hashable {
 
     /// A result.
     public init(
-        curlCode: Int, status: Int = 0, headerLines: [String] = [], body: [UInt8] = [], errorText: String = "",
+        curlCode: Int, status: Int = 0, headerLines: [String] = [], body: [UInt8] = [],
+        errorText: String = "",
         bodyStarted: Bool = false
     ) {
         self.curlCode = curlCode

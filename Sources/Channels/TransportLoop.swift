@@ -42,7 +42,8 @@ final class TransportLoop {
         } else if let fresh = curl_easy_init() {
             easy = fresh
         } else {
-            submission.continuation.resume(returning: TransferResult(curlCode: 27, errorText: "curl_easy_init failed"))
+            submission.continuation.resume(
+                returning: TransferResult(curlCode: 27, errorText: "curl_easy_init failed"))
             return
         }
         let transfer = Transfer(submission)
@@ -52,8 +53,10 @@ final class TransportLoop {
         if added != CURLM_OK {
             active[easy] = nil
             idle.append(easy)
-            submission.continuation.resume(returning: TransferResult(
-                curlCode: 27, errorText: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(added)))"))
+            submission.continuation.resume(
+                returning: TransferResult(
+                    curlCode: 27,
+                    errorText: "curl_multi_add_handle: \(String(cString: curl_multi_strerror(added)))"))
         }
     }
 

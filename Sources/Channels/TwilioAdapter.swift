@@ -33,23 +33,28 @@ public struct TwilioAdapter: ChannelAdapter {
     /// The registration for ``AdapterRegistry``.
     public static let registration = AdapterRegistry.Registration(
         kind: "twilio", required: ["account_sid", "auth_token"],
-        optional: TransferSettings.keys.union(["from", "messaging_service_sid", "status_callback", "base_url"])
+        optional: TransferSettings.keys.union([
+            "from", "messaging_service_sid", "status_callback", "base_url",
+        ])
     ) { options, transport in
         let from = options["from"]
         let service = options["messaging_service_sid"]
         guard (from == nil) != (service == nil) else {
-            throw AdapterConfigError("channel kind 'twilio' needs exactly one of 'from' or 'messaging_service_sid'")
+            throw AdapterConfigError(
+                "channel kind 'twilio' needs exactly one of 'from' or 'messaging_service_sid'")
         }
         return try TwilioAdapter(
             accountSid: options.required("account_sid"), authToken: options.required("auth_token"),
-            sender: from ?? service!, messagingService: service != nil, statusCallback: options["status_callback"],
+            sender: from ?? service!, messagingService: service != nil,
+            statusCallback: options["status_callback"],
             baseURL: options["base_url"] ?? "https://api.twilio.com", settings: TransferSettings(options),
             transport: transport)
     }
 
     /// An adapter.
     public init(
-        accountSid: String, authToken: String, sender: String, messagingService: Bool, statusCallback: String?,
+        accountSid: String, authToken: String, sender: String, messagingService: Bool,
+        statusCallback: String?,
         baseURL: String, settings: TransferSettings, transport: CurlTransport
     ) {
         self.accountSid = accountSid
@@ -64,12 +69,17 @@ public struct TwilioAdapter: ChannelAdapter {
 
     /// The form body and its URL.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
-        var fields = [("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender), ("Body", message.text)]
+        var fields = [
+            ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
+            ("Body", message.text),
+        ]
         if let cb = statusCallback { fields.append(("StatusCallback", cb)) }
-        let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }.joined(separator: "&")
+        let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
+            .joined(separator: "&")
         let sid = TwilioAdapter.formEncode(accountSid)
         return PreparedRequest(
-            kind: kind, messageId: message.messageId, url: "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
+            kind: kind, messageId: message.messageId,
+            url: "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
             method: "POST",
             headers: [
                 PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
@@ -84,7 +94,8 @@ public struct TwilioAdapter: ChannelAdapter {
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
         var t = settings.request(url: request.url)
         let credentials = Data("\(accountSid):\(authToken)".utf8).base64EncodedString()
-        t.headers = request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
+        t.headers =
+            request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
         t.body = Array(request.body)
         let result = await transport.perform(t)
         let outcome = Classification.outcome(
@@ -102,7 +113,8 @@ public struct TwilioAdapter: ChannelAdapter {
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."),
                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:

@@ -79,7 +79,8 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The JSON body and signed headers.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
-        let payload = format == .slack ? WebhookAdapter.slackPayload(message) : WebhookAdapter.genericPayload(message)
+        let payload =
+            format == .slack ? WebhookAdapter.slackPayload(message) : WebhookAdapter.genericPayload(message)
         let body = Array(payload.jsonText.utf8)
         let id = message.messageId
         var headers = [
@@ -93,7 +94,8 @@ public struct WebhookAdapter: ChannelAdapter {
             headers.append(PreparedRequest.Header("webhook-timestamp", timestamp))
             headers.append(
                 PreparedRequest.Header(
-                    "webhook-signature", "v1," + WebhookAdapter.signature(key: key, id: id, timestamp: timestamp, body: body)))
+                    "webhook-signature",
+                    "v1," + WebhookAdapter.signature(key: key, id: id, timestamp: timestamp, body: body)))
         }
         return PreparedRequest(
             kind: kind, messageId: id, url: url, method: "POST", headers: headers, body: Data(body),
@@ -120,7 +122,8 @@ public struct WebhookAdapter: ChannelAdapter {
         var o: [String: JSONValue] = [
             "id": .string(m.messageId), "channel": .string(m.channel.rawValue), "to": .string(m.to),
             "rule": .string(m.rule), "customer": .string(m.customerId), "text": .string(m.text),
-            "buttons": .array(m.buttons.map { .object(["label": .string($0.label), "url": .string($0.url)]) }),
+            "buttons": .array(
+                m.buttons.map { .object(["label": .string($0.label), "url": .string($0.url)]) }),
         ]
         if let s = m.subject { o["subject"] = .string(s) }
         if let h = m.html { o["html"] = .string(h) }
@@ -132,7 +135,10 @@ public struct WebhookAdapter: ChannelAdapter {
     public static func slackPayload(_ m: OutboundMessage) -> JSONValue {
         // Slack refuses section text over 3000 characters, button labels over 75 and more than 25 elements.
         var blocks: [JSONValue] = [
-            .object(["type": "section", "text": .object(["type": "mrkdwn", "text": .string(String(m.text.prefix(3000)))])])
+            .object([
+                "type": "section",
+                "text": .object(["type": "mrkdwn", "text": .string(String(m.text.prefix(3000)))]),
+            ])
         ]
         if !m.buttons.isEmpty {
             let elements: [JSONValue] = m.buttons.prefix(25).map {

@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Channels
 
@@ -18,17 +18,23 @@ struct ClassificationTests {
     }
 
     func ok(_ status: Int, headers: [String] = []) -> TransferResult {
-        TransferResult(curlCode: 0, status: status, headerLines: ["HTTP/1.1 \(status) X"] + headers, bodyStarted: true)
+        TransferResult(
+            curlCode: 0, status: status, headerLines: ["HTTP/1.1 \(status) X"] + headers, bodyStarted: true)
     }
 
     @Test("HTTP 2xx is delivered", arguments: [200, 201, 202, 204])
     func http2xx(status: Int) {
-        guard case .delivered = http(ok(status)) else { Issue.record("\(status) not delivered"); return }
+        guard case .delivered = http(ok(status)) else {
+            Issue.record("\(status) not delivered")
+            return
+        }
     }
 
     @Test("HTTP 408 and 429 retry after the Retry-After they carry", arguments: [408, 429])
     func httpRetryAfter(status: Int) {
-        #expect(http(ok(status, headers: ["Retry-After: 7"])) == .retry(after: TimeSpan(seconds: 7), answer: "status \(status)"))
+        #expect(
+            http(ok(status, headers: ["Retry-After: 7"]))
+                == .retry(after: TimeSpan(seconds: 7), answer: "status \(status)"))
         #expect(http(ok(status)) == .retry(after: nil, answer: "status \(status)"))
     }
 
@@ -44,14 +50,19 @@ struct ClassificationTests {
         #expect(http(ok(410), dedup: false) == .disableEndpoint(answer: "status 410"))
     }
 
-    @Test("other HTTP 4xx, 1xx and 3xx are permanent", arguments: [400, 401, 403, 404, 413, 422, 101, 301, 302])
+    @Test(
+        "other HTTP 4xx, 1xx and 3xx are permanent", arguments: [400, 401, 403, 404, 413, 422, 101, 301, 302])
     func httpPermanent(status: Int) {
         #expect(http(ok(status)) == .permanent(answer: "status \(status)"))
     }
 
-    @Test("HTTP 5xx retries when the peer deduplicates, is ambiguous when it does not", arguments: [500, 502, 503])
+    @Test(
+        "HTTP 5xx retries when the peer deduplicates, is ambiguous when it does not",
+        arguments: [500, 502, 503])
     func http5xx(status: Int) {
-        #expect(http(ok(status, headers: ["Retry-After: 2"])) == .retry(after: TimeSpan(seconds: 2), answer: "status \(status)"))
+        #expect(
+            http(ok(status, headers: ["Retry-After: 2"]))
+                == .retry(after: TimeSpan(seconds: 2), answer: "status \(status)"))
         #expect(http(ok(status), dedup: false) == .ambiguous(answer: "status \(status)"))
     }
 
@@ -69,13 +80,16 @@ struct ClassificationTests {
         #expect(smtp(r) == .permanent(answer: "curl \(code): x"))
     }
 
-    @Test("HTTP timeout, reset or empty answer before the body went out retries", arguments: [28, 52, 55, 56, 8])
+    @Test(
+        "HTTP timeout, reset or empty answer before the body went out retries",
+        arguments: [28, 52, 55, 56, 8])
     func httpFailureBeforeBody(code: Int) {
         let r = TransferResult(curlCode: code, errorText: "x", bodyStarted: false)
         #expect(http(r, dedup: false) == .retry(after: nil, answer: "curl \(code): x"))
     }
 
-    @Test("HTTP timeout, reset or empty answer after the body went out: retry if deduplicated, else ambiguous",
+    @Test(
+        "HTTP timeout, reset or empty answer after the body went out: retry if deduplicated, else ambiguous",
         arguments: [28, 52, 55, 56, 8, 18])
     func httpFailureAfterBody(code: Int) {
         let r = TransferResult(curlCode: code, errorText: "x", bodyStarted: true)
@@ -85,7 +99,8 @@ struct ClassificationTests {
 
     @Test("SMTP success is delivered")
     func smtpOK() {
-        let r = TransferResult(curlCode: 0, status: 250, headerLines: ["250 OK queued as 1"], bodyStarted: true)
+        let r = TransferResult(
+            curlCode: 0, status: 250, headerLines: ["250 OK queued as 1"], bodyStarted: true)
         #expect(smtp(r) == .delivered(providerId: nil, answer: "status 250: 250 OK queued as 1"))
     }
 
@@ -113,12 +128,14 @@ struct ClassificationTests {
 
     @Test("an SMTP timeout or reset after DATA was accepted is ambiguous", arguments: [28, 55, 56])
     func smtpAfterData(code: Int) {
-        #expect(smtp(TransferResult(curlCode: code, status: 354, errorText: "t", bodyStarted: true))
-            == .ambiguous(answer: "curl \(code): t: status 354"))
+        #expect(
+            smtp(TransferResult(curlCode: code, status: 354, errorText: "t", bodyStarted: true))
+                == .ambiguous(answer: "curl \(code): t: status 354"))
     }
 
     @Test("an SMTP timeout or reset before DATA retries", arguments: [28, 55, 56])
     func smtpBeforeData(code: Int) {
-        #expect(smtp(TransferResult(curlCode: code, status: 250, errorText: "t", bodyStarted: false)).isRetryable)
+        #expect(
+            smtp(TransferResult(curlCode: code, status: 250, errorText: "t", bodyStarted: false)).isRetryable)
     }
 }

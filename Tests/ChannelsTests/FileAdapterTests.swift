@@ -11,7 +11,8 @@ struct FileAdapterTests {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let out = folder.url.appendingPathComponent("outbox")
-        let adapter = try AdapterRegistry.make(kind: "file", options: ["path": out.path, "from": "shop@example.com"])
+        let adapter = try AdapterRegistry.make(
+            kind: "file", options: ["path": out.path, "from": "shop@example.com"])
         let email = Samples.email()
         let report = await Delivery.deliver(email, via: adapter, now: Samples.now)
         guard case .delivered = report.outcome else {
@@ -29,8 +30,9 @@ struct FileAdapterTests {
         #expect(object["id"] as? String == chat.messageId)
         #expect(object["text"] as? String == chat.text)
         // Only the two messages: temporary files were renamed away.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-            == ["\(email.messageId).eml", "\(chat.messageId).json"].sorted())
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+                == ["\(email.messageId).eml", "\(chat.messageId).json"].sorted())
     }
 
     @Test("a retry rewrites the same file with the same bytes")
@@ -49,7 +51,9 @@ struct FileAdapterTests {
     func unsafeNames() {
         let adapter = FileAdapter(folder: URL(fileURLWithPath: "/tmp"))
         for id in ["../etc/passwd", ".hidden", "a/b", ""] {
-            #expect(throws: AdapterConfigError.self) { try adapter.prepare(Samples.sms(id: id), now: Samples.now) }
+            #expect(throws: AdapterConfigError.self) {
+                try adapter.prepare(Samples.sms(id: id), now: Samples.now)
+            }
         }
     }
 

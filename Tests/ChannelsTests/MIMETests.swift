@@ -12,7 +12,9 @@ struct MIMETests {
         String(decoding: try mime.render(m, now: Samples.now), as: UTF8.self)
     }
 
-    @Test("headers carry Date, a Message-ID from the message id and the sender's domain, and RFC 8058 unsubscribe")
+    @Test(
+        "headers carry Date, a Message-ID from the message id and the sender's domain, and RFC 8058 unsubscribe"
+    )
     func headers() throws {
         let text = try render()
         #expect(text.contains("\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n"))
@@ -38,7 +40,9 @@ struct MIMETests {
     func optionalParts() throws {
         let text = try render(Samples.email(html: nil, unsubscribe: nil))
         #expect(!text.contains("List-Unsubscribe"))
-        #expect(text.contains("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"))
+        #expect(
+            text.contains(
+                "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"))
         #expect(!text.contains("multipart"))
     }
 
@@ -50,7 +54,9 @@ struct MIMETests {
 
     @Test("addresses that could break the envelope are refused")
     func badAddresses() {
-        #expect(throws: AdapterConfigError.self) { try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y")) }
+        #expect(throws: AdapterConfigError.self) {
+            try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y"))
+        }
         #expect(throws: AdapterConfigError.self) { try render(Samples.email(to: "nobody")) }
     }
 
@@ -88,7 +94,10 @@ struct MIMETests {
         #expect(parts.map { $0["encoding"] as? String } == ["base64", "base64"])
         #expect(parts[0]["content"] as? String == "你好 李伟,\n\nYour cart is waiting.\n")
         let html = try #require(parts[1]["content"] as? String)
-        #expect(html.hasPrefix("<html><body><div style=\"display:none;max-height:0;overflow:hidden\">Still thinking?</div><p>你好"))
+        #expect(
+            html.hasPrefix(
+                "<html><body><div style=\"display:none;max-height:0;overflow:hidden\">Still thinking?</div><p>你好"
+            ))
     }
 
     @Test("ASCII display names that need quoting are quoted")

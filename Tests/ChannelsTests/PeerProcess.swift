@@ -29,7 +29,9 @@ final class PeerProcess {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard
+            let port = Int(
+                String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             kill(process.processIdentifier, SIGKILL)
             throw PeerError("\(script) did not print a port")
@@ -92,7 +94,8 @@ enum Python {
     /// Runs a script from Tests/Peers and decodes its JSON output.
     static func json(_ python: String, _ script: String, _ arguments: [String]) throws -> [String: Any] {
         let r = try run(python, [PeerProcess.peersFolder.appendingPathComponent(script).path] + arguments)
-        guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+        guard r.status == 0,
+            let object = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
         else { throw PeerError("\(script) failed: \(r.output)") }
         return object
     }
@@ -103,7 +106,8 @@ struct TemporaryFolder {
     let url: URL
 
     init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("tp-channels-\(UUID().uuidString)")
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tp-channels-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

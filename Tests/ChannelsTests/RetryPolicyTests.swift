@@ -1,5 +1,5 @@
-import TouchpointCore
 import Testing
+import TouchpointCore
 
 @testable import Channels
 
@@ -65,8 +65,12 @@ struct RetryAfterTests {
 
     @Test("IMF-fixdate, RFC 850 and asctime dates are relative to now")
     func httpDates() {
-        #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:50:07 GMT", now: now, limit: limit) == TimeSpan(seconds: 30))
-        #expect(RetryAfter.parse("Sunday, 06-Nov-94 08:51:37 GMT", now: now, limit: limit) == TimeSpan(seconds: 120))
+        #expect(
+            RetryAfter.parse("Sun, 06 Nov 1994 08:50:07 GMT", now: now, limit: limit) == TimeSpan(seconds: 30)
+        )
+        #expect(
+            RetryAfter.parse("Sunday, 06-Nov-94 08:51:37 GMT", now: now, limit: limit)
+                == TimeSpan(seconds: 120))
         #expect(RetryAfter.parse("Sun Nov  6 08:49:47 1994", now: now, limit: limit) == TimeSpan(seconds: 10))
     }
 

@@ -14,7 +14,8 @@ struct SMTPPeer {
         guard let python = Python.withSMTP else { throw PeerError("no python3 with aiosmtpd") }
         self.python = python
         folder = try TemporaryFolder()
-        process = try PeerProcess(python: python, script: "smtp_peer.py", arguments: [folder.url.path] + extra)
+        process = try PeerProcess(
+            python: python, script: "smtp_peer.py", arguments: [folder.url.path] + extra)
     }
 
     var url: String { "smtp://127.0.0.1:\(process.port)" }
@@ -45,7 +46,8 @@ struct SMTPPeerTests {
     func adapter(_ url: String, _ extra: [String: String] = [:]) throws -> any ChannelAdapter {
         try AdapterRegistry.make(
             kind: "smtp",
-            options: ["url": url, "from": "shop@mail.example.com", "from_name": "小店", "timeout": "3s"].merging(extra) { $1 })
+            options: ["url": url, "from": "shop@mail.example.com", "from_name": "小店", "timeout": "3s"]
+                .merging(extra) { $1 })
     }
 
     @Test("a message with AUTH arrives whole: envelope, login, Chinese subject and names, text then HTML")
@@ -92,9 +94,11 @@ struct SMTPPeerTests {
     @Test("STARTTLS with a throwaway certificate: the message goes over TLS")
     func startTLS() async throws {
         guard Self.available else { return }
-        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             print("skipped: no openssl to make a throwaway certificate")
             return
         }
@@ -102,21 +106,25 @@ struct SMTPPeerTests {
         defer { certs.remove() }
         let cert = certs.url.appendingPathComponent("cert.pem").path
         let key = certs.url.appendingPathComponent("key.pem").path
-        let made = try Python.run(openssl, [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
-        ])
+        let made = try Python.run(
+            openssl,
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
+            ])
         try #require(made.status == 0)
         let peer = try SMTPPeer(["--tls", cert, key])
         defer { peer.stop() }
-        let report = await Delivery.deliver(Samples.email(), via: try adapter(peer.url, ["starttls": "true", "ca_file": cert]))
+        let report = await Delivery.deliver(
+            Samples.email(), via: try adapter(peer.url, ["starttls": "true", "ca_file": cert]))
         #expect(report.outcome.name == "delivered", "\(report.outcome)")
         #expect(try peer.envelope(1)["tls"] as? Bool == true)
         #expect(try peer.parsed(1)["subject"] as? String == Samples.email().subject)
 
         // Without our CA the server is not trusted: a configuration error, not retried.
         // Its own transport (the registry's default), so the trusted connection above is not reused.
-        let untrusted = await Delivery.deliver(Samples.email(), via: try adapter(peer.url, ["starttls": "true"]))
+        let untrusted = await Delivery.deliver(
+            Samples.email(), via: try adapter(peer.url, ["starttls": "true"]))
         #expect(untrusted.outcome.name == "failed", "\(untrusted.outcome)")
     }
 

@@ -12,7 +12,8 @@ struct TransportTests {
         let transport = CurlTransport()
         defer { transport.shutdown() }
         for i in 0..<5 {
-            let r = await transport.perform(TransferRequest(url: peer.base + "/ok", body: Array("n=\(i)".utf8)))
+            let r = await transport.perform(
+                TransferRequest(url: peer.base + "/ok", body: Array("n=\(i)".utf8)))
             #expect(r.curlCode == 0 && r.status == 200)
         }
         let ports = Set(peer.requests.compactMap { $0["client_port"] as? Int })
@@ -49,7 +50,8 @@ struct TransportTests {
     func responseHeaders() async throws {
         let peer = try HTTPPeer()
         defer { peer.stop() }
-        let r = await CurlTransport.shared.perform(TransferRequest(url: peer.base + "/status/429?retry_after=7", body: [1]))
+        let r = await CurlTransport.shared.perform(
+            TransferRequest(url: peer.base + "/status/429?retry_after=7", body: [1]))
         #expect(r.status == 429)
         #expect(r.header("retry-after") == "7", "\(r.headerLines)")
         #expect(r.bodyText == #"{"status": 429}"#)
@@ -69,7 +71,8 @@ struct TransportTests {
         defer { peer.stop() }
         let started = Date()
         let r = await CurlTransport.shared.perform(
-            TransferRequest(url: peer.base + "/hang", body: [1], timeoutMilliseconds: 500, lowSpeedSeconds: 1))
+            TransferRequest(url: peer.base + "/hang", body: [1], timeoutMilliseconds: 500, lowSpeedSeconds: 1)
+        )
         #expect(r.curlCode == 28)
         #expect(r.bodyStarted)
         #expect(Date().timeIntervalSince(started) < 5)

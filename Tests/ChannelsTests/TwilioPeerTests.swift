@@ -9,8 +9,11 @@ struct TwilioPeerTests {
     func adapter(_ base: String, _ extra: [String: String] = [:]) throws -> any ChannelAdapter {
         try AdapterRegistry.make(
             kind: "twilio",
-            options: ["account_sid": "AC123", "auth_token": "s3cret", "from": "+15550001111", "base_url": base, "timeout": "2s"]
-                .merging(extra) { $1 })
+            options: [
+                "account_sid": "AC123", "auth_token": "s3cret", "from": "+15550001111", "base_url": base,
+                "timeout": "2s",
+            ]
+            .merging(extra) { $1 })
     }
 
     func form(_ body: String) -> [String: String] {
@@ -27,7 +30,8 @@ struct TwilioPeerTests {
         defer { peer.stop() }
         let message = Samples.sms()
         let report = await Delivery.deliver(
-            message, via: try adapter(peer.base + "/ok", ["status_callback": "https://example.com/cb?a=1&b=2"]))
+            message,
+            via: try adapter(peer.base + "/ok", ["status_callback": "https://example.com/cb?a=1&b=2"]))
         guard case .delivered(let sid, _) = report.outcome else {
             Issue.record("not delivered: \(report.outcome)")
             return
@@ -35,14 +39,17 @@ struct TwilioPeerTests {
         #expect(sid == "SM00000000000000000000000000000001")
         let got = try #require(peer.requests.first)
         #expect(got["path"] as? String == "/ok/2010-04-01/Accounts/AC123/Messages.json")
-        #expect(recordedHeader(got, "Authorization") == "Basic " + Data("AC123:s3cret".utf8).base64EncodedString())
+        #expect(
+            recordedHeader(got, "Authorization") == "Basic " + Data("AC123:s3cret".utf8).base64EncodedString()
+        )
         #expect(recordedHeader(got, "Content-Type") == "application/x-www-form-urlencoded")
         #expect(recordedHeader(got, "Idempotency-Key") == message.messageId)
         let fields = form(try #require(got["body"] as? String))
-        #expect(fields == [
-            "To": "+15558675310", "From": "+15550001111", "Body": "Code 1234 & more: 50% off! ✓",
-            "StatusCallback": "https://example.com/cb?a=1&b=2",
-        ])
+        #expect(
+            fields == [
+                "To": "+15558675310", "From": "+15550001111", "Body": "Code 1234 & more: 50% off! ✓",
+                "StatusCallback": "https://example.com/cb?a=1&b=2",
+            ])
     }
 
     @Test("a messaging service sid replaces From")
@@ -51,7 +58,10 @@ struct TwilioPeerTests {
         defer { peer.stop() }
         let a = try AdapterRegistry.make(
             kind: "twilio",
-            options: ["account_sid": "AC123", "auth_token": "t", "messaging_service_sid": "MG9", "base_url": peer.base + "/ok"])
+            options: [
+                "account_sid": "AC123", "auth_token": "t", "messaging_service_sid": "MG9",
+                "base_url": peer.base + "/ok",
+            ])
         _ = await a.send(try a.prepare(Samples.sms(), now: Samples.now))
         let fields = form(try #require(peer.requests.first?["body"] as? String))
         #expect(fields["MessagingServiceSid"] == "MG9")

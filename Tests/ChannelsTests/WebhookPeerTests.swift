@@ -9,7 +9,8 @@ struct WebhookPeerTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
     func adapter(_ url: String, _ extra: [String: String] = [:]) throws -> any ChannelAdapter {
-        try AdapterRegistry.make(kind: "webhook", options: ["url": url, "timeout": "2s"].merging(extra) { $1 })
+        try AdapterRegistry.make(
+            kind: "webhook", options: ["url": url, "timeout": "2s"].merging(extra) { $1 })
     }
 
     @Test("a signed generic payload arrives with Standard Webhooks headers that verify independently")
@@ -43,10 +44,14 @@ struct WebhookPeerTests {
         let line = String(data: try JSONSerialization.data(withJSONObject: got), encoding: .utf8)!
         let python = Python.find(importing: ["standardwebhooks"]) ?? Python.find()
         let verifier = try #require(python)
-        let check = try Python.run(verifier, [PeerProcess.peersFolder.appendingPathComponent("verify_webhook.py").path, Self.secret, line])
+        let check = try Python.run(
+            verifier,
+            [PeerProcess.peersFolder.appendingPathComponent("verify_webhook.py").path, Self.secret, line])
         #expect(check.status == 0, "\(check.output)")
         if check.output.hasPrefix("hmac") {
-            print("note: PyPI standardwebhooks is not installed; the signature was checked with Python's hmac instead")
+            print(
+                "note: PyPI standardwebhooks is not installed; the signature was checked with Python's hmac instead"
+            )
         }
     }
 
@@ -64,7 +69,8 @@ struct WebhookPeerTests {
     func slack() async throws {
         let peer = try HTTPPeer()
         defer { peer.stop() }
-        let report = await Delivery.deliver(Samples.chat(), via: try adapter(peer.base + "/ok", ["format": "slack"]))
+        let report = await Delivery.deliver(
+            Samples.chat(), via: try adapter(peer.base + "/ok", ["format": "slack"]))
         #expect(report.outcome.name == "delivered")
         let body = try #require((peer.requests.first?["body"] as? String).map { Data($0.utf8) })
         let payload = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
@@ -72,7 +78,8 @@ struct WebhookPeerTests {
         let blocks = try #require(payload["blocks"] as? [[String: Any]])
         #expect(blocks.map { $0["type"] as? String } == ["section", "actions"])
         let buttons = try #require(blocks[1]["elements"] as? [[String: Any]])
-        #expect(buttons.map { $0["url"] as? String } == ["https://example.com/t/1001", "https://example.com/h"])
+        #expect(
+            buttons.map { $0["url"] as? String } == ["https://example.com/t/1001", "https://example.com/h"])
         #expect(buttons.map { ($0["text"] as? [String: Any])?["text"] as? String } == ["Track", "Help"])
     }
 
@@ -92,7 +99,8 @@ struct WebhookPeerTests {
         defer { peer.stop() }
         let sleeper = SleepRecorder()
         let report = await Delivery.deliver(
-            Samples.chat(), via: try adapter(peer.base + "/status/429?retry_after=1", ["secret": Self.secret]),
+            Samples.chat(),
+            via: try adapter(peer.base + "/status/429?retry_after=1", ["secret": Self.secret]),
             retries: RetryPolicy(maxAttempts: 3), sleep: sleeper.sleep)
         #expect(report.outcome.isRetryable)
         #expect(report.attempts == 3)
@@ -110,13 +118,15 @@ struct WebhookPeerTests {
         let sleeper = SleepRecorder()
         let policy = RetryPolicy(maxAttempts: 4, baseDelayMilliseconds: 100, maxDelayMilliseconds: 250)
         let report = await Delivery.deliver(
-            Samples.chat(), via: try adapter(peer.base + "/status/503"), retries: policy, sleep: sleeper.sleep)
+            Samples.chat(), via: try adapter(peer.base + "/status/503"), retries: policy, sleep: sleeper.sleep
+        )
         #expect(report.attempts == 4)
         #expect(report.outcome.isRetryable)
         #expect(zip(sleeper.recorded, [100, 200, 250]).allSatisfy { $0 >= 0 && $0 <= $1 })
         #expect(sleeper.recorded.count == 3)
 
-        let refused = await Delivery.deliver(Samples.chat(), via: try adapter(peer.base + "/status/400"), retries: policy)
+        let refused = await Delivery.deliver(
+            Samples.chat(), via: try adapter(peer.base + "/status/400"), retries: policy)
         #expect(refused.outcome.name == "failed")
         #expect(refused.attempts == 1)
     }

@@ -78,7 +78,10 @@ final class TransportLoop {
         for (handle, transfer) in active {
             _ = curl_multi_remove_handle(multi, handle)
             curl_easy_cleanup(handle)
-            transfer.continuation.resume(returning: aborted)
+            // Whether the body had started going out decides between retry and ambiguous.
+            var result = aborted
+            result.bodyStarted = transfer.bodyStarted
+            transfer.continuation.resume(returning: result)
         }
         active.removeAll()
         for handle in idle { curl_easy_cleanup(handle) }

@@ -1,0 +1,76 @@
+import CCurl
+import Foundation
+
+/// Runs libcurl transfers on one multi handle driven by a dedicated thread, never the cooperative pool.
+///
+/// Async callers submit a ``TransferRequest`` and await its ``TransferResult``; the multi handle keeps
+/// connections open between transfers, so a stream of messages to one peer reuses one connection.
+public final class CurlTransport: Sendable {
+    struct Submission: Sendable {
+        let request: TransferRequest
+        let continuation: CheckedContinuation<TransferResult, Never>
+    }
+
+    struct Shared: Sendable {
+        var pending: [Submission] = []
+        var stopping = false
+        /// Set by the thread just before it frees the multi handle; nobody may wake it after that.
+        var closed = false
+    }
+
+    private let shared: Locked<Shared>
+    private let multi: MultiHandle
+
+    /// A process-wide transport, started on first use. Share it only between adapters with the same TLS
+    /// settings (see ``AdapterRegistry/make(kind:options:transport:)``).
+    public static let shared = CurlTransport()
+
+    /// Starts the transport thread. `maxConnections` bounds the connection cache.
+    public init(maxConnections: Int = 64) {
+        Curl.initialise()
+        guard let raw = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        _ = tp_curl_multi_setopt_long(raw, CURLMOPT_MAXCONNECTS, maxConnections)
+        multi = MultiHandle(raw: raw)
+        let shared = Locked(Shared())
+        self.shared = shared
+        let multi = self.multi
+        let thread = Thread { TransportLoop(multi: multi, shared: shared).run() }
+        thread.name = "touchpoint.curl"
+        thread.start()
+    }
+
+    /// Runs one transfer and returns what happened; never throws.
+    public func perform(_ request: TransferRequest) async -> TransferResult {
+        await withCheckedContinuation { continuation in
+            let accepted = shared.withLock { s -> Bool in
+                guard !s.stopping else { return false }
+                s.pending.append(Submission(request: request, continuation: continuation))
+                // Woken under the lock so the thread cannot free the handle in between.
+                _ = curl_multi_wakeup(multi.raw)
+                return true
+            }
+            if !accepted {
+                continuation.resume(
+                    returning: TransferResult(
+                        curlCode: TransferResult.abortedCode, errorText: "transport shut down"))
+            }
+        }
+    }
+
+    /// Stops the thread; transfers in flight end as aborted.
+    public func shutdown() {
+        shared.withLock { s in
+            s.stopping = true
+            if !s.closed { _ = curl_multi_wakeup(multi.raw) }
+        }
+    }
+
+    deinit { shutdown() }
+}
+
+/// The multi handle's address, shared with submitting threads.
+struct MultiHandle: @unchecked Sendable {
+    // Sendable because other threads only call curl_multi_wakeup (documented thread-safe), under the
+    // transport lock; everything else happens on the transport thread.
+    let raw: UnsafeMutableRawPointer
+}

@@ -1,0 +1,179 @@
+import Foundation
+import TouchpointCore
+
+/// Builds the RFC 5322 message an email becomes: the bytes SMTP sends and the `.eml` the file adapter writes.
+///
+/// multipart/alternative (text/plain, then text/html), both UTF-8 and base64; RFC 2047 encoded words for a
+/// non-ASCII subject and display names; `Message-ID` from the message id, so a retry carries the same one;
+/// RFC 8058 one-click `List-Unsubscribe` when there is an unsubscribe link. Lines end in CRLF.
+public struct MIMEMessage: Sendable, Hashable {
+    /// The sender's bare address.
+    public var from: String
+    /// The sender's display name.
+    public var fromName: String?
+    /// A `Reply-To` address.
+    public var replyTo: String?
+
+    /// A builder for one sender.
+    public init(from: String, fromName: String? = nil, replyTo: String? = nil) {
+        self.from = from
+        self.fromName = fromName
+        self.replyTo = replyTo
+    }
+
+    /// The domain of the sender's address, used on the right of `Message-ID`.
+    public var domain: String {
+        guard let at = from.lastIndex(of: "@") else { return "localhost" }
+        let d = from[from.index(after: at)...]
+        return d.isEmpty ? "localhost" : String(d)
+    }
+
+    /// The `Message-ID` for a message id: `<id@domain-of-from>`.
+    public func messageIdHeader(_ messageId: String) -> String { "<\(messageId)@\(domain)>" }
+
+    /// The complete message, dated `now`.
+    public func render(_ m: OutboundMessage, now: Instant) throws -> [UInt8] {
+        try MIMEMessage.checkAddress(from)
+        try MIMEMessage.checkAddress(m.to)
+        if let r = replyTo { try MIMEMessage.checkAddress(r) }
+        var out = ""
+        func header(_ name: String, _ value: String) { out += name + ": " + value + "\r\n" }
+        header("From", MIMEMessage.address(from, name: fromName))
+        header("To", MIMEMessage.address(m.to, name: m.toName))
+        if let r = replyTo { header("Reply-To", "<\(r)>") }
+        header("Subject", MIMEMessage.headerText(m.subject ?? ""))
+        header("Date", MIMEMessage.date(now))
+        header("Message-ID", messageIdHeader(m.messageId))
+        if let u = m.unsubscribeURL {
+            header("List-Unsubscribe", "<\(MIMEMessage.singleLine(u))>")
+            header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        }
+        header("MIME-Version", "1.0")
+        if let html = m.html {
+            let boundary = "=_tp_" + m.messageId.filter { $0.isLetter || $0.isNumber }
+            header("Content-Type", "multipart/alternative;\r\n boundary=\"\(boundary)\"")
+            out += "\r\n"
+            out += "--\(boundary)\r\n"
+            out += MIMEMessage.part("text/plain", m.text)
+            out += "--\(boundary)\r\n"
+            out += MIMEMessage.part("text/html", MIMEMessage.withPreheader(html, m.preheader))
+            out += "--\(boundary)--\r\n"
+        } else {
+            header("Content-Type", "text/plain; charset=UTF-8")
+            header("Content-Transfer-Encoding", "base64")
+            out += "\r\n" + MIMEMessage.base64Lines(Array(m.text.utf8))
+        }
+        return Array(out.utf8)
+    }
+
+    static func part(_ type: String, _ text: String) -> String {
+        "Content-Type: \(type); charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64Lines(Array(text.utf8))
+    }
+
+    /// The preview text goes first in the body, hidden, so inbox lists show it after the subject.
+    static func withPreheader(_ html: String, _ preheader: String?) -> String {
+        guard let p = preheader, !p.isEmpty else { return html }
+        let div = "<div style=\"display:none;max-height:0;overflow:hidden\">\(escapeHTML(p))</div>"
+        if let open = html.range(of: "<body", options: .caseInsensitive),
+            let close = html[open.upperBound...].firstIndex(of: ">")
+        {
+            var h = html
+            h.insert(contentsOf: div, at: h.index(after: close))
+            return h
+        }
+        return div + html
+    }
+
+    static func escapeHTML(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// An address refused if it could break the header or envelope it goes into.
+    static func checkAddress(_ a: String) throws {
+        let bad =
+            a.isEmpty || !a.contains("@")
+            || a.unicodeScalars.contains {
+                $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
+            }
+        if bad { throw AdapterConfigError("not a usable email address: '\(a)'") }
+    }
+
+    /// `Name <addr>`: a plain or quoted name when ASCII, encoded words otherwise.
+    static func address(_ email: String, name: String?) -> String {
+        guard let raw = name.map(singleLine), !raw.isEmpty else { return "<\(email)>" }
+        if raw.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }) {
+            let atext = raw.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
+            }
+            if atext && !raw.contains("=?") { return "\(raw) <\(email)>" }
+            let quoted = raw.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+                of: "\"", with: "\\\"")
+            return "\"\(quoted)\" <\(email)>"
+        }
+        let words = encodedWords(raw)
+        let lastLine = words.components(separatedBy: "\r\n").last ?? words
+        // Keep header lines under 78 characters: a long name pushes the address onto its own folded line.
+        return words + (lastLine.count + email.count > 60 ? "\r\n <" : " <") + email + ">"
+    }
+
+    /// Header text as is when plain ASCII, else RFC 2047 `=?UTF-8?B?...?=` words folded onto lines.
+    static func headerText(_ text: String) -> String {
+        let s = singleLine(text)
+        let plain = s.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }
+        if plain && !s.contains("=?") && s.utf8.count <= 900 { return s }
+        return encodedWords(s)
+    }
+
+    /// Encoded words of at most 30 UTF-8 bytes (52 characters encoded, so a header name fits before one on a
+    /// 78-character line), never splitting a character.
+    static func encodedWords(_ s: String) -> String {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for ch in s {
+            let bytes = Array(String(ch).utf8)
+            if chunk.count + bytes.count > 30, !chunk.isEmpty {
+                words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
+                chunk.removeAll()
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty || words.isEmpty {
+            words.append("=?UTF-8?B?" + Data(chunk).base64EncodedString() + "?=")
+        }
+        return words.joined(separator: "\r\n ")
+    }
+
+    /// Line breaks in a header value would start a new header: they become spaces.
+    static func singleLine(_ s: String) -> String {
+        String(s.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
+    }
+
+    /// Base64 in 76-character CRLF lines (RFC 2045).
+    static func base64Lines(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString(options: [
+            .lineLength76Characters, .endLineWithCarriageReturn,
+            .endLineWithLineFeed,
+        ]) + "\r\n"
+    }
+
+    /// An RFC 5322 date in UTC: `Fri, 20 Nov 2026 02:00:00 +0000`.
+    static func date(_ t: Instant) -> String {
+        let f = ISO8601.fields(t, offsetSeconds: 0)
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(days[f.weekday]), \(two(f.day)) \(months[f.month - 1]) \(f.year) "
+            + "\(two(f.hour)):\(two(f.minute)):\(two(f.second)) +0000"
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import TouchpointCore
+
+/// Sends SMS through Twilio's Messages API shape: a form POST with basic auth.
+///
+/// Options: `account_sid`, `auth_token` (required; from the environment in configuration), one of `from` or
+/// `messaging_service_sid`, `status_callback`, `base_url` (default `https://api.twilio.com`), and
+/// ``TransferSettings/keys``. The provider id is the answer's `sid`. Twilio does not deduplicate POSTs, so a
+/// 5xx or a timeout after the request went out is ambiguous, never re-sent blindly.
+public struct TwilioAdapter: ChannelAdapter {
+    /// `twilio`.
+    public let kind = "twilio"
+    /// The account.
+    public let accountSid: String
+    /// The account's token (applied at send, never persisted).
+    let authToken: String
+    /// `From` number, or `MessagingServiceSid` when `messagingService` is set.
+    public let sender: String
+    /// Whether `sender` is a messaging service sid.
+    public let messagingService: Bool
+    /// A status callback URL.
+    public let statusCallback: String?
+    /// The API root.
+    public let baseURL: String
+    /// Transport settings.
+    public let settings: TransferSettings
+    /// Where transfers run.
+    public let transport: CurlTransport
+
+    /// Twilio does not deduplicate.
+    public var peerDeduplicates: Bool { false }
+
+    /// The registration for ``AdapterRegistry``.
+    public static let registration = AdapterRegistry.Registration(
+        kind: "twilio", required: ["account_sid", "auth_token"],
+        optional: TransferSettings.keys.union([
+            "from", "messaging_service_sid", "status_callback", "base_url",
+        ])
+    ) { options, transport in
+        let from = options["from"]
+        let service = options["messaging_service_sid"]
+        guard (from == nil) != (service == nil) else {
+            throw AdapterConfigError(
+                "channel kind 'twilio' needs exactly one of 'from' or 'messaging_service_sid'")
+        }
+        return try TwilioAdapter(
+            accountSid: options.required("account_sid"), authToken: options.required("auth_token"),
+            sender: from ?? service!, messagingService: service != nil,
+            statusCallback: options["status_callback"],
+            baseURL: options["base_url"] ?? "https://api.twilio.com", settings: TransferSettings(options),
+            transport: transport)
+    }
+
+    /// An adapter.
+    public init(
+        accountSid: String, authToken: String, sender: String, messagingService: Bool,
+        statusCallback: String?,
+        baseURL: String, settings: TransferSettings, transport: CurlTransport
+    ) {
+        self.accountSid = accountSid
+        self.authToken = authToken
+        self.sender = sender
+        self.messagingService = messagingService
+        self.statusCallback = statusCallback
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.settings = settings
+        self.transport = transport
+    }
+
+    /// The form body and its URL.
+    public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
+        var fields = [
+            ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
+            ("Body", message.text),
+        ]
+        if let cb = statusCallback { fields.append(("StatusCallback", cb)) }
+        let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
+            .joined(separator: "&")
+        let sid = TwilioAdapter.formEncode(accountSid)
+        return PreparedRequest(
+            kind: kind, messageId: message.messageId,
+            url: "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
+            method: "POST",
+            headers: [
+                PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
+                PreparedRequest.Header("Accept", "application/json"),
+                PreparedRequest.Header("User-Agent", "touchpoint"),
+                PreparedRequest.Header("Idempotency-Key", message.messageId),
+            ],
+            body: Data(body.utf8), recipients: [message.to], idempotencyKey: message.messageId)
+    }
+
+    /// Posts with basic auth and classifies; the provider id is the answer's `sid`.
+    public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
+        var t = settings.request(url: request.url)
+        let credentials = Data("\(accountSid):\(authToken)".utf8).base64EncodedString()
+        t.headers =
+            request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
+        t.body = Array(request.body)
+        let result = await transport.perform(t)
+        let outcome = Classification.outcome(
+            result, peer: .http(deduplicates: false), now: Delivery.wallClock(), retryAfterLimit: .hours(1))
+        if case .delivered(_, let answer) = outcome {
+            let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
+            return .delivered(providerId: object?["sid"] as? String, answer: answer)
+        }
+        return outcome
+    }
+
+    /// `application/x-www-form-urlencoded` escaping: everything but RFC 3986 unreserved characters.
+    static func formEncode(_ s: String) -> String {
+        var out = ""
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+                UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += byte < 16 ? "%0" + hex : "%" + hex
+            }
+        }
+        return out
+    }
+}

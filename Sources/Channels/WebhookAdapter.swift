@@ -1,0 +1,154 @@
+import Foundation
+import TouchpointCore
+
+/// Posts each message as JSON to a webhook, signed per Standard Webhooks when a secret is set.
+///
+/// Options: `url` (required), `secret` (`whsec_` + base64), `format` (`generic`, the default, or `slack`),
+/// and ``TransferSettings/keys``.
+///
+/// The generic payload, keys sorted:
+/// `{"buttons":[{"label":…,"url":…}],"channel":"chat","customer":…,"html":…?,"id":<message id>,"rule":…,
+/// "subject":…?,"text":…,"to":…,"unsubscribe_url":…?}`.
+/// The `slack` payload: `{"text":…,"blocks":[{"type":"section",…},{"type":"actions","elements":[URL
+/// buttons]}]}`.
+///
+/// Headers: `Idempotency-Key` and `webhook-id` = message id, `webhook-timestamp` = unix seconds at prepare,
+/// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. The timestamp is fixed at prepare so
+/// retries are byte-identical; a receiver with a short tolerance may reject a long-delayed retry.
+public struct WebhookAdapter: ChannelAdapter {
+    /// The body shape.
+    public enum Format: String, Sendable, Hashable, CaseIterable {
+        /// The documented generic payload.
+        case generic
+        /// Slack incoming-webhook shape: text plus blocks with URL buttons.
+        case slack
+    }
+
+    /// `webhook`.
+    public let kind = "webhook"
+    /// The endpoint.
+    public let url: String
+    /// The decoded signing key, when signing.
+    public let signingKey: [UInt8]?
+    /// The body shape.
+    public let format: Format
+    /// Transport settings.
+    public let settings: TransferSettings
+    /// Where transfers run.
+    public let transport: CurlTransport
+
+    /// Receivers deduplicate on `webhook-id`.
+    public var peerDeduplicates: Bool { true }
+
+    /// The registration for ``AdapterRegistry``.
+    public static let registration = AdapterRegistry.Registration(
+        kind: "webhook", required: ["url"], optional: TransferSettings.keys.union(["secret", "format"])
+    ) { options, transport in
+        let formatText = options["format"] ?? "generic"
+        guard let format = Format(rawValue: formatText) else {
+            throw AdapterConfigError(
+                "option 'format' of channel kind 'webhook' must be generic or slack, not '\(formatText)'"
+                    + Suggest.didYouMean(formatText, in: Format.allCases.map(\.rawValue)))
+        }
+        return try WebhookAdapter(
+            url: options.required("url"), secret: options["secret"], format: format,
+            settings: TransferSettings(options), transport: transport)
+    }
+
+    /// An adapter; `secret` is a Standard Webhooks secret (`whsec_` + base64; the prefix is optional).
+    public init(
+        url: String, secret: String?, format: Format, settings: TransferSettings, transport: CurlTransport
+    ) throws {
+        guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
+            throw AdapterConfigError("webhook url must start with http:// or https://, not '\(url)'")
+        }
+        self.url = url
+        if let secret {
+            let b64 = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+            guard let key = Data(base64Encoded: b64), !key.isEmpty else {
+                throw AdapterConfigError("webhook secret must be whsec_ followed by base64")
+            }
+            signingKey = Array(key)
+        } else {
+            signingKey = nil
+        }
+        self.format = format
+        self.settings = settings
+        self.transport = transport
+    }
+
+    /// The JSON body and signed headers.
+    public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
+        let payload =
+            format == .slack ? WebhookAdapter.slackPayload(message) : WebhookAdapter.genericPayload(message)
+        let body = Array(payload.jsonText.utf8)
+        let id = message.messageId
+        var headers = [
+            PreparedRequest.Header("Content-Type", "application/json"),
+            PreparedRequest.Header("User-Agent", "touchpoint"),
+            PreparedRequest.Header("Idempotency-Key", id),
+        ]
+        if let key = signingKey {
+            let timestamp = String(now.epochSeconds)
+            headers.append(PreparedRequest.Header("webhook-id", id))
+            headers.append(PreparedRequest.Header("webhook-timestamp", timestamp))
+            headers.append(
+                PreparedRequest.Header(
+                    "webhook-signature",
+                    "v1," + WebhookAdapter.signature(key: key, id: id, timestamp: timestamp, body: body)))
+        }
+        return PreparedRequest(
+            kind: kind, messageId: id, url: url, method: "POST", headers: headers, body: Data(body),
+            recipients: [message.to], idempotencyKey: id)
+    }
+
+    /// Posts and classifies; a timeout is retried, since the receiver deduplicates on `webhook-id`.
+    public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
+        var t = settings.request(url: request.url)
+        t.headers = request.headers.map { "\($0.name): \($0.value)" }
+        t.body = Array(request.body)
+        let result = await transport.perform(t)
+        return Classification.outcome(
+            result, peer: .http(deduplicates: true), now: Delivery.wallClock(), retryAfterLimit: .hours(1))
+    }
+
+    /// The Standard Webhooks signature (without the `v1,` prefix).
+    public static func signature(key: [UInt8], id: String, timestamp: String, body: [UInt8]) -> String {
+        Data(HMAC.sha256(key: key, message: Array("\(id).\(timestamp).".utf8) + body)).base64EncodedString()
+    }
+
+    /// The generic payload documented on the type.
+    public static func genericPayload(_ m: OutboundMessage) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(m.messageId), "channel": .string(m.channel.rawValue), "to": .string(m.to),
+            "rule": .string(m.rule), "customer": .string(m.customerId), "text": .string(m.text),
+            "buttons": .array(
+                m.buttons.map { .object(["label": .string($0.label), "url": .string($0.url)]) }),
+        ]
+        if let s = m.subject { o["subject"] = .string(s) }
+        if let h = m.html { o["html"] = .string(h) }
+        if let u = m.unsubscribeURL { o["unsubscribe_url"] = .string(u) }
+        return .object(o)
+    }
+
+    /// Slack's shape: `text` for notifications, a section block, and an actions block of URL buttons.
+    public static func slackPayload(_ m: OutboundMessage) -> JSONValue {
+        // Slack refuses section text over 3000 characters, button labels over 75 and more than 25 elements.
+        var blocks: [JSONValue] = [
+            .object([
+                "type": "section",
+                "text": .object(["type": "mrkdwn", "text": .string(String(m.text.prefix(3000)))]),
+            ])
+        ]
+        if !m.buttons.isEmpty {
+            let elements: [JSONValue] = m.buttons.prefix(25).map {
+                .object([
+                    "type": "button", "url": .string($0.url),
+                    "text": .object(["type": "plain_text", "text": .string(String($0.label.prefix(75)))]),
+                ])
+            }
+            blocks.append(.object(["type": "actions", "elements": .array(elements)]))
+        }
+        return .object(["text": .string(m.text), "blocks": .array(blocks)])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TouchpointCore
+
+@testable import Channels
+
+@Suite("MIME message")
+struct MIMETests {
+    let mime = MIMEMessage(from: "shop@mail.example.com", fromName: "小店 Shop")
+
+    func render(_ m: OutboundMessage = Samples.email()) throws -> String {
+        String(decoding: try mime.render(m, now: Samples.now), as: UTF8.self)
+    }
+
+    @Test(
+        "headers carry Date, a Message-ID from the message id and the sender's domain, and RFC 8058 unsubscribe"
+    )
+    func headers() throws {
+        let text = try render()
+        #expect(text.contains("\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n"))
+        #expect(text.contains("\r\nMessage-ID: <0123456789abcdef0123456789abcdef@mail.example.com>\r\n"))
+        #expect(text.contains("\r\nList-Unsubscribe: <https://example.com/u/abc?x=1>\r\n"))
+        #expect(text.contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+        #expect(text.contains("\r\nMIME-Version: 1.0\r\n"))
+    }
+
+    @Test("every line ends in CRLF and none is longer than 78 characters")
+    func lineDiscipline() throws {
+        let text = try render()
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        for line in text.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78, "\(line)") }
+    }
+
+    @Test("the same message and time give the same bytes")
+    func deterministic() throws {
+        #expect(try render() == render())
+    }
+
+    @Test("without an unsubscribe link there are no List-Unsubscribe headers; without HTML it is single-part")
+    func optionalParts() throws {
+        let text = try render(Samples.email(html: nil, unsubscribe: nil))
+        #expect(!text.contains("List-Unsubscribe"))
+        #expect(
+            text.contains(
+                "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"))
+        #expect(!text.contains("multipart"))
+    }
+
+    @Test("line breaks in a subject cannot inject headers")
+    func noHeaderInjection() throws {
+        let text = try render(Samples.email(subject: "hi\r\nBcc: victim@example.com"))
+        #expect(!text.contains("\r\nBcc:"))
+    }
+
+    @Test("addresses that could break the envelope are refused")
+    func badAddresses() {
+        #expect(throws: AdapterConfigError.self) {
+            try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y"))
+        }
+        #expect(throws: AdapterConfigError.self) { try render(Samples.email(to: "nobody")) }
+    }
+
+    @Test("encoded words never split a UTF-8 character and stay within 75 characters")
+    func encodedWords() {
+        let words = MIMEMessage.encodedWords(String(repeating: "漢字テスト🚚", count: 20))
+        for word in words.components(separatedBy: "\r\n ") {
+            #expect(word.count <= 75)
+            let b64 = word.dropFirst(10).dropLast(2)
+            let bytes = Data(base64Encoded: String(b64))
+            #expect(bytes.flatMap { String(data: $0, encoding: .utf8) } != nil)
+        }
+    }
+
+    @Test("Python's email module parses it back: Chinese subject and names round-trip, text then HTML")
+    func pythonParsesItBack() throws {
+        guard let python = Python.plain else {
+            print("skipped: no python3 to parse the message back")
+            return
+        }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("m.eml")
+        let long = "您的购物车还在等您 — 这是一个非常长的主题，用来检查折叠与编码词的拆分是否正确无误 🚚 and some ASCII too"
+        try Data(try mime.render(Samples.email(subject: long), now: Samples.now)).write(to: file)
+        let parsed = try Python.json(python, "parse_eml.py", [file.path])
+        #expect(parsed["subject"] as? String == long)
+        #expect(parsed["from_name"] as? String == "小店 Shop")
+        #expect(parsed["to_name"] as? String == "李伟")
+        #expect(parsed["to_addr"] as? String == "li.wei@example.com")
+        #expect(parsed["content_type"] as? String == "multipart/alternative")
+        #expect((parsed["defects"] as? [String])?.isEmpty == true)
+        let parts = try #require(parsed["parts"] as? [[String: Any]])
+        #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
+        #expect(parts.map { $0["encoding"] as? String } == ["base64", "base64"])
+        #expect(parts[0]["content"] as? String == "你好 李伟,\n\nYour cart is waiting.\n")
+        let html = try #require(parts[1]["content"] as? String)
+        #expect(
+            html.hasPrefix(
+                "<html><body><div style=\"display:none;max-height:0;overflow:hidden\">Still thinking?</div><p>你好"
+            ))
+    }
+
+    @Test("ASCII display names that need quoting are quoted")
+    func quotedNames() {
+        #expect(MIMEMessage.address("a@b.test", name: "Smith, John") == "\"Smith, John\" <a@b.test>")
+        #expect(MIMEMessage.address("a@b.test", name: "Shop") == "Shop <a@b.test>")
+        #expect(MIMEMessage.address("a@b.test", name: nil) == "<a@b.test>")
+    }
+}

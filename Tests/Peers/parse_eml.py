@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""Parses an .eml with Python's email module and prints what the tests check, as JSON."""
+import json
+import sys
+from email import policy
+from email.parser import BytesParser
+
+with open(sys.argv[1], "rb") as f:
+    msg = BytesParser(policy=policy.default).parse(f)
+parts = []
+for part in msg.walk():
+    if part.is_multipart():
+        continue
+    parts.append({
+        "type": part.get_content_type(),
+        "charset": part.get_content_charset(),
+        "encoding": part.get("Content-Transfer-Encoding"),
+        "content": part.get_content(),
+    })
+print(json.dumps({
+    "subject": str(msg["Subject"]),
+    "from": str(msg["From"]),
+    "from_name": msg["From"].addresses[0].display_name,
+    "to": str(msg["To"]),
+    "to_name": msg["To"].addresses[0].display_name,
+    "to_addr": msg["To"].addresses[0].addr_spec,
+    "message_id": str(msg["Message-ID"]),
+    "date": str(msg["Date"]),
+    "list_unsubscribe": msg["List-Unsubscribe"] and str(msg["List-Unsubscribe"]),
+    "list_unsubscribe_post": msg["List-Unsubscribe-Post"] and str(msg["List-Unsubscribe-Post"]),
+    "content_type": msg.get_content_type(),
+    "defects": [str(d) for d in msg.defects],
+    "parts": parts,
+}, ensure_ascii=False))

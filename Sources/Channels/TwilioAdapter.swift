@@ -22,6 +22,8 @@ public struct TwilioAdapter: ChannelAdapter {
     public let statusCallback: String?
     /// The API root.
     public let baseURL: String
+    /// The full Messages endpoint (`url:` in the config, as in SPEC §6); overrides `base_url`.
+    public let messagesURL: String?
     /// Transport settings.
     public let settings: TransferSettings
     /// Where transfers run.
@@ -34,7 +36,7 @@ public struct TwilioAdapter: ChannelAdapter {
     public static let registration = AdapterRegistry.Registration(
         kind: "twilio", required: ["account_sid", "auth_token"],
         optional: TransferSettings.keys.union([
-            "from", "messaging_service_sid", "status_callback", "base_url",
+            "from", "messaging_service_sid", "status_callback", "base_url", "url",
         ])
     ) { options, transport in
         let from = options["from"]
@@ -47,16 +49,17 @@ public struct TwilioAdapter: ChannelAdapter {
             accountSid: options.required("account_sid"), authToken: options.required("auth_token"),
             sender: from ?? service!, messagingService: service != nil,
             statusCallback: options["status_callback"],
-            baseURL: options["base_url"] ?? "https://api.twilio.com", settings: TransferSettings(options),
-            transport: transport)
+            baseURL: options["base_url"] ?? "https://api.twilio.com", messagesURL: options["url"],
+            settings: TransferSettings(options), transport: transport)
     }
 
     /// An adapter.
     public init(
         accountSid: String, authToken: String, sender: String, messagingService: Bool,
         statusCallback: String?,
-        baseURL: String, settings: TransferSettings, transport: CurlTransport
+        baseURL: String, messagesURL: String? = nil, settings: TransferSettings, transport: CurlTransport
     ) {
+        self.messagesURL = messagesURL
         self.accountSid = accountSid
         self.authToken = authToken
         self.sender = sender
@@ -79,7 +82,7 @@ public struct TwilioAdapter: ChannelAdapter {
         let sid = TwilioAdapter.formEncode(accountSid)
         return PreparedRequest(
             kind: kind, messageId: message.messageId,
-            url: "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
+            url: messagesURL ?? "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
             method: "POST",
             headers: [
                 PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),

@@ -2,13 +2,18 @@
     import Glibc
 #endif
 import Foundation
+import Synchronization
 
 /// Wakes the pipeline when files in the watched folders change: inotify on Linux, on a dedicated thread
 /// (its blocking `poll` must not sit on Swift's cooperative pool). Where inotify is unavailable the
 /// pipeline's own polling interval still finds new lines.
-final class FolderWatcher: Sendable {
-    private let fd: Int32
-    private let thread: Thread?
+final class FolderWatcher {
+    /// Set to stop the watcher thread.
+    private final class StopFlag: Sendable {
+        let stopped = Atomic<Bool>(false)
+    }
+
+    private let stop_ = StopFlag()
 
     /// Watches `folders`, calling `wakeup.signal()` on every change; `nil` when inotify is unavailable.
     init?(folders: [String], wakeup: Wakeup) {
@@ -22,14 +27,15 @@ final class FolderWatcher: Sendable {
                 close(fd)
                 return nil
             }
-            self.fd = fd
+            let flag = stop_
             let thread = Thread {
+                defer { close(fd) }
                 var buffer = [UInt8](repeating: 0, count: 64 * 1024)
                 while true {
                     var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                     let r = poll(&pfd, 1, 500)
                     if r < 0 && errno != EINTR { return }
-                    if Thread.current.isCancelled { return }
+                    if flag.stopped.load(ordering: .relaxed) { return }
                     if r > 0 {
                         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                         if n > 0 { wakeup.signal() }
@@ -38,7 +44,6 @@ final class FolderWatcher: Sendable {
             }
             thread.name = "touchpoint-inotify"
             thread.start()
-            self.thread = thread
         #else
             return nil
         #endif
@@ -46,10 +51,10 @@ final class FolderWatcher: Sendable {
 
     /// Stops the watcher thread (it notices within half a second) and closes the descriptor after it.
     func stop() {
-        thread?.cancel()
+        stop_.stopped.store(true, ordering: .relaxed)
     }
 
     deinit {
-        thread?.cancel()
+        stop()
     }
 }

@@ -1,0 +1,29 @@
+import Channels
+import TouchpointCore
+
+/// How the daemon runs: sizes, intervals and policies (the config's values, plus command-line flags).
+public struct DaemonOptions: Sendable {
+    /// The config file to (re)load.
+    public var configPath: String?
+    /// The environment for `${VAR}` in the config.
+    public var environment: [String: String]
+    /// Lines read and applied per committed batch.
+    public var batchLines = 5000
+    /// How often to look for new lines and due timers when nothing wakes the daemon.
+    public var pollMilliseconds: Int64 = 200
+    /// How often to look for changed rule and template files.
+    public var reloadCheckMilliseconds: Int64 = 1000
+    /// Sends in flight at once.
+    public var concurrency = 32
+    /// Backoff and the attempt limit before a message is dead-lettered.
+    public var retry = RetryPolicy()
+    /// Re-read every events file from its start (events with a `messageId` are still applied once).
+    public var fromStart = false
+    /// A name for this process in the outbox's lease column.
+    public var leaseOwner = "touchpoint"
+
+    public init(configPath: String?, environment: [String: String]) {
+        self.configPath = configPath
+        self.environment = environment
+    }
+}

@@ -4,6 +4,9 @@
 #   scripts/preview-screenshot.sh PAGE.html OUT.png [WIDTHxHEIGHT]
 # Exits 0 with "skipped: ..." when Chromium is not installed or cannot start (CI without a browser);
 # non-zero only on bad arguments or when Chromium ran but wrote no PNG.
+# Also reports what the page fetched, from Chromium's network log: "network: none" for a
+# self-contained page, otherwise one "network: fetched URL" line per request (Chromium's own
+# update and account checks are left out). Name resolution is disabled, so nothing leaves the machine.
 set -uo pipefail
 
 if [ $# -lt 2 ] || [ $# -gt 3 ]; then
@@ -43,14 +46,28 @@ log="$profile/chromium.log"
 trap 'rm -rf "$profile"' EXIT
 rm -f "$abs_out"
 
-# --virtual-time-budget lets lazy frames and the filter script settle before the capture.
+# --virtual-time-budget lets frames and the filter script settle before the capture.
 timeout 90 "$browser" --headless --disable-gpu --no-sandbox --no-first-run --no-default-browser-check \
     --hide-scrollbars --user-data-dir="$profile" --virtual-time-budget=3000 \
+    --disable-background-networking --disable-component-update --disable-sync --no-pings \
+    --host-resolver-rules="MAP * ~NOTFOUND" --log-net-log="$profile/net.json" \
     --screenshot="$abs_out" --window-size="${size/x/,}" "file://$abs_page" >"$log" 2>&1
 status=$?
 
 if [ -s "$abs_out" ] && [ "$(head -c 8 "$abs_out" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
     echo "wrote $out ($(wc -c <"$abs_out") bytes, ${size})"
+    fetched=""
+    if [ -s "$profile/net.json" ]; then
+        fetched=$(grep -oE '"url":"(https?|wss?|ftp)://[^"]*"' "$profile/net.json" | sed 's/^"url":"//; s/"$//' \
+            | grep -vE '^[a-z]+://([^/]*\.)?(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)(:[0-9]+)?/' | sort -u)
+        if [ -z "$fetched" ]; then
+            echo "network: none"
+        else
+            printf 'network: fetched %s\n' $fetched
+        fi
+    else
+        echo "network: unknown (no network log)"
+    fi
     exit 0
 fi
 # No PNG: tell "could not start" (missing libraries, no display support, sandbox refusal) from a real failure.

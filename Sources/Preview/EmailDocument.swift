@@ -11,7 +11,9 @@ enum EmailDocument {
             + #"<base target="_blank">"#
         // After `<head>` keeps the email's doctype (and so its rendering mode) intact; with no head the
         // parser still puts a meta that follows `<html>` or the doctype into an implied one.
-        if let end = endOfOpeningTag("head", in: html) ?? endOfOpeningTag("html", in: html) ?? endOfDoctype(in: html) {
+        if let end = endOfOpeningTag("head", in: html) ?? endOfOpeningTag("html", in: html)
+            ?? endOfDoctype(in: html)
+        {
             return String(html[..<end]) + guardTags + String(html[end...])
         }
         return guardTags + html
@@ -36,7 +38,9 @@ enum EmailDocument {
 
     private static func endOfDoctype(in html: String) -> String.Index? {
         let start = html.drop(while: { $0.isWhitespace })
-        guard start.prefix(9).lowercased() == "<!doctype", let close = start.firstIndex(of: ">") else { return nil }
+        guard start.prefix(9).lowercased() == "<!doctype", let close = start.firstIndex(of: ">") else {
+            return nil
+        }
         return html.index(after: close)
     }
 

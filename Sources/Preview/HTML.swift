@@ -3,7 +3,8 @@ enum HTML {
     /// `text` safe in element content and in quoted attribute values: `& < > " '` become entities.
     static func escape(_ text: String) -> String {
         // Fast path: most names, ids and times need nothing.
-        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 })
+        guard
+            text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 })
         else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 16)

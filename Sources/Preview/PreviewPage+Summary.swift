@@ -5,7 +5,8 @@ extension PreviewPage {
     static func summarySection(_ s: PreviewSummary) -> String {
         var html = "<section class=\"rules\" id=\"summary\">\n<h2>Per rule</h2>\n"
         guard !s.rules.isEmpty else {
-            return html + "<p class=\"empty\">No rule fired: nothing would be sent or held back.</p>\n</section>\n"
+            return html
+                + "<p class=\"empty\">No rule fired: nothing would be sent or held back.</p>\n</section>\n"
         }
         let channels = s.channelsSeen
         let reasons = s.reasonsSeen
@@ -27,7 +28,9 @@ extension PreviewPage {
         return html
     }
 
-    private static func row(_ tally: PreviewSummary.RuleTally, channels: [Channel], reasons: [String]) -> String {
+    private static func row(_ tally: PreviewSummary.RuleTally, channels: [Channel], reasons: [String])
+        -> String
+    {
         var html = cell(tally.sent)
         for channel in channels { html += cell(tally.sentByChannel[channel] ?? 0) }
         for reason in reasons { html += cell(tally.suppressedByReason[reason] ?? 0, held: true) }

@@ -51,7 +51,9 @@ public enum PreviewPage {
     public static func render(
         records: some Sequence<MessageRecord>, title: String, cardLimit: Int = 2000, chartZone: Zone = .utc
     ) -> String {
-        render(summary: PreviewSummary(records: records, cardLimit: cardLimit, chartZone: chartZone), title: title)
+        render(
+            summary: PreviewSummary(records: records, cardLimit: cardLimit, chartZone: chartZone),
+            title: title)
     }
 
     /// The outer page's own policy: only its inline style and script; frames inherit it.
@@ -83,7 +85,9 @@ public enum PreviewPage {
         let date = iso.prefix(10)
         let clock = iso.dropFirst(11).prefix(5)
         var offset = String(iso.dropFirst(19))
-        if offset.hasPrefix(".") { offset = String(offset.drop(while: { $0 != "+" && $0 != "-" && $0 != "Z" })) }
+        if offset.hasPrefix(".") {
+            offset = String(offset.drop(while: { $0 != "+" && $0 != "-" && $0 != "Z" }))
+        }
         return "\(date) \(clock) \(offset == "Z" ? "+00:00" : offset)"
     }
 

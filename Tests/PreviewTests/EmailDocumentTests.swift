@@ -4,18 +4,25 @@ import Testing
 
 @Suite("Email documents and escaping")
 struct EmailDocumentTests {
-    private let guardTags = #"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><base target="_blank">"#
+    private let guardTags =
+        #"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><base target="_blank">"#
 
     @Test("the policy goes right after <head>, whatever its case and attributes")
     func afterHead() {
-        #expect(EmailDocument.sealed("<!doctype html><html><HEAD data-x=\"1\"><title>x</title></HEAD><body>b</body></html>")
-            == "<!doctype html><html><HEAD data-x=\"1\">" + guardTags + "<title>x</title></HEAD><body>b</body></html>")
+        #expect(
+            EmailDocument.sealed(
+                "<!doctype html><html><HEAD data-x=\"1\"><title>x</title></HEAD><body>b</body></html>")
+                == "<!doctype html><html><HEAD data-x=\"1\">" + guardTags
+                + "<title>x</title></HEAD><body>b</body></html>")
     }
 
     @Test("without a head the policy follows <html>, or the doctype, or leads the fragment")
     func noHead() {
-        #expect(EmailDocument.sealed("<html lang=\"zh\"><p>x</p></html>") == "<html lang=\"zh\">" + guardTags + "<p>x</p></html>")
-        #expect(EmailDocument.sealed("<!DOCTYPE html>\n<p>x</p>") == "<!DOCTYPE html>" + guardTags + "\n<p>x</p>")
+        #expect(
+            EmailDocument.sealed("<html lang=\"zh\"><p>x</p></html>") == "<html lang=\"zh\">" + guardTags
+                + "<p>x</p></html>")
+        #expect(
+            EmailDocument.sealed("<!DOCTYPE html>\n<p>x</p>") == "<!DOCTYPE html>" + guardTags + "\n<p>x</p>")
         #expect(EmailDocument.sealed("<p>x</p>") == guardTags + "<p>x</p>")
         #expect(EmailDocument.sealed("") == guardTags)
     }
@@ -33,7 +40,9 @@ struct EmailDocumentTests {
 
     @Test("escaping covers the five markup characters and leaves the rest alone")
     func escaping() {
-        #expect(HTML.escape(#"<a href="x" title='y'>&</a>"#) == "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
+        #expect(
+            HTML.escape(#"<a href="x" title='y'>&</a>"#)
+                == "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
         #expect(HTML.escape("雷 plain") == "雷 plain")
         #expect(HTML.escape("") == "")
     }

@@ -10,7 +10,9 @@ import Testing
 struct ExampleStoryTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let pagePath = FileManager.default.temporaryDirectory.appendingPathComponent("touchpoint-preview-example.html").path
+    static let pagePath = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "touchpoint-preview-example.html"
+    ).path
 
     static func examplePage() throws -> (page: String, records: [MessageRecord]) {
         let fixture = Fixture(configPath: root.appendingPathComponent("examples/touchpoint.yaml").path)
@@ -29,8 +31,11 @@ struct ExampleStoryTests {
         #expect(page.contains(#"<span class="badge encoding">UCS-2</span>"#))
         #expect(page.contains(#"<a class="pill" href="https://shop.example/cart/s1""#))
         #expect(page.contains("感谢您的订单 o-7001"))
-        for tag in PageScan.tags(PageScan.outsideSrcdoc(page)) where tag.name == "img" || tag.name == "script" || tag.name == "link" {
-            #expect(PageScan.attribute("src", in: tag.attributes) == nil && PageScan.attribute("href", in: tag.attributes) == nil)
+        for tag in PageScan.tags(PageScan.outsideSrcdoc(page))
+        where tag.name == "img" || tag.name == "script" || tag.name == "link" {
+            #expect(
+                PageScan.attribute("src", in: tag.attributes) == nil
+                    && PageScan.attribute("href", in: tag.attributes) == nil)
         }
     }
 
@@ -40,24 +45,21 @@ struct ExampleStoryTests {
         }
     }
 
-    @Test("headless Chromium renders the example page to a PNG", .enabled(if: chromiumInstalled, "chromium not installed"))
+    @Test(
+        "headless Chromium renders the example page to a PNG without a single network request",
+        .enabled(if: chromiumInstalled, "chromium not installed"))
     func screenshot() throws {
         _ = try Self.examplePage()
-        let png = FileManager.default.temporaryDirectory.appendingPathComponent("touchpoint-preview-example.png").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.root.appendingPathComponent("scripts/preview-screenshot.sh").path, Self.pagePath, png]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "touchpoint-preview-example.png"
+        ).path
+        let run = try ScreenshotScript.run(page: Self.pagePath, out: png)
+        #expect(run.status == 0, "\(run.output)")
         // The script skips (exit 0) where Chromium cannot start; only a real run must leave a PNG.
-        guard !text.hasPrefix("skipped:") else { return }
+        guard !run.output.hasPrefix("skipped:") else { return }
         let data = try Data(contentsOf: URL(fileURLWithPath: png))
         #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
         #expect(data.count > 10_000)
+        #expect(run.output.contains("network: none"), "\(run.output)")
     }
 }

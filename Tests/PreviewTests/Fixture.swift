@@ -36,7 +36,8 @@ struct Fixture {
 
     /// Replays one events file and returns every decision.
     func run(file path: String) throws -> [MessageRecord] {
-        let engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        let engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         var replay = Replay(engine: engine, lateness: project.config.lateness)
         var records: [MessageRecord] = []
         try replay.read(file: path, emit: { records.append($0) }, reject: { _ in })
@@ -51,7 +52,8 @@ enum Line {
         #"{"type":"identify","userId":\#(quoted(user)),"timestamp":"\#(time)","traits":\#(traits)}"#
     }
 
-    static func track(_ user: String, _ event: String, at time: String, _ properties: String = "{}") -> String {
+    static func track(_ user: String, _ event: String, at time: String, _ properties: String = "{}") -> String
+    {
         #"{"type":"track","event":"\#(event)","userId":\#(quoted(user)),"timestamp":"\#(time)","properties":\#(properties)}"#
     }
 
@@ -83,22 +85,22 @@ enum Story {
 
     static let templates: [String: String] = [
         "cart/email.mustache": """
-            ---
-            subject: "Your cart, {{customer.first_name}}"
-            preheader: "Saved for you"
-            ---
-            <!doctype html><html><head><meta charset="utf-8"></head><body>\(hostileHTML)</body></html>
-            """,
+        ---
+        subject: "Your cart, {{customer.first_name}}"
+        preheader: "Saved for you"
+        ---
+        <!doctype html><html><head><meta charset="utf-8"></head><body>\(hostileHTML)</body></html>
+        """,
         "cart/sms.mustache": "{{customer.first_name}}, your cart is waiting: https://shop.example/c",
         "cart/sms.zh-CN.mustache": "{{customer.first_name}}，您的购物车还在等您 https://shop.example/c",
         "cart/chat.mustache": """
-            ---
-            buttons:
-              - { label: "View cart", url: "https://shop.example/cart" }
-              - { label: "Sneaky", url: "javascript:alert(2)" }
-            ---
-            Your cart is waiting, {{customer.first_name}}.
-            """,
+        ---
+        buttons:
+          - { label: "View cart", url: "https://shop.example/cart" }
+          - { label: "Sneaky", url: "javascript:alert(2)" }
+        ---
+        Your cart is waiting, {{customer.first_name}}.
+        """,
         "thanks/email.mustache": "---\nsubject: Thanks\n---\n<p>Thanks, {{customer.first_name}}</p>",
     ]
 
@@ -107,10 +109,16 @@ enum Story {
     /// Sends on 11-02 (email, sms, chat) and 11-04 (email), nothing on 11-03; one cancelled
     /// reminder and one held back by the rule limit.
     static let lines: [String] = [
-        Line.identify("u-mail", at: "2026-11-01T09:00:00+08:00", #"{"email":"m@example.com","first_name":"Mia","locale":"en"}"#),
-        Line.identify("u-sms", at: "2026-11-01T09:00:00+08:00", #"{"phone":"+8613800138000","first_name":"雷","locale":"zh-CN"}"#),
+        Line.identify(
+            "u-mail", at: "2026-11-01T09:00:00+08:00",
+            #"{"email":"m@example.com","first_name":"Mia","locale":"en"}"#),
+        Line.identify(
+            "u-sms", at: "2026-11-01T09:00:00+08:00",
+            #"{"phone":"+8613800138000","first_name":"雷","locale":"zh-CN"}"#),
         Line.identify("u-chat", at: "2026-11-01T09:00:00+08:00", #"{"chat_id":"c-1","first_name":"Sam"}"#),
-        Line.identify(hostileCustomer, at: "2026-11-01T09:00:00+08:00", #"{"email":"x@example.com","first_name":"<b>X</b>"}"#),
+        Line.identify(
+            hostileCustomer, at: "2026-11-01T09:00:00+08:00",
+            #"{"email":"x@example.com","first_name":"<b>X</b>"}"#),
         Line.track("u-mail", "Product Added", at: "2026-11-02T10:00:00+08:00"),
         Line.track("u-sms", "Product Added", at: "2026-11-02T10:00:00+08:00"),
         Line.track("u-chat", "Product Added", at: "2026-11-02T10:00:00+08:00"),

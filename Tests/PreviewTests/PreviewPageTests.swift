@@ -24,11 +24,15 @@ struct PreviewPageTests {
     @Test("nothing outside the email frames loads from the network")
     func selfContained() {
         let outside = PageScan.outsideSrcdoc(page)
-        for tag in PageScan.tags(outside) where ["link", "script", "img", "iframe", "source", "embed", "object", "video", "audio"].contains(tag.name) {
+        for tag in PageScan.tags(outside)
+        where ["link", "script", "img", "iframe", "source", "embed", "object", "video", "audio"].contains(
+            tag.name)
+        {
             for attribute in ["src", "href", "data", "poster"] {
                 let value = PageScan.attribute(attribute, in: tag.attributes) ?? ""
-                #expect(!value.contains("http://") && !value.contains("https://") && !value.hasPrefix("//"),
-                        "<\(tag.name) \(attribute)=\(value)>")
+                #expect(
+                    !value.contains("http://") && !value.contains("https://") && !value.hasPrefix("//"),
+                    "<\(tag.name) \(attribute)=\(value)>")
             }
         }
         #expect(!outside.contains("@import"))
@@ -44,8 +48,13 @@ struct PreviewPageTests {
         for frame in frames { #expect(PageScan.attribute("sandbox", in: frame.attributes) == "") }
         let docs = PageScan.srcdocValues(page).map(PageScan.unescape)
         let email = try #require(docs.first { $0.contains("Fish") })
-        #expect(email.contains(#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#))
-        #expect(email.contains("https://shop.example/img/1.jpg"), "the image stays, blocked by the policy, not rewritten")
+        #expect(
+            email.contains(
+                #"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+            ))
+        #expect(
+            email.contains("https://shop.example/img/1.jpg"),
+            "the image stays, blocked by the policy, not rewritten")
         #expect(page.contains("fetches nothing from the network"))
     }
 
@@ -69,7 +78,9 @@ struct PreviewPageTests {
         #expect(PageScan.unescape(raw) == EmailDocument.sealed(html))
     }
 
-    @Test("an email card shows subject, preheader, recipient, send time in the customer's zone, rule, locale, id")
+    @Test(
+        "an email card shows subject, preheader, recipient, send time in the customer's zone, rule, locale, id"
+    )
     func emailHeader() throws {
         let email = try #require(records.first { $0.customer == "u-mail" && $0.decision == .send })
         let card = PreviewPage.card(email)
@@ -115,7 +126,8 @@ struct PreviewPageTests {
         #expect(card.contains(#"<a class="pill" href="https://shop.example/cart""#))
         #expect(card.contains(">View cart</a>"))
         #expect(!card.contains("href=\"javascript:"))
-        #expect(card.contains(#"<span class="pill inert" title="not linked: javascript:alert(2)">Sneaky</span>"#))
+        #expect(
+            card.contains(#"<span class="pill inert" title="not linked: javascript:alert(2)">Sneaky</span>"#))
     }
 
     @Test("a held-back message is a compact card with its reason and detail")

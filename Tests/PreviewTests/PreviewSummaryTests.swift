@@ -30,7 +30,10 @@ struct PreviewSummaryTests {
         #expect(page.contains(#"<th scope="col" class="held">cancelled</th>"#))
         #expect(page.contains(#"<th scope="col" class="held">rule-limit</th>"#))
         #expect(!page.contains(">frequency-cap</th>"))
-        #expect(page.contains(#"<tr data-rule="cart-abandoned"><td>cart-abandoned</td><td>3</td><td>1</td><td>1</td><td>1</td><td class="held">1</td><td class="held">1</td><td class="held">2</td></tr>"#))
+        #expect(
+            page.contains(
+                #"<tr data-rule="cart-abandoned"><td>cart-abandoned</td><td>3</td><td>1</td><td>1</td><td>1</td><td class="held">1</td><td class="held">1</td><td class="held">2</td></tr>"#
+            ))
         #expect(page.contains("<tfoot><tr><td>All rules</td><td>4</td>"))
     }
 
@@ -38,7 +41,9 @@ struct PreviewSummaryTests {
     func oneGroupPerDay() {
         let page = PreviewPage.render(records: records, title: "t")
         #expect(PageScan.count(#"<g class="day""#, in: page) == 3)
-        for day in ["2026-11-02", "2026-11-03", "2026-11-04"] { #expect(page.contains(#"data-day="\#(day)""#)) }
+        for day in ["2026-11-02", "2026-11-03", "2026-11-04"] {
+            #expect(page.contains(#"data-day="\#(day)""#))
+        }
         #expect(page.contains("<title>2026-11-02: 3 (email 1, sms 1, chat 1)</title>"))
         #expect(page.contains("<title>2026-11-03: 0</title>"))
         #expect(PageScan.count(#"<rect class="bar""#, in: page) == 4)
@@ -65,7 +70,10 @@ struct PreviewSummaryTests {
         #expect(summary.sent == 4 && summary.suppressed == 2)
         let page = PreviewPage.render(summary: summary, title: "t")
         #expect(PageScan.count("<article class=\"card", in: page) == 2)
-        #expect(page.contains("Showing the first 2 of 6 messages; the per-rule summary and the chart above count all of them."))
+        #expect(
+            page.contains(
+                "Showing the first 2 of 6 messages; the per-rule summary and the chart above count all of them."
+            ))
         #expect(page.contains("<tfoot><tr><td>All rules</td><td>4</td>"))
         #expect(!PreviewPage.render(records: records, title: "t").contains(#"id="cap-note""#))
     }
@@ -85,7 +93,9 @@ struct PreviewSummaryTests {
     @Test("a range of days longer than the chart can show keeps only days with messages")
     func sparseFarDays() throws {
         var lines = Story.lines
-        lines.append(Line.identify("u-far", at: "2028-01-01T09:00:00+08:00", #"{"email":"far@example.com","first_name":"Far"}"#))
+        lines.append(
+            Line.identify(
+                "u-far", at: "2028-01-01T09:00:00+08:00", #"{"email":"far@example.com","first_name":"Far"}"#))
         lines.append(Line.track("u-far", "Order Completed", at: "2028-01-01T10:00:00+08:00"))
         let fixture = Fixture(rules: Story.rules, templates: Story.templates)
         let page = PreviewPage.render(records: try fixture.run(lines), title: "t")

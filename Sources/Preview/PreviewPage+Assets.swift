@@ -67,7 +67,7 @@ extension PreviewPage {
         .sms .bubble{background:#e4e4e7;color:var(--ink);border-bottom-left-radius:4px}
         .sms-info{margin:0 0 14px;text-align:center;font-size:12px;color:var(--muted)}
         .badge{display:inline-block;padding:0 6px;border:1px solid var(--line);border-radius:4px;font-weight:600;color:var(--ink)}
-        .chat-pane{margin:14px;padding:14px;background:#faf5ff;border-radius:10px;max-width:520px}
+        .chat-pane{margin:14px auto;width:calc(100% - 28px);max-width:520px;padding:14px;background:#faf5ff;border-radius:10px}
         .chat .bubble{background:#fff;border:1px solid #e9d5ff;border-bottom-left-radius:4px}
         .buttons{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0}
         .pill{display:inline-block;padding:4px 12px;border-radius:999px;border:1px solid #9333ea;color:#7e22ce;\

@@ -60,20 +60,21 @@ public struct PreviewSummary: Sendable {
     /// the user did not ask to see them).
     public mutating func add(_ record: MessageRecord, card: Bool = true) {
         recordCount += 1
-        var tally = rules[record.rule] ?? RuleTally()
+        // Mutated in place through the defaulted subscript: copying a tally out and back would copy
+        // its dictionaries on every record.
         switch record.decision {
         case .send:
             sent += 1
-            tally.sent += 1
+            rules[record.rule, default: RuleTally()].sent += 1
             if let channel = record.channel {
-                tally.sentByChannel[channel, default: 0] += 1
+                rules[record.rule, default: RuleTally()].sentByChannel[channel, default: 0] += 1
                 days[day(of: record.sendAt ?? record.dueAt), default: [:]][channel, default: 0] += 1
             }
         case .suppressed:
             suppressed += 1
-            tally.suppressedByReason[record.reason?.rawValue ?? "unknown", default: 0] += 1
+            let reason = record.reason?.rawValue ?? "unknown"
+            rules[record.rule, default: RuleTally()].suppressedByReason[reason, default: 0] += 1
         }
-        rules[record.rule] = tally
         guard card else { return }
         if cards.count < cardLimit {
             cards.append(record)

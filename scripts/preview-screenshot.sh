@@ -56,15 +56,19 @@ status=$?
 
 if [ -s "$abs_out" ] && [ "$(head -c 8 "$abs_out" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
     echo "wrote $out ($(wc -c <"$abs_out") bytes, ${size})"
-    fetched=""
     if [ -s "$profile/net.json" ]; then
-        fetched=$(grep -oE '"url":"(https?|wss?|ftp)://[^"]*"' "$profile/net.json" | sed 's/^"url":"//; s/"$//' \
-            | grep -vE '^[a-z]+://([^/]*\.)?(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)(:[0-9]+)?/' | sort -u)
-        if [ -z "$fetched" ]; then
+        # One event per line; Chromium's own update and account checks are not the page's doing.
+        urls() {
+            grep -oE '"url":"(https?|wss?|ftp)://[^"]*"' | sed 's/^"url":"//; s/"$//' \
+                | grep -vE '^[a-z]+://([^/]*\.)?(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)(:[0-9]+)?/' | sort -u
+        }
+        fetched=$(grep -vE '"is_preconnect": ?true' "$profile/net.json" | urls)
+        preconnected=$(grep -E '"is_preconnect": ?true' "$profile/net.json" | urls)
+        if [ -z "$fetched" ] && [ -z "$preconnected" ]; then
             echo "network: none"
-        else
-            printf 'network: fetched %s\n' $fetched
         fi
+        for url in $fetched; do echo "network: fetched $url"; done
+        for url in $preconnected; do echo "network: preconnect $url (connection only, no request)"; done
     else
         echo "network: unknown (no network log)"
     fi

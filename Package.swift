@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine"], swiftSettings: strict),
+        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict),
         .testTarget(
             name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "TouchpointCore"],
             swiftSettings: strict),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Preview
 import TouchpointCore
 
 /// `touchpoint dry-run EVENTS...`: replay event files in virtual time and print what would fire.
@@ -35,6 +36,9 @@ struct DryRun: ParsableCommand {
     @Option(help: "Print this customer's timeline: events, triggers, cancellations, scheduling numbers.")
     var explain: String?
 
+    @Option(help: "Also write a self-contained HTML preview of every message to this file.")
+    var html: String?
+
     func validate() throws {
         if let until, ISO8601.parse(until) == nil {
             throw ValidationError("--until '\(until)' is not an ISO 8601 time with an offset (2026-11-20T10:00:00+08:00)")
@@ -63,7 +67,10 @@ struct DryRun: ParsableCommand {
         var sent = 0
         var held: [String: Int] = [:]
         let showSuppressed = self.showSuppressed
+        let writeHTML = html != nil
+        var preview = PreviewSummary(chartZone: project.config.defaultTimezone)
         let emit: (MessageRecord) -> Void = { record in
+            if writeHTML { preview.add(record, card: record.decision == .send || showSuppressed) }
             if record.decision == .send {
                 sent += 1
             } else {
@@ -87,6 +94,16 @@ struct DryRun: ParsableCommand {
         }
         replay.finish(until: until, emit: emit)
         out.flush()
+        if let html {
+            let page = PreviewPage.render(
+                summary: preview, title: "touchpoint dry-run: " + events.joined(separator: ", "))
+            do {
+                try page.write(toFile: html, atomically: true, encoding: .utf8)
+            } catch {
+                printError("\(html): error: cannot write the HTML preview: \(error)")
+                throw ExitCode(1)
+            }
+        }
         if explain != nil {
             let trace = replay.engine.trace
             printError(trace.isEmpty ? "no events for customer '\(explain!)'" : trace.joined(separator: "\n"))

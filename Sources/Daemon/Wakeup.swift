@@ -10,6 +10,12 @@ struct Wakeup: Sendable {
     /// Wakes the waiter (or the next one).
     func signal() { continuation.yield() }
 
+    /// Returns `true` when signalled, `false` when cancelled.
+    func waitForSignal() async -> Bool {
+        var it = stream.makeAsyncIterator()
+        return await it.next() != nil && !Task.isCancelled
+    }
+
     /// Returns when signalled or after `milliseconds`, whichever comes first; at once when cancelled.
     func wait(milliseconds: Int64) async {
         let stream = self.stream

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+
+/// `touchpoint run`: the daemon.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: tail the events folder, apply rules, deliver due messages.",
+        discussion: """
+            Reads *.jsonl files in the events folder in name order and follows appended lines, resuming \
+            from the offsets in the store. Keeps profiles, timers, the outbox and offsets in the store, so \
+            kill -9 and a restart lose nothing and send nothing twice. SIGTERM/SIGINT stop gracefully; \
+            SIGHUP (or a changed rule or template file) reloads, refusing an invalid set.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Re-read every events file from its start (events with a messageId are still applied once).")
+    var fromStart = false
+
+    @Option(help: "Lines applied per committed batch.")
+    var batchLines = 5000
+
+    @Option(help: "Sends in flight at once.")
+    var concurrency = 32
+
+    @Option(help: "Attempts before a message is dead-lettered.")
+    var maxAttempts = 5
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "touchpoint")
+        var options = DaemonOptions(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        options.fromStart = fromStart
+        options.batchLines = max(1, batchLines)
+        options.concurrency = max(1, concurrency)
+        options.retry.maxAttempts = max(1, maxAttempts)
+        options.leaseOwner = "touchpoint-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try await Daemon.run(options: options, logger: logger)
+        } catch let error as Daemon.StartupError {
+            printError(error.description)
+            printError("touchpoint: not started")
+            throw ExitCode(1)
+        }
+    }
+}

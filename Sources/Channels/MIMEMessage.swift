@@ -16,8 +16,17 @@ public struct MIMEMessage: Sendable, Hashable {
 
     /// A builder for one sender.
     public init(from: String, fromName: String? = nil, replyTo: String? = nil) {
-        self.from = from
-        self.fromName = fromName
+        // `Shop <news@shop.example>` (SPEC §6's form) is a display name and an address.
+        if let open = from.lastIndex(of: "<"), from.hasSuffix(">") {
+            let address = from[from.index(after: open)..<from.index(before: from.endIndex)]
+            var name = from[..<open].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            self.from = String(address).trimmingCharacters(in: .whitespaces)
+            self.fromName = fromName ?? (name.isEmpty ? nil : name)
+        } else {
+            self.from = from
+            self.fromName = fromName
+        }
         self.replyTo = replyTo
     }
 

@@ -106,4 +106,14 @@ struct MIMETests {
         #expect(MIMEMessage.address("a@b.test", name: "Shop") == "Shop <a@b.test>")
         #expect(MIMEMessage.address("a@b.test", name: nil) == "<a@b.test>")
     }
+
+    @Test("a from address written as SPEC's 'Shop <news@shop.example>' splits into name and address")
+    func displayNameFrom() throws {
+        let m = MIMEMessage(from: "Shop <news@shop.example>")
+        #expect(m.from == "news@shop.example")
+        #expect(m.fromName == "Shop")
+        let quoted = MIMEMessage(from: "\"Shop, Inc\" <news@shop.example>")
+        #expect(quoted.fromName == "Shop, Inc")
+        #expect(MIMEMessage(from: "news@shop.example").fromName == nil)
+    }
 }

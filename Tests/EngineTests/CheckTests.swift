@@ -1,0 +1,80 @@
+import Engine
+import Foundation
+import Testing
+import TouchpointCore
+
+/// `touchpoint check` on the shipped set, and on broken copies of it (SPEC §8).
+@Suite("check")
+struct CheckTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// A copy of the shipped rules and templates with `edit` applied to one rule file.
+    static func brokenCopy(file: String = "cart.yaml", _ edit: (String) -> String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for sub in ["rules", "templates"] {
+            try FileManager.default.copyItem(atPath: root + "/" + sub, toPath: dir + "/" + sub)
+        }
+        let path = dir + "/rules/" + file
+        try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
+        try "rules: rules\ntemplates: templates\n".write(toFile: dir + "/touchpoint.yaml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func check(_ dir: String) -> [Diagnostic] {
+        Project.load(configPath: dir + "/touchpoint.yaml", environment: [:]).diagnostics.filter { $0.severity == .error }
+    }
+
+    @Test("the shipped rules and templates have no errors")
+    func shipped() {
+        let project = Project.load(configPath: Self.root + "/examples/touchpoint.yaml", environment: [:])
+        #expect(project.diagnostics.filter { $0.severity == .error } == [])
+        #expect(project.book.rules.count >= 9)
+    }
+
+    @Test("a typo in a key is an error at its line and column, with the nearest key suggested")
+    func typo() throws {
+        let dir = try Self.brokenCopy { $0.replacingOccurrences(of: "within: 24h", with: "witin: 24h") }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let errors = Self.check(dir)
+        let e = try #require(errors.first)
+        #expect(e.message == "unknown key 'witin' in send; did you mean 'within'?")
+        #expect(e.location?.file.hasSuffix("rules/cart.yaml") == true)
+        #expect((e.location?.line ?? 0) > 0 && (e.location?.column ?? 0) > 0)
+    }
+
+    @Test("an unknown template, a broken expression and an unknown variable are found with positions")
+    func references() throws {
+        let dir = try Self.brokenCopy {
+            $0.replacingOccurrences(of: "template: cart-reminder", with: "template: cart-remider")
+                .replacingOccurrences(of: "event.properties.price >= 10", with: "event.properties.price >= ")
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let errors = Self.check(dir)
+        #expect(errors.contains { $0.code == "bad-expression" && ($0.location?.column ?? 0) > 0 })
+        let dir2 = try Self.brokenCopy {
+            $0.replacingOccurrences(of: "template: cart-reminder", with: "template: cart-remider")
+                .replacingOccurrences(of: "event.properties.price >= 10", with: "evnt.properties.price >= 10")
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir2) }
+        let errors2 = Self.check(dir2)
+        #expect(errors2.contains { $0.message.contains("did you mean 'cart-reminder'") })
+        #expect(errors2.contains { $0.code == "unknown-variable" && $0.message.contains("did you mean 'event'") })
+    }
+
+    @Test("a candidate channel without a template variant or an adapter is an error")
+    func channels() throws {
+        let dir = try Self.brokenCopy(file: "post-purchase.yaml") {
+            $0.replacingOccurrences(of: "channels: [email]", with: "channels: [email, chat]")
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(Self.check(dir).contains { $0.code == "missing-template-channel" })
+        try "rules: rules\ntemplates: templates\nchannels:\n  email: { kind: file, path: out }\n"
+            .write(toFile: dir + "/touchpoint.yaml", atomically: true, encoding: .utf8)
+        #expect(Self.check(dir).contains { $0.code == "channel-without-adapter" })
+    }
+}

@@ -12,6 +12,8 @@ let package = Package(
         .library(
             name: "TouchpointKit",
             targets: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler", "Engine"]),
+        // The channel adapters, for the delivery benchmark in Benchmarks/.
+        .library(name: "TouchpointChannels", targets: ["Channels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),

@@ -143,10 +143,15 @@ actor Pipeline: Service {
                     metadata: ["message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)"])
                 continue
             }
-            if let row = outboxRow(for: r, now: now) {
+            switch outboxRow(for: r, now: now) {
+            case .success(let row):
                 outbox.append(row)
-            } else if let d = r.dropped {
-                dropped.append(d)
+            case .failure(let why):
+                // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
+                dropped.append(
+                    DroppedMessage(
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        detail: why.message, at: now))
             }
         }
         let changes = try engine.takeChanges()
@@ -163,24 +168,30 @@ actor Pipeline: Service {
         return input.lines >= options.batchLines
     }
 
+    /// Why a send decision could not become an outbox row.
+    struct Unsendable: Error {
+        var message: String
+    }
+
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
-    private func outboxRow(for r: MessageRecord, now: Instant) -> OutboxRow? {
+    private func outboxRow(for r: MessageRecord, now: Instant) -> Result<OutboxRow, Unsendable> {
         guard let channel = r.channel, let adapter = adapters.byChannel[channel] else {
             logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
-            return nil
+            return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
         let unsubscribe = project.engineSettings().unsubscribeURLs[channel]
         guard let message = r.outbound(customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
-        else { return nil }
+        else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
             let data = try JSONEncoder().encode(prepared)
-            return OutboxRow.pending(
-                messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
-                adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now)
+            return .success(
+                OutboxRow.pending(
+                    messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
+                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
-            return nil
+            return .failure(Unsendable(message: "cannot prepare: \(error)"))
         }
     }
 

@@ -95,7 +95,13 @@ public struct Engine: Sendable {
         record(effect: effect, at: event.instant, zone: zone)
         customers[event.userId] = customer
         if settings.explainCustomer == event.userId {
-            note(event.userId, "event \(event.name ?? "\(event.kind)") at \(zone.format(event.instant))"
+            let kind: String
+            switch event.kind {
+            case .track: kind = event.name ?? "track"
+            case .identify: kind = "identify"
+            case .other(let type): kind = type
+            }
+            note(event.userId, "event \(kind) at \(zone.format(event.instant))"
                 + (event.source.map { " (\($0))" } ?? ""))
         }
 
@@ -172,6 +178,7 @@ public struct Engine: Sendable {
             pending.removeValue(forKey: key)
             ledgers[event.userId]?.remove(messageId: p.messageId)
             let why = "cancelled by \(name)" + (event.messageId.map { " (\($0))" } ?? "")
+            note(event.userId, "rule \(compiled.name): \(why)")
             out.append(suppressed(p, rule: compiled, reason: .cancelled, detail: why, channel: nil))
         }
     }

@@ -16,6 +16,7 @@ extension DaemonSuite {
                 channels: """
                       chat: { kind: webhook, url: "http://127.0.0.1:\(peer.port)\(path)", secret: "whsec_dGVzdHNlY3JldA==" \(extra)}
                       sms: { kind: file, path: outbox }
+                      email: { kind: file, path: mail }
                     """)
         }
 
@@ -35,7 +36,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Self.sandbox(peer: peer)
             defer { box.remove() }
-            let daemon = try box.startDaemon()
+            let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let t = wallNow().plus(ms: -1_000)
             try box.append([
@@ -63,7 +64,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Self.sandbox(peer: peer)
             defer { box.remove() }
-            let daemon = try box.startDaemon()
+            let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let t = wallNow().plus(ms: -1_000)
             try box.append([
@@ -91,7 +92,7 @@ extension DaemonSuite {
             let box = try Self.sandbox(peer: peer)
             defer { box.remove() }
             let t = wallNow().plus(ms: -2_000)
-            var daemon = try box.startDaemon()
+            var daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             try box.append([
                 Line.identify("u1", index: 1, at: t),
@@ -110,7 +111,7 @@ extension DaemonSuite {
                 messageId: Line.messageId(rule: "ping-chat", user: "u1", trigger: "e3"))
             #expect(rows != nil, "the message decided in the last batch is in the outbox")
 
-            daemon = try box.startDaemon()
+            daemon = try await box.startDaemon().running()
             try box.append([Line.track("SMS Ping", user: "u1", id: "e4", n: 4, at: t.plus(ms: 4))])
             #expect(await eventually(within: 20) { Self.webhookIds(peer).count == 2 && box.fileOutboxNames().count == 2 })
             // Give a wrong re-send a chance to show up before counting.
@@ -133,7 +134,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Self.sandbox(peer: peer)
             defer { box.remove() }
-            let daemon = try box.startDaemon()
+            let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             #expect(await eventually(within: 20) { daemon.logText().contains("touchpoint running") })
             let ruleFile = box.rules.appendingPathComponent("ping.yaml")
@@ -176,7 +177,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Self.sandbox(peer: peer)
             defer { box.remove() }
-            let daemon = try box.startDaemon()
+            let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let old = wallNow() - .days(3)
             var lines = [Line.identify("u1", index: 1, at: old)]

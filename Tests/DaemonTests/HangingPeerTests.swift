@@ -17,9 +17,10 @@ extension DaemonSuite {
                 channels: """
                       chat: { kind: webhook, url: "http://127.0.0.1:\(peer.port)/hang", timeout: 300s }
                       sms: { kind: file, path: outbox }
+                      email: { kind: file, path: mail }
                     """)
             defer { box.remove() }
-            let daemon = try box.startDaemon(arguments: ["--concurrency", "4"])
+            let daemon = try await box.startDaemon(arguments: ["--concurrency", "4"]).running()
             defer { daemon.kill9() }
             let t = wallNow().plus(ms: -5_000)
             var lines: [String] = []

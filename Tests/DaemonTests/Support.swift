@@ -141,6 +141,16 @@ final class DaemonProcess {
         }
     }
 
+    /// Waits for the "running" log line; throws with the log if the daemon exits or never gets there.
+    @discardableResult
+    func running(within seconds: Double = 30) async throws -> DaemonProcess {
+        let up = await eventually(within: seconds) { !process.isRunning || logText().contains("touchpoint running") }
+        guard up, process.isRunning else {
+            throw TestFailure("the daemon did not start:\n\(logText())")
+        }
+        return self
+    }
+
     func logText() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     deinit { kill9() }

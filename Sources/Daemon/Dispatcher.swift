@@ -50,10 +50,12 @@ actor Dispatcher: Service {
         // In-flight sends finish even during a graceful shutdown: their outcome must be recorded.
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let free = options.concurrency - inFlight
+                let saturated = Set(inFlightByChannel.filter { $0.value >= perChannelLimit }.keys)
+                // One claim may bring rows of a single channel only: it stays within that channel's share.
+                let busiest = inFlightByChannel.filter { !saturated.contains($0.key) }.values.max() ?? 0
+                let free = min(options.concurrency - inFlight, perChannelLimit - busiest)
                 var claimed = 0
                 if free > 0 {
-                    let saturated = Set(inFlightByChannel.filter { $0.value >= perChannelLimit }.keys)
                     do {
                         let rows = try await store.claimDue(
                             now: clock(), limit: free, leaseOwner: options.leaseOwner, excludingChannels: saturated)

@@ -1,5 +1,6 @@
 import Channels
 import Engine
+import Foundation
 import Rules
 import TouchpointCore
 
@@ -48,6 +49,23 @@ public struct Adapters: Sendable {
             }
             out[k] = (k == "path" || k == "ca_file") ? config.resolve(value) : value
         }
+        // SPEC §6 writes the sender as `from: "Shop <news@shop.example>"`; the adapters take the
+        // address and the display name apart.
+        if let from = out["from"], out["from_name"] == nil, let split = splitMailbox(from) {
+            out["from"] = split.address
+            out["from_name"] = split.name
+        }
         return out
+    }
+
+    /// `Name <address>` → (name, address); `nil` for a bare address.
+    static func splitMailbox(_ text: String) -> (name: String, address: String)? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard t.hasSuffix(">"), let open = t.lastIndex(of: "<") else { return nil }
+        let address = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
+        var name = t[..<open].trimmingCharacters(in: .whitespaces)
+        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+        guard !address.isEmpty, !name.isEmpty else { return nil }
+        return (name, address)
     }
 }

@@ -35,13 +35,47 @@ actor Dispatcher: Service {
         self.clock = clock
     }
 
+    /// Sends in flight, in all and per channel.
+    private var inFlight = 0
+    private var inFlightByChannel: [String: Int] = [:]
+
+    /// The most sends one channel may have in flight: a peer that hangs holds its slots until the
+    /// transfer times out, and must not hold every slot, or the other channels stop too.
+    private var perChannelLimit: Int { max(1, options.concurrency - options.concurrency / 4) }
+
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let rows = try await store.claimDue(now: clock(), limit: options.concurrency, leaseOwner: options.leaseOwner)
-            if rows.isEmpty {
+        var failure: (any Error)?
+        // A sliding window rather than claim-a-batch-then-wait-for-all: one slow send must not hold
+        // back the rows claimed with it, nor the ones due after it.
+        // In-flight sends finish even during a graceful shutdown: their outcome must be recorded.
+        await withDiscardingTaskGroup { group in
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let saturated = Set(inFlightByChannel.filter { $0.value >= perChannelLimit }.keys)
+                // One claim may bring rows of a single channel only: it stays within that channel's share.
+                let busiest = inFlightByChannel.filter { !saturated.contains($0.key) }.values.max() ?? 0
+                let free = min(options.concurrency - inFlight, perChannelLimit - busiest)
+                var claimed = 0
+                if free > 0 {
+                    do {
+                        let rows = try await store.claimDue(
+                            now: clock(), limit: free, leaseOwner: options.leaseOwner, excludingChannels: saturated)
+                        claimed = rows.count
+                        for row in rows { start(row, in: &group) }
+                    } catch {
+                        failure = error
+                        break
+                    }
+                }
+                if free > 0 && claimed == free { continue }
+                // Nothing more to claim now: sleep until a send finishes, new rows arrive, or the next is due.
                 var sleep = options.pollMilliseconds * 5
-                if let next = try await store.nextDueAt() {
-                    sleep = min(sleep, max(1, next.milliseconds - clock().milliseconds))
+                do {
+                    if let next = try await store.nextDueAt(), next.milliseconds > clock().milliseconds {
+                        sleep = min(sleep, next.milliseconds - clock().milliseconds)
+                    }
+                } catch {
+                    failure = error
+                    break
                 }
                 let wakeup = self.wakeup
                 await withGracefulShutdownHandler {
@@ -49,30 +83,39 @@ actor Dispatcher: Service {
                 } onGracefulShutdown: {
                     wakeup.signal()
                 }
-                continue
-            }
-            // In-flight sends finish even during a graceful shutdown: their outcome must be recorded.
-            await withTaskGroup(of: (OutboxRow, DeliveryOutcome).self) { group in
-                for row in rows {
-                    let adapter = adapters[row.channel]
-                    let blocked = disabled.contains(row.channel)
-                    group.addTask {
-                        guard let adapter else {
-                            return (row, .permanent(answer: "no adapter for channel '\(row.channel)'"))
-                        }
-                        if blocked { return (row, .disableEndpoint(answer: "endpoint disabled earlier (410 Gone)")) }
-                        guard let request = try? JSONDecoder().decode(PreparedRequest.self, from: row.prepared) else {
-                            return (row, .permanent(answer: "prepared request is unreadable"))
-                        }
-                        return (row, await adapter.send(request))
-                    }
-                }
-                for await (row, outcome) in group {
-                    await record(row, outcome)
-                }
             }
         }
+        if let failure { throw failure }
         logger.info("dispatcher stopped")
+    }
+
+    private func start(_ row: OutboxRow, in group: inout DiscardingTaskGroup) {
+        inFlight += 1
+        inFlightByChannel[row.channel, default: 0] += 1
+        let adapter = adapters[row.channel]
+        let blocked = disabled.contains(row.channel)
+        group.addTask {
+            let outcome: DeliveryOutcome
+            if let adapter {
+                if blocked {
+                    outcome = .disableEndpoint(answer: "endpoint disabled earlier (410 Gone)")
+                } else if let request = try? JSONDecoder().decode(PreparedRequest.self, from: row.prepared) {
+                    outcome = await adapter.send(request)
+                } else {
+                    outcome = .permanent(answer: "prepared request is unreadable")
+                }
+            } else {
+                outcome = .permanent(answer: "no adapter for channel '\(row.channel)'")
+            }
+            await self.finish(row, outcome)
+        }
+    }
+
+    private func finish(_ row: OutboxRow, _ outcome: DeliveryOutcome) async {
+        await record(row, outcome)
+        inFlight -= 1
+        inFlightByChannel[row.channel, default: 1] -= 1
+        wakeup.signal()
     }
 
     private func record(_ row: OutboxRow, _ outcome: DeliveryOutcome) async {

@@ -81,12 +81,11 @@ public struct Engine: Sendable {
                 return out
             }
         }
-        if event.instant < now {
-            stats.lateEvents += 1
-        } else {
-            advance(before: event.instant, into: &out)
-            now = event.instant
-        }
+        // Overdue timers fire before a late event too (the daemon's clock runs ahead of a backlog):
+        // otherwise a second wait-0 trigger in the backlog would replace the first one's message.
+        if event.instant < now { stats.lateEvents += 1 }
+        advance(before: event.instant, into: &out)
+        if event.instant > now { now = event.instant }
         stats.eventsApplied += 1
         dirty.insert(event.userId)
         var customer = customers[event.userId] ?? Customer(id: event.userId)

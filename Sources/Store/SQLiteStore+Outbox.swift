@@ -7,17 +7,26 @@ extension SQLiteStore {
     ///
     /// Not shielded from cancellation: a cancelled claim rolls back, so nothing is marked
     /// `sending` that no dispatcher will send.
-    public func claimDue(now: Instant, limit: Int, leaseOwner: String) async throws -> [OutboxRow] {
+    public func claimDue(
+        now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+    ) async throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
+        let excluded = excludingChannels.sorted()
+        let filter =
+            excluded.isEmpty ? "" : " AND channel NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
+        var values: [(any DatabaseValueConvertible)?] = [now.milliseconds]
+        values += excluded.map { $0 }
+        values.append(limit)
+        let arguments = StatementArguments(values)
         return try await writer.write { db in
             let due = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM outbox
-                    WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
+                    WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?\(filter)
                     ORDER BY next_attempt_at, message_id
                     LIMIT ?
-                    """, arguments: [now.milliseconds, limit])
+                    """, arguments: arguments)
             let flip = try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET state = 'sending', attempts = ?, lease_owner = ?, updated_at = ?

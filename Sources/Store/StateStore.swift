@@ -28,8 +28,12 @@ public protocol StateStore: Sendable {
     ///
     /// In the same transaction each claimed row becomes `sending` with `attempts + 1`, and an
     /// attempt record "attempt n started at `now`" is inserted: nothing is ever sent without a
-    /// committed attempt record. The returned rows carry their new state.
-    func claimDue(now: Instant, limit: Int, leaseOwner: String) async throws -> [OutboxRow]
+    /// committed attempt record. The returned rows carry their new state. Rows of a channel in
+    /// `excludingChannels` are left alone (the dispatcher's way to keep a hanging peer from taking
+    /// every send slot).
+    func claimDue(
+        now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+    ) async throws -> [OutboxRow]
 
     /// Records the outcome of the open attempt of a row in `sending`, and closes that attempt.
     ///
@@ -67,6 +71,11 @@ public protocol StateStore: Sendable {
 }
 
 extension StateStore {
+    /// Claims due rows of every channel; see ``claimDue(now:limit:leaseOwner:excludingChannels:)``.
+    public func claimDue(now: Instant, limit: Int, leaseOwner: String) async throws -> [OutboxRow] {
+        try await claimDue(now: now, limit: limit, leaseOwner: leaseOwner, excludingChannels: [])
+    }
+
     /// Counts for `touchpoint status`, with the latest 50 dead letters.
     public func status() async throws -> StoreStatus {
         try await status(deadLetterLimit: 50)

@@ -3,8 +3,8 @@
 #
 #   Fuzz/run.sh rules|expressions|events SECONDS [extra libFuzzer flags...]
 #
-# New corpus entries go to Fuzz/.build/corpus/TARGET (ignored by git); the committed seeds in
-# Fuzz/corpus/TARGET are only read. Crashes, timeouts and OOMs land in Fuzz/.build/artifacts/TARGET/.
+# New corpus entries go to Fuzz/.build/fuzz-corpus/TARGET (ignored by git); the committed seeds in
+# Fuzz/corpus/TARGET are only read. Crashes, timeouts and OOMs land in Fuzz/.build/fuzz-artifacts/TARGET/.
 # SKIP_BUILD=1 reuses the last build. Leak detection is off: the Swift runtime's metadata caches
 # and lazily initialised globals look like leaks to LeakSanitizer; -rss_limit_mb catches real growth.
 set -euo pipefail
@@ -23,13 +23,16 @@ esac
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
     swift build -c release --package-path "$here" --scratch-path "$here/.build" \
-        --sanitize=fuzzer --sanitize=address -Xswiftc -parse-as-library --product "fuzz-$target"
+        --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address \
+        -Xcc -fsanitize=fuzzer-no-link,address -Xswiftc -parse-as-library --product "fuzz-$target"
 fi
 
-work="$here/.build/corpus/$target"
-artifacts="$here/.build/artifacts/$target"
+work="$here/.build/fuzz-corpus/$target"
+artifacts="$here/.build/fuzz-artifacts/$target"
 mkdir -p "$work" "$artifacts"
 
+# LeakSanitizer's at-exit check too: the shipped templates are parsed once into a global.
+export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 exec "$here/.build/release/fuzz-$target" "$work" "$here/corpus/$target" \
     -dict="$here/dict/$dict" -max_len="$max_len" -max_total_time="$seconds" \
     -timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=0 \

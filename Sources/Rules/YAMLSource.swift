@@ -35,6 +35,7 @@ struct YAMLSource {
         self.lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? $0.dropLast() : $0
         }
+        try YAMLSource.checkAliasExpansion(text, file: file)
         do {
             self.root = try Yams.compose(yaml: text, YAMLSource.resolver)
         } catch let error as YamlError {

@@ -12,6 +12,7 @@ let package = Package(
         .library(
             name: "TouchpointKit",
             targets: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler", "Engine"]),
+        .library(name: "TouchpointChannels", targets: ["Channels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),

@@ -79,9 +79,7 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The JSON body and signed headers.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
-        let payload =
-            format == .slack ? WebhookAdapter.slackPayload(message) : WebhookAdapter.genericPayload(message)
-        let body = Array(payload.jsonText.utf8)
+        let body = format == .slack ? WebhookAdapter.slackBody(message) : WebhookAdapter.genericBody(message)
         let id = message.messageId
         var headers = [
             PreparedRequest.Header("Content-Type", "application/json"),
@@ -105,7 +103,7 @@ public struct WebhookAdapter: ChannelAdapter {
     /// Posts and classifies; a timeout is retried, since the receiver deduplicates on `webhook-id`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
         var t = settings.request(url: request.url)
-        t.headers = request.headers.map { "\($0.name): \($0.value)" }
+        t.headers = request.headers.map { $0.name + ": " + $0.value }
         t.body = Array(request.body)
         let result = await transport.perform(t)
         return Classification.outcome(
@@ -129,6 +127,92 @@ public struct WebhookAdapter: ChannelAdapter {
         if let h = m.html { o["html"] = .string(h) }
         if let u = m.unsubscribeURL { o["unsubscribe_url"] = .string(u) }
         return .object(o)
+    }
+
+    /// ``genericPayload(_:)`` as JSON text, written directly: the same bytes as its `jsonText`.
+    public static func genericBody(_ m: OutboundMessage) -> [UInt8] {
+        var j = JSONBytes(capacity: 256 + m.text.utf8.count + (m.html?.utf8.count ?? 0))
+        j.raw("{")
+        j.key("buttons", first: true)
+        j.raw("[")
+        for (i, b) in m.buttons.enumerated() {
+            j.raw(i == 0 ? "{" : ",{")
+            j.key("label", first: true)
+            j.string(b.label)
+            j.key("url")
+            j.string(b.url)
+            j.raw("}")
+        }
+        j.raw("]")
+        j.key("channel")
+        j.string(m.channel.rawValue)
+        j.key("customer")
+        j.string(m.customerId)
+        if let h = m.html {
+            j.key("html")
+            j.string(h)
+        }
+        j.key("id")
+        j.string(m.messageId)
+        j.key("rule")
+        j.string(m.rule)
+        if let s = m.subject {
+            j.key("subject")
+            j.string(s)
+        }
+        j.key("text")
+        j.string(m.text)
+        j.key("to")
+        j.string(m.to)
+        if let u = m.unsubscribeURL {
+            j.key("unsubscribe_url")
+            j.string(u)
+        }
+        j.raw("}")
+        return j.bytes
+    }
+
+    /// ``slackPayload(_:)`` as JSON text, written directly: the same bytes as its `jsonText`.
+    public static func slackBody(_ m: OutboundMessage) -> [UInt8] {
+        var j = JSONBytes(capacity: 256 + 2 * m.text.utf8.count)
+        j.raw("{")
+        j.key("blocks", first: true)
+        j.raw("[{")
+        j.key("text", first: true)
+        j.raw("{")
+        j.key("text", first: true)
+        j.string(String(m.text.prefix(3000)))
+        j.key("type")
+        j.raw("\"mrkdwn\"}")
+        j.key("type")
+        j.raw("\"section\"}")
+        if !m.buttons.isEmpty {
+            j.raw(",{")
+            j.key("elements", first: true)
+            j.raw("[")
+            for (i, b) in m.buttons.prefix(25).enumerated() {
+                j.raw(i == 0 ? "{" : ",{")
+                j.key("text", first: true)
+                j.raw("{")
+                j.key("text", first: true)
+                j.string(String(b.label.prefix(75)))
+                j.key("type")
+                j.raw("\"plain_text\"}")
+                j.key("type")
+                j.raw("\"button\"")
+                j.key("url")
+                j.string(b.url)
+                j.raw("}")
+            }
+            j.raw("]")
+            j.key("type")
+            j.raw("\"actions\"}")
+        }
+        j.raw("]")
+        j.key("text")
+        j.string(m.text)
+        j.raw("}")
+        return j.bytes
     }
 
     /// Slack's shape: `text` for notifications, a section block, and an actions block of URL buttons.

@@ -30,6 +30,8 @@ public struct WebhookAdapter: ChannelAdapter {
     public let url: String
     /// The decoded signing key, when signing.
     public let signingKey: [UInt8]?
+    /// `signingKey` with its HMAC pads precomputed.
+    let signer: HMAC.Key?
     /// The body shape.
     public let format: Format
     /// Transport settings.
@@ -69,8 +71,10 @@ public struct WebhookAdapter: ChannelAdapter {
                 throw AdapterConfigError("webhook secret must be whsec_ followed by base64")
             }
             signingKey = Array(key)
+            signer = HMAC.Key(Array(key))
         } else {
             signingKey = nil
+            signer = nil
         }
         self.format = format
         self.settings = settings
@@ -86,14 +90,14 @@ public struct WebhookAdapter: ChannelAdapter {
             PreparedRequest.Header("User-Agent", "touchpoint"),
             PreparedRequest.Header("Idempotency-Key", id),
         ]
-        if let key = signingKey {
+        if let signer {
             let timestamp = String(now.epochSeconds)
             headers.append(PreparedRequest.Header("webhook-id", id))
             headers.append(PreparedRequest.Header("webhook-timestamp", timestamp))
             headers.append(
                 PreparedRequest.Header(
                     "webhook-signature",
-                    "v1," + WebhookAdapter.signature(key: key, id: id, timestamp: timestamp, body: body)))
+                    "v1," + WebhookAdapter.signature(signer, id: id, timestamp: timestamp, body: body)))
         }
         return PreparedRequest(
             kind: kind, messageId: id, url: url, method: "POST", headers: headers, body: Data(body),
@@ -112,7 +116,11 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The Standard Webhooks signature (without the `v1,` prefix).
     public static func signature(key: [UInt8], id: String, timestamp: String, body: [UInt8]) -> String {
-        Data(HMAC.sha256(key: key, message: Array("\(id).\(timestamp).".utf8) + body)).base64EncodedString()
+        signature(HMAC.Key(key), id: id, timestamp: timestamp, body: body)
+    }
+
+    static func signature(_ key: HMAC.Key, id: String, timestamp: String, body: [UInt8]) -> String {
+        Data(key.mac(Array((id + "." + timestamp + ".").utf8), body)).base64EncodedString()
     }
 
     /// The generic payload documented on the type.

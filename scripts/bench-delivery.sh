@@ -78,14 +78,14 @@ run() {
   fi
   echo "$label $line" | tee -a "$LOG"
 }
-# Our SMTP runs also check the sink's own count.
+# Our SMTP runs also check the sink's own count: N timed messages plus C warm-up ones.
 run_smtp() {
-  local label="$1"; shift
+  local label="$1" c="$2"; shift 2
   local before after
   before="$(smtp_count)"
-  run "$label" "$@"
+  run "$label" "$BENCH" --kind smtp --url "smtp://127.0.0.1:$SMTP_PORT" --n "$SMTP_N" --concurrency "$c" --warmup "$c"
   after="$(smtp_count)"
-  echo "$label sink_counted=$((after - before))" | tee -a "$LOG"
+  echo "$label sink_counted=$((after - before - c)) expected=$SMTP_N (+$c warm-up)" | tee -a "$LOG"
 }
 
 {
@@ -103,11 +103,16 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
   run curl_parallel "$PEERS/bench/curl_parallel.sh" "$WEBHOOK_N" "$WEBHOOK_C"
   run apprise_seq python3 "$PEERS/bench/apprise_bench.py" --mode seq --n "$APPRISE_N"
-  run_smtp tp_smtp_c1 "$BENCH" --kind smtp --url "smtp://127.0.0.1:$SMTP_PORT" --n "$SMTP_N" --concurrency 1
-  run_smtp tp_smtp_c4 "$BENCH" --kind smtp --url "smtp://127.0.0.1:$SMTP_PORT" --n "$SMTP_N" --concurrency 4
+  run_smtp tp_smtp_c1 1
+  run_smtp tp_smtp_c4 4
   run smtplib_persistent python3 "$PEERS/bench/smtp_bench.py" --mode persistent --n "$SMTP_N" \
     --port "$SMTP_PORT" --count-file "$COUNT"
 done
+
+# Single-thread CPU cost of `prepare` alone (no network): payload rendering, signing, MIME.
+run prepare_webhook "$BENCH" --kind webhook --url "$HOOK" --prepare-only --n "$WEBHOOK_N"
+run prepare_webhook_signed "$BENCH" --kind webhook --url "$HOOK" --prepare-only --n "$WEBHOOK_N" --secret "$SECRET"
+run prepare_smtp "$BENCH" --kind smtp --url "smtp://127.0.0.1:$SMTP_PORT" --prepare-only --n "$SMTP_N"
 
 echo "== medians of $ROUNDS (raw: $LOG)"
 python3 - "$LOG" <<'PY'
@@ -126,10 +131,15 @@ for line in open(sys.argv[1]):
         counted.setdefault(label, []).append(int(c.group(1)))
 med = {k: statistics.median(v) for k, v in runs.items()}
 print(f"| {'run':<22} | {'median msgs/s':>13} | runs |")
-print(f"| {'-' * 22} | {'-' * 13}: | ---- |")
+print(f"| {'-' * 22} | {'-' * 12}: | ---- |")
 for k, v in runs.items():
     extra = f" (sink counted {counted[k]})" if k in counted else ""
     print(f"| {k:<22} | {med[k]:>13,.0f} | {', '.join(f'{x:,.0f}' for x in v)}{extra} |")
+for line in open(sys.argv[1]):
+    m = re.search(r"^(\S+) .*prepare_us_per_msg=([0-9.]+) body_bytes_per_msg=([0-9]+)", line)
+    if m:
+        print(f"{m.group(1)}: {m.group(2)} us per message on one thread, {m.group(3)}-byte body")
+print()
 def ratio(a, b, target=None):
     if a in med and b in med and med[b] > 0:
         r = med[a] / med[b]

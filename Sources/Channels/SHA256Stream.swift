@@ -83,11 +83,7 @@ struct SHA256Stream {
         var w = (SIMD16<UInt32>.zero, SIMD16<UInt32>.zero, SIMD16<UInt32>.zero, SIMD16<UInt32>.zero)
         withUnsafeMutableBytes(of: &w) { raw in
             let w = raw.bindMemory(to: UInt32.self)
-            for t in 0..<16 {
-                w[t] =
-                    UInt32(p[4 * t]) << 24 | UInt32(p[4 * t + 1]) << 16 | UInt32(p[4 * t + 2]) << 8
-                    | UInt32(p[4 * t + 3])
-            }
+            for t in 0..<16 { w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
             for t in 16..<64 {
                 let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
                 let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)

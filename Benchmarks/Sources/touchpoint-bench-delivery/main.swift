@@ -18,10 +18,12 @@ struct Options {
     var warmup = -1
     var secret: String?
     var format: String?
+    var prepareOnly = false
 
     static let usage = """
         usage: touchpoint-bench-delivery --kind webhook|smtp --url URL [--n N] [--concurrency C]
                                          [--warmup W] [--secret whsec_…] [--format generic|slack]
+                                         [--prepare-only]
         """
 
     static func parse(_ args: [String]) -> Options {
@@ -46,6 +48,7 @@ struct Options {
             case "--warmup": o.warmup = int("--warmup")
             case "--secret": o.secret = value()
             case "--format": o.format = value()
+            case "--prepare-only": o.prepareOnly = true
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -137,6 +140,23 @@ do {
     adapter = try AdapterRegistry.make(kind: options.kind, options: config)
 } catch {
     fail("\(error)")
+}
+
+if options.prepareOnly {
+    // The CPU cost of `prepare` alone (payload, signature or MIME), one thread, no network.
+    let messages = (0..<options.n).map { message($0, kind: options.kind) }
+    let now = Delivery.wallClock()
+    let clock = ContinuousClock()
+    var bytes = 0
+    let elapsed = try clock.measure {
+        for m in messages { bytes += try adapter.prepare(m, now: now).body.count }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print(
+        "touchpoint kind=\(options.kind) prepare_only n=\(options.n) "
+            + "prepare_us_per_msg=\(String(format: "%.2f", seconds * 1e6 / Double(max(1, options.n)))) "
+            + "body_bytes_per_msg=\(bytes / max(1, options.n))")
+    exit(0)
 }
 
 let warm = (0..<options.warmup).map { message(options.n + $0, kind: options.kind) }

@@ -88,6 +88,27 @@ run_smtp() {
   echo "$label sink_counted=$((after - before - c)) expected=$SMTP_N (+$c warm-up)" | tee -a "$LOG"
 }
 
+# curl --parallel once more, run directly under /usr/bin/time for its CPU time: the same config as
+# bench/curl_parallel.sh (the wrk body, one url + output pair per request), generated once.
+sed -n "s/^wrk.body = '\(.*\)'$/\1/p" "$PEERS/bench/post.lua" | tr -d '\n' > "$WORK/body.json"
+{
+  echo 'header = "Content-Type: application/json"'
+  echo "data-binary = \"@$WORK/body.json\""
+  echo 'write-out = "%{http_code}\n"'
+  for i in $(seq 1 "$WEBHOOK_N"); do echo "url = \"http://127.0.0.1:18080/hook/$i\""; echo 'output = "/dev/null"'; done
+} > "$WORK/req.cfg"
+curl_cpu() {
+  /usr/bin/time -o "$WORK/time" -f "%e %U %S" \
+    curl -s -S --parallel --parallel-max "$WEBHOOK_C" -K "$WORK/req.cfg" > "$WORK/codes" 2> "$WORK/curl.err"
+  python3 - "$WEBHOOK_N" "$(grep -c '^204$' "$WORK/codes" || true)" $(tail -1 "$WORK/time") <<'PY'
+import sys
+n, ok, wall, user, sys_ = int(sys.argv[1]), int(sys.argv[2]), *map(float, sys.argv[3:6])
+cpu = user + sys_
+print(f"curl_cpu n={n} ok204={ok} wall_s={wall:.3f} msgs_per_s={n / wall:.0f} cpu_s={cpu:.3f} "
+      f"cpu_us_per_msg={cpu * 1e6 / n:.1f}")
+PY
+}
+
 {
   echo "# $(date -u +%FT%TZ) $(uname -srm); $(nproc) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# $(curl --version | head -1)"
@@ -102,6 +123,7 @@ for r in $(seq 1 "$ROUNDS"); do
       --secret "$SECRET"
   fi
   run curl_parallel "$PEERS/bench/curl_parallel.sh" "$WEBHOOK_N" "$WEBHOOK_C"
+  run curl_cpu curl_cpu
   run apprise_seq python3 "$PEERS/bench/apprise_bench.py" --mode seq --n "$APPRISE_N"
   run_smtp tp_smtp_c1 1
   run_smtp tp_smtp_c4 4
@@ -118,6 +140,7 @@ echo "== medians of $ROUNDS (raw: $LOG)"
 python3 - "$LOG" <<'PY'
 import re, statistics, sys
 runs = {}
+cpu = {}
 counted = {}
 for line in open(sys.argv[1]):
     if line.startswith("#") or line.startswith("!!"):
@@ -126,6 +149,9 @@ for line in open(sys.argv[1]):
     m = re.search(r"\bmsgs_per_s=([0-9.]+)", line)
     if m:
         runs.setdefault(label, []).append(float(m.group(1)))
+    u = re.search(r"\bcpu_us_per_msg=([0-9.]+)", line)
+    if u and "prepare_only" not in line:
+        cpu.setdefault(label, []).append(float(u.group(1)))
     c = re.search(r"\bsink_counted=(-?[0-9]+)", line)
     if c:
         counted.setdefault(label, []).append(int(c.group(1)))
@@ -140,6 +166,14 @@ for line in open(sys.argv[1]):
     if m:
         print(f"{m.group(1)}: {m.group(2)} us per message on one thread, {m.group(3)}-byte body")
 print()
+if cpu:
+    print("CPU per message (user+sys of the client process only, median):")
+    for k, v in cpu.items():
+        print(f"  {k:<20} {statistics.median(v):6.1f} us  (runs {', '.join(f'{x:.1f}' for x in v)})")
+    if "tp_webhook" in cpu and "curl_cpu" in cpu:
+        print(f"  curl_cpu / tp_webhook CPU per message = "
+              f"{statistics.median(cpu['curl_cpu']) / statistics.median(cpu['tp_webhook']):.2f}x (above 1: we spend less)")
+print()
 def ratio(a, b, target=None):
     if a in med and b in med and med[b] > 0:
         r = med[a] / med[b]
@@ -147,6 +181,7 @@ def ratio(a, b, target=None):
         print(f"{a} / {b} = {r:.2f}x{t}")
 print()
 ratio("tp_webhook", "curl_parallel", 1)
+ratio("tp_webhook", "curl_cpu", 1)
 ratio("tp_webhook", "apprise_seq", 30)
 ratio("tp_webhook_signed", "curl_parallel")
 ratio("tp_smtp_c1", "smtplib_persistent")

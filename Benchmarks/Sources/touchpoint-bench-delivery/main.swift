@@ -166,10 +166,24 @@ if let failure = warmTally.firstFailure {
     fail("warm-up failed, is the sink running at \(options.url)? \(failure)")
 }
 
+/// User plus system CPU seconds of this whole process (every thread: the curl thread and the task pool).
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+        getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 let clock = ContinuousClock()
+let cpuStart = processCPUSeconds()
 let start = clock.now
 let tally = await run(messages, via: adapter, concurrency: options.concurrency)
 let elapsed = clock.now - start
+let cpu = processCPUSeconds() - cpuStart
 let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 
 let delivered = tally.counts["delivered", default: 0]
@@ -179,7 +193,9 @@ let others = tally.counts.filter { $0.key != "delivered" }.sorted { $0.key < $1.
 print(
     "touchpoint kind=\(options.kind) n=\(options.n) concurrency=\(options.concurrency) "
         + "msgs_per_s=\(Int((Double(options.n) / wall).rounded())) delivered=\(delivered) failed=\(failed) "
-        + "wall_s=\(String(format: "%.3f", wall))" + (others.isEmpty ? "" : " \(others)"))
+        + "wall_s=\(String(format: "%.3f", wall)) cpu_s=\(String(format: "%.3f", cpu)) "
+        + "cpu_us_per_msg=\(String(format: "%.1f", cpu * 1e6 / Double(max(1, options.n))))"
+        + (others.isEmpty ? "" : " \(others)"))
 if let failure = tally.firstFailure {
     FileHandle.standardError.write(Data("first failure: \(failure)\n".utf8))
 }

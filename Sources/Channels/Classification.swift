@@ -48,13 +48,16 @@ public enum Classification {
     {
         let answer = answerText(r)
         if r.curlCode == 0 {
-            let after = r.header("Retry-After").flatMap { RetryAfter.parse($0, now: now, limit: limit) }
+            // Looked up only where it matters: a header search per delivered message is measurable.
+            func after() -> TimeSpan? {
+                r.header("Retry-After").flatMap { RetryAfter.parse($0, now: now, limit: limit) }
+            }
             switch r.status {
             case 200..<300: return .delivered(providerId: nil, answer: answer)
-            case 408, 429: return .retry(after: after, answer: answer)
+            case 408, 429: return .retry(after: after(), answer: answer)
             case 410: return .disableEndpoint(answer: answer)
             case 500..<600:
-                return deduplicates ? .retry(after: after, answer: answer) : .ambiguous(answer: answer)
+                return deduplicates ? .retry(after: after(), answer: answer) : .ambiguous(answer: answer)
             default: return .permanent(answer: answer)
             }
         }

@@ -8,7 +8,7 @@ import Foundation
 public final class CurlTransport: Sendable {
     struct Submission: Sendable {
         let request: TransferRequest
-        let continuation: CheckedContinuation<TransferResult, Never>
+        let continuation: UnsafeContinuation<TransferResult, Never>
     }
 
     struct Shared: Sendable {
@@ -41,12 +41,17 @@ public final class CurlTransport: Sendable {
 
     /// Runs one transfer and returns what happened; never throws.
     public func perform(_ request: TransferRequest) async -> TransferResult {
-        await withCheckedContinuation { continuation in
+        // Unsafe, not checked: the transport thread resumes each continuation exactly once (when its transfer
+        // ends or the transport closes), and the checked variant costs an allocation per transfer.
+        await withUnsafeContinuation { continuation in
             let accepted = shared.withLock { s -> Bool in
                 guard !s.stopping else { return false }
+                // Only the first submission since the thread last drained the queue needs to wake it; the
+                // others ride on that wake-up (one syscall per batch instead of one per transfer).
+                let wake = s.pending.isEmpty
                 s.pending.append(Submission(request: request, continuation: continuation))
                 // Woken under the lock so the thread cannot free the handle in between.
-                _ = curl_multi_wakeup(multi.raw)
+                if wake { _ = curl_multi_wakeup(multi.raw) }
                 return true
             }
             if !accepted {

@@ -76,11 +76,11 @@ final class TransportLoop {
         let aborted = TransferResult(curlCode: TransferResult.abortedCode, errorText: "transport shut down")
         for submission in batch { submission.continuation.resume(returning: aborted) }
         for (handle, transfer) in active {
-            _ = curl_multi_remove_handle(multi, handle)
-            curl_easy_cleanup(handle)
             // Whether the body had started going out decides between retry and ambiguous.
             var result = aborted
-            result.bodyStarted = transfer.bodyStarted
+            result.bodyStarted = transfer.bodyStarted(handle)
+            _ = curl_multi_remove_handle(multi, handle)
+            curl_easy_cleanup(handle)
             transfer.continuation.resume(returning: result)
         }
         active.removeAll()

@@ -30,6 +30,8 @@ public struct WebhookAdapter: ChannelAdapter {
     public let url: String
     /// The decoded signing key, when signing.
     public let signingKey: [UInt8]?
+    /// `signingKey` with its HMAC pads precomputed.
+    let signer: HMAC.Key?
     /// The body shape.
     public let format: Format
     /// Transport settings.
@@ -69,8 +71,10 @@ public struct WebhookAdapter: ChannelAdapter {
                 throw AdapterConfigError("webhook secret must be whsec_ followed by base64")
             }
             signingKey = Array(key)
+            signer = HMAC.Key(Array(key))
         } else {
             signingKey = nil
+            signer = nil
         }
         self.format = format
         self.settings = settings
@@ -79,23 +83,21 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The JSON body and signed headers.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
-        let payload =
-            format == .slack ? WebhookAdapter.slackPayload(message) : WebhookAdapter.genericPayload(message)
-        let body = Array(payload.jsonText.utf8)
+        let body = format == .slack ? WebhookAdapter.slackBody(message) : WebhookAdapter.genericBody(message)
         let id = message.messageId
         var headers = [
             PreparedRequest.Header("Content-Type", "application/json"),
             PreparedRequest.Header("User-Agent", "touchpoint"),
             PreparedRequest.Header("Idempotency-Key", id),
         ]
-        if let key = signingKey {
+        if let signer {
             let timestamp = String(now.epochSeconds)
             headers.append(PreparedRequest.Header("webhook-id", id))
             headers.append(PreparedRequest.Header("webhook-timestamp", timestamp))
             headers.append(
                 PreparedRequest.Header(
                     "webhook-signature",
-                    "v1," + WebhookAdapter.signature(key: key, id: id, timestamp: timestamp, body: body)))
+                    "v1," + WebhookAdapter.signature(signer, id: id, timestamp: timestamp, body: body)))
         }
         return PreparedRequest(
             kind: kind, messageId: id, url: url, method: "POST", headers: headers, body: Data(body),
@@ -105,7 +107,7 @@ public struct WebhookAdapter: ChannelAdapter {
     /// Posts and classifies; a timeout is retried, since the receiver deduplicates on `webhook-id`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
         var t = settings.request(url: request.url)
-        t.headers = request.headers.map { "\($0.name): \($0.value)" }
+        t.headers = request.headers.map { $0.name + ": " + $0.value }
         t.body = Array(request.body)
         let result = await transport.perform(t)
         return Classification.outcome(
@@ -114,7 +116,11 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The Standard Webhooks signature (without the `v1,` prefix).
     public static func signature(key: [UInt8], id: String, timestamp: String, body: [UInt8]) -> String {
-        Data(HMAC.sha256(key: key, message: Array("\(id).\(timestamp).".utf8) + body)).base64EncodedString()
+        signature(HMAC.Key(key), id: id, timestamp: timestamp, body: body)
+    }
+
+    static func signature(_ key: HMAC.Key, id: String, timestamp: String, body: [UInt8]) -> String {
+        Data(key.mac(Array((id + "." + timestamp + ".").utf8), body)).base64EncodedString()
     }
 
     /// The generic payload documented on the type.
@@ -129,6 +135,92 @@ public struct WebhookAdapter: ChannelAdapter {
         if let h = m.html { o["html"] = .string(h) }
         if let u = m.unsubscribeURL { o["unsubscribe_url"] = .string(u) }
         return .object(o)
+    }
+
+    /// ``genericPayload(_:)`` as JSON text, written directly: the same bytes as its `jsonText`.
+    public static func genericBody(_ m: OutboundMessage) -> [UInt8] {
+        var j = JSONBytes(capacity: 256 + m.text.utf8.count + (m.html?.utf8.count ?? 0))
+        j.raw("{")
+        j.key("buttons", first: true)
+        j.raw("[")
+        for (i, b) in m.buttons.enumerated() {
+            j.raw(i == 0 ? "{" : ",{")
+            j.key("label", first: true)
+            j.string(b.label)
+            j.key("url")
+            j.string(b.url)
+            j.raw("}")
+        }
+        j.raw("]")
+        j.key("channel")
+        j.string(m.channel.rawValue)
+        j.key("customer")
+        j.string(m.customerId)
+        if let h = m.html {
+            j.key("html")
+            j.string(h)
+        }
+        j.key("id")
+        j.string(m.messageId)
+        j.key("rule")
+        j.string(m.rule)
+        if let s = m.subject {
+            j.key("subject")
+            j.string(s)
+        }
+        j.key("text")
+        j.string(m.text)
+        j.key("to")
+        j.string(m.to)
+        if let u = m.unsubscribeURL {
+            j.key("unsubscribe_url")
+            j.string(u)
+        }
+        j.raw("}")
+        return j.bytes
+    }
+
+    /// ``slackPayload(_:)`` as JSON text, written directly: the same bytes as its `jsonText`.
+    public static func slackBody(_ m: OutboundMessage) -> [UInt8] {
+        var j = JSONBytes(capacity: 256 + 2 * m.text.utf8.count)
+        j.raw("{")
+        j.key("blocks", first: true)
+        j.raw("[{")
+        j.key("text", first: true)
+        j.raw("{")
+        j.key("text", first: true)
+        j.string(String(m.text.prefix(3000)))
+        j.key("type")
+        j.raw("\"mrkdwn\"}")
+        j.key("type")
+        j.raw("\"section\"}")
+        if !m.buttons.isEmpty {
+            j.raw(",{")
+            j.key("elements", first: true)
+            j.raw("[")
+            for (i, b) in m.buttons.prefix(25).enumerated() {
+                j.raw(i == 0 ? "{" : ",{")
+                j.key("text", first: true)
+                j.raw("{")
+                j.key("text", first: true)
+                j.string(String(b.label.prefix(75)))
+                j.key("type")
+                j.raw("\"plain_text\"}")
+                j.key("type")
+                j.raw("\"button\"")
+                j.key("url")
+                j.string(b.url)
+                j.raw("}")
+            }
+            j.raw("]")
+            j.key("type")
+            j.raw("\"actions\"}")
+        }
+        j.raw("]")
+        j.key("text")
+        j.string(m.text)
+        j.raw("}")
+        return j.bytes
     }
 
     /// Slack's shape: `text` for notifications, a section block, and an actions block of URL buttons.

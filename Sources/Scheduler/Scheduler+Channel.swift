@@ -30,7 +30,10 @@ extension Scheduler {
                 sample = same.sample
             } else {
                 var rng = SeededGenerator(seed: StableID.seed(request.messageId + "/" + channel.rawValue))
-                sample = rng.beta(alpha, beta)
+                let mean = alpha / (alpha + beta)
+                let e = max(settings.exploration, 0)
+                // Exploration 0 never touches the generator: the best estimate wins outright.
+                sample = e == 0 ? mean : mean + e * (rng.beta(alpha, beta) - mean)
             }
             drawn.append((alpha, beta, sample))
             ex.channels.append(

@@ -18,6 +18,16 @@ struct Persona {
         case flat
     }
 
+    /// Which shapes a world's customers have.
+    enum World: String {
+        /// 50 % one peak, 30 % bimodal, 20 % flat.
+        case mixed
+        /// Everyone has one peak ± 2 h: the world where the hour matters most.
+        case peak
+        /// Nobody's hour matters (a control).
+        case flat
+    }
+
     var id: String
     var zoneName: String
     var zone: Zone
@@ -60,8 +70,8 @@ extension Persona {
         "America/Los_Angeles", "America/Sao_Paulo", "Asia/Tokyo", "Australia/Sydney",
     ]
 
-    /// Draws a persona. `hourMatters` false makes every customer flat (a control world).
-    static func draw(id: String, rng: inout SeededGenerator, hourMatters: Bool) -> Persona {
+    /// Draws a persona of `world`.
+    static func draw(id: String, rng: inout SeededGenerator, world: World) -> Persona {
         let zoneName = zones[Int(rng.unit() * Double(zones.count))]
         // Everyone has email and a phone; 30 % have no chat id.
         var reachable: [Channel] = [.email, .sms]
@@ -72,7 +82,12 @@ extension Persona {
             base[c.index] = c == preferred ? 0.35 + 0.3 * rng.unit() : 0.03 + 0.12 * rng.unit()
         }
         let roll = rng.unit()
-        let shape: Shape = !hourMatters ? .flat : roll < 0.5 ? .peak : roll < 0.8 ? .bimodal : .flat
+        let shape: Shape
+        switch world {
+        case .mixed: shape = roll < 0.5 ? .peak : roll < 0.8 ? .bimodal : .flat
+        case .peak: shape = .peak
+        case .flat: shape = .flat
+        }
         let floor = 0.08 + 0.07 * rng.unit()
         var weekday = [Double](repeating: 1, count: 24)
         var weekend = weekday

@@ -8,7 +8,7 @@ import TouchpointCore
 struct Simulate {
     static let usage = """
         usage: touchpoint-simulate [--seed N] [--seeds K] [--customers N] [--weeks W[,W...]] [--rounds R]
-                                   [--within 24h] [--quiet 21:00-08:00] [--exploration X] [--flat]
+                                   [--within 24h] [--quiet 21:00-08:00] [--exploration X] [--world mixed|peak|flat]
                                    [--attribute-sends]
         """
 
@@ -20,9 +20,10 @@ struct Simulate {
         var rounds = 30
         var within = TimeSpan.hours(24)
         var quiet = QuietWindow(parsing: "21:00-08:00")!
-        var hourMatters = true
+        var world = Persona.World.mixed
         var attribute = false
         var exploration: Double? = nil
+        var overrides: [(String, String)] = []
         var args = CommandLine.arguments.dropFirst()
         func value() -> String {
             guard let v = args.popFirst() else { fail("missing value") }
@@ -38,8 +39,12 @@ struct Simulate {
             case "--within": within = TimeSpan(parsing: value()) ?? { fail("bad --within") }()
             case "--quiet": quiet = QuietWindow(parsing: value()) ?? { fail("bad --quiet") }()
             case "--exploration": exploration = Double(value()) ?? { fail("bad --exploration") }()
-            case "--flat": hourMatters = false
+            case "--world": world = Persona.World(rawValue: value()) ?? { fail("bad --world") }()
             case "--attribute-sends": attribute = true
+            case "--set":
+                let kv = value().split(separator: "=", maxSplits: 1).map(String.init)
+                guard kv.count == 2 else { fail("--set wants key=value") }
+                overrides.append((kv[0], kv[1]))
             case "-h", "--help":
                 print(usage)
                 return
@@ -48,6 +53,9 @@ struct Simulate {
         }
         var settings = SchedulerSettings(quietHours: quiet)
         settings.applyExploration(exploration)
+        for (k, v) in overrides {
+            guard settings.set(k, v) else { fail("cannot set \(k)=\(v)") }
+        }
         let sim = Simulation(settings: settings, quiet: quiet, within: within, attributeSends: attribute)
         let seedList = (0..<UInt64(max(seeds, 1))).map { seed &+ $0 }
 
@@ -56,16 +64,17 @@ struct Simulate {
         print(
             "\(customers) customers, seeds \(seedList.map(String.init).joined(separator: ",")) (medians), "
                 + "window \(within), quiet hours \(quiet), world: "
-                + (hourMatters ? "hour matters (50 % one peak ± 2 h, 30 % bimodal, 20 % flat)" : "flat hours")
+                + world.description
                 + (attribute ? ", population credited with send hours" : ""))
         print("")
         print(
             "| history | chosen | oracle | chosen / oracle | first channel, right away | chosen / first "
-                + "| population best hour | window or quiet-hour violations | µs per decide |")
-        print("|---|---|---|---|---|---|---|---|---|")
+                + "| oracle / first | population best hour | right channel | chosen / best on its channel "
+                + "| violations | µs per decide |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for w in weeks {
             let runs = seedList.map {
-                sim.offline(seed: $0, customers: customers, weeks: w, hourMatters: hourMatters)
+                sim.offline(seed: $0, customers: customers, weeks: w, world: world)
             }
             let chosen = median(runs.map(\.chosen))
             let oracle = median(runs.map(\.oracle))
@@ -73,7 +82,11 @@ struct Simulate {
             print(
                 "| \(w) weeks | \(f(chosen)) | \(f(oracle)) | \(f(median(runs.map { $0.chosen / $0.oracle }))) "
                     + "| \(f(first)) | \(f(median(runs.map { $0.chosen / $0.firstNow }), 2))× "
-                    + "| \(f(median(runs.map(\.populationBest)))) | \(runs.map(\.violations).reduce(0, +)) "
+                    + "| \(f(median(runs.map { $0.oracle / $0.firstNow }), 2))× "
+                    + "| \(f(median(runs.map(\.populationBest)))) "
+                    + "| \(f(median(runs.map(\.rightChannel)) * 100, 0)) % "
+                    + "| \(f(median(runs.map { $0.chosen / $0.chosenChannelBest }))) "
+                    + "| \(runs.map(\.violations).reduce(0, +)) "
                     + "| \(f(median(runs.map(\.microseconds)), 1)) |")
         }
         guard rounds > 0 else { return }
@@ -81,7 +94,7 @@ struct Simulate {
         print("Closed loop: no message history (4 weeks of activity only), \(rounds) rounds two days apart.")
         print("")
         let loops = seedList.map {
-            sim.closedLoop(seed: $0, customers: customers, rounds: rounds, hourMatters: hourMatters)
+            sim.closedLoop(seed: $0, customers: customers, rounds: rounds, world: world)
         }
         print("| rounds | mean regret per round | cumulative regret (end of span) |")
         print("|---|---|---|")
@@ -111,7 +124,33 @@ struct Simulate {
     static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 }
 
+extension Persona.World: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case .mixed: "mixed (50 % one peak ± 2 h, 30 % bimodal, 20 % flat)"
+        case .peak: "peak (everyone one peak ± 2 h)"
+        case .flat: "flat (the hour never matters)"
+        }
+    }
+}
+
 extension SchedulerSettings {
-    /// Sets the exploration strength when the scheduler has one (a no-op placeholder until it does).
-    mutating func applyExploration(_ value: Double?) {}
+    /// Sets the exploration strength when given.
+    mutating func applyExploration(_ value: Double?) {
+        if let value { exploration = value }
+    }
+
+    /// Sets one model knob by name, for experiments; `false` when the key or value is not understood.
+    mutating func set(_ key: String, _ value: String) -> Bool {
+        switch key {
+        case "halfLife": guard let v = TimeSpan(parsing: value) else { return false }; halfLife = v
+        case "urgencyHalfLife": guard let v = TimeSpan(parsing: value) else { return false }; urgencyHalfLife = v
+        case "channelPriorStrength": guard let v = Double(value) else { return false }; channelPriorStrength = v
+        case "timingPriorStrength": guard let v = Double(value) else { return false }; timingPriorStrength = v
+        case "exploration": guard let v = Double(value) else { return false }; exploration = v
+        case "delayMargin": guard let v = Double(value) else { return false }; delayMargin = v
+        default: return false
+        }
+        return true
+    }
 }

@@ -16,6 +16,10 @@ struct Figures {
     var regret: [Double] = []
     /// Share of sends on the customer's truly best channel.
     var bestChannelShare = 0.0
+    /// Share of decisions on the channel the oracle would pick.
+    var rightChannel = 0.0
+    /// Mean of the best true probability on the chosen channel inside the window (the hour's ceiling).
+    var chosenChannelBest = 0.0
 }
 
 /// The benchmark: world, history, decisions, comparison.
@@ -41,8 +45,8 @@ struct Simulation {
     }
 
     /// One seed: `weeks` of history, then one triggered message per customer in the following week.
-    func offline(seed: UInt64, customers: Int, weeks: Int, hourMatters: Bool) -> Figures {
-        var world = World(seed: seed, customers: customers, hourMatters: hourMatters)
+    func offline(seed: UInt64, customers: Int, weeks: Int, world kind: Persona.World) -> Figures {
+        var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
         var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends)
         let from = start - .days(Int64(7 * weeks))
@@ -73,6 +77,9 @@ struct Simulation {
             guard let first = slots.first else { continue }
             if case .send(let channel, let at, _) = decision {
                 fig.chosen += p.openProbability(channel, at: at)
+                let ceiling = slots.map { p.openProbability(channel, at: $0) }.max() ?? 0
+                fig.chosenChannelBest += ceiling
+                if ceiling >= oracle(p, slots) { fig.rightChannel += 1 }
                 if !slots.contains(at) && !isQuietEndCandidate(at, due: due, zone: p.zone) { fig.violations += 1 }
             }
             fig.oracle += oracle(p, slots)
@@ -84,14 +91,16 @@ struct Simulation {
         fig.oracle /= n
         fig.firstNow /= n
         fig.populationBest /= n
+        fig.chosenChannelBest /= n
+        fig.rightChannel /= n
         fig.microseconds = micros(elapsed) / n
         return fig
     }
 
     /// Closed loop: no message history, `rounds` rounds two days apart, each customer gets one message per
     /// round; opens are drawn from the truth and fed back before the next round.
-    func closedLoop(seed: UInt64, customers: Int, rounds: Int, hourMatters: Bool) -> Figures {
-        var world = World(seed: seed, customers: customers, hourMatters: hourMatters)
+    func closedLoop(seed: UInt64, customers: Int, rounds: Int, world kind: Persona.World) -> Figures {
+        var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
         var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends)
         let from = start - .days(28)

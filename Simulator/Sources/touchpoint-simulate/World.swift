@@ -12,11 +12,11 @@ struct World {
     var sends = [[Double]](repeating: [Double](repeating: 0, count: 24), count: 3)
     var opens = [[Double]](repeating: [Double](repeating: 0, count: 24), count: 3)
 
-    init(seed: UInt64, customers: Int, hourMatters: Bool) {
+    init(seed: UInt64, customers: Int, world kind: Persona.World) {
         rng = SeededGenerator(seed: seed)
         var personas: [Persona] = []
         for i in 0..<customers {
-            personas.append(Persona.draw(id: "c\(i)", rng: &rng, hourMatters: hourMatters))
+            personas.append(Persona.draw(id: "c\(i)", rng: &rng, world: kind))
         }
         self.personas = personas
     }

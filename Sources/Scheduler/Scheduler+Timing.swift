@@ -14,7 +14,7 @@ extension Scheduler {
     /// The send instant for a non-transactional message, or `nil` when every candidate is in quiet hours.
     func chooseTime(
         _ request: SendRequest, channel: Channel, customer: Customer, zone: Zone, population: PopulationStats,
-        explanation ex: inout Explanation
+        scores computed: inout [Double]?, explanation ex: inout Explanation
     ) -> Instant? {
         let all = candidates(due: request.due, within: request.within, zone: zone)
         var allowed = all
@@ -28,15 +28,21 @@ extension Scheduler {
             ex.lines.append(
                 "time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)"
             )
+            ex.allowedCount = 0
+            ex.constraints.append(.quietHours)
             return nil
         }
-        if allowed.count == 1 {
-            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
-            return first.at
-        }
+        ex.allowedCount = allowed.count
         let scores = slotScores(
             channel: channel, customer: customer, zone: zone, now: request.due,
             population: population, explanation: &ex)
+        computed = scores
+        if allowed.count == 1 {
+            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
+            ex.hourRank = 1
+            noteConstraints(request, chosen: first, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
+            return first.at
+        }
         // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
         // each hour's score is discounted by the delay from the first allowed instant: a habitual hour must
         // be clearly better to be worth waiting for, and one stray event cannot push a send to tomorrow.
@@ -53,12 +59,33 @@ extension Scheduler {
         ex.chosenScore = value(chosen)
         ex.bestScore = best
         ex.earliestScore = value(first)
+        ex.hourRank = 1 + allowed.filter { scores[$0.slot] > scores[chosen.slot] }.count
+        noteConstraints(request, chosen: chosen, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
         ex.lines.append(
             "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
                 + "wait discount (half-life \(settings.urgencyHalfLife)); earliest allowed "
                 + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
                 + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
         return chosen.at
+    }
+
+    /// Records what kept the message from a materially better hour (by more than the delay margin, as an
+    /// estimate): quiet hours inside the window, the window's end (within a day of `due`), or the cost of
+    /// waiting.
+    func noteConstraints(
+        _ request: SendRequest, chosen: Candidate, all: [Candidate], allowed: [Candidate], scores: [Double],
+        zone: Zone, _ ex: inout Explanation
+    ) {
+        let margin = 1 + max(settings.delayMargin, 0)
+        let bestAllowed = allowed.map { scores[$0.slot] }.max() ?? 0
+        let bestInWindow = all.map { scores[$0.slot] }.max() ?? 0
+        if bestInWindow > bestAllowed * margin { ex.constraints.append(.quietHours) }
+        if request.within < .hours(24) {
+            var day = candidates(due: request.due, within: .hours(24), zone: zone)
+            if let quiet = settings.quietHours { day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) } }
+            if (day.map { scores[$0.slot] }.max() ?? 0) > bestAllowed * margin { ex.constraints.append(.window) }
+        }
+        if bestAllowed > scores[chosen.slot] * margin { ex.constraints.append(.urgency) }
     }
 
     /// `due`, then every local whole hour up to `due + within` (at most a week and an hour ahead: later

@@ -96,32 +96,41 @@ public struct Scheduler: Sendable {
             let n = ledger.count(rule: request.rule, after: request.due - span, excluding: request.messageId)
             ex.ruleCount = n
             ex.lines.append("once-per \(span): \(n) message(s) of \(request.rule) in the span")
-            if n > 0 { return .suppressed(.ruleLimit, explanation: ex) }
+            if n > 0 {
+                ex.constraints.append(.ruleLimit)
+                return .suppressed(.ruleLimit, explanation: ex)
+            }
         }
         if !request.transactional, let cap = settings.frequencyCap {
             let n = ledger.countNonTransactional(after: request.due - cap.per, excluding: request.messageId)
             ex.capCount = n
+            ex.capMax = cap.max
             ex.lines.append("frequency cap: \(n) of \(cap.max) per \(cap.per)")
-            if n >= cap.max { return .suppressed(.frequencyCap, explanation: ex) }
+            if n >= cap.max {
+                ex.constraints.append(.frequencyCap)
+                return .suppressed(.frequencyCap, explanation: ex)
+            }
         }
 
         // 3. Channel.
         let chosen = chooseChannel(request, customer: customer, population: population, explanation: &ex)
 
         // 4. Time.
-        if request.transactional {
-            ex.lines.append("time: transactional, sent when due")
-            return .send(channel: chosen, at: request.due, explanation: ex)
-        }
         let zone = zone(for: customer)
         ex.zone = zone.identifier
-        guard
-            let at = chooseTime(
-                request, channel: chosen, customer: customer, zone: zone, population: population,
-                explanation: &ex)
-        else {
-            return .suppressed(.quietHours, explanation: ex)
+        var scores: [Double]? = nil
+        if request.transactional {
+            ex.lines.append("time: transactional, sent when due")
+            noteOdds(request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
+                population: population, &ex)
+            return .send(channel: chosen, at: request.due, explanation: ex)
         }
+        let at = chooseTime(
+            request, channel: chosen, customer: customer, zone: zone, population: population, scores: &scores,
+            explanation: &ex)
+        noteOdds(request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
+            population: population, &ex)
+        guard let at else { return .suppressed(.quietHours, explanation: ex) }
         return .send(channel: chosen, at: at, explanation: ex)
     }
 

@@ -46,7 +46,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
         attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
-        urgencyHalfLife: TimeSpan = .hours(12), exploration: Double = 1
+        urgencyHalfLife: TimeSpan = .hours(12), exploration: Double = 0.25
     ) {
         self.exploration = exploration
         self.urgencyHalfLife = urgencyHalfLife

@@ -12,11 +12,11 @@ extension Scheduler {
         _ request: SendRequest, customer: Customer, population: PopulationStats,
         explanation ex: inout Explanation
     ) -> Channel {
-        let k = max(settings.channelPriorStrength, 1e-3)
         var drawn: [(alpha: Double, beta: Double, sample: Double)] = []
         var best: (channel: Channel, sample: Double)? = nil
         for channel in ex.reachable {
             let p = population.openRate(channel)
+            let k = max(population.fittedPriorStrength(channel) ?? settings.channelPriorStrength, 1e-3)
             var evidence = ChannelEvidence()
             forEachAttributedSend(channel, of: customer) { at, responded in
                 let w = decay(at, now: request.due)

@@ -48,6 +48,11 @@ struct Arena {
         }
     }
 
+    /// Refits the channel priors from the customers (empirical Bayes), as the engine would now and then.
+    mutating func fitPriors() {
+        scheduler.fitChannelPriors(customers: customers, into: &population)
+    }
+
     /// Applies every queued event.
     mutating func catchUpAll(to time: Instant) {
         for i in customers.indices { catchUp(i, to: time) }

@@ -9,7 +9,7 @@ struct Simulate {
     static let usage = """
         usage: touchpoint-simulate [--seed N] [--seeds K] [--customers N] [--weeks W[,W...]] [--rounds R]
                                    [--within 24h] [--quiet 21:00-08:00] [--exploration X] [--world mixed|peak|flat]
-                                   [--attribute-sends]
+                                   [--attribute-sends] [--no-fit] [--set key=value]
         """
 
     static func main() {
@@ -22,6 +22,7 @@ struct Simulate {
         var quiet = QuietWindow(parsing: "21:00-08:00")!
         var world = Persona.World.mixed
         var attribute = false
+        var fit = true
         var exploration: Double? = nil
         var overrides: [(String, String)] = []
         var args = CommandLine.arguments.dropFirst()
@@ -41,6 +42,7 @@ struct Simulate {
             case "--exploration": exploration = Double(value()) ?? { fail("bad --exploration") }()
             case "--world": world = Persona.World(rawValue: value()) ?? { fail("bad --world") }()
             case "--attribute-sends": attribute = true
+            case "--no-fit": fit = false
             case "--set":
                 let kv = value().split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { fail("--set wants key=value") }
@@ -56,7 +58,7 @@ struct Simulate {
         for (k, v) in overrides {
             guard settings.set(k, v) else { fail("cannot set \(k)=\(v)") }
         }
-        let sim = Simulation(settings: settings, quiet: quiet, within: within, attributeSends: attribute)
+        let sim = Simulation(settings: settings, quiet: quiet, within: within, attributeSends: attribute, fitPriors: fit)
         let seedList = (0..<UInt64(max(seeds, 1))).map { seed &+ $0 }
 
         print("# touchpoint-simulate")
@@ -65,7 +67,8 @@ struct Simulate {
             "\(customers) customers, seeds \(seedList.map(String.init).joined(separator: ",")) (medians), "
                 + "window \(within), quiet hours \(quiet), world: "
                 + world.description
-                + (attribute ? ", population credited with send hours" : ""))
+                + (attribute ? ", population credited with send hours" : "")
+                + (fit ? ", channel priors fitted (empirical Bayes)" : ", constant channel prior strength"))
         print("")
         print(
             "| history | chosen | oracle | chosen / oracle | first channel, right away | chosen / first "

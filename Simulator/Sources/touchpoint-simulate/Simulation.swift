@@ -28,6 +28,8 @@ struct Simulation {
     let quiet: QuietWindow
     let within: TimeSpan
     let attributeSends: Bool
+    /// Fit the channel priors from the population's spread (empirical Bayes) before deciding.
+    let fitPriors: Bool
     /// Monday 4 May 2026 00:00 UTC: 16 weeks of history reach back across the March DST changes.
     let start = Instant(seconds: 1_777_852_800)
 
@@ -57,6 +59,7 @@ struct Simulation {
             arena.enqueue(i, events)
         }
         arena.catchUpAll(to: start)
+        if fitPriors { arena.fitPriors() }
         var fig = Figures()
         var rng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         let clock = ContinuousClock()
@@ -115,6 +118,10 @@ struct Simulation {
         for round in 0..<rounds {
             var regret = 0.0
             let roundStart = start + .days(Int64(2 * round))
+            if fitPriors {
+                arena.catchUpAll(to: roundStart)
+                arena.fitPriors()
+            }
             for i in world.personas.indices {
                 let p = world.personas[i]
                 let due = roundStart + TimeSpan(seconds: Int64(rng.unit() * 86_400))

@@ -12,6 +12,8 @@ struct Figures {
     var violations = 0
     var decisions = 0
     var microseconds = 0.0
+    /// Mean instants held in a customer's `Engagement` lists at decision time, times 8 bytes.
+    var stateBytes = 0.0
     /// Mean regret per closed-loop round.
     var regret: [Double] = []
     /// Share of sends on the customer's truly best channel.
@@ -76,6 +78,9 @@ struct Simulation {
                 request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population)
             elapsed += clock.now - began
             fig.decisions += 1
+            let e = arena.customers[i].engagement
+            let held = e.activity.count + [e.sends, e.opens, e.clicks].reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+            fig.stateBytes += Double(held * 8)
             let slots = allowed(due: due, zone: p.zone)
             guard let first = slots.first else { continue }
             if case .send(let channel, let at, _) = decision {
@@ -97,6 +102,7 @@ struct Simulation {
         fig.chosenChannelBest /= n
         fig.rightChannel /= n
         fig.microseconds = micros(elapsed) / n
+        fig.stateBytes /= n
         return fig
     }
 

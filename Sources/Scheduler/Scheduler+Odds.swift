@@ -6,7 +6,8 @@ extension Scheduler {
     ///
     /// `scores` are the chosen channel's slot scores when timing already computed them.
     func noteOdds(
-        _ request: SendRequest, chosen: Channel, at: Instant?, scores: [Double]?, customer: Customer, zone: Zone,
+        _ request: SendRequest, chosen: Channel, at: Instant?, scores: [Double]?, customer: Customer,
+        zone: Zone,
         population: PopulationStats, _ ex: inout Explanation
     ) {
         let dueSlot = HourOfWeek.slot(request.due, in: zone)
@@ -23,7 +24,8 @@ extension Scheduler {
                 .init(
                     channel: estimate.channel,
                     atChosen: atSlot.map { min(1, estimate.mean * channelScores[$0]) },
-                    atDue: min(1, estimate.mean * channelScores[dueSlot]), chosen: estimate.channel == chosen))
+                    atDue: min(1, estimate.mean * channelScores[dueSlot]), chosen: estimate.channel == chosen)
+            )
         }
     }
 }

@@ -40,7 +40,8 @@ extension Scheduler {
         if allowed.count == 1 {
             ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
             ex.hourRank = 1
-            noteConstraints(request, chosen: first, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
+            noteConstraints(
+                request, chosen: first, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
             return first.at
         }
         // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
@@ -82,8 +83,12 @@ extension Scheduler {
         if bestInWindow > bestAllowed * margin { ex.constraints.append(.quietHours) }
         if request.within < .hours(24) {
             var day = candidates(due: request.due, within: .hours(24), zone: zone)
-            if let quiet = settings.quietHours { day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) } }
-            if (day.map { scores[$0.slot] }.max() ?? 0) > bestAllowed * margin { ex.constraints.append(.window) }
+            if let quiet = settings.quietHours {
+                day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) }
+            }
+            if (day.map { scores[$0.slot] }.max() ?? 0) > bestAllowed * margin {
+                ex.constraints.append(.window)
+            }
         }
         if bestAllowed > scores[chosen.slot] * margin { ex.constraints.append(.urgency) }
     }
@@ -192,7 +197,9 @@ extension Scheduler {
             let custTypeTotal = custType.reduce(0, +)
             // The customer's all-days pattern, bent the way the population's weekdays (or weekends) differ.
             var prior = [Double](repeating: 0, count: 24)
-            for h in 0..<24 { prior[h] = hourShare[h] * ((popType[h] + 1) / (popTypeTotal + 24)) / popShare[h] }
+            for h in 0..<24 {
+                prior[h] = hourShare[h] * ((popType[h] + 1) / (popTypeTotal + 24)) / popShare[h]
+            }
             let priorTotal = prior.reduce(0, +)
             for h in 0..<24 {
                 let share = (custType[h] + m * prior[h] / priorTotal) / (custTypeTotal + m)
@@ -228,7 +235,9 @@ extension Scheduler {
         }
         var rate = [Double](repeating: r, count: HourOfWeek.count)
         var sum = 0.0
-        for (type, pair) in [(sends.weekday, responses.weekday), (sends.weekend, responses.weekend)].enumerated() {
+        for (type, pair) in [(sends.weekday, responses.weekday), (sends.weekend, responses.weekend)]
+            .enumerated()
+        {
             let ts = Self.smoothed(pair.0)
             let tr = Self.smoothed(pair.1)
             for h in 0..<24 {

@@ -128,14 +128,16 @@ public struct Scheduler: Sendable {
         var scores: [Double]? = nil
         if request.transactional {
             ex.lines.append("time: transactional, sent when due")
-            noteOdds(request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
+            noteOdds(
+                request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
                 population: population, &ex)
             return .send(channel: chosen, at: request.due, explanation: ex)
         }
         let at = chooseTime(
             request, channel: chosen, customer: customer, zone: zone, population: population, scores: &scores,
             explanation: &ex)
-        noteOdds(request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
+        noteOdds(
+            request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
             population: population, &ex)
         guard let at else { return .suppressed(.quietHours, explanation: ex) }
         return .send(channel: chosen, at: at, explanation: ex)

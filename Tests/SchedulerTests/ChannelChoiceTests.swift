@@ -96,8 +96,10 @@ struct ChannelChoiceTests {
         let c = customer(email: "a@example.com", phone: "+1555")
         let r = request(id: "m-scale", channels: [.email, .sms], due: due)
         func estimates(_ e: Double) -> [Explanation.ChannelEstimate] {
-            scheduler(exploration: e).decide(r, customer: c, ledger: SendLedger(), population: closePopulation())
-                .explanation.channels
+            scheduler(exploration: e).decide(
+                r, customer: c, ledger: SendLedger(), population: closePopulation()
+            )
+            .explanation.channels
         }
         let plain = estimates(1)
         let half = estimates(0.5)
@@ -119,13 +121,15 @@ struct ChannelChoiceTests {
             let s = scheduler(exploration: e)
             let picks = (0..<40).map { i in
                 s.decide(
-                    request(id: "id-\(i)", channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+                    request(id: "id-\(i)", channels: [.email, .sms], due: due), customer: c,
+                    ledger: SendLedger(),
                     population: closePopulation()
                 ).channel
             }
             let again = (0..<40).map { i in
                 s.decide(
-                    request(id: "id-\(i)", channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+                    request(id: "id-\(i)", channels: [.email, .sms], due: due), customer: c,
+                    ledger: SendLedger(),
                     population: closePopulation()
                 ).channel
             }

@@ -87,7 +87,8 @@ struct ModelRuleTests {
         }
         let d = scheduler(quiet: "21:00-08:00", exploration: 0).decide(
             request(channels: [.email, .sms], due: due, within: .hours(24)),
-            customer: customer(phone: "+1", timezone: "Asia/Shanghai"), ledger: SendLedger(), population: population)
+            customer: customer(phone: "+1", timezone: "Asia/Shanghai"), ledger: SendLedger(),
+            population: population)
         #expect(d.channel == .sms)
         #expect(localTime(d.sendAt, "Asia/Shanghai") == "19:00")
     }

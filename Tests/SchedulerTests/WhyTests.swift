@@ -23,7 +23,8 @@ struct WhyTests {
     @Test("a delayed send reports each channel's odds at the chosen hour and at due, and rank 1")
     func oddsAndRank() throws {
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(channels: [.email, .sms], due: due, within: .hours(24)), customer: opener(at: 20, phone: "+1"),
+            request(channels: [.email, .sms], due: due, within: .hours(24)),
+            customer: opener(at: 20, phone: "+1"),
             ledger: SendLedger(), population: PopulationStats())
         #expect(localTime(d.sendAt, shanghai) == "20:00")
         let ex = d.explanation

@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Scheduler
 import TouchpointCore
 

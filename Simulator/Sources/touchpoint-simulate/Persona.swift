@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Scheduler
 import TouchpointCore
 
@@ -107,7 +107,9 @@ extension Persona {
             let evening = 17 + 4 * rng.unit()
             let second = 0.5 + 0.5 * rng.unit()
             let sigma = 1.0 + 0.5 * rng.unit()
-            let peaks = rng.unit() < 0.5 ? [(morning, sigma, 1.0), (evening, sigma, second)]
+            let peaks =
+                rng.unit() < 0.5
+                ? [(morning, sigma, 1.0), (evening, sigma, second)]
                 : [(morning, sigma, second), (evening, sigma, 1.0)]
             weekday = bump(peaks, floor: floor)
             weekend = bump(peaks.map { ($0.0 + 1.5, $0.1, $0.2) }, floor: floor)

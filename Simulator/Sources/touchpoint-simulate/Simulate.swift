@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Scheduler
 import TouchpointCore
 
@@ -58,7 +58,8 @@ struct Simulate {
         for (k, v) in overrides {
             guard settings.set(k, v) else { fail("cannot set \(k)=\(v)") }
         }
-        let sim = Simulation(settings: settings, quiet: quiet, within: within, attributeSends: attribute, fitPriors: fit)
+        let sim = Simulation(
+            settings: settings, quiet: quiet, within: within, attributeSends: attribute, fitPriors: fit)
         let seedList = (0..<UInt64(max(seeds, 1))).map { seed &+ $0 }
 
         print("# touchpoint-simulate")
@@ -90,7 +91,8 @@ struct Simulate {
                     + "| \(f(median(runs.map(\.rightChannel)) * 100, 0)) % "
                     + "| \(f(median(runs.map { $0.chosen / $0.chosenChannelBest }))) "
                     + "| \(runs.map(\.violations).reduce(0, +)) "
-                    + "| \(f(median(runs.map(\.microseconds)), 1)) | \(f(median(runs.map(\.stateBytes)), 0)) |")
+                    + "| \(f(median(runs.map(\.microseconds)), 1)) | \(f(median(runs.map(\.stateBytes)), 0)) |"
+            )
         }
         guard rounds > 0 else { return }
         print("")
@@ -106,11 +108,15 @@ struct Simulate {
         for hi in [1, 2, 5, 10, 20, 30, 40, 50, 75, 100] where hi <= rounds && hi > lo {
             let perRound = (lo..<hi).map { r in median(loops.map { $0.regret[r] }) }
             cumulative += perRound.reduce(0, +)
-            print("| \(lo + 1)–\(hi) | \(f(perRound.reduce(0, +) / Double(perRound.count))) | \(f(cumulative, 2)) |")
+            print(
+                "| \(lo + 1)–\(hi) | \(f(perRound.reduce(0, +) / Double(perRound.count))) | \(f(cumulative, 2)) |"
+            )
             lo = hi
         }
         print("")
-        print("Sends on the customer's truly best channel: \(f(median(loops.map(\.bestChannelShare)) * 100, 1)) %")
+        print(
+            "Sends on the customer's truly best channel: \(f(median(loops.map(\.bestChannelShare)) * 100, 1)) %"
+        )
     }
 
     static func fail(_ message: String) -> Never {
@@ -146,12 +152,24 @@ extension SchedulerSettings {
     /// Sets one model knob by name, for experiments; `false` when the key or value is not understood.
     mutating func set(_ key: String, _ value: String) -> Bool {
         switch key {
-        case "halfLife": guard let v = TimeSpan(parsing: value) else { return false }; halfLife = v
-        case "urgencyHalfLife": guard let v = TimeSpan(parsing: value) else { return false }; urgencyHalfLife = v
-        case "channelPriorStrength": guard let v = Double(value) else { return false }; channelPriorStrength = v
-        case "timingPriorStrength": guard let v = Double(value) else { return false }; timingPriorStrength = v
-        case "exploration": guard let v = Double(value) else { return false }; exploration = v
-        case "delayMargin": guard let v = Double(value) else { return false }; delayMargin = v
+        case "halfLife":
+            guard let v = TimeSpan(parsing: value) else { return false }
+            halfLife = v
+        case "urgencyHalfLife":
+            guard let v = TimeSpan(parsing: value) else { return false }
+            urgencyHalfLife = v
+        case "channelPriorStrength":
+            guard let v = Double(value) else { return false }
+            channelPriorStrength = v
+        case "timingPriorStrength":
+            guard let v = Double(value) else { return false }
+            timingPriorStrength = v
+        case "exploration":
+            guard let v = Double(value) else { return false }
+            exploration = v
+        case "delayMargin":
+            guard let v = Double(value) else { return false }
+            delayMargin = v
         default: return false
         }
         return true

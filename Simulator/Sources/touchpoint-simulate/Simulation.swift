@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Scheduler
 import TouchpointCore
 
@@ -79,7 +79,9 @@ struct Simulation {
             elapsed += clock.now - began
             fig.decisions += 1
             let e = arena.customers[i].engagement
-            let held = e.activity.count + [e.sends, e.opens, e.clicks].reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+            let held =
+                e.activity.count
+                + [e.sends, e.opens, e.clicks].reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
             fig.stateBytes += Double(held * 8)
             let slots = allowed(due: due, zone: p.zone)
             guard let first = slots.first else { continue }
@@ -88,7 +90,9 @@ struct Simulation {
                 let ceiling = slots.map { p.openProbability(channel, at: $0) }.max() ?? 0
                 fig.chosenChannelBest += ceiling
                 if ceiling >= oracle(p, slots) { fig.rightChannel += 1 }
-                if !slots.contains(at) && !isQuietEndCandidate(at, due: due, zone: p.zone) { fig.violations += 1 }
+                if !slots.contains(at) && !isQuietEndCandidate(at, due: due, zone: p.zone) {
+                    fig.violations += 1
+                }
             }
             fig.oracle += oracle(p, slots)
             fig.firstNow += p.openProbability(p.reachable[0], at: first)
@@ -115,7 +119,8 @@ struct Simulation {
         let from = start - .days(28)
         let end = start + .days(Int64(2 * rounds + 2))
         for i in world.personas.indices {
-            arena.enqueue(i, [world.identify(i, at: from - .days(1))] + world.activity(i, from: from, to: end))
+            arena.enqueue(
+                i, [world.identify(i, at: from - .days(1))] + world.activity(i, from: from, to: end))
         }
         arena.catchUpAll(to: start)
         var fig = Figures()
@@ -133,7 +138,8 @@ struct Simulation {
                 let due = roundStart + TimeSpan(seconds: Int64(rng.unit() * 86_400))
                 arena.catchUp(i, to: due)
                 let request = SendRequest(
-                    messageId: "s\(seed)-\(p.id)-r\(round)", rule: "triggered", candidates: [.email, .sms, .chat],
+                    messageId: "s\(seed)-\(p.id)-r\(round)", rule: "triggered",
+                    candidates: [.email, .sms, .chat],
                     due: due, within: within)
                 let decision = scheduler.decide(
                     request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population)

@@ -1,5 +1,5 @@
-import Foundation
 import Events
+import Foundation
 import Scheduler
 import TouchpointCore
 
@@ -21,7 +21,9 @@ struct World {
         self.personas = personas
     }
 
-    static func event(_ name: String, _ user: String, _ t: Instant, _ props: [String: JSONValue] = [:]) -> Event {
+    static func event(_ name: String, _ user: String, _ t: Instant, _ props: [String: JSONValue] = [:])
+        -> Event
+    {
         Event(
             kind: .track, name: name, userId: user, timestamp: Timestamp(instant: t, offsetSeconds: 0),
             properties: props)
@@ -64,7 +66,10 @@ struct World {
     ) {
         let p = personas[i]
         let probability = p.openProbability(channel, at: at)
-        var events = [Self.event("Message Sent", p.id, at, ["channel": .string(channel.rawValue), "message_id": .string(id)])]
+        var events = [
+            Self.event(
+                "Message Sent", p.id, at, ["channel": .string(channel.rawValue), "message_id": .string(id)])
+        ]
         // Day-to-day noise on top of the Bernoulli draw: some days the customer is busier.
         let noisy = min(1, probability * exp(0.3 * gaussian() - 0.045))
         let opened = rng.unit() < noisy

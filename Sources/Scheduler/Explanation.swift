@@ -53,6 +53,16 @@ public struct Explanation: Sendable, Hashable {
     public var bestScore: Double?
     /// The earliest allowed candidate's score.
     public var earliestScore: Double?
+    /// Per reachable channel, the estimated open probability at the chosen time and at the due time.
+    public var odds: [ChannelOdds] = []
+    /// The chosen send time's rank (1 = best) among the allowed candidates by estimated open probability.
+    public var hourRank: Int?
+    /// How many candidates were allowed (inside the window, outside quiet hours).
+    public var allowedCount: Int?
+    /// What kept the message from a better channel or hour, or held it back.
+    public var constraints: [Constraint] = []
+    /// The frequency cap's `max` when it was checked.
+    public var capMax: Int?
     /// A human-readable rendering, one fact per line.
     public var lines: [String] = []
 

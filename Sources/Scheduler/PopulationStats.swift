@@ -19,6 +19,8 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     private var engagementSlots: [Int]
     /// Customer `track` activity per local slot.
     private var activitySlots: [Int]
+    /// Per channel, the Beta prior strength fitted from the spread of customers' open rates, when fitted.
+    private var fittedStrengths: [Double]?
 
     /// Empty statistics: every estimate falls back to a flat prior.
     public init() {
@@ -82,6 +84,16 @@ public struct PopulationStats: Sendable, Hashable, Codable {
         let r = responses(channel) > 0 ? responses(channel) : Swift.max(opens(channel), clicks(channel))
         return Double(Swift.min(r, s) + 1) / Double(s + 2)
     }
+
+    /// The channel's fitted prior strength (pseudo-sends), or `nil` before
+    /// ``Scheduler/fitChannelPriors(customers:into:)`` has run or when too few customers had data.
+    public func fittedPriorStrength(_ channel: Channel) -> Double? {
+        guard let s = fittedStrengths?[channel.slotIndex], s > 0 else { return nil }
+        return s
+    }
+
+    /// Stores fitted prior strengths (`0` = not fitted for that channel).
+    mutating func setFittedStrengths(_ strengths: [Double]) { fittedStrengths = strengths }
 
     func sendSlots(_ channel: Channel) -> [Int] { slice(sendSlots, channel) }
     func responseSlots(_ channel: Channel) -> [Int] { slice(responseSlots, channel) }

@@ -12,11 +12,11 @@ extension Scheduler {
         _ request: SendRequest, customer: Customer, population: PopulationStats,
         explanation ex: inout Explanation
     ) -> Channel {
-        let k = max(settings.channelPriorStrength, 1e-3)
         var drawn: [(alpha: Double, beta: Double, sample: Double)] = []
         var best: (channel: Channel, sample: Double)? = nil
         for channel in ex.reachable {
             let p = population.openRate(channel)
+            let k = max(population.fittedPriorStrength(channel) ?? settings.channelPriorStrength, 1e-3)
             var evidence = ChannelEvidence()
             forEachAttributedSend(channel, of: customer) { at, responded in
                 let w = decay(at, now: request.due)
@@ -30,7 +30,10 @@ extension Scheduler {
                 sample = same.sample
             } else {
                 var rng = SeededGenerator(seed: StableID.seed(request.messageId + "/" + channel.rawValue))
-                sample = rng.beta(alpha, beta)
+                let mean = alpha / (alpha + beta)
+                let e = max(settings.exploration, 0)
+                // Exploration 0 never touches the generator: the best estimate wins outright.
+                sample = e == 0 ? mean : mean + e * (rng.beta(alpha, beta) - mean)
             }
             drawn.append((alpha, beta, sample))
             ex.channels.append(

@@ -14,7 +14,7 @@ extension Scheduler {
     /// The send instant for a non-transactional message, or `nil` when every candidate is in quiet hours.
     func chooseTime(
         _ request: SendRequest, channel: Channel, customer: Customer, zone: Zone, population: PopulationStats,
-        explanation ex: inout Explanation
+        scores computed: inout [Double]?, explanation ex: inout Explanation
     ) -> Instant? {
         let all = candidates(due: request.due, within: request.within, zone: zone)
         var allowed = all
@@ -28,15 +28,22 @@ extension Scheduler {
             ex.lines.append(
                 "time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)"
             )
+            ex.allowedCount = 0
+            ex.constraints.append(.quietHours)
             return nil
         }
-        if allowed.count == 1 {
-            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
-            return first.at
-        }
+        ex.allowedCount = allowed.count
         let scores = slotScores(
             channel: channel, customer: customer, zone: zone, now: request.due,
             population: population, explanation: &ex)
+        computed = scores
+        if allowed.count == 1 {
+            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
+            ex.hourRank = 1
+            noteConstraints(
+                request, chosen: first, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
+            return first.at
+        }
         // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
         // each hour's score is discounted by the delay from the first allowed instant: a habitual hour must
         // be clearly better to be worth waiting for, and one stray event cannot push a send to tomorrow.
@@ -53,12 +60,37 @@ extension Scheduler {
         ex.chosenScore = value(chosen)
         ex.bestScore = best
         ex.earliestScore = value(first)
+        ex.hourRank = 1 + allowed.filter { scores[$0.slot] > scores[chosen.slot] }.count
+        noteConstraints(request, chosen: chosen, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
         ex.lines.append(
             "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
                 + "wait discount (half-life \(settings.urgencyHalfLife)); earliest allowed "
                 + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
                 + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
         return chosen.at
+    }
+
+    /// Records what kept the message from a materially better hour (by more than the delay margin, as an
+    /// estimate): quiet hours inside the window, the window's end (within a day of `due`), or the cost of
+    /// waiting.
+    func noteConstraints(
+        _ request: SendRequest, chosen: Candidate, all: [Candidate], allowed: [Candidate], scores: [Double],
+        zone: Zone, _ ex: inout Explanation
+    ) {
+        let margin = 1 + max(settings.delayMargin, 0)
+        let bestAllowed = allowed.map { scores[$0.slot] }.max() ?? 0
+        let bestInWindow = all.map { scores[$0.slot] }.max() ?? 0
+        if bestInWindow > bestAllowed * margin { ex.constraints.append(.quietHours) }
+        if request.within < .hours(24) {
+            var day = candidates(due: request.due, within: .hours(24), zone: zone)
+            if let quiet = settings.quietHours {
+                day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) }
+            }
+            if (day.map { scores[$0.slot] }.max() ?? 0) > bestAllowed * margin {
+                ex.constraints.append(.window)
+            }
+        }
+        if bestAllowed > scores[chosen.slot] * margin { ex.constraints.append(.urgency) }
     }
 
     /// `due`, then every local whole hour up to `due + within` (at most a week and an hour ahead: later
@@ -140,64 +172,106 @@ extension Scheduler {
         return scores
     }
 
-    /// Per-slot lift of a decayed histogram, smoothed population hour-of-day → customer hour-of-day →
-    /// customer hour-of-week (the last shrunk towards the population's weekday pattern for that hour).
-    /// The lifts average 1 over the week.
+    /// Per-slot lift of a decayed histogram: population hour-of-day → customer hour-of-day → customer
+    /// hour-of-day on weekdays or at weekends (shaped by the population's weekday/weekend difference), each
+    /// level smoothed over neighbouring hours with a circular kernel. The lifts average 1 over a day.
     func distributionLift(customer x: [Double], population p: [Int]) -> [Double] {
         let m = max(settings.timingPriorStrength, 1e-3)
-        var popHour = [Double](repeating: 0, count: 24)
-        var custHour = [Double](repeating: 0, count: 24)
-        var popTotal = 0.0
-        var custTotal = 0.0
-        for s in 0..<HourOfWeek.count {
-            popHour[s % 24] += Double(p[s])
-            custHour[s % 24] += x[s]
-            popTotal += Double(p[s])
-            custTotal += x[s]
+        let pop = Self.byDayType(p.map(Double.init))
+        let cust = Self.byDayType(x)
+        let popHour = Self.smoothed(zip(pop.weekday, pop.weekend).map { $0 + $1 })
+        let custHour = Self.smoothed(zip(cust.weekday, cust.weekend).map { $0 + $1 })
+        let popTotal = popHour.reduce(0, +)
+        let custTotal = custHour.reduce(0, +)
+        var popShare = [Double](repeating: 0, count: 24)
+        var hourShare = popShare
+        for h in 0..<24 {
+            popShare[h] = (popHour[h] + 1) / (popTotal + 24)
+            hourShare[h] = (custHour[h] + m * popShare[h]) / (custTotal + m)
         }
         var lift = [Double](repeating: 1, count: HourOfWeek.count)
-        for h in 0..<24 {
-            let popShare = (popHour[h] + 1) / (popTotal + 24)
-            let hourShare = (custHour[h] + m * popShare) / (custTotal + m)
-            for d in 0..<7 {
-                let s = d * 24 + h
-                let weekdayGivenHour = (Double(p[s]) + 1) / (popHour[h] + 7)
-                let share = (x[s] + 2 * m * hourShare * weekdayGivenHour) / (custTotal + 2 * m)
-                lift[s] = Double(HourOfWeek.count) * share
+        for (type, days) in [(pop.weekday, cust.weekday), (pop.weekend, cust.weekend)].enumerated() {
+            let popType = Self.smoothed(days.0)
+            let custType = Self.smoothed(days.1)
+            let popTypeTotal = popType.reduce(0, +)
+            let custTypeTotal = custType.reduce(0, +)
+            // The customer's all-days pattern, bent the way the population's weekdays (or weekends) differ.
+            var prior = [Double](repeating: 0, count: 24)
+            for h in 0..<24 {
+                prior[h] = hourShare[h] * ((popType[h] + 1) / (popTypeTotal + 24)) / popShare[h]
+            }
+            let priorTotal = prior.reduce(0, +)
+            for h in 0..<24 {
+                let share = (custType[h] + m * prior[h] / priorTotal) / (custTypeTotal + m)
+                for d in (type == 0 ? 0..<5 : 5..<7) { lift[d * 24 + h] = 24 * share }
             }
         }
         return lift
     }
 
     /// Per-slot lift of the open rate of sends by local send hour, smoothed channel rate → population
-    /// hour-of-day → customer hour-of-day → customer hour-of-week; normalised to average 1.
+    /// hour-of-day → customer hour-of-day → customer hour-of-day on weekdays or at weekends, sends and
+    /// responses each smoothed over neighbouring hours; normalised to average 1.
     func rateLift(
         sends y: [Double], responses o: [Double], populationSends ps: [Int], populationResponses po: [Int],
         populationRate r: Double
     ) -> [Double] {
         let m = max(settings.timingPriorStrength, 1e-3)
-        var popSends = [Double](repeating: 0, count: 24)
-        var popResponses = popSends
-        var sends = popSends
-        var responses = popSends
-        for s in 0..<HourOfWeek.count {
-            popSends[s % 24] += Double(ps[s])
-            popResponses[s % 24] += Double(po[s])
-            sends[s % 24] += y[s]
-            responses[s % 24] += o[s]
+        let popSends = Self.byDayType(ps.map(Double.init))
+        let popResponses = Self.byDayType(po.map(Double.init))
+        let sends = Self.byDayType(y)
+        let responses = Self.byDayType(o)
+        func all(_ t: (weekday: [Double], weekend: [Double])) -> [Double] {
+            Self.smoothed(zip(t.weekday, t.weekend).map { $0 + $1 })
+        }
+        let ps = all(popSends)
+        let pr = all(popResponses)
+        let cs = all(sends)
+        let cr = all(responses)
+        var hourRate = [Double](repeating: r, count: 24)
+        for h in 0..<24 {
+            let popRate = (min(pr[h], ps[h]) + m * r) / (ps[h] + m)
+            hourRate[h] = (min(cr[h], cs[h]) + m * popRate) / (cs[h] + m)
         }
         var rate = [Double](repeating: r, count: HourOfWeek.count)
         var sum = 0.0
-        for h in 0..<24 {
-            let popRate = (min(popResponses[h], popSends[h]) + m * r) / (popSends[h] + m)
-            let hourRate = (min(responses[h], sends[h]) + m * popRate) / (sends[h] + m)
-            for d in 0..<7 {
-                let s = d * 24 + h
-                rate[s] = (min(o[s], y[s]) + 2 * m * hourRate) / (y[s] + 2 * m)
-                sum += rate[s]
+        for (type, pair) in [(sends.weekday, responses.weekday), (sends.weekend, responses.weekend)]
+            .enumerated()
+        {
+            let ts = Self.smoothed(pair.0)
+            let tr = Self.smoothed(pair.1)
+            for h in 0..<24 {
+                let value = (min(tr[h], ts[h]) + 2 * m * hourRate[h]) / (ts[h] + 2 * m)
+                for d in (type == 0 ? 0..<5 : 5..<7) {
+                    rate[d * 24 + h] = value
+                    sum += value
+                }
             }
         }
         let mean = sum / Double(HourOfWeek.count)
         return rate.map { mean > 0 ? $0 / mean : 1 }
+    }
+
+    /// Hour-of-week values folded into hour-of-day sums for weekdays (Monday–Friday) and weekends.
+    static func byDayType(_ v: [Double]) -> (weekday: [Double], weekend: [Double]) {
+        var weekday = [Double](repeating: 0, count: 24)
+        var weekend = weekday
+        for s in 0..<HourOfWeek.count {
+            if s < 5 * 24 { weekday[s % 24] += v[s] } else { weekend[s % 24] += v[s] }
+        }
+        return (weekday, weekend)
+    }
+
+    /// A circular `[0.15, 0.7, 0.15]` kernel over the hours of a day: an open at 19:50 also speaks for 20:00,
+    /// and totals are kept.
+    static func smoothed(_ v: [Double]) -> [Double] {
+        // Light: most customers' habits are sharper than an hour, and a wide kernel blunts a clear peak.
+        let neighbour = 0.15
+        var out = [Double](repeating: 0, count: 24)
+        for h in 0..<24 {
+            let sides: Double = v[(h + 23) % 24] + v[(h + 1) % 24]
+            out[h] = (1 - 2 * neighbour) * v[h] + neighbour * sides
+        }
+        return out
     }
 }

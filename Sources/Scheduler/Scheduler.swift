@@ -17,15 +17,17 @@ import TouchpointCore
 ///   non-transactional entries after `due - per` the same way and never applies to transactional ones.
 ///   An entry with the request's own message id never counts (re-deciding a message is not a repeat).
 /// - **Channel.** Per reachable channel, the open probability is Beta-Binomial: the prior is centred on
-///   the channel's population rate `(responses + 1) / (sends + 2)` with strength
-///   ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends, so a few of the customer's own sends
-///   dominate it). The customer's evidence is their sends on that channel and which of them got an open
-///   or click within ``SchedulerSettings/attributionWindow`` (before the next send); each send weighs
-///   `2^(-age / halfLife)` at `due`, so old behaviour counts less. Opens that match no send are ignored,
-///   which also caps opens at sends. Thompson sampling draws one value per channel from its posterior with
-///   a generator seeded by `StableID.seed(messageId + "/" + channel)`; the highest draw wins and ties go to
-///   rule order. Channels with identical posteriors (e.g. no data at all) share one draw, so with nothing
-///   to learn the rule's first reachable channel wins instead of a coin flip.
+///   the channel's population rate `(responses + 1) / (sends + 2)` with a strength fitted from how much
+///   customers' rates really differ (``fitChannelPriors(customers:into:)``, empirical Bayes), else
+///   ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends). The customer's evidence is their sends on
+///   that channel and which of them got an open or click within ``SchedulerSettings/attributionWindow``
+///   (before the next send); each send weighs `2^(-age / halfLife)` at `due`, so old behaviour counts less.
+///   Opens that match no send are ignored, which also caps opens at sends. Each channel's score is
+///   `mean + exploration × (draw − mean)`, the draw a Thompson sample from its posterior with a generator
+///   seeded by `StableID.seed(messageId + "/" + channel)` (``SchedulerSettings/exploration``: 0 = always the
+///   best estimate, 1 = plain Thompson sampling); the highest score wins and ties go to rule order.
+///   Channels with identical posteriors (e.g. no data at all) share one draw, so with nothing to learn the
+///   rule's first reachable channel wins instead of a coin flip.
 /// - **Time.** Candidates are `due` and every local whole hour in `(due, due + within]` (plus the end of
 ///   quiet hours when it is not on the hour), in the customer's zone (`timezone` trait, else the default
 ///   zone). Walking instants hour by hour skips DST gaps by construction; a repeated local hour is taken
@@ -34,8 +36,9 @@ import TouchpointCore
 ///   signals on the chosen channel, each a lift (1 = an average hour):
 ///   (a) the open rate of sends by local send hour, (b) the customer's open/click times, and (c) the
 ///   customer's activity times. Each is smoothed hierarchically: population hour-of-day → customer
-///   hour-of-day (``SchedulerSettings/timingPriorStrength`` pseudo-counts) → customer hour-of-week (twice
-///   that), so a customer who opens at 20:00 on weekdays also scores Saturday 20:00 highly. The mixture
+///   hour-of-day (``SchedulerSettings/timingPriorStrength`` pseudo-counts) → customer hour-of-day on
+///   weekdays or at weekends (as many again), and every level over neighbouring hours with a light circular
+///   kernel, so a customer who opens at 20:00 on weekdays also scores Saturday 20:00 and 19:00 well. The mixture
 ///   weights are `0.1 + n / (n + m)` per signal (n = the customer's decayed observations), with the
 ///   activity weight shrinking as opens accumulate: activity is strongest when opens are few. The earliest
 ///   candidate whose score is within ``SchedulerSettings/delayMargin`` of the best wins, so a flat or
@@ -44,6 +47,10 @@ import TouchpointCore
 ///   not scored: their slots repeat earlier, never better ones.
 /// - **Transactional** messages skip quiet hours, the frequency cap and timing: they go at `due` on the
 ///   chosen channel.
+/// - **Why.** Every decision's ``Explanation`` also carries, per reachable channel, the estimated open
+///   probability (posterior mean × the hour's timing score) at the chosen time and at `due`, the chosen
+///   hour's rank among the allowed ones and what constrained it (quiet hours, the window, the cost of
+///   waiting, caps); ``Explanation/whyJSON`` is the `why` object for `dry-run --format json`.
 public struct Scheduler: Sendable {
     /// The configuration decisions are made with.
     public let settings: SchedulerSettings
@@ -96,32 +103,43 @@ public struct Scheduler: Sendable {
             let n = ledger.count(rule: request.rule, after: request.due - span, excluding: request.messageId)
             ex.ruleCount = n
             ex.lines.append("once-per \(span): \(n) message(s) of \(request.rule) in the span")
-            if n > 0 { return .suppressed(.ruleLimit, explanation: ex) }
+            if n > 0 {
+                ex.constraints.append(.ruleLimit)
+                return .suppressed(.ruleLimit, explanation: ex)
+            }
         }
         if !request.transactional, let cap = settings.frequencyCap {
             let n = ledger.countNonTransactional(after: request.due - cap.per, excluding: request.messageId)
             ex.capCount = n
+            ex.capMax = cap.max
             ex.lines.append("frequency cap: \(n) of \(cap.max) per \(cap.per)")
-            if n >= cap.max { return .suppressed(.frequencyCap, explanation: ex) }
+            if n >= cap.max {
+                ex.constraints.append(.frequencyCap)
+                return .suppressed(.frequencyCap, explanation: ex)
+            }
         }
 
         // 3. Channel.
         let chosen = chooseChannel(request, customer: customer, population: population, explanation: &ex)
 
         // 4. Time.
-        if request.transactional {
-            ex.lines.append("time: transactional, sent when due")
-            return .send(channel: chosen, at: request.due, explanation: ex)
-        }
         let zone = zone(for: customer)
         ex.zone = zone.identifier
-        guard
-            let at = chooseTime(
-                request, channel: chosen, customer: customer, zone: zone, population: population,
-                explanation: &ex)
-        else {
-            return .suppressed(.quietHours, explanation: ex)
+        var scores: [Double]? = nil
+        if request.transactional {
+            ex.lines.append("time: transactional, sent when due")
+            noteOdds(
+                request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
+                population: population, &ex)
+            return .send(channel: chosen, at: request.due, explanation: ex)
         }
+        let at = chooseTime(
+            request, channel: chosen, customer: customer, zone: zone, population: population, scores: &scores,
+            explanation: &ex)
+        noteOdds(
+            request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
+            population: population, &ex)
+        guard let at else { return .suppressed(.quietHours, explanation: ex) }
         return .send(channel: chosen, at: at, explanation: ex)
     }
 

@@ -37,14 +37,18 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// How fast a message's value decays while it waits for a better hour: an hour this much later must
     /// score twice as high to be chosen.
     public var urgencyHalfLife: TimeSpan
+    /// How far channel choice explores: each channel's score is `mean + exploration × (draw − mean)` of
+    /// its posterior, so `0` always takes the best estimate and `1` is plain Thompson sampling.
+    public var exploration: Double
 
     /// Settings with the defaults the config file falls back to.
     public init(
         quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
         attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
-        urgencyHalfLife: TimeSpan = .hours(12)
+        urgencyHalfLife: TimeSpan = .hours(12), exploration: Double = 0.25
     ) {
+        self.exploration = exploration
         self.urgencyHalfLife = urgencyHalfLife
         self.quietHours = quietHours
         self.defaultZone = defaultZone

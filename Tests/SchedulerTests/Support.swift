@@ -20,14 +20,14 @@ func customer(
     return Customer(id: "u1", traits: traits)
 }
 
-/// A scheduler with Shanghai as the default zone and the given quiet hours and cap.
+/// A scheduler with Shanghai as the default zone and the given quiet hours, cap, half-life and exploration.
 func scheduler(
-    quiet: String? = nil, cap: FrequencyCap? = nil, halfLife: TimeSpan = .days(30)
+    quiet: String? = nil, cap: FrequencyCap? = nil, halfLife: TimeSpan = .days(30), exploration: Double = 0.25
 ) -> Scheduler {
     Scheduler(
         settings: SchedulerSettings(
             quietHours: quiet.flatMap(QuietWindow.init(parsing:)), defaultZone: Zone("Asia/Shanghai")!,
-            frequencyCap: cap, halfLife: halfLife))
+            frequencyCap: cap, halfLife: halfLife, exploration: exploration))
 }
 
 /// A request with sensible defaults for tests.

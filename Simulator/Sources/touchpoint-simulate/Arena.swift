@@ -1,0 +1,83 @@
+import Events
+import Scheduler
+import TouchpointCore
+
+/// The scheduler's view of the world: customer profiles and population statistics built from events with
+/// the same calls the engine makes (`Customer.apply`, then the `PopulationStats` record call for its effect).
+struct Arena {
+    var customers: [Customer]
+    var population = PopulationStats()
+    /// Events not yet applied, per customer, in time order.
+    private var queues: [[Event]]
+    private var heads: [Int]
+    /// Credit the send hour of first opens in the population (`sentAt`), which the engine may or may not do.
+    let attributeSends: Bool
+    private var lastSend: [[Instant?]]
+    private var credited: Set<String> = []
+    let scheduler: Scheduler
+
+    init(personas: [Persona], scheduler: Scheduler, attributeSends: Bool) {
+        self.scheduler = scheduler
+        self.attributeSends = attributeSends
+        customers = personas.map { p in
+            var traits: [String: JSONValue] = [
+                "email": .string(p.id + "@example.com"), "phone": .string("+15550000000"),
+                "timezone": .string(p.zoneName),
+            ]
+            if p.reachable.contains(.chat) { traits["chat_id"] = .string("chat-" + p.id) }
+            return Customer(id: p.id, traits: traits)
+        }
+        queues = Array(repeating: [], count: personas.count)
+        heads = Array(repeating: 0, count: personas.count)
+        lastSend = Array(repeating: [nil, nil, nil], count: personas.count)
+    }
+
+    /// Queues events of customer `i`; they must be later than everything already applied.
+    mutating func enqueue(_ i: Int, _ events: [Event]) {
+        queues[i].removeFirst(heads[i])
+        heads[i] = 0
+        queues[i].append(contentsOf: events)
+        queues[i].sort { $0.instant < $1.instant }
+    }
+
+    /// Applies customer `i`'s queued events up to and including `time`.
+    mutating func catchUp(_ i: Int, to time: Instant) {
+        while heads[i] < queues[i].count, queues[i][heads[i]].instant <= time {
+            apply(i, queues[i][heads[i]])
+            heads[i] += 1
+        }
+    }
+
+    /// Refits the channel priors from the customers (empirical Bayes), as the engine would now and then.
+    mutating func fitPriors() {
+        scheduler.fitChannelPriors(customers: customers, into: &population)
+    }
+
+    /// Applies every queued event.
+    mutating func catchUpAll(to time: Instant) {
+        for i in customers.indices { catchUp(i, to: time) }
+    }
+
+    private mutating func apply(_ i: Int, _ event: Event) {
+        let effect = customers[i].apply(event)
+        let zone = scheduler.zone(for: customers[i])
+        let t = event.instant
+        switch effect {
+        case .engagement(.sent, let channel, _):
+            population.recordSend(channel, at: t, zone: zone)
+            lastSend[i][channel.index] = t
+        case .engagement(.opened, let channel, let messageId):
+            var sentAt: Instant? = nil
+            if attributeSends, let messageId, credited.insert(messageId).inserted {
+                sentAt = lastSend[i][channel.index]
+            }
+            population.recordOpen(channel, at: t, zone: zone, sentAt: sentAt)
+        case .engagement(.clicked, let channel, _):
+            population.recordClick(channel, at: t, zone: zone)
+        case .activity:
+            population.recordActivity(at: t, zone: zone)
+        default:
+            break
+        }
+    }
+}

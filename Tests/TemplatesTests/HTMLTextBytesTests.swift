@@ -132,3 +132,28 @@ struct HTMLTextBytesTests {
         }
     }
 }
+
+/// The whitespace helpers of rendering take a byte path too; it must agree with the Character one.
+@Suite("Rendering whitespace helpers over bytes")
+struct RenderingWhitespaceTests {
+    static let inputs = [
+        "", " ", "\n\t ", "a", "  a  ", "\r\na b\r\n", " 中文 标题 ", "x\u{A0}y", "\u{A0}x\u{A0}",
+        " \u{301}x", "x \u{301}", "x\u{301} ", "\u{3000}x\u{3000}", "a\u{85}b", "😀  👍🏽 ", "e\u{301} é",
+        "Hi Ann,  you\n left\tsomething", "\u{2028}x", "line\u{0B}tab\u{0C}",
+    ]
+
+    @Test("oneLine, trimmed and trimmingTrailing equal their Character definitions")
+    func agree() {
+        for input in Self.inputs {
+            let words = input.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(TemplateSet.oneLine(input) == words, "input: \(input.debugDescription)")
+            var both = Substring(input)
+            while let f = both.first, f.isWhitespace { both = both.dropFirst() }
+            while let l = both.last, l.isWhitespace { both = both.dropLast() }
+            #expect(TemplateSet.trimmed(input) == String(both), "input: \(input.debugDescription)")
+            var tail = Substring(input)
+            while let l = tail.last, l.isWhitespace { tail = tail.dropLast() }
+            #expect(TemplateSet.trimmingTrailing(input) == String(tail), "input: \(input.debugDescription)")
+        }
+    }
+}

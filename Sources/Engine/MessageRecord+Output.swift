@@ -29,7 +29,11 @@ extension MessageRecord {
         JSONBytes.append("},\"due_at\":", to: &out)
         JSONBytes.appendTime(dueAt, in: zone, to: &out)
         JSONBytes.append(",\"send_at\":", to: &out)
-        if let sendAt { JSONBytes.appendTime(sendAt, in: zone, to: &out) } else { JSONBytes.append("null", to: &out) }
+        if let sendAt {
+            JSONBytes.appendTime(sendAt, in: zone, to: &out)
+        } else {
+            JSONBytes.append("null", to: &out)
+        }
         JSONBytes.append(",\"channel\":", to: &out)
         JSONBytes.appendQuoted(channel?.rawValue, to: &out)
         JSONBytes.append(",\"template\":", to: &out)
@@ -89,7 +93,8 @@ extension MessageRecord {
             if body.count > 12 { lines.append("    │ … (\(body.count - 12) more lines)") }
             for b in content.buttons { lines.append("    [\(b.label)] → \(b.url)") }
             if let sms = content.sms {
-                lines.append("    \(sms.encoding.rawValue), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
+                lines.append(
+                    "    \(sms.encoding.rawValue), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
             }
         }
         if explain { for l in explanation { lines.append("    · " + l) } }
@@ -107,7 +112,9 @@ extension MessageRecord {
     }
 
     private func pad(_ s: String, _ width: Int) -> String {
-        let w = s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic ? 2 : 1) }
+        let w = s.unicodeScalars.reduce(0) {
+            $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic ? 2 : 1)
+        }
         return w >= width ? s : s + String(repeating: " ", count: width - w)
     }
 }

@@ -269,7 +269,9 @@ private struct ByteDeriver {
             }
         case 2:
             let (x, y) = (name[0], name[1])
-            if x == UInt8(ascii: "h"), y >= UInt8(ascii: "1"), y <= UInt8(ascii: "6") { return .paragraphCloser }
+            if x == UInt8(ascii: "h"), y >= UInt8(ascii: "1"), y <= UInt8(ascii: "6") {
+                return .paragraphCloser
+            }
             switch (x, y) {
             case (UInt8(ascii: "b"), UInt8(ascii: "r")): return .br
             case (UInt8(ascii: "h"), UInt8(ascii: "r")): return .hr
@@ -364,9 +366,11 @@ private struct ByteDeriver {
         let name = UnsafeBufferPointer(rebasing: src[(i + 1)..<semi])
         let scalar: Unicode.Scalar?
         if name.count >= 2, name[0] == UInt8(ascii: "#"), name[1] | 0x20 == UInt8(ascii: "x") {
-            scalar = Self.parseUInt32(UnsafeBufferPointer(rebasing: name[2...]), radix: 16).flatMap(Unicode.Scalar.init)
+            scalar = Self.parseUInt32(UnsafeBufferPointer(rebasing: name[2...]), radix: 16).flatMap(
+                Unicode.Scalar.init)
         } else if name.count >= 1, name[0] == UInt8(ascii: "#") {
-            scalar = Self.parseUInt32(UnsafeBufferPointer(rebasing: name[1...]), radix: 10).flatMap(Unicode.Scalar.init)
+            scalar = Self.parseUInt32(UnsafeBufferPointer(rebasing: name[1...]), radix: 10).flatMap(
+                Unicode.Scalar.init)
         } else {
             scalar = HTMLText.namedEntities[String(decoding: name, as: UTF8.self)]?.unicodeScalars.first
         }

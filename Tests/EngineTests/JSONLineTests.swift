@@ -33,7 +33,8 @@ struct JSONLineTests {
             c.add("text", .string(content.text))
             c.add("html", content.html.map { .string($0) } ?? .null)
             c.add(
-                "buttons", .array(content.buttons.map { ["label": .string($0.label), "url": .string($0.url)] }))
+                "buttons",
+                .array(content.buttons.map { ["label": .string($0.label), "url": .string($0.url)] }))
             c.add("segments", content.sms.map { .number(Double($0.segments)) } ?? .null)
             c.add("encoding", content.sms.map { .string($0.encoding.rawValue) } ?? .null)
             o.addRaw("content", c.text)
@@ -44,17 +45,20 @@ struct JSONLineTests {
     }
 
     static func record(
-        zone: Zone = Zone("Asia/Shanghai")!, at ms: Int64 = 1_763_600_000_123, content: RenderedContent? = nil,
+        zone: Zone = Zone("Asia/Shanghai")!, at ms: Int64 = 1_763_600_000_123,
+        content: RenderedContent? = nil,
         text: String = "cart-abandoned"
     ) -> MessageRecord {
         MessageRecord(
             decision: content == nil ? .suppressed : .send, rule: text, customer: "u\(text)", messageId: "m1",
             triggerEvent: "Product Added", triggerMessageId: content == nil ? nil : "t-\(text)",
             triggerTimestamp: Timestamp(instant: Instant(milliseconds: ms), offsetSeconds: 0),
-            dueAt: Instant(milliseconds: ms + 3_600_000), sendAt: content == nil ? nil : Instant(milliseconds: ms + 7_200_000),
+            dueAt: Instant(milliseconds: ms + 3_600_000),
+            sendAt: content == nil ? nil : Instant(milliseconds: ms + 7_200_000),
             channel: content?.channel, template: "cart-reminder", locale: content == nil ? nil : "zh-CN",
             reason: content == nil ? .cancelled : nil, detail: content == nil ? "cancelled by \(text)" : nil,
-            content: content, zone: zone, priority: 1, transactional: false, decidedAt: Instant(milliseconds: ms),
+            content: content, zone: zone, priority: 1, transactional: false,
+            decidedAt: Instant(milliseconds: ms),
             explanation: [])
     }
 
@@ -82,7 +86,9 @@ struct JSONLineTests {
             template: "t", channel: .sms, locale: nil, text: "您好", sms: SMSInfo.measure("您好"))
         let chat = RenderedContent(
             template: "t", channel: .chat, locale: nil, text: "hi",
-            buttons: [Button(label: "Go \"now\"", url: "https://x.example/?a=1&b=2"), Button(label: "", url: "")])
+            buttons: [
+                Button(label: "Go \"now\"", url: "https://x.example/?a=1&b=2"), Button(label: "", url: ""),
+            ])
         let empty = RenderedContent(template: "t", channel: .chat, locale: nil, text: "")
         for content in [sms, chat, empty] {
             let r = Self.record(content: content)
@@ -92,7 +98,9 @@ struct JSONLineTests {
 
     @Test("times: whole seconds, milliseconds, zones east and west, UTC, DST, far years")
     func times() {
-        let zones = ["Asia/Shanghai", "America/New_York", "UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"]
+        let zones = [
+            "Asia/Shanghai", "America/New_York", "UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham",
+        ]
         let instants: [Int64] = [
             0, 1_763_600_000_000, 1_763_600_000_001, 1_763_600_000_999, -1, -86_400_001, 1_710_054_000_000,
             253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001,
@@ -100,7 +108,9 @@ struct JSONLineTests {
         for name in zones {
             let zone = Zone(name)!
             for ms in instants {
-                let r = Self.record(zone: zone, at: ms, content: RenderedContent(template: "t", channel: .sms, locale: nil, text: ""))
+                let r = Self.record(
+                    zone: zone, at: ms,
+                    content: RenderedContent(template: "t", channel: .sms, locale: nil, text: ""))
                 #expect(r.jsonLine == Self.referenceLine(r), "zone \(name), ms \(ms)")
             }
         }

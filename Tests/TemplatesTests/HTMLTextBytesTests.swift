@@ -97,8 +97,10 @@ struct HTMLTextBytesTests {
                 + "<a href=\"https://shop.example/cart?a=1&amp;b=2\" style=\"x\">Return to your cart</a>",
             "Hi Ann,\n\nYou left Shoes & socks in your cart.\n\nReturn to your cart (https://shop.example/cart?a=1&b=2)"
         ),
-        ("Shop · 88 Example Road<br>You are receiving this. <a href=\"u\">Unsubscribe</a>",
-         "Shop · 88 Example Road\nYou are receiving this. Unsubscribe (u)"),
+        (
+            "Shop · 88 Example Road<br>You are receiving this. <a href=\"u\">Unsubscribe</a>",
+            "Shop · 88 Example Road\nYou are receiving this. Unsubscribe (u)"
+        ),
         ("<p>你好 王小明，</p><p>您的购物车里还有 <strong>商品</strong>。</p>", "你好 王小明，\n\n您的购物车里还有 商品。"),
         ("a\r\nb\r\n\r\nc", "a b c"),
         ("&nbsp;&nbsp;a&nbsp; &#160;b", "a  b"),

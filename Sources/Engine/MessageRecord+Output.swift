@@ -5,37 +5,75 @@ extension MessageRecord {
     /// The dry-run JSON line (SPEC §6): every field present, `null` where not applicable, times in the
     /// customer's zone. Keys keep the SPEC's order so diffs of two runs read naturally.
     public var jsonLine: String {
-        var o = OrderedJSON()
-        o.add("decision", .string(decision.rawValue))
-        o.add("rule", .string(rule))
-        o.add("customer", .string(customer))
-        o.add("message_id", .string(messageId))
-        var t = OrderedJSON()
-        t.add("event", .string(triggerEvent))
-        t.add("message_id", triggerMessageId.map { .string($0) } ?? .null)
-        t.add("timestamp", .string(zone.format(triggerTimestamp.instant)))
-        o.addRaw("trigger", t.text)
-        o.add("due_at", .string(zone.format(dueAt)))
-        o.add("send_at", sendAt.map { .string(zone.format($0)) } ?? .null)
-        o.add("channel", channel.map { .string($0.rawValue) } ?? .null)
-        o.add("template", .string(template))
-        o.add("locale", locale.map { .string($0) } ?? .null)
-        o.add("reason", reason.map { .string($0.rawValue) } ?? .null)
-        o.add("detail", detail.map { .string($0) } ?? .null)
-        if let content {
-            var c = OrderedJSON()
-            c.add("subject", content.subject.map { .string($0) } ?? .null)
-            c.add("preheader", content.preheader.map { .string($0) } ?? .null)
-            c.add("text", .string(content.text))
-            c.add("html", content.html.map { .string($0) } ?? .null)
-            c.add("buttons", .array(content.buttons.map { ["label": .string($0.label), "url": .string($0.url)] }))
-            c.add("segments", content.sms.map { .number(Double($0.segments)) } ?? .null)
-            c.add("encoding", content.sms.map { .string($0.encoding.rawValue) } ?? .null)
-            o.addRaw("content", c.text)
+        var bytes: [UInt8] = []
+        writeJSONLine(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``jsonLine`` (without a line break) as UTF-8 to `out`, building no intermediate Strings.
+    public func writeJSONLine(into out: inout [UInt8]) {
+        JSONBytes.append("{\"decision\":", to: &out)
+        JSONBytes.appendQuoted(decision.rawValue, to: &out)
+        JSONBytes.append(",\"rule\":", to: &out)
+        JSONBytes.appendQuoted(rule, to: &out)
+        JSONBytes.append(",\"customer\":", to: &out)
+        JSONBytes.appendQuoted(customer, to: &out)
+        JSONBytes.append(",\"message_id\":", to: &out)
+        JSONBytes.appendQuoted(messageId, to: &out)
+        JSONBytes.append(",\"trigger\":{\"event\":", to: &out)
+        JSONBytes.appendQuoted(triggerEvent, to: &out)
+        JSONBytes.append(",\"message_id\":", to: &out)
+        JSONBytes.appendQuoted(triggerMessageId, to: &out)
+        JSONBytes.append(",\"timestamp\":", to: &out)
+        JSONBytes.appendTime(triggerTimestamp.instant, in: zone, to: &out)
+        JSONBytes.append("},\"due_at\":", to: &out)
+        JSONBytes.appendTime(dueAt, in: zone, to: &out)
+        JSONBytes.append(",\"send_at\":", to: &out)
+        if let sendAt {
+            JSONBytes.appendTime(sendAt, in: zone, to: &out)
         } else {
-            o.add("content", .null)
+            JSONBytes.append("null", to: &out)
         }
-        return o.text
+        JSONBytes.append(",\"channel\":", to: &out)
+        JSONBytes.appendQuoted(channel?.rawValue, to: &out)
+        JSONBytes.append(",\"template\":", to: &out)
+        JSONBytes.appendQuoted(template, to: &out)
+        JSONBytes.append(",\"locale\":", to: &out)
+        JSONBytes.appendQuoted(locale, to: &out)
+        JSONBytes.append(",\"reason\":", to: &out)
+        JSONBytes.appendQuoted(reason?.rawValue, to: &out)
+        JSONBytes.append(",\"detail\":", to: &out)
+        JSONBytes.appendQuoted(detail, to: &out)
+        JSONBytes.append(",\"content\":", to: &out)
+        guard let content else {
+            JSONBytes.append("null}", to: &out)
+            return
+        }
+        JSONBytes.append("{\"subject\":", to: &out)
+        JSONBytes.appendQuoted(content.subject, to: &out)
+        JSONBytes.append(",\"preheader\":", to: &out)
+        JSONBytes.appendQuoted(content.preheader, to: &out)
+        JSONBytes.append(",\"text\":", to: &out)
+        JSONBytes.appendQuoted(content.text, to: &out)
+        JSONBytes.append(",\"html\":", to: &out)
+        JSONBytes.appendQuoted(content.html, to: &out)
+        JSONBytes.append(",\"buttons\":[", to: &out)
+        for (i, button) in content.buttons.enumerated() {
+            JSONBytes.append(i == 0 ? "{\"label\":" : ",{\"label\":", to: &out)
+            JSONBytes.appendQuoted(button.label, to: &out)
+            JSONBytes.append(",\"url\":", to: &out)
+            JSONBytes.appendQuoted(button.url, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        JSONBytes.append("],\"segments\":", to: &out)
+        if let sms = content.sms {
+            JSONBytes.appendInteger(Int64(sms.segments), to: &out)
+        } else {
+            JSONBytes.append("null", to: &out)
+        }
+        JSONBytes.append(",\"encoding\":", to: &out)
+        JSONBytes.appendQuoted(content.sms?.encoding.rawValue, to: &out)
+        JSONBytes.append("}}", to: &out)
     }
 
     /// A readable block for a terminal: a header line, then the content indented.
@@ -55,7 +93,8 @@ extension MessageRecord {
             if body.count > 12 { lines.append("    │ … (\(body.count - 12) more lines)") }
             for b in content.buttons { lines.append("    [\(b.label)] → \(b.url)") }
             if let sms = content.sms {
-                lines.append("    \(sms.encoding.rawValue), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
+                lines.append(
+                    "    \(sms.encoding.rawValue), \(sms.segments) segment\(sms.segments == 1 ? "" : "s")")
             }
         }
         if explain { for l in explanation { lines.append("    · " + l) } }
@@ -73,7 +112,9 @@ extension MessageRecord {
     }
 
     private func pad(_ s: String, _ width: Int) -> String {
-        let w = s.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic ? 2 : 1) }
+        let w = s.unicodeScalars.reduce(0) {
+            $0 + ($1.value >= 0x1100 && $1.properties.isIdeographic ? 2 : 1)
+        }
         return w >= width ? s : s + String(repeating: " ", count: width - w)
     }
 }

@@ -8,6 +8,16 @@ struct MustacheTag: Sendable, Hashable {
     var line: Int
     /// 1-based column (in characters) of the opening delimiter.
     var column: Int
+    /// `name` split at dots, empty segments dropped: split once here, not on every render.
+    let segments: [String]
+
+    init(name: String, transforms: [String], line: Int, column: Int) {
+        self.name = name
+        self.transforms = transforms
+        self.line = line
+        self.column = column
+        segments = name.split(separator: ".").map(String.init)
+    }
 
     /// The dotted path, with empty segments dropped the way swift-mustache does.
     var path: [String] {

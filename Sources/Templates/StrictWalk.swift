@@ -71,7 +71,7 @@ enum StrictWalk {
 
     /// The value a tag renders, or `nil` when the lookup finds nothing.
     static func resolve(_ tag: MustacheTag, stack: [JSONValue]) -> JSONValue? {
-        guard var value = lookup(tag.name, stack: stack) else { return nil }
+        guard var value = lookup(tag.name, segments: tag.segments, stack: stack) else { return nil }
         for transform in tag.transforms.reversed() {
             guard let next = apply(transform, to: value) else { return nil }
             value = next
@@ -80,16 +80,16 @@ enum StrictWalk {
     }
 
     /// Mustache name lookup: the first segment climbs the stack, later segments descend only.
-    static func lookup(_ name: String, stack: [JSONValue]) -> JSONValue? {
+    /// `segments` is `name` split at dots (``MustacheTag/segments``).
+    static func lookup(_ name: String, segments: [String], stack: [JSONValue]) -> JSONValue? {
         if name == "." { return stack.last }
-        let segments = name.split(separator: ".")
         guard let first = segments.first else { return stack.last }
         var found: JSONValue?
         if name.first == "." {
-            found = stack.last.flatMap { child(String(first), of: $0) }
+            found = stack.last.flatMap { child(first, of: $0) }
         } else {
             for frame in stack.reversed() {
-                if let hit = child(String(first), of: frame) {
+                if let hit = child(first, of: frame) {
                     found = hit
                     break
                 }
@@ -97,7 +97,7 @@ enum StrictWalk {
         }
         guard var value = found else { return nil }
         for segment in segments.dropFirst() {
-            guard let next = child(String(segment), of: value) else { return nil }
+            guard let next = child(segment, of: value) else { return nil }
             value = next
         }
         return value

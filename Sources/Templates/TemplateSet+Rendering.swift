@@ -62,10 +62,12 @@ extension TemplateSet {
 
     /// Headers and button fields cannot hold line breaks: runs of whitespace become one space.
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        if let fast = oneLineBytes(text) { return fast }
+        return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     static func trimmed(_ text: String) -> String {
+        if let fast = trimmedBytes(text, leading: true) { return fast }
         var s = Substring(text)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
@@ -73,8 +75,65 @@ extension TemplateSet {
     }
 
     static func trimmingTrailing(_ text: String) -> String {
+        if let fast = trimmedBytes(text, leading: false) { return fast }
         var s = Substring(text)
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
+    }
+
+    /// ASCII white space: the only white space a byte scan may judge on its own.
+    @inline(__always)
+    private static func isASCIISpace(_ b: UInt8) -> Bool {
+        b == 32 || (b >= 9 && b <= 13)
+    }
+
+    /// `trimmed`/`trimmingTrailing` over bytes; `nil` when the text that would stay starts or ends
+    /// with a non-ASCII byte, where a Character could be white space or hold a combining mark.
+    private static func trimmedBytes(_ text: String, leading: Bool) -> String? {
+        let utf8 = text.utf8
+        var lo = utf8.startIndex
+        var hi = utf8.endIndex
+        if leading {
+            while lo < hi, isASCIISpace(utf8[lo]) { lo = utf8.index(after: lo) }
+        }
+        while lo < hi, isASCIISpace(utf8[utf8.index(before: hi)]) { hi = utf8.index(before: hi) }
+        if lo == hi { return "" }
+        guard utf8[lo] < 0x80, utf8[utf8.index(before: hi)] < 0x80 else { return nil }
+        if lo == utf8.startIndex, hi == utf8.endIndex { return text }
+        return String(text[lo..<hi])
+    }
+
+    /// `oneLine` over bytes, when every non-ASCII scalar is one that is neither white space nor
+    /// joins its neighbours into a Character.
+    private static func oneLineBytes(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                if isASCIISpace(b) {
+                    pendingSpace = !out.isEmpty
+                    i += 1
+                    continue
+                }
+                if pendingSpace { out.append(32) }
+                pendingSpace = false
+                if b < 0x80 {
+                    out.append(b)
+                    i += 1
+                    continue
+                }
+                let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+                var value = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for k in 1..<length { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                guard value != 0xA0, HTMLText.isPlainScalar(value) else { return nil }
+                out.append(contentsOf: bytes[i..<(i + length)])
+                i += length
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }

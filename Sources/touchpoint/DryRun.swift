@@ -78,7 +78,7 @@ struct DryRun: ParsableCommand {
                 guard showSuppressed else { return }
             }
             switch format {
-            case .json: out.line(record.jsonLine)
+            case .json: out.line { record.writeJSONLine(into: &$0) }
             case .table: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
             }
         }

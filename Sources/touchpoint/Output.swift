@@ -22,6 +22,13 @@ struct Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Lets `write` append one line's bytes straight into the buffer, then ends the line.
+    mutating func line(_ write: (inout [UInt8]) -> Void) {
+        write(&buffer)
+        buffer.append(10)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         var offset = 0
         while offset < buffer.count {

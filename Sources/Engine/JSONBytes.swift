@@ -1,0 +1,188 @@
+import TouchpointCore
+
+/// JSON text written straight into a UTF-8 byte buffer, byte for byte what `JSONValue.write(to:)`
+/// and `ISO8601.format` produce: a dry-run prints a line per message, and assembling those lines
+/// from small Strings cost more than deciding the messages.
+enum JSONBytes {
+    /// Appends `literal` as it is (keys, punctuation, `null`).
+    @inline(__always)
+    static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(
+            contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends `s` quoted, with `JSONValue.writeQuoted`'s escapes: `\"`, `\\`, `\n`, `\r`, `\t`,
+    /// `\u00XX` for other control characters and `\u2028`/`\u2029`; other UTF-8 as it is.
+    static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            let n = bytes.count
+            var runStart = 0
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\"), b != 0xE2 {
+                    i += 1
+                    continue
+                }
+                if b == 0xE2 {
+                    // U+2028 and U+2029 are E2 80 A8 / E2 80 A9.
+                    guard i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 else {
+                        i += 1
+                        continue
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                    append(bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", to: &out)
+                    i += 3
+                    runStart = i
+                    continue
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+                switch b {
+                case UInt8(ascii: "\""): append("\\\"", to: &out)
+                case UInt8(ascii: "\\"): append("\\\\", to: &out)
+                case 10: append("\\n", to: &out)
+                case 13: append("\\r", to: &out)
+                case 9: append("\\t", to: &out)
+                default:
+                    append("\\u00", to: &out)
+                    out.append(hexDigit(b >> 4))
+                    out.append(hexDigit(b & 0xF))
+                }
+                i += 1
+                runStart = i
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<n]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? UInt8(ascii: "0") + v : UInt8(ascii: "a") + v - 10
+    }
+
+    /// Appends `s` quoted, or `null`.
+    static func appendQuoted(_ s: String?, to out: inout [UInt8]) {
+        if let s { appendQuoted(s, to: &out) } else { append("null", to: &out) }
+    }
+
+    /// Appends a number as `JSONValue.format(number:)` writes it.
+    static func appendNumber(_ n: Double, to out: inout [UInt8]) {
+        if n.rounded() == n, abs(n) < 1e15 {
+            appendInteger(Int64(n), to: &out)
+        } else {
+            out.append(contentsOf: JSONValue.format(number: n).utf8)
+        }
+    }
+
+    static func appendInteger(_ v: Int64, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// Appends any JSON value with sorted keys, as `JSONValue.write(to:)` does.
+    static func appendValue(_ value: JSONValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: append("null", to: &out)
+        case .bool(let b): b ? append("true", to: &out) : append("false", to: &out)
+        case .number(let n): appendNumber(n, to: &out)
+        case .string(let s): appendQuoted(s, to: &out)
+        case .array(let a):
+            out.append(UInt8(ascii: "["))
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendValue(v, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let o):
+            out.append(UInt8(ascii: "{"))
+            for (i, k) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                appendQuoted(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendValue(o[k]!, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `zone.format(instant)` quoted.
+    static func appendTime(_ instant: Instant, in zone: Zone, to out: inout [UInt8]) {
+        appendTime(instant, offsetSeconds: zone.offset(at: instant), to: &out)
+    }
+
+    /// Appends `ISO8601.format(instant, offsetSeconds:)` quoted.
+    static func appendTime(_ instant: Instant, offsetSeconds: Int, to out: inout [UInt8]) {
+        let local = instant.milliseconds.addingReportingOverflow(Int64(offsetSeconds) * 1000)
+        let ms = Int(((local.partialValue % 1000) + 1000) % 1000)
+        let secs = (local.partialValue - Int64(ms)) / 1000
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 {
+            rem += 86_400
+            days -= 1
+        }
+        let (y, m, d) = local.overflow ? (-1, 0, 0) : ISO8601.civilFromDays(Int(days))
+        // Years outside 0...9999 are padded oddly by the String code; let it write those.
+        guard (0...9999).contains(y), abs(offsetSeconds) < 100 * 3600 else {
+            appendQuoted(ISO8601.format(instant, offsetSeconds: offsetSeconds), to: &out)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        appendDigits(y, 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(m, 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(d, 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(Int(rem / 3600), 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(Int(rem % 3600 / 60), 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(Int(rem % 60), 2, to: &out)
+        if ms != 0 {
+            out.append(UInt8(ascii: "."))
+            appendDigits(ms, 3, to: &out)
+        }
+        if offsetSeconds == 0 {
+            out.append(UInt8(ascii: "Z"))
+        } else {
+            out.append(offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            let a = abs(offsetSeconds)
+            appendDigits(a / 3600, 2, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendDigits(a % 3600 / 60, 2, to: &out)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// A non-negative value below `10^width`, zero-padded to `width` digits.
+    @inline(__always)
+    private static func appendDigits(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = v
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}

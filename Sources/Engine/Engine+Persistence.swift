@@ -16,6 +16,8 @@ public struct CustomerState: Codable, Sendable {
         public var channel: Channel?
         public var sendAt: Instant?
         public var explanation: [String]
+        /// The scheduler's `why` object (absent in state written before it existed).
+        public var why: JSONValue?
     }
 
     public var customer: Customer
@@ -70,7 +72,7 @@ extension Engine {
             if let p = pending[key] {
                 var m = CustomerState.PendingMessage(
                     rule: compiled.name, messageId: p.messageId, trigger: p.trigger, due: p.due, channel: nil,
-                    sendAt: nil, explanation: [])
+                    sendAt: nil, explanation: [], why: p.why)
                 if case .scheduled(let channel, let at, let explanation) = p.phase {
                     m.channel = channel
                     m.sendAt = at
@@ -108,7 +110,8 @@ extension Engine {
                 sequence += 1
                 let key = PendingKey(rule: index, customer: id)
                 var p = Pending(
-                    generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due, phase: .waiting)
+                    generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due, phase: .waiting,
+                    why: m.why ?? .null)
                 if let channel = m.channel, let at = m.sendAt {
                     p.phase = .scheduled(channel: channel, at: at, explanation: m.explanation)
                     pending[key] = p

@@ -51,6 +51,8 @@ public struct Engine: Sendable {
         var trigger: Event
         var due: Instant
         var phase: Phase
+        /// The scheduler's `why` object, once it has decided.
+        var why: JSONValue = .null
     }
 
     public init(book: RuleBook, templates: TemplateSet, settings: EngineSettings) {
@@ -286,6 +288,7 @@ public struct Engine: Sendable {
             pending.removeValue(forKey: key)
             var r = suppressed(p, rule: compiled, reason: reason, detail: nil, channel: nil)
             r.explanation = explanation.lines
+            r.why = explanation.whyJSON
             note(key.customer, "rule \(compiled.name): suppressed (\(reason.rawValue))")
             for line in explanation.lines { note(key.customer, "  " + line) }
             out.append(r)
@@ -295,6 +298,7 @@ public struct Engine: Sendable {
                 transactional: rule.transactional)
             var scheduled = p
             scheduled.phase = .scheduled(channel: channel, at: at, explanation: explanation.lines)
+            scheduled.why = explanation.whyJSON
             pending[key] = scheduled
             if settings.explainCustomer == key.customer {
                 let zone = zoneName(key.customer)
@@ -331,6 +335,7 @@ public struct Engine: Sendable {
             let reason: SuppressionReason = customer.address(for: channel) == nil ? .noReachableChannel : .unsubscribed
             var r = suppressed(p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel)
             r.explanation = explanation
+            r.why = p.why
             out.append(r)
             return
         }
@@ -352,6 +357,7 @@ public struct Engine: Sendable {
             var r = suppressed(
                 p, rule: compiled, reason: failure.suppression, detail: failure.description, channel: channel)
             r.explanation = explanation
+            r.why = p.why
             note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
             out.append(r)
         case .success(let content):
@@ -368,7 +374,7 @@ public struct Engine: Sendable {
                     triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
                     template: rule.send.template.value, locale: content.locale, reason: nil, detail: nil,
                     content: content, zone: zone, priority: rule.priority, transactional: rule.transactional,
-                    decidedAt: now, explanation: explanation))
+                    decidedAt: now, explanation: explanation, why: p.why))
         }
     }
 

@@ -44,6 +44,8 @@ extension MessageRecord {
         JSONBytes.appendQuoted(reason?.rawValue, to: &out)
         JSONBytes.append(",\"detail\":", to: &out)
         JSONBytes.appendQuoted(detail, to: &out)
+        JSONBytes.append(",\"why\":", to: &out)
+        out.append(contentsOf: why.jsonText.utf8)
         JSONBytes.append(",\"content\":", to: &out)
         guard let content else {
             JSONBytes.append("null}", to: &out)

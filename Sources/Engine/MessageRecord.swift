@@ -37,4 +37,7 @@ public struct MessageRecord: Sendable {
     public var decidedAt: Instant
     /// The numbers behind the scheduling decision, for `--explain`.
     public var explanation: [String]
+    /// The scheduler's `why` object: estimated open probability per channel at the chosen hour and at the
+    /// due time, the hour's rank, what constrained it; `null` when no scheduling decision was made.
+    public var why: JSONValue = .null
 }

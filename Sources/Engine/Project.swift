@@ -57,6 +57,7 @@ public struct Project: Sendable {
         scheduler.quietHours = quiet
         scheduler.defaultZone = config.defaultTimezone
         scheduler.frequencyCap = config.frequencyCap.map { .init(max: $0.max, per: $0.per) }
+        scheduler.exploration = config.exploration
         var unsubscribe: [Channel: String] = [:]
         for (channel, c) in config.channels {
             if let url = c.string("unsubscribe-url") { unsubscribe[channel] = url }

@@ -28,6 +28,8 @@ public struct Config: Sendable, Hashable {
     public var smsSegmentWarning: Int
     /// The adapter for each channel; a channel missing here has no adapter.
     public var channels: [Channel: ChannelConfig]
+    /// How much the scheduler explores channels (0 = always the best estimate, 1 = plain Thompson sampling).
+    public var exploration: Double = 0.25
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:

@@ -202,6 +202,16 @@ struct YAMLReader {
         return value
     }
 
+    mutating func fraction(_ node: Node, name: String) -> Double? {
+        guard case .scalar(let scalar) = node, node.tagName == .int || node.tagName == .float,
+            let value = Double(scalar.string), value >= 0, value <= 1
+        else {
+            wrongType(node, name: name, expected: "a number from 0 to 1")
+            return nil
+        }
+        return value
+    }
+
     mutating func bool(_ node: Node, name: String) -> Bool? {
         guard case .scalar(let scalar) = node, node.tagName == .bool else {
             wrongType(node, name: name, expected: "true or false")

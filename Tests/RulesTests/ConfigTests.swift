@@ -213,3 +213,15 @@ struct ConfigTests {
 extension TimeSpan {
     fileprivate static let seconds30 = TimeSpan(seconds: 30)
 }
+
+@Suite("Config exploration")
+struct ConfigExplorationTests {
+    @Test("exploration takes a number from 0 to 1 and refuses others at their place")
+    func exploration() {
+        let (ok, d1) = Config.parse(yaml: "exploration: 0\n", path: "tp.yaml")
+        #expect(d1 == [] && ok.exploration == 0)
+        let (_, d2) = Config.parse(yaml: "exploration: 3\n", path: "tp.yaml")
+        #expect(d2.first?.location?.line == 1)
+        #expect(d2.first?.message.contains("from 0 to 1") == true)
+    }
+}

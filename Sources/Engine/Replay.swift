@@ -82,44 +82,28 @@ public struct Replay {
     }
 }
 
-/// A min-heap of events by (timestamp, arrival order): the bounded-lateness re-order buffer.
+/// The bounded-lateness re-order buffer: events by (timestamp, arrival order).
 struct EventBuffer {
-    private var items: [(event: Event, seq: Int)] = []
+    private struct Entry: Comparable {
+        var event: Event
+        var seq: Int
+
+        static func < (a: Entry, b: Entry) -> Bool {
+            a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.seq < b.seq
+        }
+
+        static func == (a: Entry, b: Entry) -> Bool { a.seq == b.seq }
+    }
+
+    private var heap = BinaryHeap<Entry>()
     private var seq = 0
 
-    var peek: Event? { items.first?.event }
+    var peek: Event? { heap.first?.event }
 
     mutating func push(_ e: Event) {
         seq += 1
-        items.append((e, seq))
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard less(items[i], items[p]) else { break }
-            items.swapAt(i, p)
-            i = p
-        }
+        heap.push(Entry(event: e, seq: seq))
     }
 
-    mutating func pop() -> Event? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var i = 0
-        while true {
-            let l = 2 * i + 1
-            let r = l + 1
-            var m = i
-            if l < items.count, less(items[l], items[m]) { m = l }
-            if r < items.count, less(items[r], items[m]) { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
-        }
-        return top.event
-    }
-
-    private func less(_ a: (event: Event, seq: Int), _ b: (event: Event, seq: Int)) -> Bool {
-        a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.seq < b.seq
-    }
+    mutating func pop() -> Event? { heap.pop()?.event }
 }

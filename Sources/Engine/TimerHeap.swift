@@ -1,15 +1,15 @@
 import TouchpointCore
 
-/// A binary min-heap of timers, ordered by time, then priority (higher first), then insertion.
-struct TimerHeap {
-    private var items: [EngineTimer] = []
+/// A binary min-heap: the engine's timers, and the replay's re-order buffer.
+struct BinaryHeap<Element: Comparable> {
+    private var items: [Element] = []
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
-    var first: EngineTimer? { items.first }
+    var first: Element? { items.first }
 
-    mutating func push(_ timer: EngineTimer) {
-        items.append(timer)
+    mutating func push(_ element: Element) {
+        items.append(element)
         var i = items.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
@@ -19,7 +19,7 @@ struct TimerHeap {
         }
     }
 
-    mutating func pop() -> EngineTimer? {
+    mutating func pop() -> Element? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
@@ -37,6 +37,11 @@ struct TimerHeap {
         return top
     }
 }
+
+extension BinaryHeap: Sendable where Element: Sendable {}
+
+/// The engine's timers, ordered by time, then priority (higher first), then insertion.
+typealias TimerHeap = BinaryHeap<EngineTimer>
 
 /// Something the engine must do at a time: a wait ending, a scheduled send, an inactivity deadline.
 struct EngineTimer: Comparable {

@@ -1,8 +1,7 @@
-/// Incremental SHA-256 (FIPS 180-4) over unsafe buffers, for signing on every send.
-///
-/// Core's `SHA256.hash` is one-shot and array-based; HMAC with a fixed key wants to start from the state
-/// after the padded key block, so that block is compressed once per key rather than once per message.
-struct SHA256Stream {
+/// Incremental SHA-256 (FIPS 180-4) over unsafe buffers: the one implementation behind `SHA256.hash`
+/// (message ids, seeds) and HMAC signing, which starts each message from the state after the padded key
+/// block, so that block is compressed once per key rather than once per message.
+public struct SHA256Stream: Sendable {
     private var h: SIMD8<UInt32> = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
@@ -11,13 +10,16 @@ struct SHA256Stream {
     /// The partial block, `length % 64` bytes of it valid.
     private var block: SIMD64<UInt8> = .zero
 
-    init() {}
+    /// A stream with nothing hashed yet.
+    public init() {}
 
-    mutating func update(_ bytes: [UInt8]) {
+    /// Hashes more bytes.
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    /// Hashes more bytes.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var i = 0
         let n = bytes.count
         var used = Int(length % 64)
@@ -44,7 +46,7 @@ struct SHA256Stream {
     }
 
     /// The 32-byte digest; the stream is spent afterwards.
-    mutating func finish() -> [UInt8] {
+    public mutating func finish() -> [UInt8] {
         let bitLength = length &* 8
         var used = Int(length % 64)
         block[used] = 0x80

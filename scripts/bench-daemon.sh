@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Daemon throughput benchmark: `touchpoint run` (release build) end to end. Not a test.
+#
+#   (1) ingest: N pre-generated events in events/, start the daemon, poll `touchpoint status` until
+#       `events applied` reaches N (applied and committed to the SQLite store). Default --batch-lines
+#       and --batch-lines 20000.
+#   (2) delivery: M customers (identify with a chat_id) + M `Ping` events stamped "now", one
+#       transactional rule sending at once to a webhook (the peers' nginx sink, 127.0.0.1:18080);
+#       poll until the outbox shows `delivered M`. Default --concurrency and --concurrency 64.
+#
+# Usage: scripts/bench-daemon.sh [ingest|delivery|all] [ROUNDS=3]
+#   env: EVENTS=/path/events.jsonl (default /tmp/bench/events_100k.jsonl, generated if missing)
+#        M=5000 (delivery messages)  PEERS=/work/shared/peers  KEEP=1 (keep temp folders)
+# Starts the nginx sink unless it is already running and stops only what it started; every daemon it
+# starts is stopped (SIGTERM, by pid) before the next run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WHAT="${1:-all}"
+ROUNDS="${2:-3}"
+M="${M:-5000}"
+PEERS="${PEERS:-/work/shared/peers}"
+EVENTS="${EVENTS:-/tmp/bench/events_100k.jsonl}"
+BIN="$ROOT/.build/release/touchpoint"
+WORK="$(mktemp -d /tmp/tp-bench-daemon.XXXXXX)"
+DAEMON_PID=""
+SINK_STARTED=0
+
+cleanup() {
+    if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+        kill -TERM "$DAEMON_PID" 2>/dev/null || true
+        wait "$DAEMON_PID" 2>/dev/null || true
+    fi
+    if [ "$SINK_STARTED" = 1 ]; then "$PEERS/sink.sh" stop || true; fi
+    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
+trap cleanup EXIT
+
+[ -x "$BIN" ] || { echo "== building (release)"; (cd "$ROOT" && swift build -c release); }
+
+now() { date +%s.%N; }
+
+# The value after a label in `touchpoint status` (0 when the store does not exist yet).
+status_field() { # config, awk program
+    "$BIN" status --config "$1" 2>/dev/null | awk "$2" || true
+}
+# Applied plus quarantined: a line the daemon refused is still a line it got through (the 100k file has none).
+applied() { status_field "$1" '/^events applied/ {a = $3} /^quarantined / {q = $2} END {print a + q}'; }
+delivered() { status_field "$1" '/^outbox/ {for (i = 1; i <= NF; i++) if ($i == "delivered") {v = $(i+1); sub(",", "", v); print v}}'; }
+
+# Start the daemon, wait until `probe config` reaches the target, print the seconds taken, stop it.
+timed_run() { # dir, target, probe, extra flags...
+    local dir="$1" target="$2" probe="$3"; shift 3
+    local t0 t1 v=0
+    t0=$(now)
+    "$BIN" run --config "$dir/touchpoint.yaml" --log-level warning "$@" >"$dir/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    while :; do
+        v=$($probe "$dir/touchpoint.yaml"); v=${v:-0}
+        [ "$v" -ge "$target" ] && break
+        kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon exited early:"; cat "$dir/daemon.log"; exit 1; }
+        sleep 0.1
+    done
+    t1=$(now)
+    kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=""
+    echo "$t0 $t1" | awk '{printf "%.3f", $2 - $1}'
+}
+
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+ingest() {
+    if [ ! -s "$EVENTS" ]; then
+        mkdir -p "$(dirname "$EVENTS")"
+        python3 "$PEERS/gen_events.py" --customers 10000 --events 100000 --seed 42 --out "$EVENTS"
+    fi
+    local n; n=$(wc -l <"$EVENTS")
+    echo "== ingest: $n events from $EVENTS (timestamps in 2024: messages are dropped as window-expired)"
+    for flags in "" "--batch-lines 20000"; do
+        local rates=()
+        for r in $(seq "$ROUNDS"); do
+            local dir="$WORK/ingest-$r-${flags// /}"
+            mkdir -p "$dir/events"
+            cp "$EVENTS" "$dir/events/events.jsonl"
+            cat >"$dir/touchpoint.yaml" <<EOF
+rules: $ROOT/rules
+templates: $ROOT/templates
+events: events
+store: state.sqlite
+quiet-hours: none
+channels:
+  email: { kind: file, path: outbox }
+  sms:   { kind: file, path: outbox }
+  chat:  { kind: file, path: outbox }
+EOF
+            # shellcheck disable=SC2086
+            local s; s=$(timed_run "$dir" "$n" applied $flags)
+            local rate; rate=$(awk -v n="$n" -v s="$s" 'BEGIN {printf "%.0f", n / s}')
+            rates+=("$rate")
+            echo "ingest ${flags:-default} run=$r events=$n seconds=$s events_per_s=$rate"
+            [ -n "${KEEP:-}" ] && "$BIN" status --config "$dir/touchpoint.yaml" | head -7
+        done
+        echo "ingest ${flags:-default} median events_per_s=$(printf '%s\n' "${rates[@]}" | median)"
+    done
+}
+
+delivery() {
+    if ! command -v nginx >/dev/null; then "$PEERS/setup.sh"; fi
+    if ! "$PEERS/sink.sh" status | grep -q running; then "$PEERS/sink.sh" start; SINK_STARTED=1; fi
+    echo "== delivery: $M transactional webhook messages to http://127.0.0.1:18080/hook"
+    for flags in "" "--concurrency 64"; do
+        local rates=()
+        for r in $(seq "$ROUNDS"); do
+            local dir="$WORK/deliver-$r-${flags// /}"
+            mkdir -p "$dir/events" "$dir/rules" "$dir/templates/ping"
+            cat >"$dir/rules/ping.yaml" <<'EOF'
+rules: [{name: ping, when: {event: Ping}, send: {template: ping, channels: [chat]}, transactional: true}]
+EOF
+            printf 'Ping {{customer.id}}\n' >"$dir/templates/ping/chat.mustache"
+            cat >"$dir/touchpoint.yaml" <<'EOF'
+rules: rules
+templates: templates
+events: events
+store: state.sqlite
+quiet-hours: none
+lateness: 0s
+channels:
+  email: { kind: file, path: outbox }
+  sms:   { kind: file, path: outbox }
+  chat:  { kind: webhook, url: "http://127.0.0.1:18080/hook" }
+EOF
+            # Stamped just before the run so no message is window-expired.
+            python3 - "$M" "$dir/events/events.jsonl" <<'EOF'
+import json, sys, datetime
+m, out = int(sys.argv[1]), sys.argv[2]
+ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+with open(out, "w") as f:
+    for i in range(m):
+        f.write(json.dumps({"type": "identify", "userId": f"c{i}", "messageId": f"id-{i}",
+                            "timestamp": ts, "traits": {"chat_id": f"chat-{i}"}}) + "\n")
+    for i in range(m):
+        f.write(json.dumps({"type": "track", "userId": f"c{i}", "event": "Ping", "messageId": f"ping-{i}",
+                            "timestamp": ts, "properties": {}}) + "\n")
+EOF
+            # shellcheck disable=SC2086
+            local s; s=$(timed_run "$dir" "$M" delivered $flags)
+            local rate; rate=$(awk -v n="$M" -v s="$s" 'BEGIN {printf "%.0f", n / s}')
+            rates+=("$rate")
+            echo "delivery ${flags:-default} run=$r messages=$M seconds=$s msgs_per_s=$rate"
+            [ -n "${KEEP:-}" ] && "$BIN" status --config "$dir/touchpoint.yaml" | head -7
+        done
+        echo "delivery ${flags:-default} median msgs_per_s=$(printf '%s\n' "${rates[@]}" | median)"
+    done
+}
+
+case "$WHAT" in
+    ingest) ingest ;;
+    delivery) delivery ;;
+    all) ingest; delivery ;;
+    *) echo "usage: $0 [ingest|delivery|all] [ROUNDS]" >&2; exit 2 ;;
+esac

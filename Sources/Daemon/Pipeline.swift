@@ -130,7 +130,12 @@ actor Pipeline: Service {
             records += engine.apply(event)
             applied += 1
         }
-        records += engine.advance(to: now - project.config.lateness)
+        // The wall clock drives timers only once the input is caught up. While a backlog is being read
+        // (a full batch), the events' own times drive them, exactly as in a dry-run, so where a batch
+        // happens to end cannot fire a timer that a later line of the backlog would have cancelled.
+        if input.lines < options.batchLines {
+            records += engine.advance(to: now - project.config.lateness)
+        }
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
 
         var outbox: [OutboxRow] = []

@@ -42,21 +42,7 @@ extension JSONParser {
             } else {
                 try member(raw, &self)
             }
-            skipWhitespace()
-            guard index < count else { throw error("expected ',' or '}' after object member") }
-            switch base[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if index < count, base[index] == UInt8(ascii: "}") {
-                    throw error("trailing comma before '}'")
-                }
-            case UInt8(ascii: "}"):
-                index += 1
-                return
-            default:
-                throw error("expected ',' or '}' after object member")
-            }
+            if try endOfMember() { return }
         }
     }
 

@@ -104,21 +104,27 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             members[key] = try parseValue(depth: depth)
+            if try endOfMember() { return .object(members) }
+        }
+    }
+
+    /// After an object member: consumes `,` (and refuses a trailing one) or `}`; `true` at the object's end.
+    mutating func endOfMember() throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard index < count else { throw error("expected ',' or '}' after object member") }
+        switch base[index] {
+        case UInt8(ascii: ","):
+            index += 1
             skipWhitespace()
-            guard index < count else { throw error("expected ',' or '}' after object member") }
-            switch base[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if index < count, base[index] == UInt8(ascii: "}") {
-                    throw error("trailing comma before '}'")
-                }
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default:
-                throw error("expected ',' or '}' after object member")
+            if index < count, base[index] == UInt8(ascii: "}") {
+                throw error("trailing comma before '}'")
             }
+            return false
+        case UInt8(ascii: "}"):
+            index += 1
+            return true
+        default:
+            throw error("expected ',' or '}' after object member")
         }
     }
 

@@ -9,13 +9,19 @@
 #                rules/ and templates/, built-in defaults; renders every message)
 #   python e2e   python3 PEERS/bench/cart_rules.py FILE --engine python --mode e2e   (dict + heap, one rule,
 #                renders nothing)
+#   durable e2e  python3 PEERS/bench/cart_rules.py FILE --engine durable --mode e2e  (durable_rules, one
+#                rule; skipped for 10m with DURABLE=auto, the default: it alone would take ~3 min a run)
 #   orjson floor python3 PEERS/bench/parse_bench.py FILE --lib orjson               (parse every line only)
+#   simdjson floor python3 PEERS/bench/parse_bench.py FILE --lib simdjson          (pysimdjson, lazy parse)
 # and prints the median wall time, events/s (lines / wall), user CPU, peak RSS, and touchpoint's ratio
 # to each peer. Every figure is the whole process, measured with /usr/bin/time -f '%e %U %M'.
 #
 # Environment: PEERS (default ../shared/peers beside the repo, else /work/shared/peers),
 # BENCH_DIR (default /tmp/bench), RUNS (default 3), BUILD=0 to skip `swift build -c release`,
-# BEFORE=/path/to/older/touchpoint to time an older binary too (row "touchpoint-before").
+# BEFORE=/path/to/older/touchpoint to time an older binary too (row "touchpoint-before"),
+# GEN=peers|ours: which generator makes the file (default: the peers' gen_events.py for 100k and 1m, so
+# the figures compare with the peers' own; Touchpoint's streaming `touchpoint-generate` for 10m, which
+# the Python generator would need ~7 GB of memory for).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,12 +66,26 @@ for size in "${sizes[@]}"; do
         10m) customers=1000000; events=10000000 ;;
         *) echo "unknown size $size (100k, 1m, 10m)" >&2; exit 1 ;;
     esac
-    # The generator is deterministic: the same name always holds the same bytes.
-    file="$BENCH_DIR/events_${events}_c${customers}_s42.jsonl"
-    if [[ ! -s "$file" ]] || [[ $(wc -l < "$file") -ne $events ]]; then
-        echo "generating $file" >&2
-        python3 "$PEERS/gen_events.py" --customers $customers --events $events --seed 42 --out "$file" >&2
+    gen=${GEN:-}
+    [[ -z "$gen" ]] && { [[ $size == 10m ]] && gen=ours || gen=peers; }
+    # The generators are deterministic: the same name always holds the same bytes.
+    if [[ $gen == peers ]]; then
+        file="$BENCH_DIR/events_${events}_c${customers}_s42.jsonl"
+    else
+        file="$BENCH_DIR/tp_events_${events}_c${customers}_s42.jsonl"
     fi
+    if [[ ! -s "$file" ]] || [[ $(wc -l < "$file") -ne $events ]]; then
+        echo "generating $file ($gen)" >&2
+        if [[ $gen == peers ]]; then
+            python3 "$PEERS/gen_events.py" --customers $customers --events $events --seed 42 --out "$file" >&2
+        else
+            swift build -c release --package-path Benchmarks --product touchpoint-generate >&2
+            Benchmarks/.build/release/touchpoint-generate --customers $customers --events $events --seed 42 \
+                --out "$file" >&2
+        fi
+    fi
+    durable=${DURABLE:-auto}
+    [[ $durable == auto ]] && { [[ $size == 10m ]] && durable=0 || durable=1; }
     for run in $(seq "$RUNS"); do
         echo "$size run $run/$RUNS" >&2
         measure "$size" touchpoint "$bin" dry-run "$file" --format json
@@ -73,7 +93,11 @@ for size in "${sizes[@]}"; do
             measure "$size" touchpoint-before "$BEFORE" dry-run "$file" --format json
         fi
         measure "$size" python-e2e python3 "$PEERS/bench/cart_rules.py" "$file" --engine python --mode e2e
+        if [[ $durable == 1 ]]; then
+            measure "$size" durable-e2e python3 "$PEERS/bench/cart_rules.py" "$file" --engine durable --mode e2e
+        fi
         measure "$size" orjson-floor python3 "$PEERS/bench/parse_bench.py" "$file" --lib orjson
+        measure "$size" simdjson-floor python3 "$PEERS/bench/parse_bench.py" "$file" --lib simdjson
     done
     echo "$size lines $(wc -l < "$file")" >> "$results"
 done
@@ -93,7 +117,7 @@ print("| size | tool | wall s | events/s | user s | peak RSS MB | touchpoint ÷ 
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
 for size in lines:
     med = {}
-    for tool in ("touchpoint", "touchpoint-before", "python-e2e", "orjson-floor"):
+    for tool in ("touchpoint", "touchpoint-before", "python-e2e", "durable-e2e", "orjson-floor", "simdjson-floor"):
         runs = rows.get((size, tool), [])
         if not runs:
             continue

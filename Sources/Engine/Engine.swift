@@ -30,7 +30,13 @@ public struct Engine: Sendable {
     /// has passed by then is dropped with `window-expired`. `nil` in a dry-run.
     public var wallClock: Instant?
 
-    private var seenMessageIds: Set<String> = []
+    /// When false, the engine does not track which customers changed (a dry-run never persists).
+    public var tracksChanges = true
+    /// When true, a send is only *checked* to render (the decision needs no more); its content is left
+    /// for the caller to render, on another thread, with ``MessageRecord/completeRendering(with:)``.
+    public var defersRendering = false
+
+    private var seenMessageIds = SeenMessageIDs()
     var pending: [PendingKey: Pending] = [:]
     var ledgers: [String: SendLedger] = [:]
     var inactivityDeadlines: [PendingKey: Instant] = [:]
@@ -77,7 +83,7 @@ public struct Engine: Sendable {
     public mutating func apply(_ event: Event) -> [MessageRecord] {
         var out: [MessageRecord] = []
         if deduplicates, let id = event.messageId {
-            guard seenMessageIds.insert(id).inserted else {
+            guard seenMessageIds.insert(id) else {
                 stats.duplicates += 1
                 note(event.userId, "duplicate messageId \(id) ignored")
                 return out
@@ -89,12 +95,21 @@ public struct Engine: Sendable {
         advance(before: event.instant, into: &out)
         if event.instant > now { now = event.instant }
         stats.eventsApplied += 1
-        dirty.insert(event.userId)
-        var customer = customers[event.userId] ?? Customer(id: event.userId)
-        let effect = customer.apply(event)
+        if tracksChanges { dirty.insert(event.userId) }
+        // Mutated in place: copying the profile out and back would copy its engagement history too.
+        let effect: EventEffect
+        let customer: Customer
+        if let index = customers.index(forKey: event.userId) {
+            effect = customers.values[index].apply(event)
+            customer = customers.values[index]
+        } else {
+            var fresh = Customer(id: event.userId)
+            effect = fresh.apply(event)
+            customers[event.userId] = fresh
+            customer = fresh
+        }
         let zone = scheduler.zone(for: customer)
         record(effect: effect, at: event.instant, zone: zone)
-        customers[event.userId] = customer
         if settings.explainCustomer == event.userId {
             let kind: String
             switch event.kind {
@@ -238,7 +253,7 @@ public struct Engine: Sendable {
 
     private mutating func fire(_ timer: EngineTimer, into out: inout [MessageRecord]) {
         if timer.at > now { now = timer.at }
-        dirty.insert(timer.key.customer)
+        if tracksChanges { dirty.insert(timer.key.customer) }
         switch timer.kind {
         case .inactive(let deadline):
             guard inactivityDeadlines[timer.key] == deadline else { return }
@@ -319,7 +334,7 @@ public struct Engine: Sendable {
         pending.removeValue(forKey: key)
         let compiled = book.rules[key.rule]
         let rule = compiled.rule
-        guard var customer = customers[key.customer] else { return }
+        guard let customer = customers[key.customer] else { return }
         guard case .scheduled(_, let at, _) = p.phase else { return }
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             ledgers[key.customer]?.remove(messageId: p.messageId)
@@ -349,9 +364,17 @@ public struct Engine: Sendable {
             "message": .object(message),
             "rule": ["name": .string(compiled.name)],
         ]
-        switch templates.render(
-            template: rule.send.template.value, channel: channel, locale: customer.locale, context: context)
-        {
+        let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
+        if defersRendering {
+            rendered = templates.check(
+                template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
+            ).map { (locale: $0, content: nil) }
+        } else {
+            rendered = templates.render(
+                template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
+            ).map { (locale: $0.locale, content: $0) }
+        }
+        switch rendered {
         case .failure(let failure):
             ledgers[key.customer]?.remove(messageId: p.messageId)
             var r = suppressed(
@@ -360,21 +383,25 @@ public struct Engine: Sendable {
             r.why = p.why
             note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
             out.append(r)
-        case .success(let content):
+        case .success(let result):
             let zone = scheduler.zone(for: customer)
-            customer.engagement.recordSend(channel, at: at)
-            customers[key.customer] = customer
+            customers[key.customer]?.engagement.recordSend(channel, at: at)
             population.recordSend(channel, at: at, zone: zone)
             stats.sent += 1
             note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
-            out.append(
-                MessageRecord(
-                    decision: .send, rule: compiled.name, customer: key.customer, messageId: p.messageId,
-                    triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
-                    triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
-                    template: rule.send.template.value, locale: content.locale, reason: nil, detail: nil,
-                    content: content, zone: zone, priority: rule.priority, transactional: rule.transactional,
-                    decidedAt: now, explanation: explanation, why: p.why))
+            var record = MessageRecord(
+                decision: .send, rule: compiled.name, customer: key.customer, messageId: p.messageId,
+                triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
+                triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
+                template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
+                content: result.content, zone: zone, priority: rule.priority, transactional: rule.transactional,
+                decidedAt: now, explanation: explanation, why: p.why)
+            if result.content == nil {
+                record.pendingRender = MessageRecord.RenderJob(
+                    template: rule.send.template.value, channel: channel, locale: customer.locale,
+                    context: context)
+            }
+            out.append(record)
         }
     }
 

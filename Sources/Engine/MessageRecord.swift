@@ -40,4 +40,26 @@ public struct MessageRecord: Sendable {
     /// The scheduler's `why` object: estimated open probability per channel at the chosen hour and at the
     /// due time, the hour's rank, what constrained it; `null` when no scheduling decision was made.
     public var why: JSONValue = .null
+    /// A send whose content is still to be rendered (``Engine/defersRendering``): the engine has checked
+    /// that it renders; ``completeRendering(with:)`` fills ``content``.
+    public var pendingRender: RenderJob?
+
+    /// What to render for a send decided with ``Engine/defersRendering``.
+    public struct RenderJob: Sendable {
+        public var template: String
+        public var channel: Channel
+        public var locale: String?
+        public var context: JSONValue
+    }
+
+    /// Renders a deferred send's content (no-op for any other record). The engine's check guarantees
+    /// success; a failure here would be a bug, and is kept visible as the record's `detail`.
+    public mutating func completeRendering(with templates: TemplateSet) {
+        guard let job = pendingRender else { return }
+        pendingRender = nil
+        switch templates.render(template: job.template, channel: job.channel, locale: job.locale, context: job.context) {
+        case .success(let rendered): content = rendered
+        case .failure(let failure): detail = "internal error: rendered after a passing check: \(failure)"
+        }
+    }
 }

@@ -6,7 +6,7 @@ import TouchpointCore
 /// Events are re-ordered within a bounded lateness window, so a cancelling event that arrives a little
 /// after a later-dated one still stops the message it should. An event later than the window is applied
 /// anyway (never lost) and counted as late.
-public struct Replay {
+public struct Replay: Sendable {
     /// A line that was rejected: where, and why.
     public struct Rejection: Sendable, CustomStringConvertible {
         public var file: String

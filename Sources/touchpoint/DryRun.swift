@@ -60,40 +60,76 @@ struct DryRun: ParsableCommand {
         }
         let until = self.until.flatMap { ISO8601.parse($0)?.instant }
         let format = self.format ?? (Output.stdoutIsTerminal ? .table : .json)
-        let engine = Engine(
+        let showSuppressed = self.showSuppressed
+        var engine = Engine(
             book: project.book, templates: project.templates, settings: project.engineSettings(explain: explain))
-        var replay = Replay(engine: engine, lateness: project.config.lateness)
+        engine.tracksChanges = false
+        // Two threads: this one renders and writes, the replay thread decides. The engine only checks that
+        // a send renders (the decision needs no more), so the output is the same as rendering in place.
+        engine.defersRendering = true
+        let handoff = Handoff<ReplayItem>(capacity: 16)
+        let replayThread = Thread { [events, until, engine] in
+            var replay = Replay(engine: engine, lateness: project.config.lateness)
+            var batch: [MessageRecord] = []
+            let emit: (MessageRecord) -> Void = { record in
+                batch.append(record)
+                if batch.count == 256 {
+                    handoff.put(.records(batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            for path in events {
+                do {
+                    try replay.read(file: path, until: until, emit: emit) { rejection in
+                        printError("\(rejection)")
+                    }
+                } catch {
+                    if !batch.isEmpty { handoff.put(.records(batch)) }
+                    handoff.put(.failed("\(path): error: \(error)"))
+                    return
+                }
+            }
+            replay.finish(until: until, emit: emit)
+            if !batch.isEmpty { handoff.put(.records(batch)) }
+            handoff.put(.done(replay))
+        }
+        replayThread.stackSize = 8 << 20
+        replayThread.start()
+
+        let templates = project.templates
         var out = Output.stdout()
         var sent = 0
         var held: [String: Int] = [:]
-        let showSuppressed = self.showSuppressed
         let writeHTML = html != nil
         var preview = PreviewSummary(chartZone: project.config.defaultTimezone)
-        let emit: (MessageRecord) -> Void = { record in
-            if writeHTML { preview.add(record, card: record.decision == .send || showSuppressed) }
-            if record.decision == .send {
-                sent += 1
-            } else {
-                held[record.reason?.rawValue ?? "?", default: 0] += 1
-                guard showSuppressed else { return }
-            }
-            switch format {
-            case .json: out.line { record.writeJSONLine(into: &$0) }
-            case .table: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
-            }
-        }
-        for path in events {
-            do {
-                try replay.read(file: path, until: until, emit: emit) { rejection in
-                    printError("\(rejection)")
+        var finished: Replay?
+        while finished == nil {
+            switch handoff.take() {
+            case .records(let records):
+                for var record in records {
+                    record.completeRendering(with: templates)
+                    if writeHTML { preview.add(record, card: record.decision == .send || showSuppressed) }
+                    if record.decision == .send {
+                        sent += 1
+                    } else {
+                        held[record.reason?.rawValue ?? "?", default: 0] += 1
+                        guard showSuppressed else { continue }
+                    }
+                    switch format {
+                    case .json: out.line { record.writeJSONLine(into: &$0) }
+                    case .table: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
+                    }
                 }
-            } catch {
-                printError("\(path): error: \(error)")
+            case .failed(let message):
+                out.flush()
+                printError(message)
                 throw ExitCode(1)
+            case .done(let replay):
+                finished = replay
             }
         }
-        replay.finish(until: until, emit: emit)
         out.flush()
+        let replay = finished!
         if let html {
             let page = PreviewPage.render(
                 summary: preview, title: "touchpoint dry-run: " + events.joined(separator: ", "))
@@ -125,4 +161,14 @@ struct DryRun: ParsableCommand {
         }
         if !errors.isEmpty { throw ExitCode(1) }
     }
+}
+
+/// What the replay thread hands to the writing thread.
+enum ReplayItem: Sendable {
+    /// Decisions, in order; sends still to be rendered.
+    case records([MessageRecord])
+    /// The replay stopped: an events file could not be read.
+    case failed(String)
+    /// Every file was read and every timer run out; the final state, for the summary.
+    case done(Replay)
 }

@@ -133,8 +133,16 @@ public struct Engine: Sendable {
             for (index, span) in book.inactivity {
                 let key = PendingKey(rule: index, customer: event.userId)
                 let deadline = event.instant + span
-                inactivityDeadlines[key] = deadline
-                push(at: deadline, key: key, kind: .inactive(deadline: deadline), generation: 0)
+                // One queued timer per customer and rule, not one per activity event (the queue would grow
+                // with the events): a later deadline only moves the entry, and the queued timer re-arms
+                // itself at the new deadline when it fires. A late event never moves a deadline earlier,
+                // just as it never moves `lastActivity` earlier.
+                if let current = inactivityDeadlines[key] {
+                    if deadline > current { inactivityDeadlines[key] = deadline }
+                } else {
+                    inactivityDeadlines[key] = deadline
+                    push(at: deadline, key: key, kind: .inactive(deadline: deadline), generation: 0)
+                }
             }
         }
         return out
@@ -256,7 +264,11 @@ public struct Engine: Sendable {
         if tracksChanges { dirty.insert(timer.key.customer) }
         switch timer.kind {
         case .inactive(let deadline):
-            guard inactivityDeadlines[timer.key] == deadline else { return }
+            guard let current = inactivityDeadlines[timer.key] else { return }
+            if current > deadline {
+                push(at: current, key: timer.key, kind: .inactive(deadline: current), generation: 0)
+                return
+            }
             inactivityDeadlines.removeValue(forKey: timer.key)
             let customer = customers[timer.key.customer]
             let last = customer?.lastActivity ?? deadline

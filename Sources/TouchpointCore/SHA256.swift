@@ -3,16 +3,34 @@ public enum SHA256 {
     /// The 32-byte digest of `data`.
     public static func hash(_ data: some Collection<UInt8>) -> [UInt8] {
         var stream = SHA256Stream()
-        stream.update(Array(data))
+        if data.withContiguousStorageIfAvailable({ stream.update(UnsafeRawBufferPointer($0)) }) == nil {
+            stream.update(Array(data))
+        }
         return stream.finish()
     }
 
     /// The lowercase hex digest of a string's UTF-8 bytes.
-    public static func hex(_ text: String) -> String {
-        hash(Array(text.utf8)).map { byte in
-            let s = String(byte, radix: 16)
-            return byte < 16 ? "0" + s : s
-        }.joined()
+    public static func hex(_ text: String) -> String { hex(text, characters: 64) }
+
+    /// The first `characters` (at most 64) lowercase hex digits of the digest of `text`'s UTF-8 bytes.
+    static func hex(_ text: String, characters: Int) -> String {
+        var text = text
+        let digest = text.withUTF8 { bytes -> [UInt8] in
+            var stream = SHA256Stream()
+            stream.update(UnsafeRawBufferPointer(bytes))
+            return stream.finish()
+        }
+        let count = min(max(characters, 0), 64)
+        return String(unsafeUninitializedCapacity: count) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { d in
+                for i in 0..<count {
+                    let byte = digest[i / 2]
+                    out[i] = d[Int(i % 2 == 0 ? byte >> 4 : byte & 0x0F)]
+                }
+            }
+            return count
+        }
     }
 
 }
@@ -21,7 +39,7 @@ public enum SHA256 {
 public enum StableID {
     /// A message id from rule, customer and trigger: 32 hex characters, the same on every run.
     public static func message(rule: String, customer: String, trigger: String) -> String {
-        String(SHA256.hex("touchpoint/v1\u{1F}\(rule)\u{1F}\(customer)\u{1F}\(trigger)").prefix(32))
+        SHA256.hex("touchpoint/v1\u{1F}\(rule)\u{1F}\(customer)\u{1F}\(trigger)", characters: 32)
     }
 
     /// A 64-bit seed from any text.

@@ -22,26 +22,27 @@ public struct SHA256Stream: Sendable {
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         var i = 0
         let n = bytes.count
-        var used = Int(length % 64)
+        let used = Int(length % 64)
         length += UInt64(n)
         if used > 0 {
-            while used < 64 && i < n {
-                block[used] = bytes[i]
-                used += 1
-                i += 1
-            }
-            if used < 64 { return }
+            let take = min(64 - used, n)
+            stage(bytes, from: 0, count: take, at: used)
+            i = take
+            if used + take < 64 { return }
             compressStaged()
         }
         while n - i >= 64 {
             compress(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 64)]))
             i += 64
         }
-        var j = 0
-        while i < n {
-            block[j] = bytes[i]
-            j += 1
-            i += 1
+        stage(bytes, from: i, count: n - i, at: 0)
+    }
+
+    /// Copies `count` bytes of `bytes` from `from` into the partial block at offset `at`.
+    private mutating func stage(_ bytes: UnsafeRawBufferPointer, from: Int, count: Int, at: Int) {
+        guard count > 0 else { return }
+        withUnsafeMutableBytes(of: &block) { dst in
+            dst.baseAddress!.advanced(by: at).copyMemory(from: bytes.baseAddress!.advanced(by: from), byteCount: count)
         }
     }
 

@@ -211,6 +211,53 @@ struct EngineSchedulingTests {
         #expect(records.sent.last?.dueAt == ISO8601.parse("2027-01-09T10:00:00+08:00")!.instant)
     }
 
+    @Test("when.inactive keeps one queued timer per customer, however many activity events arrive")
+    func inactivityTimersDoNotGrowWithEvents() throws {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: win-back
+                    when: { inactive: 30d }
+                    send: { template: hello, channels: [email], within: 1d }
+                """)
+        #expect(f.errors.isEmpty, "\(f.errors)")
+        var lines = [li]
+        for day in 1...28 {
+            let d = day < 10 ? "0\(day)" : "\(day)"
+            for hour in ["09", "12", "18"] {
+                lines.append(Line.track("u1", "Product Viewed", at: "2026-11-\(d)T\(hour):00:00+08:00"))
+            }
+        }
+        // Stop before the deadline: the queue holds what 84 activity events left behind.
+        let (records, replay) = try f.replay(lines, until: "2026-11-28T19:00:00+08:00")
+        #expect(records.isEmpty)
+        #expect(replay.engine.timerCount == 1)
+        // Run out: one win-back, 30 days after the last activity.
+        let all = try f.run(lines)
+        #expect(all.sent.count == 1)
+        #expect(all.sent.first?.dueAt == ISO8601.parse("2026-12-28T18:00:00+08:00")!.instant)
+    }
+
+    @Test("a late activity event does not move the inactivity deadline earlier")
+    func lateActivityKeepsDeadline() throws {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: win-back
+                    when: { inactive: 30d }
+                    send: { template: hello, channels: [email], within: 1d }
+                """,
+            config: "default-timezone: Asia/Shanghai\nlateness: 0s\n")
+        #expect(f.errors.isEmpty, "\(f.errors)")
+        let records = try f.run([
+            li,
+            Line.track("u1", "Product Viewed", at: "2026-11-10T10:00:00+08:00"),
+            Line.track("u1", "Product Viewed", at: "2026-11-05T10:00:00+08:00"),
+        ])
+        #expect(records.sent.count == 1)
+        #expect(records.sent.first?.dueAt == ISO8601.parse("2026-12-10T10:00:00+08:00")!.instant)
+    }
+
     @Test("limit.once-per holds back a second message of the rule")
     func oncePer() throws {
         let f = Fixture(rules: cartRule.replacingOccurrences(of: "    wait: 1h", with: "    wait: 1h\n    limit: { once-per: 7d }"))

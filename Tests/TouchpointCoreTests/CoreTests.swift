@@ -89,12 +89,31 @@ struct StableIDTests {
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
+    @Test("a stream fed in uneven pieces across block boundaries gives the one-shot digest")
+    func streamedPieces() {
+        let text = String(repeating: "a", count: 1000)
+        #expect(SHA256.hex(text) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        for piece in [1, 7, 63, 64, 65, 130] {
+            var stream = SHA256Stream()
+            let bytes = Array(text.utf8)
+            var i = 0
+            while i < bytes.count {
+                let end = min(i + piece, bytes.count)
+                stream.update(Array(bytes[i..<end]))
+                i = end
+            }
+            #expect(stream.finish() == SHA256.hash(bytes), "pieces of \(piece)")
+        }
+    }
+
     @Test("message ids are stable and distinguish their parts")
     func messageIds() {
         let a = StableID.message(rule: "cart", customer: "u1", trigger: "e-1")
         #expect(a == StableID.message(rule: "cart", customer: "u1", trigger: "e-1"))
         #expect(a != StableID.message(rule: "cart", customer: "u1", trigger: "e-2"))
         #expect(a.count == 32)
+        // The id is the first 32 hex digits of the SHA-256 of the parts joined by U+001F.
+        #expect(a == String(SHA256.hex("touchpoint/v1\u{1F}cart\u{1F}u1\u{1F}e-1").prefix(32)))
     }
 
     @Test("did-you-mean finds near misses only")

@@ -15,6 +15,10 @@ let package = Package(
         .executableTarget(
             name: "touchpoint-bench-delivery",
             dependencies: [.product(name: "TouchpointChannels", package: "Touchpoint")],
-            swiftSettings: [.swiftLanguageMode(.v6)])
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+        // Deterministic Segment-shaped event files for the replay benchmarks; depends on nothing.
+        .executableTarget(
+            name: "touchpoint-generate",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

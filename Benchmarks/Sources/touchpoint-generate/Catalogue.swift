@@ -33,15 +33,21 @@ struct Catalogue {
             let number = String(index)
             let padded = String(repeating: "0", count: max(0, width - number.count)) + number
             let category = Self.categories[index % Self.categories.count]
-            var line = LineBuffer()
-            line.append("\"product_id\":\"p-\(padded)\",\"sku\":\"SKU-\(padded)\",\"category\":\"\(category)\"")
-            line.append(",\"name\":\"\(category) 商品 \(padded)\",\"price\":")
-            line.appendCents(price)
-            members.append(contentsOf: line.bytes)
+            let text = "\"product_id\":\"p-\(padded)\",\"sku\":\"SKU-\(padded)\",\"category\":\"\(category)\","
+                + "\"name\":\"\(category) 商品 \(padded)\",\"price\":\(Self.decimal(cents: price))"
+            members.append(contentsOf: Array(text.utf8))
             memberEnds.append(members.count)
             ids.append(contentsOf: Array("p-\(padded)".utf8))
             idEnds.append(ids.count)
         }
+    }
+
+    /// Cents as the encoder writes them: 4900 -> `49`, 1990 -> `19.9`, 1791 -> `17.91`.
+    static func decimal(cents: Int) -> String {
+        let fraction = cents % 100
+        if fraction == 0 { return String(cents / 100) }
+        if fraction % 10 == 0 { return "\(cents / 100).\(fraction / 10)" }
+        return "\(cents / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 
     /// The product's pre-encoded members (no braces).

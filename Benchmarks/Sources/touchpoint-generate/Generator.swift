@@ -36,6 +36,7 @@ struct Generator {
 
     private var identified: [UInt64]
     private var today: [EventRecord] = []
+    private var order: [UInt64] = []
     private var currentDay = 0
     private var pending: [Int: [EventRecord]] = [:]
     private var firstSeenIndex: [UInt32: Int] = [:]
@@ -90,15 +91,28 @@ struct Generator {
                 generateSessions(day: day)
                 identifyNewcomers(day: day)
             }
-            today.sort { $0.key != $1.key ? $0.key < $1.key : $0.seq < $1.seq }
-            for record in today {
-                encode(record, into: &out.buffer)
+            for index in sortedOrder() {
+                encode(today[index], into: &out.buffer)
                 try out.flushIfFull()
             }
             held -= today.count
             day += 1
         }
         precondition(written == options.events, "wrote \(written) lines, expected \(options.events)")
+    }
+
+    /// Today's buffer in (time, identify first, generation) order, as indexes. The buffer is already in
+    /// generation order (a later day's bucket only ever receives appends), so the index stands in for `seq`;
+    /// the packed keys are distinct, so the order does not depend on the sort algorithm.
+    private mutating func sortedOrder() -> [Int] {
+        let base = dayStart << 1
+        order.removeAll(keepingCapacity: true)
+        for (index, record) in today.enumerated() {
+            // Under 2^28 keys in a day, and fewer than 2^32 events in one day's buffer.
+            order.append(UInt64(record.key - base) << 32 | UInt64(index))
+        }
+        order.sort()
+        return order.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
 
     // MARK: - Days
@@ -121,7 +135,9 @@ struct Generator {
                 begin(user, start)
                 browse(user: user, start: start, cap: min(room, 15))
             } else if x < 0.994 {
-                sendSession(user: rng.below(options.customers), start: start)
+                // Half the sends go to anyone on the list, half follow activity (engaged customers get more
+                // campaigns), so the heavier users carry enough opens for per-customer timing to be learnt.
+                sendSession(user: rng.chance(0.5) ? pickActive() : rng.below(options.customers), start: start)
             } else {
                 consentSession(user: pickActive(), start: start)
             }
@@ -171,7 +187,10 @@ struct Generator {
             localHour += 1
         }
         let utcHour = (localHour + 16) % 24
-        return dayStart + Int64(utcHour) * 3_600_000 + Int64(rng.below(3_600_000))
+        // The window's days begin at `--start`, which need not be a UTC midnight: place the UTC hour inside it.
+        let sinceMidnight = Int64(utcHour) * 3_600_000 + Int64(rng.below(3_600_000))
+        let shift = options.startMs % Self.dayMs
+        return dayStart + (sinceMidnight - shift + Self.dayMs) % Self.dayMs
     }
 
     /// A customer drawn by activity: rank k with weight about (k+1)^-0.75, by inverting the continuous CDF.

@@ -5,13 +5,13 @@
 #endif
 
 /// A file descriptor written in large chunks from a `LineBuffer`, so memory stays at one chunk.
-struct OutputFile {
+struct OutputFile: ~Copyable {
     /// Chunk size that triggers a write.
     static let chunk = 1 << 20
 
     private let descriptor: Int32
     private let ownsDescriptor: Bool
-    /// Bytes waiting to be written.
+    /// Bytes waiting to be written; 64 KiB of slack above a chunk, far more than one line.
     var buffer = LineBuffer(capacity: OutputFile.chunk + 64 * 1024)
     /// Bytes written so far.
     private(set) var written = 0
@@ -38,27 +38,23 @@ struct OutputFile {
     /// Writes the buffer out once it holds a full chunk.
     @inline(__always)
     mutating func flushIfFull() throws(Failure) {
-        if buffer.bytes.count >= Self.chunk { try flush() }
+        if buffer.count >= Self.chunk { try flush() }
     }
 
     /// Writes everything buffered.
     mutating func flush() throws(Failure) {
-        var failure: Failure?
-        buffer.bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = Failure(message: "write: \(String(cString: strerror(errno)))")
-                    return
-                }
-                offset += n
+        let bytes = buffer.bytes
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(message: "write: \(String(cString: strerror(errno)))")
             }
+            offset += n
         }
-        if let failure { throw failure }
-        written += buffer.bytes.count
-        buffer.bytes.removeAll(keepingCapacity: true)
+        written += bytes.count
+        buffer.reset()
     }
 
     /// Flushes and closes the file (not standard output).

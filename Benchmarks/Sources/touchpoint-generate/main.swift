@@ -6,13 +6,18 @@
 
 // touchpoint-generate: deterministic Segment-shaped events for the benchmarks. See Benchmarks/README.md.
 
-func printError(_ text: String) {
+func printError(_ text: String, descriptor: Int32 = 2) {
     var text = text
-    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    text.withUTF8 { _ = write(descriptor, $0.baseAddress, $0.count) }
 }
 
+/// Prints the usage (on stdout for `--help`, after the error on stderr otherwise) and exits.
 func fail(_ message: String, status: Int32) -> Never {
-    printError(message.isEmpty ? Options.usage + "\n" : "touchpoint-generate: \(message)\n\n\(Options.usage)\n")
+    if message.isEmpty {
+        printError(Options.usage + "\n", descriptor: 1)
+    } else {
+        printError("touchpoint-generate: \(message)\n\n\(Options.usage)\n")
+    }
     exit(status)
 }
 

@@ -1,11 +1,10 @@
-/// One event waiting to be written: a fixed-size value, encoded to JSON only when its day is written, so a
-/// day's buffer costs about 48 bytes an event whatever the JSON size.
+/// One event waiting to be written: a 32-byte value, encoded to JSON only when its day is written, so a
+/// day's buffer costs the same per event whatever the JSON size. Ties in time are broken by the record's
+/// position in its day's buffer, which is generation order.
 struct EventRecord {
     /// Sort key: timestamp × 2, plus 1 for everything but `identify`, so an identify sorts before a track
     /// event at the same millisecond.
     var key: Int64
-    /// Generation order; breaks ties so the sort is total and the output deterministic.
-    var seq: UInt64
     /// Identifiers of the cart (`c-`/`k-`/`o-`) or of the campaign send (`m-`).
     var id: UInt64
     /// Products and quantities (`Items`).

@@ -6,7 +6,7 @@
 /// day, and each bucket is sorted when its day is written). Memory is therefore O(events in flight) plus one
 /// bit per customer; nothing is proportional to the number of events in the file.
 struct Generator {
-    /// Upper bounds on the events one session can produce, so the last session of a day never overshoots.
+    /// Upper bounds on the events one session can produce, so no session runs past the file's track budget.
     static let cartMaxEvents = 15
     static let sendMaxEvents = 7
 
@@ -41,7 +41,6 @@ struct Generator {
     private var pending: [Int: [EventRecord]] = [:]
     private var firstSeenIndex: [UInt32: Int] = [:]
     private var firstSeen: [(user: UInt32, start: Int64)] = []
-    private var seq: UInt64 = 0
     private var nextCart: UInt64 = 1
     private var nextMessage: UInt64 = 1
     private let sessionHourTotal = Generator.sessionHourWeights.reduce(0, +)
@@ -102,8 +101,8 @@ struct Generator {
     }
 
     /// Today's buffer in (time, identify first, generation) order, as indexes. The buffer is already in
-    /// generation order (a later day's bucket only ever receives appends), so the index stands in for `seq`;
-    /// the packed keys are distinct, so the order does not depend on the sort algorithm.
+    /// generation order (a later day's bucket only ever receives appends), so the index breaks ties in
+    /// generation order; the packed keys are distinct, so the order does not depend on the sort algorithm.
     private mutating func sortedOrder() -> [Int] {
         let base = dayStart << 1
         order.removeAll(keepingCapacity: true)
@@ -237,9 +236,8 @@ struct Generator {
         detail: UInt8 = 0
     ) {
         let record = EventRecord(
-            key: time << 1 | (kind == .identify ? 0 : 1), seq: seq, id: id, items: items, user: UInt32(user),
+            key: time << 1 | (kind == .identify ? 0 : 1), id: id, items: items, user: UInt32(user),
             campaign: UInt16(campaign), kind: kind, detail: detail)
-        seq += 1
         if kind != .identify { generatedTracks += 1 }
         let day = Int((time - options.startMs) / Self.dayMs)
         precondition(day >= currentDay && time >= options.startMs, "event before the day being written")

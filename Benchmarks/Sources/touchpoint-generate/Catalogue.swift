@@ -7,7 +7,9 @@ struct Catalogue {
     /// Categories, in the peers' generator's order.
     static let categories = ["美妆", "数码", "服饰", "家居", "零食", "母婴", "运动", "图书", "Electronics", "Beauty"]
 
-    private static let basePrices = [990, 1990, 2990, 4900, 5990, 7900, 9900, 12_900, 19_900, 29_900, 59_900, 129_900]
+    private static let basePrices = [
+        990, 1990, 2990, 4900, 5990, 7900, 9900, 12_900, 19_900, 29_900, 59_900, 129_900,
+    ]
     private static let discounts = [10, 10, 10, 9, 8]  // tenths: full price three times in five
 
     /// Price of each product in cents.
@@ -33,7 +35,8 @@ struct Catalogue {
             let number = String(index)
             let padded = String(repeating: "0", count: max(0, width - number.count)) + number
             let category = Self.categories[index % Self.categories.count]
-            let text = "\"product_id\":\"p-\(padded)\",\"sku\":\"SKU-\(padded)\",\"category\":\"\(category)\","
+            let text =
+                "\"product_id\":\"p-\(padded)\",\"sku\":\"SKU-\(padded)\",\"category\":\"\(category)\","
                 + "\"name\":\"\(category) 商品 \(padded)\",\"price\":\(Self.decimal(cents: price))"
             members.append(contentsOf: Array(text.utf8))
             memberEnds.append(members.count)

@@ -25,10 +25,13 @@ struct CustomerProfile {
 
     /// Chinese mobile prefixes, as in the peers' generator.
     static let mobilePrefixes = [
-        "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "157", "158",
+        "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "157",
+        "158",
         "159", "166", "177", "180", "181", "186", "187", "188", "189", "191", "199",
     ]
-    static let englishNames = ["Alex", "Sam", "Emma", "Olivia", "Jake", "Mia", "Noah", "Lily", "Ethan", "Chloe"]
+    static let englishNames = [
+        "Alex", "Sam", "Emma", "Olivia", "Jake", "Mia", "Noah", "Lily", "Ethan", "Chloe",
+    ]
 
     /// Index into `zones`.
     let zone: Int

@@ -245,7 +245,9 @@ extension Generator {
 
     private func total(_ items: Items) -> Int {
         var cents = 0
-        for index in 0..<items.count { cents += catalogue.cents[items.product(index)] * items.quantity(index) }
+        for index in 0..<items.count {
+            cents += catalogue.cents[items.product(index)] * items.quantity(index)
+        }
         return cents
     }
 }

@@ -81,7 +81,9 @@ extension Generator {
         let delivered = time + rng.ms(20 * 3_600_000, 144 * 3_600_000)
         put(delivered, .orderDelivered, user, id: cart, items: items)
         if rng.chance(0.03) {
-            put(delivered + rng.ms(2 * 3_600_000, 96 * 3_600_000), .orderRefunded, user, id: cart, items: items,
+            put(
+                delivered + rng.ms(2 * 3_600_000, 96 * 3_600_000), .orderRefunded, user, id: cart,
+                items: items,
                 detail: UInt8(rng.below(Self.refundReasons.count)))
         }
     }
@@ -119,7 +121,9 @@ extension Generator {
             }
         }
         if rng.chance(0.012) {
-            put(opened + rng.ms(10_000, 300_000), .unsubscribed, user, id: message, campaign: campaign, detail: detail)
+            put(
+                opened + rng.ms(10_000, 300_000), .unsubscribed, user, id: message, campaign: campaign,
+                detail: detail)
         }
     }
 

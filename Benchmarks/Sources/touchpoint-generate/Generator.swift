@@ -11,7 +11,9 @@ struct Generator {
     static let sendMaxEvents = 7
 
     /// Session start hours, Shanghai local time (the peers' generator's curve).
-    static let sessionHourWeights = [2, 1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 7, 9, 8, 6, 6, 6, 7, 9, 12, 14, 14, 11, 6]
+    static let sessionHourWeights = [
+        2, 1, 1, 1, 1, 1, 2, 4, 6, 6, 6, 7, 9, 8, 6, 6, 6, 7, 9, 12, 14, 14, 11, 6,
+    ]
     static let dayMs: Int64 = 86_400_000
 
     let options: Options
@@ -74,8 +76,10 @@ struct Generator {
         rng = Xoshiro256StarStar(seed: options.seed)
         trackBudget = options.events - options.customers
         zipfRoot = Double(options.customers + 1).squareRoot().squareRoot()
-        activityPermutation = AffinePermutation(count: options.customers, key: SplitMix64.mix(options.seed ^ 0xA11C))
-        fallbackPermutation = AffinePermutation(count: options.customers, key: SplitMix64.mix(options.seed ^ 0xFA11))
+        activityPermutation = AffinePermutation(
+            count: options.customers, key: SplitMix64.mix(options.seed ^ 0xA11C))
+        fallbackPermutation = AffinePermutation(
+            count: options.customers, key: SplitMix64.mix(options.seed ^ 0xFA11))
         identified = [UInt64](repeating: 0, count: (options.customers + 63) / 64)
     }
 
@@ -232,7 +236,8 @@ struct Generator {
 
     /// Queues an event on the day its time falls in (today or later; never earlier).
     mutating func put(
-        _ time: Int64, _ kind: EventKind, _ user: Int, id: UInt64 = 0, items: Items = Items(), campaign: Int = 0,
+        _ time: Int64, _ kind: EventKind, _ user: Int, id: UInt64 = 0, items: Items = Items(),
+        campaign: Int = 0,
         detail: UInt8 = 0
     ) {
         let record = EventRecord(

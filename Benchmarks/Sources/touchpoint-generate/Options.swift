@@ -98,7 +98,9 @@ struct Options {
         guard options.events >= options.customers else {
             throw Failure(message: "--events must be >= --customers (one identify per customer)")
         }
-        guard options.days >= 1, options.days <= 100_000 else { throw Failure(message: "--days must be in 1...100000") }
+        guard options.days >= 1, options.days <= 100_000 else {
+            throw Failure(message: "--days must be in 1...100000")
+        }
         guard options.products >= 1, options.products <= Catalogue.maxProducts else {
             throw Failure(message: "--products must be in 1...\(Catalogue.maxProducts)")
         }
@@ -120,8 +122,10 @@ struct Options {
             }
             return n
         }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-            let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month), (1...31).contains(day),
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month),
+            (1...31).contains(day),
             hour < 24, minute < 60, second < 60
         else { return nil }
         var millis = 0

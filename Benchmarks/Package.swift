@@ -33,5 +33,9 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        // Deterministic Segment-shaped event files for the replay benchmarks; depends on nothing.
+        .executableTarget(
+            name: "touchpoint-generate",
+            swiftSettings: [.swiftLanguageMode(.v6)]),
     ]
 )

@@ -5,7 +5,8 @@
 #
 #   quick (default): dry-run at 100k and 1m events beside the peers, callgrind counts at 100k, the
 #                    ordo-one in-process figures (time and mallocs per event), the daemon (ingest,
-#                    outbox delivery) and the delivery adapters beside curl --parallel and Apprise.
+#                    outbox delivery), end-to-end latency at 100 and 1,000 events/s, and the delivery
+#                    adapters beside curl --parallel and Apprise.
 #   full:            quick, plus dry-run at 10m events (Touchpoint's own generator; ~15 min more).
 #
 # Each part is its own script (see them for details and environment knobs); this one only sequences
@@ -29,5 +30,6 @@ run callgrind scripts/bench-callgrind.sh
 run ordo-one swift package --package-path Benchmarks --disable-sandbox benchmark --target ReplayBenchmarks \
     --format markdown --no-progress
 run daemon scripts/bench-daemon.sh all 3
+run latency python3 scripts/bench-latency.py --rates 100,1000 --seconds 20
 run delivery scripts/bench-delivery.sh 3
 echo "outputs in $out" >&2

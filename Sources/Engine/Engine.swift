@@ -91,7 +91,11 @@ public struct Engine: Sendable {
         stats.eventsApplied += 1
         dirty.insert(event.userId)
         var customer = customers[event.userId] ?? Customer(id: event.userId)
-        let effect = customer.apply(event)
+        let counts = EngagementCounts(customer.engagement)
+        let effect = customer.apply(event, policy: scheduler.settings.engagementPolicy)
+        if case .engagement = effect {
+            population.updatePrior(from: counts, to: EngagementCounts(customer.engagement))
+        }
         let zone = scheduler.zone(for: customer)
         record(effect: effect, at: event.instant, zone: zone)
         customers[event.userId] = customer
@@ -362,7 +366,9 @@ public struct Engine: Sendable {
             out.append(r)
         case .success(let content):
             let zone = scheduler.zone(for: customer)
-            customer.engagement.recordSend(channel, at: at)
+            let counts = EngagementCounts(customer.engagement)
+            customer.engagement.recordSend(channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
+            population.updatePrior(from: counts, to: EngagementCounts(customer.engagement))
             customers[key.customer] = customer
             population.recordSend(channel, at: at, zone: zone)
             stats.sent += 1

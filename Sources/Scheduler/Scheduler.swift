@@ -142,11 +142,4 @@ public struct Scheduler: Sendable {
         guard let at else { return .suppressed(.quietHours, explanation: ex) }
         return .send(channel: chosen, at: at, explanation: ex)
     }
-
-    /// The weight of an observation at `t` when deciding at `now`: `2^(-age / halfLife)`, 1 for the future.
-    func decay(_ t: Instant, now: Instant) -> Double {
-        let age = now.milliseconds - t.milliseconds
-        guard age > 0, settings.halfLife.milliseconds > 0 else { return 1 }
-        return exp2(-Double(age) / Double(settings.halfLife.milliseconds))
-    }
 }

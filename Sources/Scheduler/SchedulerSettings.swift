@@ -59,4 +59,10 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.attributionWindow = attributionWindow
         self.delayMargin = delayMargin
     }
+
+    /// How customers' engagement is recorded for this scheduler: its half-life, attribution window and
+    /// default zone. Pass it to `Customer.apply(_:policy:)` so recorded and read weights agree.
+    public var engagementPolicy: EngagementPolicy {
+        EngagementPolicy(halfLife: halfLife, attributionWindow: attributionWindow, defaultZone: defaultZone)
+    }
 }

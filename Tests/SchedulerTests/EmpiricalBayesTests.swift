@@ -13,7 +13,7 @@ struct EmpiricalBayesTests {
         var c = customer()
         c = Customer(id: "u\(i)", traits: c.traits)
         for k in 0..<sends {
-            let t = due - .days(Int64(k + 1))
+            let t = due - .days(Int64(sends - k))
             c.engagement.recordSend(.email, at: t)
             if k < opened { c.engagement.recordOpen(.email, at: t + .minutes(5)) }
         }

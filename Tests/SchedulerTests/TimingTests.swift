@@ -90,16 +90,25 @@ struct TimingTests {
 
     @Test("old open times count less than recent ones (half-life)")
     func halfLifeTiming() {
-        var c = customer(timezone: shanghai)
-        for day in 1...20 {
-            c.engagement.recordOpen(.email, at: at("2025-10-\(day < 10 ? "0" : "")\(day)T09:05:00+08:00"))
+        func build(_ policy: EngagementPolicy) -> Customer {
+            var c = customer(timezone: shanghai)
+            let zone = Zone(shanghai)!
+            for day in 1...20 {
+                let t = at("2025-10-\(day < 10 ? "0" : "")\(day)T09:05:00+08:00")
+                c.engagement.recordOpen(.email, at: t, zone: zone, policy: policy)
+            }
+            for day in 15...17 {
+                c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00"), zone: zone, policy: policy)
+            }
+            return c
         }
-        for day in 15...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
         let r = request(due: at("2026-11-20T08:00:00+08:00"), within: .hours(14))
-        let recent = scheduler().decide(r, customer: c, ledger: none, population: empty)
+        let recent = scheduler().decide(r, customer: build(testPolicy), ledger: none, population: empty)
         #expect(localTime(recent.sendAt, shanghai) == "20:00")
-        let undecayed = scheduler(halfLife: .days(100_000)).decide(
-            r, customer: c, ledger: none, population: empty)
+        var forever = testPolicy
+        forever.halfLife = .zero
+        let undecayed = scheduler(halfLife: .zero).decide(
+            r, customer: build(forever), ledger: none, population: empty)
         #expect(localTime(undecayed.sendAt, shanghai) == "09:00")
     }
 
@@ -217,7 +226,7 @@ struct TimingTests {
     @Test("a customer who opens at 01:00 gets the first 01:00 on the fall-back night")
     func dstRepeatDecision() {
         var c = customer(timezone: "America/New_York")
-        for day in 20...29 { c.engagement.recordOpen(.email, at: at("2026-10-\(day)T01:10:00-04:00")) }
+        for day in 20...29 { c.engagement.recordOpen(.email, at: at("2026-10-\(day)T01:10:00-04:00"), in: Zone("America/New_York")!) }
         let d = scheduler().decide(
             request(due: at("2026-10-31T23:00:00-04:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)
@@ -227,7 +236,7 @@ struct TimingTests {
     @Test("a customer who opens at 02:00 is not sent at a wall time that does not exist")
     func dstGapDecision() throws {
         var c = customer(timezone: "America/New_York")
-        for day in 1...7 { c.engagement.recordOpen(.email, at: at("2026-03-0\(day)T02:10:00-05:00")) }
+        for day in 1...7 { c.engagement.recordOpen(.email, at: at("2026-03-0\(day)T02:10:00-05:00"), in: Zone("America/New_York")!) }
         let d = scheduler().decide(
             request(due: at("2026-03-08T00:00:00-05:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)

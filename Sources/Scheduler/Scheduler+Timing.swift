@@ -47,15 +47,20 @@ extension Scheduler {
         // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
         // each hour's score is discounted by the delay from the first allowed instant: a habitual hour must
         // be clearly better to be worth waiting for, and one stray event cannot push a send to tomorrow.
-        let halfLife = Double(max(settings.urgencyHalfLife.seconds, 1))
+        // The discount guards against acting on thin evidence, so it relaxes as evidence builds up: its
+        // half-life grows by one base half-life per `urgencyEvidence` observations.
+        let evidence = timingEvidence(channel: channel, customer: customer, now: request.due)
+        let stretch = 1 + evidence / max(settings.urgencyEvidence, 1e-9)
+        let halfLife = Double(max(settings.urgencyHalfLife.seconds, 1)) * stretch
         func value(_ c: Candidate) -> Double {
             let delay = Double(c.at.milliseconds - first.at.milliseconds) / 1000
             return scores[c.slot] * pow(0.5, max(delay, 0) / halfLife)
         }
         var best = value(first)
         for c in allowed where value(c) > best { best = value(c) }
-        // Sending sooner has value of its own: a later hour must beat an earlier one by the margin.
-        let threshold = best / (1 + max(settings.delayMargin, 0))
+        // Sending sooner has value of its own: a later hour must beat an earlier one by the margin, which
+        // (like the discount, a guard against noise) shrinks as evidence builds up.
+        let threshold = best / (1 + max(settings.delayMargin, 0) / stretch)
         let chosen = allowed.first { value($0) >= threshold }!
         ex.chosenScore = value(chosen)
         ex.bestScore = best
@@ -64,7 +69,8 @@ extension Scheduler {
         noteConstraints(request, chosen: chosen, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
         ex.lines.append(
             "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
-                + "wait discount (half-life \(settings.urgencyHalfLife)); earliest allowed "
+                + "wait discount (half-life \(settings.urgencyHalfLife) × \(fmt(stretch, 2)) for "
+                + "\(fmt(evidence, 1)) timing observations); earliest allowed "
                 + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
                 + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
         return chosen.at
@@ -123,6 +129,13 @@ extension Scheduler {
             t = Instant(milliseconds: t.milliseconds + 3_600_000 - intoHour)
         }
         return out
+    }
+
+    /// The customer's decayed timing observations for `channel`: sends and opens/clicks on it, and activity.
+    func timingEvidence(channel: Channel, customer: Customer, now: Instant) -> Double {
+        let e = customer.engagement
+        return e.sendHours(channel, at: now).reduce(0, +) + e.engagedHours(channel, at: now).reduce(0, +)
+            + e.activityHours(at: now).reduce(0, +)
     }
 
     /// A score per local hour of the week for sending on `channel`: a weighted mixture of three lifts.

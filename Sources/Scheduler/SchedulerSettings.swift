@@ -37,6 +37,11 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// How fast a message's value decays while it waits for a better hour: an hour this much later must
     /// score twice as high to be chosen.
     public var urgencyHalfLife: TimeSpan
+    /// How much of the customer's own timing evidence relaxes the wait discount: its half-life is
+    /// `urgencyHalfLife × (1 + n / urgencyEvidence)`, n the customer's decayed timing observations (sends
+    /// and opens on the channel, activity). A stray event barely changes it, months of a habit make waiting
+    /// for the habitual hour nearly free. `.infinity` keeps the discount fixed.
+    public var urgencyEvidence: Double
     /// How far channel choice explores: each channel's score is `mean + exploration × (draw − mean)` of
     /// its posterior, so `0` always takes the best estimate and `1` is plain Thompson sampling.
     public var exploration: Double
@@ -46,8 +51,9 @@ public struct SchedulerSettings: Sendable, Hashable {
         quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
         attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
-        urgencyHalfLife: TimeSpan = .hours(12), exploration: Double = 0.25
+        urgencyHalfLife: TimeSpan = .hours(12), urgencyEvidence: Double = 24, exploration: Double = 0.25
     ) {
+        self.urgencyEvidence = urgencyEvidence
         self.exploration = exploration
         self.urgencyHalfLife = urgencyHalfLife
         self.quietHours = quietHours

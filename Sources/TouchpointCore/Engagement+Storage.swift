@@ -3,8 +3,10 @@ import Foundation
 // The packed layout behind `Engagement`: offsets, block-floating-point bins, forward-decay landmark.
 extension Engagement {
     static let version: UInt8 = 1
-    static let activityOffset = 8
-    static let channelsOffset = 57
+    static let activityOffset = 9
+    static let channelsOffset = 58
+    /// A byte that changes with every addition, so identical events still round independently.
+    static let ditherField = 8
     static let channelSize = 82
     static let lastSendField = 0
     static let sendCountField = 4
@@ -91,7 +93,12 @@ extension Engagement {
     }
 
     /// Adds `w` to one bin of a histogram of `count` mantissas starting at `start`.
-    mutating func add(_ w: Double, bin: Int, start: Int, count: Int, exponentAt eo: Int) {
+    ///
+    /// The new mantissa is rounded up or down at random in proportion to the fraction (stochastic
+    /// rounding), so the expected value is exact even once one event is smaller than a mantissa step: a
+    /// heavy bin keeps counting and a light one is not rounded away. The "random" number is a hash of
+    /// `seed` (the event's time), the bin and its mantissa: the same events give the same state.
+    mutating func add(_ w: Double, bin: Int, start: Int, count: Int, exponentAt eo: Int, seed: Int64) {
         guard w > 0, w.isFinite else { return }
         var e: Int
         if bytes[eo] == Self.emptyExponent {
@@ -111,8 +118,23 @@ extension Engagement {
             e += 1
             scale *= 2
         }
-        bytes[start + bin] = UInt8(min(255, (v / scale).rounded()))
+        let exact = v / scale
+        let down = exact.rounded(.down)
+        bytes[Self.ditherField] &+= 1
+        let mix =
+            UInt64(bitPattern: seed) ^ UInt64(bin) << 56 ^ UInt64(bytes[start + bin]) << 48
+            ^ UInt64(bytes[Self.ditherField]) << 40
+        bytes[start + bin] = UInt8(min(255, exact - down > Self.unitHash(mix) ? down + 1 : down))
         bytes[eo] = UInt8(bitPattern: Int8(e))
+    }
+
+    /// A deterministic number in `[0, 1)` from `x` (the SplitMix64 finaliser).
+    static func unitHash(_ x: UInt64) -> Double {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Double(z >> 11) / 9_007_199_254_740_992
     }
 
     /// A histogram's values as seen at `now`.

@@ -15,21 +15,23 @@ import Foundation
 ///
 /// **Bins** are block floating point: `UInt8` mantissas sharing one `Int8` power-of-two exponent per
 /// histogram (a send-hour histogram and its response-hour histogram share one, as responses never exceed
-/// sends). A bin is exact to about 1/255 of the histogram's largest bin, which is far below the noise of
-/// behaviour data; when a bin would overflow, the histogram's mantissas halve (rounding half to even).
+/// sends). A bin's step is 1/255 of the histogram's largest bin at most; additions round stochastically
+/// (seeded by the event, so replays agree) and are therefore unbiased even when one event is smaller
+/// than a step. When a bin would overflow, the histogram's mantissas halve (rounding half to even).
 ///
 /// **Layout** of ``bytes`` (empty until the first event; little-endian):
-/// - header, 8 bytes: format version; flags (bit `c`: channel `c` has a section, bit `3 + c`: its last
+/// - header, 9 bytes: format version; flags (bit `c`: channel `c` has a section, bit `3 + c`: its last
 ///   send already got its response); half-life in hours (`UInt16`, 0 = no decay); landmark in minutes since
-///   the epoch (`Int32`);
+///   the epoch (`Int32`); a counter of additions mixed into the rounding hash;
 /// - activity, 49 bytes: 24 weekday hours, 24 weekend hours, exponent;
 /// - per channel with data, in `Channel.allCases` order, 82 bytes: last send in seconds after the landmark
 ///   (`Int32`, `Int32.min` = none); sends and responses ever (`UInt16` each, saturating; for the
 ///   population's empirical-Bayes fit); 24 send hours and 24 response hours with their exponent; 24
 ///   open/click hours with their exponent.
 ///
-/// So a customer with nothing recorded holds no bytes, one with activity only 57, and each channel with
-/// sends or opens adds 82: 139 bytes for one channel, 221 for two, 303 for three.
+/// So a customer with nothing recorded holds no bytes, one with activity only 58, and each channel with
+/// sends or opens adds 82: 140 bytes for one channel, 222 for two, 304 for three (plus the array's
+/// 32-byte heap header and the 8-byte reference in memory; base64 adds a third in JSON).
 ///
 /// Events are expected roughly in time order: a send earlier than the channel's last send is counted but
 /// can no longer be credited with a response, and an open before its send credits nothing.
@@ -61,7 +63,9 @@ public struct Engagement: Sendable, Hashable {
         prepare(at: t, policy: policy)
         let o = section(for: channel)
         let hour = Self.local(t, zone).hour
-        add(weight(t), bin: hour, start: o + Self.sendBins, count: 48, exponentAt: o + Self.sendExponent)
+        add(
+            weight(t), bin: hour, start: o + Self.sendBins, count: 48, exponentAt: o + Self.sendExponent,
+            seed: t.milliseconds)
         let offset = t.epochSeconds - Int64(landmarkMinutes) * 60
         let last = readInt32(o + Self.lastSendField)
         if last == Int32.min || offset >= Int64(last) {
@@ -94,7 +98,7 @@ public struct Engagement: Sendable, Hashable {
         let local = Self.local(t, zone)
         add(
             weight(t), bin: (local.weekend ? 24 : 0) + local.hour, start: Self.activityOffset, count: 48,
-            exponentAt: Self.activityOffset + 48)
+            exponentAt: Self.activityOffset + 48, seed: t.milliseconds)
     }
 
     private mutating func recordResponse(
@@ -104,7 +108,7 @@ public struct Engagement: Sendable, Hashable {
         let o = section(for: channel)
         add(
             weight(t), bin: Self.local(t, zone).hour, start: o + Self.engagedBins, count: 24,
-            exponentAt: o + Self.engagedExponent)
+            exponentAt: o + Self.engagedExponent, seed: t.milliseconds)
         let credited: UInt8 = 1 << (3 + channel.engagementIndex)
         let last = readInt32(o + Self.lastSendField)
         guard last != Int32.min, bytes[1] & credited == 0 else { return nil }
@@ -113,7 +117,7 @@ public struct Engagement: Sendable, Hashable {
         bytes[1] |= credited
         add(
             weight(sent), bin: 24 + Self.local(sent, zone).hour, start: o + Self.sendBins, count: 48,
-            exponentAt: o + Self.sendExponent)
+            exponentAt: o + Self.sendExponent, seed: t.milliseconds)
         incrementCount(at: o + Self.responseCountField)
         return sent
     }

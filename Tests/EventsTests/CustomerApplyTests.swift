@@ -128,7 +128,7 @@ struct CustomerApplyTests {
         let hours = c.engagement.activityHours(at: at("2026-11-20T02:00:00Z").instant)
         #expect(hours[2] == 1)
         // 16 h before the first event at a 90-day half-life: 0.995, to the bins' 8-bit precision.
-        #expect(abs(hours[10] - 0.995) < 0.01)
+        #expect(abs(hours[10] - 0.995) < 0.02)
         #expect(hours.filter { $0 > 0 }.count == 2)
     }
 

@@ -251,4 +251,26 @@ struct TimingTests {
         let cands = scheduler().candidates(due: at("2026-11-20T10:00:00Z"), within: .days(30), zone: .utc)
         #expect(cands.count == 24 * 7 + 2)
     }
+
+    @Test("weeks of a habit make waiting a day for the habitual hour worth it; five opens do not")
+    func evidenceRelaxesUrgency() {
+        let due = at("2026-11-20T10:00:00+08:00")
+        var c = customer(timezone: shanghai)
+        for day in 0..<60 {
+            let t = at("2026-09-21T09:10:00+08:00") + .days(Int64(day))
+            c.engagement.recordActivity(at: t)
+            if day % 3 == 0 { c.engagement.recordOpen(.email, at: t + .minutes(5)) }
+        }
+        let s = scheduler(quiet: "21:00-08:00")
+        let d = s.decide(request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        #expect(d.sendAt == at("2026-11-21T09:00:00+08:00"))
+        #expect(d.explanation.constraints.isEmpty)
+        // The same habit with a fixed discount (the setting's old behaviour) still sends today.
+        var fixed = s.settings
+        fixed.urgencyEvidence = .infinity
+        let e = Scheduler(settings: fixed).decide(
+            request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        #expect(localTime(e.sendAt, shanghai) != "09:00")
+        #expect(e.explanation.constraints.contains(.urgency))
+    }
 }

@@ -4,7 +4,8 @@ import TouchpointCore
 ///
 /// Counts are plain (not decayed) and slots are the customer's local hour of the week (Monday 00:00 is
 /// slot 0), so "7 pm" means 7 pm wherever the customer lives. The engine updates it incrementally as
-/// sends, opens, clicks and activity happen.
+/// sends, opens, clicks and activity happen, including the empirical-Bayes sums behind each channel's
+/// prior strength (``updatePrior(from:to:)``).
 public struct PopulationStats: Sendable, Hashable, Codable {
     private static let channels = Channel.allCases.count
     private var sendTotals: [Int]

@@ -22,7 +22,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var defaultZone: Zone
     /// The global cap on non-transactional messages; `nil` means uncapped.
     public var frequencyCap: FrequencyCap?
-    /// How fast a customer's own behaviour loses weight: an observation this old counts half.
+    /// How fast a customer's own behaviour loses weight: an observation this old counts half. It is
+    /// applied when engagement is recorded (``engagementPolicy``) and kept with each customer's state, so
+    /// changing it affects customers whose engagement starts afterwards.
     public var halfLife: TimeSpan
     /// Pseudo-observations behind the population prior of each channel's open rate (the Beta prior's
     /// `α + β`). Small, so a handful of the customer's own sends outweigh the population.

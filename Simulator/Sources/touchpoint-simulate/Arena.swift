@@ -17,6 +17,8 @@ struct Arena {
     let fitPriors: Bool
     let scheduler: Scheduler
     private let policy: EngagementPolicy
+    /// Events applied so far.
+    private(set) var applied = 0
 
     init(personas: [Persona], scheduler: Scheduler, attributeSends: Bool, fitPriors: Bool) {
         self.scheduler = scheduler
@@ -57,6 +59,7 @@ struct Arena {
     }
 
     private mutating func apply(_ i: Int, _ event: Event) {
+        applied += 1
         let before = EngagementCounts(customers[i].engagement)
         let effect = customers[i].apply(event, policy: policy)
         let zone = scheduler.zone(for: customers[i])

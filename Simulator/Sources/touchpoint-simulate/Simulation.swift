@@ -16,6 +16,8 @@ struct Figures {
     var stateBytes = 0.0
     /// Mean size of a customer's `Engagement` encoded as JSON (the daemon's store form).
     var encodedBytes = 0.0
+    /// Time to apply one history event (`Customer.apply`, population counts, prior update), in ns.
+    var nanosPerEvent = 0.0
     /// Mean regret per closed-loop round.
     var regret: [Double] = []
     /// Share of sends on the customer's truly best channel.
@@ -62,11 +64,13 @@ struct Simulation {
             events += world.history(i, from: from, to: start)
             arena.enqueue(i, events)
         }
+        let clock = ContinuousClock()
+        let historyBegan = clock.now
         arena.catchUpAll(to: start)
         var fig = Figures()
+        fig.nanosPerEvent = micros(clock.now - historyBegan) * 1000 / Double(max(arena.applied, 1))
         let encoder = JSONEncoder()
         var rng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
-        let clock = ContinuousClock()
         var elapsed = Duration.zero
         for i in world.personas.indices {
             let p = world.personas[i]

@@ -58,10 +58,12 @@ public struct EngagementCounts: Sendable, Hashable {
         }
     }
 
+    /// Whether every channel's counts agree.
     public static func == (a: EngagementCounts, b: EngagementCounts) -> Bool {
         a.email == b.email && a.sms == b.sms && a.chat == b.chat
     }
 
+    /// Hashes every channel's counts.
     public func hash(into hasher: inout Hasher) {
         for c in Channel.allCases {
             hasher.combine(self[c].sends)

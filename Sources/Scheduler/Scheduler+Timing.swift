@@ -156,7 +156,8 @@ extension Scheduler {
             sends: sends, responses: responses, populationSends: population.sendSlots(channel),
             populationResponses: population.responseSlots(channel),
             populationRate: population.openRate(channel))
-        let b = distributionLift(hours: engaged, byDayType: nil, population: population.engagementSlots(channel))
+        let b = distributionLift(
+            hours: engaged, byDayType: nil, population: population.engagementSlots(channel))
         let c = distributionLift(
             hours: activity, byDayType: (weekdayActivity, weekendActivity), population: population.activity)
 

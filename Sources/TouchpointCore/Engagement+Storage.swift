@@ -181,8 +181,9 @@ extension Engagement {
     }
 
     func readInt32(_ i: Int) -> Int32 {
-        Int32(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16
-            | UInt32(bytes[i + 3]) << 24)
+        Int32(
+            bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16
+                | UInt32(bytes[i + 3]) << 24)
     }
 
     mutating func writeInt32(_ i: Int, _ v: Int32) {

@@ -9,7 +9,9 @@ public struct EngagementPolicy: Sendable, Hashable {
     public var defaultZone: Zone
 
     /// A policy; the defaults match the scheduler's.
-    public init(halfLife: TimeSpan = .days(90), attributionWindow: TimeSpan = .days(3), defaultZone: Zone = .utc) {
+    public init(
+        halfLife: TimeSpan = .days(90), attributionWindow: TimeSpan = .days(3), defaultZone: Zone = .utc
+    ) {
         self.halfLife = halfLife
         self.attributionWindow = attributionWindow
         self.defaultZone = defaultZone

@@ -102,7 +102,9 @@ struct EmpiricalBayesTests {
         #expect(incremental.fittedPriorStrength(.email) == fitted)
         #expect(incremental == batch)
         // Removing every customer's contribution leaves nothing fitted.
-        for c in customers { incremental.updatePrior(from: EngagementCounts(c.engagement), to: EngagementCounts(Engagement())) }
+        for c in customers {
+            incremental.updatePrior(from: EngagementCounts(c.engagement), to: EngagementCounts(Engagement()))
+        }
         #expect(incremental.fittedPriorStrength(.email) == nil)
     }
 }

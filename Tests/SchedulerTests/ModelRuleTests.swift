@@ -63,7 +63,8 @@ struct ModelRuleTests {
         let weekend = weekday
         weekday[20] = 5  // weekday evenings only
         let lift = s.distributionLift(
-            hours: weekday, byDayType: (weekday, weekend), population: [Int](repeating: 0, count: HourOfWeek.count))
+            hours: weekday, byDayType: (weekday, weekend),
+            population: [Int](repeating: 0, count: HourOfWeek.count))
         let monday = Array(lift[0..<24])
         let sunday = Array(lift[(6 * 24)..<(7 * 24)])
         #expect(abs(monday.reduce(0, +) / 24 - 1) < 1e-9)

@@ -63,7 +63,8 @@ func localTime(_ instant: Instant?, _ zone: String) -> String? {
 }
 
 /// How the tests' customers record engagement: Shanghai hours, the test scheduler's 30-day half-life.
-let testPolicy = EngagementPolicy(halfLife: .days(30), attributionWindow: .days(3), defaultZone: Zone("Asia/Shanghai")!)
+let testPolicy = EngagementPolicy(
+    halfLife: .days(30), attributionWindow: .days(3), defaultZone: Zone("Asia/Shanghai")!)
 
 extension Engagement {
     /// A send recorded the way the test scheduler reads it (``testPolicy``, Shanghai hours unless `zone`).

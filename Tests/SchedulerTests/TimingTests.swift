@@ -98,7 +98,8 @@ struct TimingTests {
                 c.engagement.recordOpen(.email, at: t, zone: zone, policy: policy)
             }
             for day in 15...17 {
-                c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00"), zone: zone, policy: policy)
+                c.engagement.recordOpen(
+                    .email, at: at("2026-11-\(day)T20:05:00+08:00"), zone: zone, policy: policy)
             }
             return c
         }
@@ -226,7 +227,10 @@ struct TimingTests {
     @Test("a customer who opens at 01:00 gets the first 01:00 on the fall-back night")
     func dstRepeatDecision() {
         var c = customer(timezone: "America/New_York")
-        for day in 20...29 { c.engagement.recordOpen(.email, at: at("2026-10-\(day)T01:10:00-04:00"), in: Zone("America/New_York")!) }
+        for day in 20...29 {
+            c.engagement.recordOpen(
+                .email, at: at("2026-10-\(day)T01:10:00-04:00"), in: Zone("America/New_York")!)
+        }
         let d = scheduler().decide(
             request(due: at("2026-10-31T23:00:00-04:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)
@@ -236,7 +240,10 @@ struct TimingTests {
     @Test("a customer who opens at 02:00 is not sent at a wall time that does not exist")
     func dstGapDecision() throws {
         var c = customer(timezone: "America/New_York")
-        for day in 1...7 { c.engagement.recordOpen(.email, at: at("2026-03-0\(day)T02:10:00-05:00"), in: Zone("America/New_York")!) }
+        for day in 1...7 {
+            c.engagement.recordOpen(
+                .email, at: at("2026-03-0\(day)T02:10:00-05:00"), in: Zone("America/New_York")!)
+        }
         let d = scheduler().decide(
             request(due: at("2026-03-08T00:00:00-05:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)

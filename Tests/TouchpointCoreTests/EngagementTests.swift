@@ -147,7 +147,9 @@ struct EngagementTests {
         var off = policy
         off.halfLife = .zero
         // 500 events at 20:00, 50 at 09:00, 5 at 03:00.
-        for i in 0..<500 { e.recordActivity(at: t0 + .hours(12) + .days(Int64(i % 5)), zone: utc, policy: off) }
+        for i in 0..<500 {
+            e.recordActivity(at: t0 + .hours(12) + .days(Int64(i % 5)), zone: utc, policy: off)
+        }
         for i in 0..<50 { e.recordActivity(at: t0 + .hours(1) + .days(Int64(i % 5)), zone: utc, policy: off) }
         for i in 0..<5 { e.recordActivity(at: t0 + .hours(19) + .days(Int64(i % 5)), zone: utc, policy: off) }
         let a = e.activityHours(at: t0)
@@ -158,9 +160,15 @@ struct EngagementTests {
         #expect(weekday[3] > 0 && weekday[3] < 12)
         // Replaying the same events gives the same state.
         var again = Engagement()
-        for i in 0..<500 { again.recordActivity(at: t0 + .hours(12) + .days(Int64(i % 5)), zone: utc, policy: off) }
-        for i in 0..<50 { again.recordActivity(at: t0 + .hours(1) + .days(Int64(i % 5)), zone: utc, policy: off) }
-        for i in 0..<5 { again.recordActivity(at: t0 + .hours(19) + .days(Int64(i % 5)), zone: utc, policy: off) }
+        for i in 0..<500 {
+            again.recordActivity(at: t0 + .hours(12) + .days(Int64(i % 5)), zone: utc, policy: off)
+        }
+        for i in 0..<50 {
+            again.recordActivity(at: t0 + .hours(1) + .days(Int64(i % 5)), zone: utc, policy: off)
+        }
+        for i in 0..<5 {
+            again.recordActivity(at: t0 + .hours(19) + .days(Int64(i % 5)), zone: utc, policy: off)
+        }
         #expect(again == e)
     }
 

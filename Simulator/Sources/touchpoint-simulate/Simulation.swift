@@ -56,7 +56,9 @@ struct Simulation {
     func offline(seed: UInt64, customers: Int, weeks: Int, world kind: Persona.World) -> Figures {
         var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
-        var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends, fitPriors: fitPriors)
+        var arena = Arena(
+            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
+            fitPriors: fitPriors)
         let from = start - .days(Int64(7 * weeks))
         for i in world.personas.indices {
             var events = [world.identify(i, at: from - .days(1))]
@@ -119,7 +121,9 @@ struct Simulation {
     func closedLoop(seed: UInt64, customers: Int, rounds: Int, world kind: Persona.World) -> Figures {
         var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
-        var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends, fitPriors: fitPriors)
+        var arena = Arena(
+            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
+            fitPriors: fitPriors)
         let from = start - .days(28)
         let end = start + .days(Int64(2 * rounds + 2))
         for i in world.personas.indices {

@@ -24,6 +24,9 @@ struct EngagementTests {
         e.recordSend(.sms, at: t0, zone: utc, policy: policy)
         #expect(e.bytes.count == 304)
         #expect(e.channels == [.email, .sms, .chat])
+        // Growing by a channel keeps the buffer close to its size: memory is the size plus a little.
+        #expect(e.bytes.capacity < 304 + 32)
+        #expect(MemoryLayout<Engagement>.size == 8)
     }
 
     @Test("an update is O(1): a year of daily events leaves the size unchanged")

@@ -96,17 +96,19 @@ public struct Engine: Sendable {
         if event.instant > now { now = event.instant }
         stats.eventsApplied += 1
         if tracksChanges { dirty.insert(event.userId) }
-        // Mutated in place: copying the profile out and back would copy its engagement history too.
-        let effect: EventEffect
-        let customer: Customer
-        if let index = customers.index(forKey: event.userId) {
-            effect = customers.values[index].apply(event)
-            customer = customers.values[index]
+        // Mutated in place: copying the profile out and back would copy its engagement state too.
+        let index: Dictionary<String, Customer>.Index
+        if let found = customers.index(forKey: event.userId) {
+            index = found
         } else {
-            var fresh = Customer(id: event.userId)
-            effect = fresh.apply(event)
-            customers[event.userId] = fresh
-            customer = fresh
+            customers[event.userId] = Customer(id: event.userId)
+            index = customers.index(forKey: event.userId)!
+        }
+        let counts = EngagementCounts(customers.values[index].engagement)
+        let effect = customers.values[index].apply(event, policy: scheduler.settings.engagementPolicy)
+        let customer = customers.values[index]
+        if case .engagement = effect {
+            population.updatePrior(from: counts, to: EngagementCounts(customer.engagement))
         }
         let zone = scheduler.zone(for: customer)
         record(effect: effect, at: event.instant, zone: zone)
@@ -397,7 +399,12 @@ public struct Engine: Sendable {
             out.append(r)
         case .success(let result):
             let zone = scheduler.zone(for: customer)
-            customers[key.customer]?.engagement.recordSend(channel, at: at)
+            let counts = EngagementCounts(customer.engagement)
+            customers[key.customer]?.engagement.recordSend(
+                channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
+            if let updated = customers[key.customer] {
+                population.updatePrior(from: counts, to: EngagementCounts(updated.engagement))
+            }
             population.recordSend(channel, at: at, zone: zone)
             stats.sent += 1
             note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")

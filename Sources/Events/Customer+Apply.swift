@@ -15,9 +15,12 @@ extension Customer {
     /// - Any other `track` event outside ``WellKnownEvent/nonActivity`` is activity: ``lastActivity``
     ///   becomes the later of itself and the event time, and the time is recorded in ``engagement``.
     ///
+    /// Engagement and activity are recorded with `policy` (half-life, attribution window), in the
+    /// customer's local hours (`timezone` trait, else `policy.defaultZone`).
+    ///
     /// Channel names are matched case-insensitively. The event's `userId` is not checked against ``id``:
     /// routing events to profiles is the caller's job.
-    public mutating func apply(_ event: Event) -> EventEffect {
+    public mutating func apply(_ event: Event, policy: EngagementPolicy = .standard) -> EventEffect {
         switch event.kind {
         case .identify:
             return applyIdentify(event.traits)
@@ -45,15 +48,15 @@ extension Customer {
             let kind: EngagementKind =
                 name == WellKnownEvent.messageSent
                 ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
-            return recordEngagement(kind, channel, at: at, event: event)
+            return recordEngagement(kind, channel, at: at, event: event, policy: policy)
         case WellKnownEvent.emailOpened:
-            return recordEngagement(.opened, .email, at: at, event: event)
+            return recordEngagement(.opened, .email, at: at, event: event, policy: policy)
         case WellKnownEvent.emailLinkClicked:
-            return recordEngagement(.clicked, .email, at: at, event: event)
+            return recordEngagement(.clicked, .email, at: at, event: event, policy: policy)
         default:
             if WellKnownEvent.nonActivity.contains(name) { return .ignored }
             lastActivity = max(lastActivity ?? at, at)
-            engagement.recordActivity(at: at)
+            engagement.recordActivity(at: at, zone: policy.zone(for: self), policy: policy)
             return .activity
         }
     }
@@ -86,12 +89,13 @@ extension Customer {
     }
 
     private mutating func recordEngagement(
-        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event
+        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy
     ) -> EventEffect {
+        let zone = policy.zone(for: self)
         switch kind {
-        case .sent: engagement.recordSend(channel, at: at)
-        case .opened: engagement.recordOpen(channel, at: at)
-        case .clicked: engagement.recordClick(channel, at: at)
+        case .sent: engagement.recordSend(channel, at: at, zone: zone, policy: policy)
+        case .opened: engagement.recordOpen(channel, at: at, zone: zone, policy: policy)
+        case .clicked: engagement.recordClick(channel, at: at, zone: zone, policy: policy)
         }
         let messageId = event.properties["message_id"]?.stringValue
         return .engagement(kind, channel, messageId: messageId)

@@ -4,7 +4,8 @@ import TouchpointCore
 ///
 /// Counts are plain (not decayed) and slots are the customer's local hour of the week (Monday 00:00 is
 /// slot 0), so "7 pm" means 7 pm wherever the customer lives. The engine updates it incrementally as
-/// sends, opens, clicks and activity happen.
+/// sends, opens, clicks and activity happen, including the empirical-Bayes sums behind each channel's
+/// prior strength (``updatePrior(from:to:)``).
 public struct PopulationStats: Sendable, Hashable, Codable {
     private static let channels = Channel.allCases.count
     private var sendTotals: [Int]
@@ -19,8 +20,9 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     private var engagementSlots: [Int]
     /// Customer `track` activity per local slot.
     private var activitySlots: [Int]
-    /// Per channel, the Beta prior strength fitted from the spread of customers' open rates, when fitted.
-    private var fittedStrengths: [Double]?
+    /// Per channel, the sums the Beta prior strength is fitted from (empirical Bayes); optional so state
+    /// saved before they existed still decodes.
+    private var moments: [PriorMoments]?
 
     /// Empty statistics: every estimate falls back to a flat prior.
     public init() {
@@ -85,15 +87,27 @@ public struct PopulationStats: Sendable, Hashable, Codable {
         return Double(Swift.min(r, s) + 1) / Double(s + 2)
     }
 
-    /// The channel's fitted prior strength (pseudo-sends), or `nil` before
-    /// ``Scheduler/fitChannelPriors(customers:into:)`` has run or when too few customers had data.
+    /// The channel's Beta prior strength (pseudo-sends) fitted from how much customers' response rates
+    /// differ, or `nil` while fewer than 20 customers have two or more sends on it. See
+    /// ``Scheduler/fitChannelPriors(customers:into:)`` for the estimator.
     public func fittedPriorStrength(_ channel: Channel) -> Double? {
-        guard let s = fittedStrengths?[channel.slotIndex], s > 0 else { return nil }
-        return s
+        moments?[channel.slotIndex].strength
     }
 
-    /// Stores fitted prior strengths (`0` = not fitted for that channel).
-    mutating func setFittedStrengths(_ strengths: [Double]) { fittedStrengths = strengths }
+    /// Keeps the empirical-Bayes sums current after one customer's engagement changed from `before` to
+    /// `after`: O(1), so the prior follows the data event by event.
+    public mutating func updatePrior(from before: EngagementCounts, to after: EngagementCounts) {
+        guard before != after else { return }
+        var m = moments ?? Array(repeating: PriorMoments(), count: Self.channels)
+        for c in Channel.allCases where before[c] != after[c] {
+            m[c.slotIndex].add(n: before[c].sends, x: before[c].responses, sign: -1)
+            m[c.slotIndex].add(n: after[c].sends, x: after[c].responses, sign: 1)
+        }
+        moments = m
+    }
+
+    /// Replaces the empirical-Bayes sums (a full refit).
+    mutating func setMoments(_ m: [PriorMoments]) { moments = m }
 
     func sendSlots(_ channel: Channel) -> [Int] { slice(sendSlots, channel) }
     func responseSlots(_ channel: Channel) -> [Int] { slice(responseSlots, channel) }

@@ -1,12 +1,6 @@
 import TouchpointCore
 
 extension Scheduler {
-    /// The customer's decayed evidence on one channel: sends, and those sends that got an open or click.
-    struct ChannelEvidence {
-        var sends = 0.0
-        var responses = 0.0
-    }
-
     /// Thompson sampling over the reachable channels (at least one); see the type's model notes.
     func chooseChannel(
         _ request: SendRequest, customer: Customer, population: PopulationStats,
@@ -17,12 +11,7 @@ extension Scheduler {
         for channel in ex.reachable {
             let p = population.openRate(channel)
             let k = max(population.fittedPriorStrength(channel) ?? settings.channelPriorStrength, 1e-3)
-            var evidence = ChannelEvidence()
-            forEachAttributedSend(channel, of: customer) { at, responded in
-                let w = decay(at, now: request.due)
-                evidence.sends += w
-                if responded { evidence.responses += w }
-            }
+            let evidence = customer.engagement.evidence(channel, at: request.due)
             let alpha = max(p * k + evidence.responses, 1e-3)
             let beta = max((1 - p) * k + evidence.sends - evidence.responses, 1e-3)
             let sample: Double
@@ -50,29 +39,6 @@ extension Scheduler {
         let chosen = best!.channel
         ex.lines.append("channel: \(chosen.rawValue) (highest sample)")
         return chosen
-    }
-
-    /// Calls `body` for each of the customer's sends on `channel` in time order, with whether an open or
-    /// click on that channel followed it within the attribution window and before the next send.
-    func forEachAttributedSend(_ channel: Channel, of customer: Customer, _ body: (Instant, Bool) -> Void) {
-        guard let raw = customer.engagement.sends[channel], !raw.isEmpty else { return }
-        let sends = Self.sortedIfNeeded(raw)
-        var engaged = (customer.engagement.opens[channel] ?? []) + (customer.engagement.clicks[channel] ?? [])
-        engaged.sort()
-        var j = 0
-        for i in sends.indices {
-            let s = sends[i]
-            var limit = s + settings.attributionWindow
-            if i + 1 < sends.count, sends[i + 1] < limit { limit = sends[i + 1] }
-            while j < engaged.count, engaged[j] < s { j += 1 }
-            // A send at the same instant as the next one gets no credit; the later one does.
-            body(s, j < engaged.count && engaged[j] < limit)
-        }
-    }
-
-    static func sortedIfNeeded(_ list: [Instant]) -> [Instant] {
-        for i in list.indices.dropFirst() where list[i] < list[i - 1] { return list.sorted() }
-        return list
     }
 }
 

@@ -47,15 +47,20 @@ extension Scheduler {
         // A message loses value as it waits (a cart reminder a day late helps less than one on time), so
         // each hour's score is discounted by the delay from the first allowed instant: a habitual hour must
         // be clearly better to be worth waiting for, and one stray event cannot push a send to tomorrow.
-        let halfLife = Double(max(settings.urgencyHalfLife.seconds, 1))
+        // The discount guards against acting on thin evidence, so it relaxes as evidence builds up: its
+        // half-life grows by one base half-life per `urgencyEvidence` observations.
+        let evidence = timingEvidence(channel: channel, customer: customer, now: request.due)
+        let stretch = 1 + evidence / max(settings.urgencyEvidence, 1e-9)
+        let halfLife = Double(max(settings.urgencyHalfLife.seconds, 1)) * stretch
         func value(_ c: Candidate) -> Double {
             let delay = Double(c.at.milliseconds - first.at.milliseconds) / 1000
             return scores[c.slot] * pow(0.5, max(delay, 0) / halfLife)
         }
         var best = value(first)
         for c in allowed where value(c) > best { best = value(c) }
-        // Sending sooner has value of its own: a later hour must beat an earlier one by the margin.
-        let threshold = best / (1 + max(settings.delayMargin, 0))
+        // Sending sooner has value of its own: a later hour must beat an earlier one by the margin, which
+        // (like the discount, a guard against noise) shrinks as evidence builds up.
+        let threshold = best / (1 + max(settings.delayMargin, 0) / stretch)
         let chosen = allowed.first { value($0) >= threshold }!
         ex.chosenScore = value(chosen)
         ex.bestScore = best
@@ -64,7 +69,8 @@ extension Scheduler {
         noteConstraints(request, chosen: chosen, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
         ex.lines.append(
             "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
-                + "wait discount (half-life \(settings.urgencyHalfLife)); earliest allowed "
+                + "wait discount (half-life \(settings.urgencyHalfLife) × \(fmt(stretch, 2)) for "
+                + "\(fmt(evidence, 1)) timing observations); earliest allowed "
                 + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
                 + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
         return chosen.at
@@ -125,35 +131,35 @@ extension Scheduler {
         return out
     }
 
+    /// The customer's decayed timing observations for `channel`: sends and opens/clicks on it, and activity.
+    func timingEvidence(channel: Channel, customer: Customer, now: Instant) -> Double {
+        let e = customer.engagement
+        return e.sendHours(channel, at: now).reduce(0, +) + e.engagedHours(channel, at: now).reduce(0, +)
+            + e.activityHours(at: now).reduce(0, +)
+    }
+
     /// A score per local hour of the week for sending on `channel`: a weighted mixture of three lifts.
     func slotScores(
         channel: Channel, customer: Customer, zone: Zone, now: Instant, population: PopulationStats,
         explanation ex: inout Explanation
     ) -> [Double] {
-        let n = HourOfWeek.count
-        var sends = [Double](repeating: 0, count: n)
-        var responses = sends
-        forEachAttributedSend(channel, of: customer) { at, responded in
-            let w = decay(at, now: now)
-            let s = HourOfWeek.slot(at, in: zone)
-            sends[s] += w
-            if responded { responses[s] += w }
-        }
-        var engaged = [Double](repeating: 0, count: n)
-        for t in (customer.engagement.opens[channel] ?? []) + (customer.engagement.clicks[channel] ?? []) {
-            engaged[HourOfWeek.slot(t, in: zone)] += decay(t, now: now)
-        }
-        var activity = [Double](repeating: 0, count: n)
-        for t in customer.engagement.activity {
-            activity[HourOfWeek.slot(t, in: zone)] += decay(t, now: now)
-        }
+        let e = customer.engagement
+        let sends = e.sendHours(channel, at: now)
+        let responses = e.responseHours(channel, at: now)
+        let engaged = e.engagedHours(channel, at: now)
+        let activityByType = e.activityHours(at: now)
+        let weekdayActivity = Array(activityByType[0..<24])
+        let weekendActivity = Array(activityByType[24..<48])
+        let activity = zip(weekdayActivity, weekendActivity).map { $0 + $1 }
 
         let a = rateLift(
             sends: sends, responses: responses, populationSends: population.sendSlots(channel),
             populationResponses: population.responseSlots(channel),
             populationRate: population.openRate(channel))
-        let b = distributionLift(customer: engaged, population: population.engagementSlots(channel))
-        let c = distributionLift(customer: activity, population: population.activity)
+        let b = distributionLift(
+            hours: engaged, byDayType: nil, population: population.engagementSlots(channel))
+        let c = distributionLift(
+            hours: activity, byDayType: (weekdayActivity, weekendActivity), population: population.activity)
 
         let m = max(settings.timingPriorStrength, 1e-3)
         let eA = sends.reduce(0, +) / (sends.reduce(0, +) + m)
@@ -167,20 +173,25 @@ extension Scheduler {
         ex.lines.append(
             "timing weights: send-hour rate \(fmt(wA / total, 2)), open times \(fmt(wB / total, 2)), "
                 + "activity \(fmt(wC / total, 2))")
-        var scores = [Double](repeating: 0, count: n)
-        for s in 0..<n { scores[s] = (wA * a[s] + wB * b[s] + wC * c[s]) / total }
+        var scores = [Double](repeating: 0, count: HourOfWeek.count)
+        for s in 0..<HourOfWeek.count { scores[s] = (wA * a[s] + wB * b[s] + wC * c[s]) / total }
         return scores
     }
 
-    /// Per-slot lift of a decayed histogram: population hour-of-day → customer hour-of-day → customer
-    /// hour-of-day on weekdays or at weekends (shaped by the population's weekday/weekend difference), each
-    /// level smoothed over neighbouring hours with a circular kernel. The lifts average 1 over a day.
-    func distributionLift(customer x: [Double], population p: [Int]) -> [Double] {
+    /// Per-slot lift of a decayed histogram by local hour (`hours`, 24 values, with its weekday/weekend
+    /// split when kept): population hour-of-day → customer hour-of-day → customer hour-of-day on weekdays
+    /// or at weekends (shaped by the population's weekday/weekend difference), each level smoothed over
+    /// neighbouring hours with a circular kernel. The lifts average 1 over a day.
+    func distributionLift(
+        hours x: [Double], byDayType split: (weekday: [Double], weekend: [Double])?, population p: [Int]
+    ) -> [Double] {
         let m = max(settings.timingPriorStrength, 1e-3)
         let pop = Self.byDayType(p.map(Double.init))
-        let cust = Self.byDayType(x)
+        // Without a day-type split the customer's all-days hours stand in for each day type, so the data
+        // weighs as much as it did when all of it fell on one day type.
+        let cust = split ?? (x, x)
         let popHour = Self.smoothed(zip(pop.weekday, pop.weekend).map { $0 + $1 })
-        let custHour = Self.smoothed(zip(cust.weekday, cust.weekend).map { $0 + $1 })
+        let custHour = Self.smoothed(x)
         let popTotal = popHour.reduce(0, +)
         let custTotal = custHour.reduce(0, +)
         var popShare = [Double](repeating: 0, count: 24)
@@ -209,9 +220,10 @@ extension Scheduler {
         return lift
     }
 
-    /// Per-slot lift of the open rate of sends by local send hour, smoothed channel rate → population
-    /// hour-of-day → customer hour-of-day → customer hour-of-day on weekdays or at weekends, sends and
-    /// responses each smoothed over neighbouring hours; normalised to average 1.
+    /// Per-slot lift of the open rate of sends by local send hour (`sends`/`responses`: the customer's 24
+    /// hours), smoothed channel rate → population hour-of-day → customer hour-of-day (twice, standing in
+    /// for the weekday/weekend level the compact state does not keep), sends and responses each smoothed
+    /// over neighbouring hours; normalised to average 1.
     func rateLift(
         sends y: [Double], responses o: [Double], populationSends ps: [Int], populationResponses po: [Int],
         populationRate r: Double
@@ -219,37 +231,24 @@ extension Scheduler {
         let m = max(settings.timingPriorStrength, 1e-3)
         let popSends = Self.byDayType(ps.map(Double.init))
         let popResponses = Self.byDayType(po.map(Double.init))
-        let sends = Self.byDayType(y)
-        let responses = Self.byDayType(o)
-        func all(_ t: (weekday: [Double], weekend: [Double])) -> [Double] {
-            Self.smoothed(zip(t.weekday, t.weekend).map { $0 + $1 })
-        }
-        let ps = all(popSends)
-        let pr = all(popResponses)
-        let cs = all(sends)
-        let cr = all(responses)
+        let ps = Self.smoothed(zip(popSends.weekday, popSends.weekend).map { $0 + $1 })
+        let pr = Self.smoothed(zip(popResponses.weekday, popResponses.weekend).map { $0 + $1 })
+        let cs = Self.smoothed(y)
+        let cr = Self.smoothed(o)
         var hourRate = [Double](repeating: r, count: 24)
         for h in 0..<24 {
             let popRate = (min(pr[h], ps[h]) + m * r) / (ps[h] + m)
             hourRate[h] = (min(cr[h], cs[h]) + m * popRate) / (cs[h] + m)
         }
-        var rate = [Double](repeating: r, count: HourOfWeek.count)
-        var sum = 0.0
-        for (type, pair) in [(sends.weekday, responses.weekday), (sends.weekend, responses.weekend)]
-            .enumerated()
-        {
-            let ts = Self.smoothed(pair.0)
-            let tr = Self.smoothed(pair.1)
-            for h in 0..<24 {
-                let value = (min(tr[h], ts[h]) + 2 * m * hourRate[h]) / (ts[h] + 2 * m)
-                for d in (type == 0 ? 0..<5 : 5..<7) {
-                    rate[d * 24 + h] = value
-                    sum += value
-                }
-            }
-        }
-        let mean = sum / Double(HourOfWeek.count)
-        return rate.map { mean > 0 ? $0 / mean : 1 }
+        // A second level with the same data (as a customer's sends all on weekdays had with a day-type
+        // split): the customer's own rates weigh as much as in the split model.
+        var rate = [Double](repeating: r, count: 24)
+        for h in 0..<24 { rate[h] = (min(cr[h], cs[h]) + 2 * m * hourRate[h]) / (cs[h] + 2 * m) }
+        let mean = rate.reduce(0, +) / 24
+        var lift = [Double](repeating: 1, count: HourOfWeek.count)
+        guard mean > 0 else { return lift }
+        for s in 0..<HourOfWeek.count { lift[s] = rate[s % 24] / mean }
+        return lift
     }
 
     /// Hour-of-week values folded into hour-of-day sums for weekdays (Monday–Friday) and weekends.

@@ -18,11 +18,13 @@ import TouchpointCore
 ///   An entry with the request's own message id never counts (re-deciding a message is not a repeat).
 /// - **Channel.** Per reachable channel, the open probability is Beta-Binomial: the prior is centred on
 ///   the channel's population rate `(responses + 1) / (sends + 2)` with a strength fitted from how much
-///   customers' rates really differ (``fitChannelPriors(customers:into:)``, empirical Bayes), else
-///   ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends). The customer's evidence is their sends on
-///   that channel and which of them got an open or click within ``SchedulerSettings/attributionWindow``
-///   (before the next send); each send weighs `2^(-age / halfLife)` at `due`, so old behaviour counts less.
-///   Opens that match no send are ignored, which also caps opens at sends. Each channel's score is
+///   customers' rates really differ (empirical Bayes, kept current per event by the engine through
+///   ``PopulationStats/updatePrior(from:to:)``; ``fitChannelPriors(customers:into:)`` is the same fit in one
+///   pass), else ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends). The customer's evidence is
+///   their decayed sends on that channel and the decayed sends that got a response — the first open or
+///   click within ``SchedulerSettings/attributionWindow`` and before the next send — read from the compact
+///   ``TouchpointCore/Engagement`` aggregates (each send weighs `2^(-age / halfLife)`). Opens that match no
+///   send are not evidence, so responses never exceed sends. Each channel's score is
 ///   `mean + exploration × (draw − mean)`, the draw a Thompson sample from its posterior with a generator
 ///   seeded by `StableID.seed(messageId + "/" + channel)` (``SchedulerSettings/exploration``: 0 = always the
 ///   best estimate, 1 = plain Thompson sampling); the highest score wins and ties go to rule order.
@@ -37,14 +39,20 @@ import TouchpointCore
 ///   (a) the open rate of sends by local send hour, (b) the customer's open/click times, and (c) the
 ///   customer's activity times. Each is smoothed hierarchically: population hour-of-day → customer
 ///   hour-of-day (``SchedulerSettings/timingPriorStrength`` pseudo-counts) → customer hour-of-day on
-///   weekdays or at weekends (as many again), and every level over neighbouring hours with a light circular
-///   kernel, so a customer who opens at 20:00 on weekdays also scores Saturday 20:00 and 19:00 well. The mixture
-///   weights are `0.1 + n / (n + m)` per signal (n = the customer's decayed observations), with the
-///   activity weight shrinking as opens accumulate: activity is strongest when opens are few. The earliest
-///   candidate whose score is within ``SchedulerSettings/delayMargin`` of the best wins, so a flat or
-///   noisy signal never delays the message and ties go to the earliest hour. Population data alone can
-///   move a customer without history to the population's best hour. Hours beyond a week after `due` are
-///   not scored: their slots repeat earlier, never better ones.
+///   weekdays or at weekends (as many again; activity keeps its own weekday/weekend split, sends and opens
+///   only hours of the day, whose pattern then stands in for both day types), and every level over
+///   neighbouring hours with a light circular kernel, so a customer who opens at 20:00 on weekdays also
+///   scores Saturday 20:00 and 19:00 well. The mixture weights are `0.1 + n / (n + m)` per signal (n = the
+///   customer's decayed observations), with the activity weight shrinking as opens accumulate: activity is
+///   strongest when opens are few. A waiting message loses value (``SchedulerSettings/urgencyHalfLife``),
+///   so each later hour's score is discounted by its delay; because that discount and the
+///   ``SchedulerSettings/delayMargin`` guard against acting on thin evidence, both relax with the
+///   customer's timing evidence n (half-life × `1 + n / urgencyEvidence`, margin ÷ the same): one stray
+///   event cannot move a reminder to tomorrow, months of a habit can. The earliest candidate whose
+///   discounted score is within the margin of the best wins, so a flat or noisy signal never delays the
+///   message and ties go to the earliest hour. Population data alone can move a customer without history
+///   to the population's best hour. Hours beyond a week after `due` are not scored: their slots repeat
+///   earlier, never better ones.
 /// - **Transactional** messages skip quiet hours, the frequency cap and timing: they go at `due` on the
 ///   chosen channel.
 /// - **Why.** Every decision's ``Explanation`` also carries, per reachable channel, the estimated open
@@ -141,12 +149,5 @@ public struct Scheduler: Sendable {
             population: population, &ex)
         guard let at else { return .suppressed(.quietHours, explanation: ex) }
         return .send(channel: chosen, at: at, explanation: ex)
-    }
-
-    /// The weight of an observation at `t` when deciding at `now`: `2^(-age / halfLife)`, 1 for the future.
-    func decay(_ t: Instant, now: Instant) -> Double {
-        let age = now.milliseconds - t.milliseconds
-        guard age > 0, settings.halfLife.milliseconds > 0 else { return 1 }
-        return exp2(-Double(age) / Double(settings.halfLife.milliseconds))
     }
 }

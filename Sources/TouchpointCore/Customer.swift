@@ -49,34 +49,3 @@ public struct Customer: Sendable, Hashable, Codable {
         return .object(o)
     }
 }
-
-/// A customer's engagement history, per channel: sends, opens, clicks, and activity times.
-public struct Engagement: Sendable, Hashable, Codable {
-    public var sends: [Channel: [Instant]] = [:]
-    public var opens: [Channel: [Instant]] = [:]
-    public var clicks: [Channel: [Instant]] = [:]
-    /// When the customer's own `track` events happened (capped to the most recent ``activityLimit``).
-    public var activity: [Instant] = []
-
-    /// How many activity instants are kept per customer.
-    public static let activityLimit = 256
-    /// How many sends/opens/clicks are kept per channel.
-    public static let perChannelLimit = 256
-
-    public init() {}
-
-    public mutating func recordSend(_ channel: Channel, at t: Instant) { Self.append(&sends[channel, default: []], t) }
-    public mutating func recordOpen(_ channel: Channel, at t: Instant) { Self.append(&opens[channel, default: []], t) }
-    public mutating func recordClick(_ channel: Channel, at t: Instant) {
-        Self.append(&clicks[channel, default: []], t)
-    }
-    public mutating func recordActivity(at t: Instant) {
-        activity.append(t)
-        if activity.count > Self.activityLimit { activity.removeFirst(activity.count - Self.activityLimit) }
-    }
-
-    private static func append(_ list: inout [Instant], _ t: Instant) {
-        list.append(t)
-        if list.count > perChannelLimit { list.removeFirst(list.count - perChannelLimit) }
-    }
-}

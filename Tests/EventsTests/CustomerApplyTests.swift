@@ -27,7 +27,7 @@ struct CustomerApplyTests {
         #expect(effect == .identified(changed: ["email", "locale", "phone"]))
         #expect(c.traits == ["email": "b@x", "plan": "free", "locale": "zh-CN"])
         #expect(c.lastActivity == nil)
-        #expect(c.engagement.activity.isEmpty)
+        #expect(c.engagement.isEmpty)
     }
 
     @Test("Unsubscribed and Subscribed switch one channel off and on")
@@ -95,11 +95,15 @@ struct CustomerApplyTests {
         #expect(
             c.apply(track("Message Clicked", ["channel": "email", "message_id": "m2"]))
                 == .engagement(.clicked, .email, messageId: "m2"))
-        #expect(c.engagement.sends == [.sms: [t]])
-        #expect(c.engagement.opens == [.chat: [t]])
-        #expect(c.engagement.clicks == [.email: [t]])
+        #expect(c.engagement.channels == [.email, .sms, .chat])
+        #expect(c.engagement.counts(.sms).sends == 1)
+        #expect(c.engagement.lastSend(.sms) == t)
+        #expect(c.engagement.sendHours(.sms, at: t)[10] == 1)
+        #expect(c.engagement.engagedHours(.chat, at: t)[10] == 1)
+        #expect(c.engagement.engagedHours(.email, at: t)[10] == 1)
+        #expect(c.engagement.counts(.email).sends == 0)
         #expect(c.lastActivity == nil)
-        #expect(c.engagement.activity.isEmpty)
+        #expect(c.engagement.activityHours(at: t).allSatisfy { $0 == 0 })
     }
 
     @Test("Segment's Email Opened and Email Link Clicked count on email whatever the channel property says")
@@ -109,9 +113,8 @@ struct CustomerApplyTests {
         #expect(
             c.apply(track("Email Link Clicked", ["channel": "sms", "message_id": "m3"]))
                 == .engagement(.clicked, .email, messageId: "m3"))
-        #expect(c.engagement.opens[.email]?.count == 1)
-        #expect(c.engagement.clicks[.email]?.count == 1)
-        #expect(c.engagement.clicks[.sms] == nil)
+        #expect(c.engagement.channels == [.email])
+        #expect(c.engagement.engagedHours(.email, at: at("2026-11-20T10:00:00Z").instant)[10] == 2)
         #expect(c.lastActivity == nil)
     }
 
@@ -121,8 +124,12 @@ struct CustomerApplyTests {
         #expect(c.apply(track("Product Added", at: "2026-11-20T10:00:00+08:00")) == .activity)
         #expect(c.apply(track("Order Completed", at: "2026-11-19T10:00:00Z")) == .activity)
         #expect(c.lastActivity == at("2026-11-20T02:00:00Z").instant)
-        #expect(
-            c.engagement.activity == [at("2026-11-20T02:00:00Z").instant, at("2026-11-19T10:00:00Z").instant])
+        // Recorded in local (here UTC) weekday hours: Friday 02:00 and Thursday 10:00.
+        let hours = c.engagement.activityHours(at: at("2026-11-20T02:00:00Z").instant)
+        #expect(hours[2] == 1)
+        // 16 h before the first event at a 90-day half-life: 0.995, to the bins' 8-bit precision.
+        #expect(abs(hours[10] - 0.995) < 0.02)
+        #expect(hours.filter { $0 > 0 }.count == 2)
     }
 
     @Test("feedback events and page/screen/group/alias are ignored, not activity")

@@ -12,7 +12,7 @@ struct ChannelChoiceTests {
     func history(
         _ c: inout Customer, _ channel: Channel, count: Int, opened: Bool, endingDaysAgo: Int64 = 1
     ) {
-        for i in 0..<Int64(count) {
+        for i in (0..<Int64(count)).reversed() {
             let sent = due - .days(endingDaysAgo + i)
             c.engagement.recordSend(channel, at: sent)
             if opened { c.engagement.recordOpen(channel, at: sent + .minutes(10)) }
@@ -185,15 +185,30 @@ struct ChannelChoiceTests {
 
     @Test("old engagement counts less than recent engagement (half-life)")
     func halfLife() {
-        var c = customer(email: "a@example.com", phone: "+1555")
-        history(&c, .sms, count: 10, opened: true, endingDaysAgo: 365)
-        history(&c, .email, count: 10, opened: false, endingDaysAgo: 365)
-        history(&c, .email, count: 4, opened: true, endingDaysAgo: 1)
-        history(&c, .sms, count: 4, opened: false, endingDaysAgo: 1)
+        func build(_ policy: EngagementPolicy) -> Customer {
+            var c = customer(email: "a@example.com", phone: "+1555")
+            let zone = policy.defaultZone
+            // In time order: a year ago SMS was opened and email not; lately the reverse.
+            for i in (0..<10).reversed() {
+                let t = due - .days(365 + Int64(i))
+                c.engagement.recordSend(.sms, at: t, zone: zone, policy: policy)
+                c.engagement.recordOpen(.sms, at: t + .minutes(10), zone: zone, policy: policy)
+                c.engagement.recordSend(.email, at: t + .minutes(20), zone: zone, policy: policy)
+            }
+            for i in (1...4).reversed() {
+                let t = due - .days(Int64(i))
+                c.engagement.recordSend(.email, at: t, zone: zone, policy: policy)
+                c.engagement.recordOpen(.email, at: t + .minutes(10), zone: zone, policy: policy)
+                c.engagement.recordSend(.sms, at: t + .minutes(20), zone: zone, policy: policy)
+            }
+            return c
+        }
         // Recent behaviour wins with a 30-day half-life ...
-        #expect(choices([.sms, .email], c)[.email, default: 0] >= 90)
+        #expect(choices([.sms, .email], build(testPolicy))[.email, default: 0] >= 90)
         // ... while without decay the larger, older record still wins.
-        #expect(choices([.sms, .email], c, halfLife: .days(100_000))[.sms, default: 0] >= 90)
+        var forever = testPolicy
+        forever.halfLife = .zero
+        #expect(choices([.sms, .email], build(forever), halfLife: .zero)[.sms, default: 0] >= 90)
     }
 
     @Test("opens that match no send are not evidence")
@@ -207,18 +222,26 @@ struct ChannelChoiceTests {
         #expect(d.explanation.channels.allSatisfy { $0.sends == 0 && $0.responses == 0 })
     }
 
-    @Test("an open is credited only to the latest send before it, inside the attribution window")
+    @Test("an open is credited only to the latest send before it, once, inside the attribution window")
     func attribution() {
         var c = customer()
-        let s1 = due - .days(10)
-        let s2 = due - .days(9)
-        let s3 = due - .days(5)
-        for s in [s1, s2, s3] { c.engagement.recordSend(.email, at: s) }
-        c.engagement.recordOpen(.email, at: s2 + .hours(1))  // credits s2 only
+        let s1 = due - .days(10) + .hours(1)  // 11:00 local
+        let s2 = due - .days(9)  // 10:00 local
+        let s3 = due - .days(5) + .hours(5)  // 15:00 local
+        c.engagement.recordSend(.email, at: s1)
+        c.engagement.recordSend(.email, at: s2)
+        c.engagement.recordOpen(.email, at: s2 + .hours(1))  // credits s2, not s1
         c.engagement.recordOpen(.email, at: s2 + .hours(2))  // a second open of the same message
+        c.engagement.recordSend(.email, at: s3)
         c.engagement.recordClick(.email, at: s3 + .days(4))  // outside the 3-day window
-        var credited: [Bool] = []
-        scheduler().forEachAttributedSend(.email, of: c) { _, responded in credited.append(responded) }
-        #expect(credited == [false, true, false])
+        #expect(c.engagement.counts(.email).sends == 3)
+        #expect(c.engagement.counts(.email).responses == 1)
+        let responses = c.engagement.responseHours(.email, at: due)
+        #expect(responses[10] > 0)
+        #expect(responses.enumerated().allSatisfy { $0.offset == 10 || $0.element == 0 })
+        let sends = c.engagement.sendHours(.email, at: due)
+        #expect(sends[10] > 0 && sends[11] > 0 && sends[15] > 0)
+        // Opens and clicks count as engagement times whether or not they were credited.
+        #expect(c.engagement.engagedHours(.email, at: due).filter { $0 > 0 }.count == 3)
     }
 }

@@ -13,7 +13,7 @@ struct EmpiricalBayesTests {
         var c = customer()
         c = Customer(id: "u\(i)", traits: c.traits)
         for k in 0..<sends {
-            let t = due - .days(Int64(k + 1))
+            let t = due - .days(Int64(sends - k))
             c.engagement.recordSend(.email, at: t)
             if k < opened { c.engagement.recordOpen(.email, at: t + .minutes(5)) }
         }
@@ -75,5 +75,36 @@ struct EmpiricalBayesTests {
         #expect(try JSONDecoder().decode(PopulationStats.self, from: data) == population)
         let old = try JSONEncoder().encode(PopulationStats())
         #expect(try JSONDecoder().decode(PopulationStats.self, from: old).fittedPriorStrength(.email) == nil)
+    }
+
+    @Test("the prior kept current event by event equals a full refit, and undoes itself exactly")
+    func incremental() throws {
+        var incremental = PopulationStats()
+        var customers: [Customer] = []
+        for i in 0..<40 {
+            var c = Customer(id: "u\(i)", traits: customer().traits)
+            for k in 0..<(3 + i % 7) {
+                let t = due - .days(Int64(20 - k))
+                var before = EngagementCounts(c.engagement)
+                c.engagement.recordSend(.email, at: t)
+                incremental.updatePrior(from: before, to: EngagementCounts(c.engagement))
+                if (i + k) % 3 == 0 {
+                    before = EngagementCounts(c.engagement)
+                    c.engagement.recordOpen(.email, at: t + .minutes(5))
+                    incremental.updatePrior(from: before, to: EngagementCounts(c.engagement))
+                }
+            }
+            customers.append(c)
+        }
+        var batch = PopulationStats()
+        scheduler().fitChannelPriors(customers: customers, into: &batch)
+        let fitted = try #require(batch.fittedPriorStrength(.email))
+        #expect(incremental.fittedPriorStrength(.email) == fitted)
+        #expect(incremental == batch)
+        // Removing every customer's contribution leaves nothing fitted.
+        for c in customers {
+            incremental.updatePrior(from: EngagementCounts(c.engagement), to: EngagementCounts(Engagement()))
+        }
+        #expect(incremental.fittedPriorStrength(.email) == nil)
     }
 }

@@ -61,3 +61,29 @@ func localTime(_ instant: Instant?, _ zone: String) -> String? {
     let f = Zone(zone)!.fields(instant)
     return (f.hour < 10 ? "0" : "") + "\(f.hour):" + (f.minute < 10 ? "0" : "") + "\(f.minute)"
 }
+
+/// How the tests' customers record engagement: Shanghai hours, the test scheduler's 30-day half-life.
+let testPolicy = EngagementPolicy(
+    halfLife: .days(30), attributionWindow: .days(3), defaultZone: Zone("Asia/Shanghai")!)
+
+extension Engagement {
+    /// A send recorded the way the test scheduler reads it (``testPolicy``, Shanghai hours unless `zone`).
+    mutating func recordSend(_ channel: Channel, at t: Instant, in zone: Zone? = nil) {
+        recordSend(channel, at: t, zone: zone ?? testPolicy.defaultZone, policy: testPolicy)
+    }
+
+    /// An open recorded with ``testPolicy``.
+    mutating func recordOpen(_ channel: Channel, at t: Instant, in zone: Zone? = nil) {
+        recordOpen(channel, at: t, zone: zone ?? testPolicy.defaultZone, policy: testPolicy)
+    }
+
+    /// A click recorded with ``testPolicy``.
+    mutating func recordClick(_ channel: Channel, at t: Instant, in zone: Zone? = nil) {
+        recordClick(channel, at: t, zone: zone ?? testPolicy.defaultZone, policy: testPolicy)
+    }
+
+    /// Activity recorded with ``testPolicy``.
+    mutating func recordActivity(at t: Instant, in zone: Zone? = nil) {
+        recordActivity(at: t, zone: zone ?? testPolicy.defaultZone, policy: testPolicy)
+    }
+}

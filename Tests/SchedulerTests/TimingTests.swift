@@ -90,16 +90,26 @@ struct TimingTests {
 
     @Test("old open times count less than recent ones (half-life)")
     func halfLifeTiming() {
-        var c = customer(timezone: shanghai)
-        for day in 1...20 {
-            c.engagement.recordOpen(.email, at: at("2025-10-\(day < 10 ? "0" : "")\(day)T09:05:00+08:00"))
+        func build(_ policy: EngagementPolicy) -> Customer {
+            var c = customer(timezone: shanghai)
+            let zone = Zone(shanghai)!
+            for day in 1...20 {
+                let t = at("2025-10-\(day < 10 ? "0" : "")\(day)T09:05:00+08:00")
+                c.engagement.recordOpen(.email, at: t, zone: zone, policy: policy)
+            }
+            for day in 15...17 {
+                c.engagement.recordOpen(
+                    .email, at: at("2026-11-\(day)T20:05:00+08:00"), zone: zone, policy: policy)
+            }
+            return c
         }
-        for day in 15...17 { c.engagement.recordOpen(.email, at: at("2026-11-\(day)T20:05:00+08:00")) }
         let r = request(due: at("2026-11-20T08:00:00+08:00"), within: .hours(14))
-        let recent = scheduler().decide(r, customer: c, ledger: none, population: empty)
+        let recent = scheduler().decide(r, customer: build(testPolicy), ledger: none, population: empty)
         #expect(localTime(recent.sendAt, shanghai) == "20:00")
-        let undecayed = scheduler(halfLife: .days(100_000)).decide(
-            r, customer: c, ledger: none, population: empty)
+        var forever = testPolicy
+        forever.halfLife = .zero
+        let undecayed = scheduler(halfLife: .zero).decide(
+            r, customer: build(forever), ledger: none, population: empty)
         #expect(localTime(undecayed.sendAt, shanghai) == "09:00")
     }
 
@@ -217,7 +227,10 @@ struct TimingTests {
     @Test("a customer who opens at 01:00 gets the first 01:00 on the fall-back night")
     func dstRepeatDecision() {
         var c = customer(timezone: "America/New_York")
-        for day in 20...29 { c.engagement.recordOpen(.email, at: at("2026-10-\(day)T01:10:00-04:00")) }
+        for day in 20...29 {
+            c.engagement.recordOpen(
+                .email, at: at("2026-10-\(day)T01:10:00-04:00"), in: Zone("America/New_York")!)
+        }
         let d = scheduler().decide(
             request(due: at("2026-10-31T23:00:00-04:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)
@@ -227,7 +240,10 @@ struct TimingTests {
     @Test("a customer who opens at 02:00 is not sent at a wall time that does not exist")
     func dstGapDecision() throws {
         var c = customer(timezone: "America/New_York")
-        for day in 1...7 { c.engagement.recordOpen(.email, at: at("2026-03-0\(day)T02:10:00-05:00")) }
+        for day in 1...7 {
+            c.engagement.recordOpen(
+                .email, at: at("2026-03-0\(day)T02:10:00-05:00"), in: Zone("America/New_York")!)
+        }
         let d = scheduler().decide(
             request(due: at("2026-03-08T00:00:00-05:00"), within: .hours(6)), customer: c, ledger: none,
             population: empty)
@@ -241,5 +257,27 @@ struct TimingTests {
     func horizon() {
         let cands = scheduler().candidates(due: at("2026-11-20T10:00:00Z"), within: .days(30), zone: .utc)
         #expect(cands.count == 24 * 7 + 2)
+    }
+
+    @Test("weeks of a habit make waiting a day for the habitual hour worth it; five opens do not")
+    func evidenceRelaxesUrgency() {
+        let due = at("2026-11-20T10:00:00+08:00")
+        var c = customer(timezone: shanghai)
+        for day in 0..<60 {
+            let t = at("2026-09-21T09:10:00+08:00") + .days(Int64(day))
+            c.engagement.recordActivity(at: t)
+            if day % 3 == 0 { c.engagement.recordOpen(.email, at: t + .minutes(5)) }
+        }
+        let s = scheduler(quiet: "21:00-08:00")
+        let d = s.decide(request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        #expect(d.sendAt == at("2026-11-21T09:00:00+08:00"))
+        #expect(d.explanation.constraints.isEmpty)
+        // The same habit with a fixed discount (the setting's old behaviour) still sends today.
+        var fixed = s.settings
+        fixed.urgencyEvidence = .infinity
+        let e = Scheduler(settings: fixed).decide(
+            request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        #expect(localTime(e.sendAt, shanghai) != "09:00")
+        #expect(e.explanation.constraints.contains(.urgency))
     }
 }

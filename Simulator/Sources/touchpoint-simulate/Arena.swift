@@ -3,22 +3,28 @@ import Scheduler
 import TouchpointCore
 
 /// The scheduler's view of the world: customer profiles and population statistics built from events with
-/// the same calls the engine makes (`Customer.apply`, then the `PopulationStats` record call for its effect).
+/// the same calls the engine makes (`Customer.apply` with the scheduler's engagement policy, the
+/// `PopulationStats` record call for its effect, and the per-event empirical-Bayes update).
 struct Arena {
     var customers: [Customer]
     var population = PopulationStats()
     /// Events not yet applied, per customer, in time order.
     private var queues: [[Event]]
     private var heads: [Int]
-    /// Credit the send hour of first opens in the population (`sentAt`), which the engine may or may not do.
+    /// Credit the send hour of first opens in the population (`sentAt`), which the engine does not do.
     let attributeSends: Bool
-    private var lastSend: [[Instant?]]
-    private var credited: Set<String> = []
+    /// Keep the channel prior fitted per event (empirical Bayes), as the engine does.
+    let fitPriors: Bool
     let scheduler: Scheduler
+    private let policy: EngagementPolicy
+    /// Events applied so far.
+    private(set) var applied = 0
 
-    init(personas: [Persona], scheduler: Scheduler, attributeSends: Bool) {
+    init(personas: [Persona], scheduler: Scheduler, attributeSends: Bool, fitPriors: Bool) {
         self.scheduler = scheduler
         self.attributeSends = attributeSends
+        self.fitPriors = fitPriors
+        policy = scheduler.settings.engagementPolicy
         customers = personas.map { p in
             var traits: [String: JSONValue] = [
                 "email": .string(p.id + "@example.com"), "phone": .string("+15550000000"),
@@ -29,7 +35,6 @@ struct Arena {
         }
         queues = Array(repeating: [], count: personas.count)
         heads = Array(repeating: 0, count: personas.count)
-        lastSend = Array(repeating: [nil, nil, nil], count: personas.count)
     }
 
     /// Queues events of customer `i`; they must be later than everything already applied.
@@ -48,29 +53,25 @@ struct Arena {
         }
     }
 
-    /// Refits the channel priors from the customers (empirical Bayes), as the engine would now and then.
-    mutating func fitPriors() {
-        scheduler.fitChannelPriors(customers: customers, into: &population)
-    }
-
     /// Applies every queued event.
     mutating func catchUpAll(to time: Instant) {
         for i in customers.indices { catchUp(i, to: time) }
     }
 
     private mutating func apply(_ i: Int, _ event: Event) {
-        let effect = customers[i].apply(event)
+        applied += 1
+        let before = EngagementCounts(customers[i].engagement)
+        let effect = customers[i].apply(event, policy: policy)
         let zone = scheduler.zone(for: customers[i])
         let t = event.instant
+        let after = EngagementCounts(customers[i].engagement)
+        if fitPriors, case .engagement = effect { population.updatePrior(from: before, to: after) }
         switch effect {
         case .engagement(.sent, let channel, _):
             population.recordSend(channel, at: t, zone: zone)
-            lastSend[i][channel.index] = t
-        case .engagement(.opened, let channel, let messageId):
-            var sentAt: Instant? = nil
-            if attributeSends, let messageId, credited.insert(messageId).inserted {
-                sentAt = lastSend[i][channel.index]
-            }
+        case .engagement(.opened, let channel, _):
+            // A first response moves the customer's response count; its send is the channel's last send.
+            let sentAt = attributeSends && before != after ? customers[i].engagement.lastSend(channel) : nil
             population.recordOpen(channel, at: t, zone: zone, sentAt: sentAt)
         case .engagement(.clicked, let channel, _):
             population.recordClick(channel, at: t, zone: zone)

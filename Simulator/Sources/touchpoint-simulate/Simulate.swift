@@ -74,8 +74,8 @@ struct Simulate {
         print(
             "| history | chosen | oracle | chosen / oracle | first channel, right away | chosen / first "
                 + "| oracle / first | population best hour | right channel | chosen / best on its channel "
-                + "| violations | µs per decide | engagement bytes per customer |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                + "| violations | µs per decide | ns per event applied | engagement bytes (packed / JSON) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for w in weeks {
             let runs = seedList.map {
                 sim.offline(seed: $0, customers: customers, weeks: w, world: world)
@@ -91,7 +91,9 @@ struct Simulate {
                     + "| \(f(median(runs.map(\.rightChannel)) * 100, 0)) % "
                     + "| \(f(median(runs.map { $0.chosen / $0.chosenChannelBest }))) "
                     + "| \(runs.map(\.violations).reduce(0, +)) "
-                    + "| \(f(median(runs.map(\.microseconds)), 1)) | \(f(median(runs.map(\.stateBytes)), 0)) |"
+                    + "| \(f(median(runs.map(\.microseconds)), 1)) | \(f(median(runs.map(\.nanosPerEvent)), 0)) "
+                    + "| \(f(median(runs.map(\.stateBytes)), 0)) / "
+                    + "\(f(median(runs.map(\.encodedBytes)), 0)) |"
             )
         }
         guard rounds > 0 else { return }
@@ -158,6 +160,9 @@ extension SchedulerSettings {
         case "urgencyHalfLife":
             guard let v = TimeSpan(parsing: value) else { return false }
             urgencyHalfLife = v
+        case "urgencyEvidence":
+            guard let v = Double(value) else { return false }
+            urgencyEvidence = v
         case "channelPriorStrength":
             guard let v = Double(value) else { return false }
             channelPriorStrength = v

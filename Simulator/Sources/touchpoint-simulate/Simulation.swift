@@ -12,8 +12,12 @@ struct Figures {
     var violations = 0
     var decisions = 0
     var microseconds = 0.0
-    /// Mean instants held in a customer's `Engagement` lists at decision time, times 8 bytes.
+    /// Mean size of a customer's packed `Engagement` at decision time (`bytes.count`).
     var stateBytes = 0.0
+    /// Mean size of a customer's `Engagement` encoded as JSON (the daemon's store form).
+    var encodedBytes = 0.0
+    /// Time to apply one history event (`Customer.apply`, population counts, prior update), in ns.
+    var nanosPerEvent = 0.0
     /// Mean regret per closed-loop round.
     var regret: [Double] = []
     /// Share of sends on the customer's truly best channel.
@@ -52,7 +56,9 @@ struct Simulation {
     func offline(seed: UInt64, customers: Int, weeks: Int, world kind: Persona.World) -> Figures {
         var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
-        var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends)
+        var arena = Arena(
+            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
+            fitPriors: fitPriors)
         let from = start - .days(Int64(7 * weeks))
         for i in world.personas.indices {
             var events = [world.identify(i, at: from - .days(1))]
@@ -60,11 +66,13 @@ struct Simulation {
             events += world.history(i, from: from, to: start)
             arena.enqueue(i, events)
         }
-        arena.catchUpAll(to: start)
-        if fitPriors { arena.fitPriors() }
-        var fig = Figures()
-        var rng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         let clock = ContinuousClock()
+        let historyBegan = clock.now
+        arena.catchUpAll(to: start)
+        var fig = Figures()
+        fig.nanosPerEvent = micros(clock.now - historyBegan) * 1000 / Double(max(arena.applied, 1))
+        let encoder = JSONEncoder()
+        var rng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         var elapsed = Duration.zero
         for i in world.personas.indices {
             let p = world.personas[i]
@@ -78,11 +86,8 @@ struct Simulation {
                 request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population)
             elapsed += clock.now - began
             fig.decisions += 1
-            let e = arena.customers[i].engagement
-            let held =
-                e.activity.count
-                + [e.sends, e.opens, e.clicks].reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
-            fig.stateBytes += Double(held * 8)
+            fig.stateBytes += Double(arena.customers[i].engagement.bytes.count)
+            fig.encodedBytes += Double((try? encoder.encode(arena.customers[i].engagement).count) ?? 0)
             let slots = allowed(due: due, zone: p.zone)
             guard let first = slots.first else { continue }
             if case .send(let channel, let at, _) = decision {
@@ -107,6 +112,7 @@ struct Simulation {
         fig.rightChannel /= n
         fig.microseconds = micros(elapsed) / n
         fig.stateBytes /= n
+        fig.encodedBytes /= n
         return fig
     }
 
@@ -115,7 +121,9 @@ struct Simulation {
     func closedLoop(seed: UInt64, customers: Int, rounds: Int, world kind: Persona.World) -> Figures {
         var world = World(seed: seed, customers: customers, world: kind)
         let scheduler = Scheduler(settings: settings)
-        var arena = Arena(personas: world.personas, scheduler: scheduler, attributeSends: attributeSends)
+        var arena = Arena(
+            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
+            fitPriors: fitPriors)
         let from = start - .days(28)
         let end = start + .days(Int64(2 * rounds + 2))
         for i in world.personas.indices {
@@ -129,10 +137,6 @@ struct Simulation {
         for round in 0..<rounds {
             var regret = 0.0
             let roundStart = start + .days(Int64(2 * round))
-            if fitPriors {
-                arena.catchUpAll(to: roundStart)
-                arena.fitPriors()
-            }
             for i in world.personas.indices {
                 let p = world.personas[i]
                 let due = roundStart + TimeSpan(seconds: Int64(rng.unit() * 86_400))

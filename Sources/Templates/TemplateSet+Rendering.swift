@@ -22,40 +22,51 @@ extension TemplateSet {
         }
         let textPart = kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil
 
-        for (piece, path) in file.pieces.map({ ($0, file.path) })
-            + (textPart.map { [($0.body, $0.path)] } ?? [])
-        {
-            switch StrictWalk.check(piece.nodes, context: context) {
-            case nil:
-                continue
-            case .missing(let name):
-                return .failure(.missingVariable(name: name, template: template, file: path))
-            case .notAValue(let name, let typeName):
-                return .failure(
-                    .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form"))
+        // Pieces render in the order the strict check used to visit them (subject, preheader,
+        // body, buttons, then the text part), so the first failure reported is the same one.
+        var converted: Any?
+        func render(_ piece: TemplatePiece, path: String) throws(RenderFailure) -> String {
+            switch piece.render(context: context, converted: &converted) {
+            case .success(let text):
+                return text
+            case .failure(.missing(let name)):
+                throw .missingVariable(name: name, template: template, file: path)
+            case .failure(.notAValue(let name, let typeName)):
+                throw .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
             }
         }
 
-        let data = MustacheValue.convert(context)
         var content = RenderedContent(template: template, channel: channel, locale: file.locale, text: "")
-        switch kind {
-        case .email, .emailText:
-            content.subject = file.subject.map { Self.oneLine($0.mustache.render(data)) }
-            content.preheader = file.preheader.map { Self.oneLine($0.mustache.render(data)) }
-            let html = Self.trimmed(file.body.mustache.render(data))
-            content.html = html
-            content.text =
-                textPart.map { Self.trimmed($0.body.mustache.render(data)) } ?? HTMLText.derive(from: html)
-        case .sms:
-            content.text = Self.trimmingTrailing(file.body.mustache.render(data))
-            content.sms = SMSInfo.measure(content.text)
-        case .chat:
-            content.text = Self.trimmingTrailing(file.body.mustache.render(data))
-            content.buttons = file.buttons.map {
-                Button(
-                    label: Self.oneLine($0.label.mustache.render(data)),
-                    url: Self.oneLine($0.url.mustache.render(data)))
+        do throws(RenderFailure) {
+            switch kind {
+            case .email, .emailText:
+                if let subject = file.subject { content.subject = Self.oneLine(try render(subject, path: file.path)) }
+                if let preheader = file.preheader {
+                    content.preheader = Self.oneLine(try render(preheader, path: file.path))
+                }
+                let html = Self.trimmed(try render(file.body, path: file.path))
+                content.html = html
+                if let textPart {
+                    content.text = Self.trimmed(try render(textPart.body, path: textPart.path))
+                } else {
+                    content.text = HTMLText.derive(from: html)
+                }
+            case .sms:
+                content.text = Self.trimmingTrailing(try render(file.body, path: file.path))
+                content.sms = SMSInfo.measure(content.text)
+            case .chat:
+                content.text = Self.trimmingTrailing(try render(file.body, path: file.path))
+                var buttons: [Button] = []
+                buttons.reserveCapacity(file.buttons.count)
+                for button in file.buttons {
+                    let label = Self.oneLine(try render(button.label, path: file.path))
+                    let url = Self.oneLine(try render(button.url, path: file.path))
+                    buttons.append(Button(label: label, url: url))
+                }
+                content.buttons = buttons
             }
+        } catch {
+            return .failure(error)
         }
         return .success(content)
     }

@@ -16,8 +16,10 @@ struct RenderWalk {
     private(set) var output: [UInt8] = []
 
     private init(context: JSONValue, capacity: Int) {
-        stack = [context]
-        stack.reserveCapacity(4)
+        // One allocation for the frames a template nests in practice.
+        stack = []
+        stack.reserveCapacity(8)
+        stack.append(context)
         output.reserveCapacity(capacity)
     }
 

@@ -25,10 +25,10 @@ extension TemplateSet {
         // Pieces render in the order the strict check used to visit them (subject, preheader,
         // body, buttons, then the text part), so the first failure reported is the same one.
         var converted: Any?
-        func render(_ piece: TemplatePiece, path: String) throws(RenderFailure) -> String {
-            switch piece.render(context: context, converted: &converted) {
-            case .success(let text):
-                return text
+        func render(_ piece: TemplatePiece, path: String) throws(RenderFailure) -> [UInt8] {
+            switch piece.renderUTF8(context: context, converted: &converted) {
+            case .success(let bytes):
+                return bytes
             case .failure(.missing(let name)):
                 throw .missingVariable(name: name, template: template, file: path)
             case .failure(.notAValue(let name, let typeName)):
@@ -40,27 +40,29 @@ extension TemplateSet {
         do throws(RenderFailure) {
             switch kind {
             case .email, .emailText:
-                if let subject = file.subject { content.subject = Self.oneLine(try render(subject, path: file.path)) }
-                if let preheader = file.preheader {
-                    content.preheader = Self.oneLine(try render(preheader, path: file.path))
+                if let subject = file.subject {
+                    content.subject = Self.oneLine(Self.string(try render(subject, path: file.path)))
                 }
-                let html = Self.trimmed(try render(file.body, path: file.path))
+                if let preheader = file.preheader {
+                    content.preheader = Self.oneLine(Self.string(try render(preheader, path: file.path)))
+                }
+                let html = Self.trimmed(try render(file.body, path: file.path), leading: true)
                 content.html = html
                 if let textPart {
-                    content.text = Self.trimmed(try render(textPart.body, path: textPart.path))
+                    content.text = Self.trimmed(try render(textPart.body, path: textPart.path), leading: true)
                 } else {
                     content.text = HTMLText.derive(from: html)
                 }
             case .sms:
-                content.text = Self.trimmingTrailing(try render(file.body, path: file.path))
+                content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
                 content.sms = SMSInfo.measure(content.text)
             case .chat:
-                content.text = Self.trimmingTrailing(try render(file.body, path: file.path))
+                content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
                 var buttons: [Button] = []
                 buttons.reserveCapacity(file.buttons.count)
                 for button in file.buttons {
-                    let label = Self.oneLine(try render(button.label, path: file.path))
-                    let url = Self.oneLine(try render(button.url, path: file.path))
+                    let label = Self.oneLine(Self.string(try render(button.label, path: file.path)))
+                    let url = Self.oneLine(Self.string(try render(button.url, path: file.path)))
                     buttons.append(Button(label: label, url: url))
                 }
                 content.buttons = buttons
@@ -75,6 +77,27 @@ extension TemplateSet {
     static func oneLine(_ text: String) -> String {
         if let fast = oneLineBytes(text) { return fast }
         return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    private static func string(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `trimmed` (or, without `leading`, `trimmingTrailing`) of the text `bytes` hold, cutting
+    /// the bytes before a String is made when `trimmedBytes` would have cut at the same places.
+    static func trimmed(_ bytes: [UInt8], leading: Bool) -> String {
+        var lo = 0
+        var hi = bytes.count
+        if leading {
+            while lo < hi, isASCIISpace(bytes[lo]) { lo += 1 }
+        }
+        while lo < hi, isASCIISpace(bytes[hi - 1]) { hi -= 1 }
+        if lo == hi { return "" }
+        guard bytes[lo] < 0x80, bytes[hi - 1] < 0x80 else {
+            let text = string(bytes)
+            return leading ? trimmed(text) : trimmingTrailing(text)
+        }
+        return String(decoding: bytes[lo..<hi], as: UTF8.self)
     }
 
     static func trimmed(_ text: String) -> String {

@@ -114,6 +114,24 @@ struct DifferentialTests {
         }
     }
 
+    @Test("trimming the rendered bytes gives what trimming the rendered String gave")
+    func byteTrimming() throws {
+        let inputs = [
+            "", "  ", " a ", "\n<p>x</p>\n", " é ", "e\u{301} ", "\u{3000}x\u{3000}", "x\u{301}\n", " \u{301}a",
+            "\r\n", "\t\u{A0}b\u{A0}\n", "雷\n", "\n\n雷", "a\u{85}",
+        ]
+        for input in inputs {
+            let bytes = Array(input.utf8)
+            #expect(
+                TemplateSet.trimmed(bytes, leading: true).utf8.elementsEqual(TemplateSet.trimmed(input).utf8),
+                "\(input.debugDescription)")
+            #expect(
+                TemplateSet.trimmed(bytes, leading: false).utf8.elementsEqual(
+                    TemplateSet.trimmingTrailing(input).utf8),
+                "\(input.debugDescription)")
+        }
+    }
+
     @Test("section truthiness: 0, \"\" and numbers render with themselves as frame; null, false, [] skip")
     func truthiness() throws {
         let source = "{{#v}}[{{.}}]{{/v}}{{^v}}<none>{{/v}}"

@@ -39,7 +39,7 @@ struct DifferentialTests {
         for name in set.templateNames {
             for channel in Channel.allCases where set.channels(template: name).contains(channel) {
                 for locale in [nil, "zh-CN", "fr"] as [String?] {
-                    for _ in 0..<150 {
+                    for _ in 0..<80 {
                         let ctx = ContextFuzzer.engineContext(&rng)
                         let ours = set.render(template: name, channel: channel, locale: locale, context: ctx)
                         let theirs = oracle.render(template: name, channel: channel, locale: locale, context: ctx)
@@ -50,8 +50,8 @@ struct DifferentialTests {
             }
         }
         // Both outcomes must be exercised for the comparison to mean anything.
-        #expect(successes > 1000)
-        #expect(failures > 200)
+        #expect(successes > 2000)
+        #expect(failures > 800)
     }
 
     @Test("generated templates render byte-identically to swift-mustache, in HTML and text pieces")
@@ -61,7 +61,7 @@ struct DifferentialTests {
         var fellBack = 0
         var rejected = 0
         var rendered = 0
-        for round in 0..<3000 {
+        for round in 0..<2000 {
             var generator = TemplateFuzzer(rng: rng)
             let source = generator.template(depth: 0)
             rng = generator.rng
@@ -88,8 +88,8 @@ struct DifferentialTests {
                 if case .success = a { rendered += 1 }
             }
         }
-        #expect(compiled > 1500, "compiled \(compiled), fell back \(fellBack), rejected \(rejected)")
-        #expect(rendered > 3000)
+        #expect(compiled > 1200, "compiled \(compiled), fell back \(fellBack), rejected \(rejected)")
+        #expect(rendered > 5000)
     }
 
     @Test("HTML escaping is per Character: a special character joined to a combining mark is kept")

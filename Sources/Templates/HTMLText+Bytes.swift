@@ -149,6 +149,13 @@ private struct ByteDeriver {
         let n = src.count
         var i = 0
         while i < n {
+            // Rendered emails are mostly ASCII: skip eight ASCII bytes per step.
+            if i + 8 <= n, let base = src.baseAddress,
+                UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                i += 8
+                continue
+            }
             let b = src[i]
             if b < 0x80 {
                 i += 1

@@ -1,12 +1,18 @@
 import Mustache
 
 /// One Mustache source inside a template file — a body, a subject, a button label — parsed
-/// twice: by swift-mustache for rendering and by `MustacheSyntax` for the strict walk.
+/// three times: by `RenderParser` for rendering, by swift-mustache as the fallback renderer for
+/// what `RenderParser` does not compile (transforms), and by `MustacheSyntax` for diagnostics
+/// and `check`.
 struct TemplatePiece: Sendable {
-    /// What swift-mustache renders.
+    /// What swift-mustache renders; used only when `compiled` is `nil`.
     var mustache: MustacheTemplate
-    /// Our tree of the same source.
+    /// Our tree of the same source, for `check` and the fallback's strict walk.
     var nodes: [MustacheNode]
+    /// The source compiled for `RenderWalk`, or `nil` when the piece needs swift-mustache.
+    var compiled: [RenderNode]?
+    /// Bytes to reserve for a render: the literal text plus room for the values.
+    var capacity = 0
     /// Lines in the file before the piece's first line.
     var lineOffset: Int
     /// Columns before the piece's first character, on its first line only.
@@ -51,9 +57,17 @@ struct TemplatePiece: Sendable {
         }
         switch ours {
         case .success(let nodes):
+            var compiled = try? RenderParser.parse(prefix + source)
+            if let compiledNodes = compiled,
+                RenderNode.pinsFrameInsideInverted(compiledNodes) || !RenderNode.sameTags(compiledNodes, as: nodes)
+            {
+                compiled = nil
+            }
             return .success(
                 TemplatePiece(
-                    mustache: mustache, nodes: nodes, lineOffset: lineOffset, columnOffset: columnOffset))
+                    mustache: mustache, nodes: nodes, compiled: compiled,
+                    capacity: compiled.map { RenderNode.textSize($0) + 256 } ?? 0, lineOffset: lineOffset,
+                    columnOffset: columnOffset))
         case .failure(let ourError):
             let (line, column) = place(ourError.line, ourError.column)
             return .failure(TemplateSyntaxProblem(message: ourError.message, line: line, column: column))

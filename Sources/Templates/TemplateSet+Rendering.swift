@@ -22,40 +22,53 @@ extension TemplateSet {
         }
         let textPart = kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil
 
-        for (piece, path) in file.pieces.map({ ($0, file.path) })
-            + (textPart.map { [($0.body, $0.path)] } ?? [])
-        {
-            switch StrictWalk.check(piece.nodes, context: context) {
-            case nil:
-                continue
-            case .missing(let name):
-                return .failure(.missingVariable(name: name, template: template, file: path))
-            case .notAValue(let name, let typeName):
-                return .failure(
-                    .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form"))
+        // Pieces render in the order the strict check used to visit them (subject, preheader,
+        // body, buttons, then the text part), so the first failure reported is the same one.
+        var converted: Any?
+        func render(_ piece: TemplatePiece, path: String) throws(RenderFailure) -> [UInt8] {
+            switch piece.renderUTF8(context: context, converted: &converted) {
+            case .success(let bytes):
+                return bytes
+            case .failure(.missing(let name)):
+                throw .missingVariable(name: name, template: template, file: path)
+            case .failure(.notAValue(let name, let typeName)):
+                throw .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
             }
         }
 
-        let data = MustacheValue.convert(context)
         var content = RenderedContent(template: template, channel: channel, locale: file.locale, text: "")
-        switch kind {
-        case .email, .emailText:
-            content.subject = file.subject.map { Self.oneLine($0.mustache.render(data)) }
-            content.preheader = file.preheader.map { Self.oneLine($0.mustache.render(data)) }
-            let html = Self.trimmed(file.body.mustache.render(data))
-            content.html = html
-            content.text =
-                textPart.map { Self.trimmed($0.body.mustache.render(data)) } ?? HTMLText.derive(from: html)
-        case .sms:
-            content.text = Self.trimmingTrailing(file.body.mustache.render(data))
-            content.sms = SMSInfo.measure(content.text)
-        case .chat:
-            content.text = Self.trimmingTrailing(file.body.mustache.render(data))
-            content.buttons = file.buttons.map {
-                Button(
-                    label: Self.oneLine($0.label.mustache.render(data)),
-                    url: Self.oneLine($0.url.mustache.render(data)))
+        do throws(RenderFailure) {
+            switch kind {
+            case .email, .emailText:
+                if let subject = file.subject {
+                    content.subject = Self.oneLine(Self.string(try render(subject, path: file.path)))
+                }
+                if let preheader = file.preheader {
+                    content.preheader = Self.oneLine(Self.string(try render(preheader, path: file.path)))
+                }
+                let html = Self.trimmed(try render(file.body, path: file.path), leading: true)
+                content.html = html
+                if let textPart {
+                    content.text = Self.trimmed(try render(textPart.body, path: textPart.path), leading: true)
+                } else {
+                    content.text = HTMLText.derive(from: html)
+                }
+            case .sms:
+                content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
+                content.sms = SMSInfo.measure(content.text)
+            case .chat:
+                content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
+                var buttons: [Button] = []
+                buttons.reserveCapacity(file.buttons.count)
+                for button in file.buttons {
+                    let label = Self.oneLine(Self.string(try render(button.label, path: file.path)))
+                    let url = Self.oneLine(Self.string(try render(button.url, path: file.path)))
+                    buttons.append(Button(label: label, url: url))
+                }
+                content.buttons = buttons
             }
+        } catch {
+            return .failure(error)
         }
         return .success(content)
     }
@@ -64,6 +77,27 @@ extension TemplateSet {
     static func oneLine(_ text: String) -> String {
         if let fast = oneLineBytes(text) { return fast }
         return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    private static func string(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `trimmed` (or, without `leading`, `trimmingTrailing`) of the text `bytes` hold, cutting
+    /// the bytes before a String is made when `trimmedBytes` would have cut at the same places.
+    static func trimmed(_ bytes: [UInt8], leading: Bool) -> String {
+        var lo = 0
+        var hi = bytes.count
+        if leading {
+            while lo < hi, isASCIISpace(bytes[lo]) { lo += 1 }
+        }
+        while lo < hi, isASCIISpace(bytes[hi - 1]) { hi -= 1 }
+        if lo == hi { return "" }
+        guard bytes[lo] < 0x80, bytes[hi - 1] < 0x80 else {
+            let text = string(bytes)
+            return leading ? trimmed(text) : trimmingTrailing(text)
+        }
+        return String(decoding: bytes[lo..<hi], as: UTF8.self)
     }
 
     static func trimmed(_ text: String) -> String {

@@ -101,6 +101,9 @@ public struct TemplateSet: Sendable {
     }
 
     static func resolve(_ files: [FileKey: TemplateFile], kind: FileKind, locale: String?) -> TemplateFile? {
+        // A request spelled exactly as a file's locale is that file: file locales are canonical,
+        // and canonicalizing a canonical tag leaves it unchanged, so the chain would start there.
+        if let locale, let file = files[FileKey(kind: kind, locale: locale)] { return file }
         for candidate in LocaleTag.fallbackChain(locale) {
             if let file = files[FileKey(kind: kind, locale: candidate)] { return file }
         }

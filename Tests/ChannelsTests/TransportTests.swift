@@ -75,6 +75,8 @@ struct TransportTests {
         )
         #expect(r.curlCode == 28)
         #expect(r.bodyStarted)
-        #expect(Date().timeIntervalSince(started) < 5)
+        // The peer never answers, so code 28 is the timeout's doing; the bound only rules out a cut that
+        // came from somewhere much later (a loaded 2-core CI machine has taken 6.5 s for the 0.5 s + 1 s).
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 }

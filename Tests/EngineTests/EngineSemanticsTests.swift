@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import Testing
 import TouchpointCore
 
@@ -390,5 +391,64 @@ struct EngineSchedulingTests {
             Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ]
         #expect(try f.run(lines).map(\.jsonLine) == f.run(lines).map(\.jsonLine))
+    }
+}
+
+@Suite("Deferred rendering")
+struct DeferredRenderingTests {
+    @Test("deciding with the render check only, then rendering, gives exactly the records of rendering in place")
+    func deferredEqualsInPlace() throws {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: cart
+                    when: { event: Product Added }
+                    wait: 1h
+                    send: { template: cart, channels: [sms, email] }
+                  - name: hello
+                    when: { event: Signed Up }
+                    send: { template: hello, channels: [email] }
+                """,
+            config: "default-timezone: Asia/Shanghai\nquiet-hours: none\n")
+        #expect(f.errors.isEmpty, "\(f.errors)")
+        let lines = [
+            Line.identify("u1", at: "2026-11-01T09:00:00+08:00", #"{"email":"a@example.com","phone":"+8613800138000","first_name":"雷","locale":"zh-CN"}"#),
+            // No first_name: the hello email fails its strict check (missing-variable) either way.
+            Line.identify("u2", at: "2026-11-01T09:00:00+08:00", #"{"email":"b@example.com"}"#),
+            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"cart_url":"https://shop.example/c/1"}"#),
+            Line.track("u2", "Signed Up", at: "2026-11-02T10:00:00+08:00"),
+            // No cart_url: missing-variable.
+            Line.track("u1", "Product Added", at: "2026-11-03T10:00:00+08:00"),
+            Line.track("u1", "Signed Up", at: "2026-11-03T11:00:00+08:00"),
+        ]
+        func replay(deferring: Bool) throws -> [String] {
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("touchpoint-\(UUID().uuidString).jsonl").path
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var engine = Engine(
+                book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
+            engine.defersRendering = deferring
+            var replay = Replay(engine: engine, lateness: f.project.config.lateness)
+            var out: [String] = []
+            let emit: (MessageRecord) -> Void = { record in
+                var record = record
+                if deferring {
+                    #expect(record.content == nil)
+                    record.completeRendering(with: f.project.templates)
+                }
+                #expect(record.pendingRender == nil)
+                var bytes: [UInt8] = []
+                record.writeJSONLine(into: &bytes)
+                out.append(String(decoding: bytes, as: UTF8.self))
+            }
+            try replay.read(file: path, emit: emit, reject: { _ in })
+            replay.finish(until: nil, emit: emit)
+            return out
+        }
+        let inPlace = try replay(deferring: false)
+        #expect(inPlace.count == 4)
+        #expect(inPlace.filter { $0.contains(#""reason":"missing-variable""#) }.count == 2)
+        #expect(try replay(deferring: true) == inPlace)
     }
 }

@@ -311,7 +311,9 @@ public struct Engine: Sendable {
             return
         }
         let ledger = ledgers[key.customer] ?? SendLedger()
-        let decision = scheduler.decide(request, customer: customer, ledger: ledger, population: population)
+        let decision = scheduler.decide(
+            request, customer: customer, ledger: ledger, population: population,
+            explain: settings.keepsExplanations || settings.explainCustomer == key.customer)
         switch decision {
         case .suppressed(let reason, let explanation):
             pending.removeValue(forKey: key)

@@ -10,6 +10,9 @@ public struct EngineSettings: Sendable {
     public var maxLateness: TimeSpan
     /// A customer whose timeline is traced for `--explain`.
     public var explainCustomer: String?
+    /// Whether every decision keeps the scheduler's text lines (`MessageRecord.explanation`): the HTML
+    /// preview and the daemon's saved state show them. When false, only `explainCustomer`'s do.
+    public var keepsExplanations = true
 
     public init(
         scheduler: SchedulerSettings, unsubscribeURLs: [Channel: String] = [:], maxLateness: TimeSpan = .hours(1),

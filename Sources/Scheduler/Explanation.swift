@@ -65,6 +65,14 @@ public struct Explanation: Sendable, Hashable {
     public var capMax: Int?
     /// A human-readable rendering, one fact per line.
     public var lines: [String] = []
+    /// When false, ``note(_:)`` drops the text lines (the numbers stay in the fields): formatting them
+    /// costs more than the decision itself when nobody will read them.
+    public var keepsLines = true
+
+    /// Adds a line of the text rendering, when lines are kept.
+    public mutating func note(_ line: @autoclosure () -> String) {
+        if keepsLines { lines.append(line()) }
+    }
 
     /// An empty explanation.
     public init() {}

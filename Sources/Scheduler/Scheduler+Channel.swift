@@ -29,7 +29,7 @@ extension Scheduler {
                 .init(
                     channel: channel, populationRate: p, sends: evidence.sends, responses: evidence.responses,
                     alpha: alpha, beta: beta, sample: sample))
-            ex.lines.append(
+            ex.note(
                 "\(channel.rawValue): population \(fmt(p)), sends \(fmt(evidence.sends, 2)), opened "
                     + "\(fmt(evidence.responses, 2)), posterior Beta(\(fmt(alpha, 2)), \(fmt(beta, 2))) mean "
                     + "\(fmt(alpha / (alpha + beta))), sample \(fmt(sample))")
@@ -37,7 +37,7 @@ extension Scheduler {
             if best == nil || sample > best!.sample { best = (channel, sample) }
         }
         let chosen = best!.channel
-        ex.lines.append("channel: \(chosen.rawValue) (highest sample)")
+        ex.note("channel: \(chosen.rawValue) (highest sample)")
         return chosen
     }
 }

@@ -23,9 +23,9 @@ extension Scheduler {
         }
         ex.candidateCount = all.count
         ex.quietCount = all.count - allowed.count
-        let quietText = settings.quietHours.map { ", quiet hours \($0) \(zone.identifier)" } ?? ""
+        var quietText: String { settings.quietHours.map { ", quiet hours \($0) \(zone.identifier)" } ?? "" }
         guard let first = allowed.first else {
-            ex.lines.append(
+            ex.note(
                 "time: all \(all.count) candidate(s) in [due, due + \(request.within)] fall in quiet hours\(quietText)"
             )
             ex.allowedCount = 0
@@ -38,7 +38,7 @@ extension Scheduler {
             population: population, explanation: &ex)
         computed = scores
         if allowed.count == 1 {
-            ex.lines.append("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
+            ex.note("time: \(zone.format(first.at)), the only allowed candidate\(quietText)")
             ex.hourRank = 1
             noteConstraints(
                 request, chosen: first, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
@@ -67,12 +67,13 @@ extension Scheduler {
         ex.earliestScore = value(first)
         ex.hourRank = 1 + allowed.filter { scores[$0.slot] > scores[chosen.slot] }.count
         noteConstraints(request, chosen: chosen, all: all, allowed: allowed, scores: scores, zone: zone, &ex)
-        ex.lines.append(
+        let quietCount = ex.quietCount
+        ex.note(
             "time: \(zone.format(chosen.at)) score \(fmt(scores[chosen.slot])), \(fmt(value(chosen))) after the "
                 + "wait discount (half-life \(settings.urgencyHalfLife) × \(fmt(stretch, 2)) for "
                 + "\(fmt(evidence, 1)) timing observations); earliest allowed "
                 + "\(zone.format(first.at)) \(fmt(value(first))), best \(fmt(best)); "
-                + "\(all.count) candidate(s), \(ex.quietCount) in quiet hours\(quietText)")
+                + "\(all.count) candidate(s), \(quietCount) in quiet hours\(quietText)")
         return chosen.at
     }
 
@@ -170,7 +171,7 @@ extension Scheduler {
         let wB = 0.1 + eB
         let wC = 0.1 + eC * (1 - 0.5 * eB)
         let total = wA + wB + wC
-        ex.lines.append(
+        ex.note(
             "timing weights: send-hour rate \(fmt(wA / total, 2)), open times \(fmt(wB / total, 2)), "
                 + "activity \(fmt(wC / total, 2))")
         var scores = [Double](repeating: 0, count: HourOfWeek.count)

@@ -78,11 +78,14 @@ public struct Scheduler: Sendable {
     /// Decides channel and send time for `request`, or why it is held back.
     ///
     /// `ledger` is this customer's history of scheduled and sent messages; `population` the engagement
-    /// aggregated over all customers.
+    /// aggregated over all customers. With `explain` false the explanation keeps its numbers but no text
+    /// lines.
     public func decide(
-        _ request: SendRequest, customer: Customer, ledger: SendLedger, population: PopulationStats
+        _ request: SendRequest, customer: Customer, ledger: SendLedger, population: PopulationStats,
+        explain: Bool = true
     ) -> ScheduleDecision {
         var ex = Explanation()
+        ex.keepsLines = explain
 
         // 1. Reachable channels.
         var anyAddress = false
@@ -98,10 +101,11 @@ public struct Scheduler: Sendable {
             }
             ex.reachable.append(channel)
         }
-        ex.lines.append(
+        let (reachable, rejected) = (ex.reachable, ex.rejected)
+        ex.note(
             "reachable: "
-                + (ex.reachable.isEmpty ? "none" : ex.reachable.map(\.rawValue).joined(separator: ", "))
-                + ex.rejected.map { "; \($0.channel.rawValue): \($0.why)" }.joined())
+                + (reachable.isEmpty ? "none" : reachable.map(\.rawValue).joined(separator: ", "))
+                + rejected.map { "; \($0.channel.rawValue): \($0.why)" }.joined())
         if ex.reachable.isEmpty {
             return .suppressed(anyAddress ? .unsubscribed : .noReachableChannel, explanation: ex)
         }
@@ -110,7 +114,7 @@ public struct Scheduler: Sendable {
         if let span = request.oncePer {
             let n = ledger.count(rule: request.rule, after: request.due - span, excluding: request.messageId)
             ex.ruleCount = n
-            ex.lines.append("once-per \(span): \(n) message(s) of \(request.rule) in the span")
+            ex.note("once-per \(span): \(n) message(s) of \(request.rule) in the span")
             if n > 0 {
                 ex.constraints.append(.ruleLimit)
                 return .suppressed(.ruleLimit, explanation: ex)
@@ -120,7 +124,7 @@ public struct Scheduler: Sendable {
             let n = ledger.countNonTransactional(after: request.due - cap.per, excluding: request.messageId)
             ex.capCount = n
             ex.capMax = cap.max
-            ex.lines.append("frequency cap: \(n) of \(cap.max) per \(cap.per)")
+            ex.note("frequency cap: \(n) of \(cap.max) per \(cap.per)")
             if n >= cap.max {
                 ex.constraints.append(.frequencyCap)
                 return .suppressed(.frequencyCap, explanation: ex)
@@ -135,7 +139,7 @@ public struct Scheduler: Sendable {
         ex.zone = zone.identifier
         var scores: [Double]? = nil
         if request.transactional {
-            ex.lines.append("time: transactional, sent when due")
+            ex.note("time: transactional, sent when due")
             noteOdds(
                 request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
                 population: population, &ex)

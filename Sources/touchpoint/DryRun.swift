@@ -61,8 +61,11 @@ struct DryRun: ParsableCommand {
         let until = self.until.flatMap { ISO8601.parse($0)?.instant }
         let format = self.format ?? (Output.stdoutIsTerminal ? .table : .json)
         let showSuppressed = self.showSuppressed
-        var engine = Engine(
-            book: project.book, templates: project.templates, settings: project.engineSettings(explain: explain))
+        var settings = project.engineSettings(explain: explain)
+        // The text lines behind each decision show in the HTML preview and in `--explain`'s timeline (which
+        // keeps its own customer's); the JSON and table output do not print them otherwise.
+        settings.keepsExplanations = html != nil
+        var engine = Engine(book: project.book, templates: project.templates, settings: settings)
         engine.tracksChanges = false
         // Two threads: this one renders and writes, the replay thread decides. The engine only checks that
         // a send renders (the decision needs no more), so the output is the same as rendering in place.

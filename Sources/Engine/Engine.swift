@@ -66,7 +66,13 @@ public struct Engine: Sendable {
         self.templates = templates
         self.settings = settings
         self.scheduler = Scheduler(settings: settings.scheduler)
+        // The furthest back a ledger is ever asked about (`once-per`, the frequency cap), plus a day.
+        let spans = book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
+        self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
     }
+
+    /// How long a ledger entry can still matter; older ones are pruned so ledgers do not grow with events.
+    private let ledgerHorizon: TimeSpan
 
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
@@ -76,6 +82,9 @@ public struct Engine: Sendable {
 
     /// Timers queued (some may be stale and skipped when they fire).
     public var timerCount: Int { timers.count }
+
+    /// Entries kept in the customers' send ledgers (for `once-per` and the frequency cap).
+    public var ledgerEntryCount: Int { ledgers.values.reduce(0) { $0 + $1.entries.count } }
 
     /// Applies one event at its own timestamp, first firing every timer due strictly before it.
     ///
@@ -324,6 +333,9 @@ public struct Engine: Sendable {
             for line in explanation.lines { note(key.customer, "  " + line) }
             out.append(r)
         case .send(let channel, let at, let explanation):
+            // Counts look back from a message's due time, at most the horizon; timers fire in time order, so
+            // no later decision looks back further than this one.
+            ledgers[key.customer, default: SendLedger()].prune(before: min(now, p.due) - ledgerHorizon)
             ledgers[key.customer, default: SendLedger()].record(
                 messageId: p.messageId, rule: compiled.name, channel: channel, at: at,
                 transactional: rule.transactional)

@@ -239,6 +239,30 @@ struct EngineSchedulingTests {
         #expect(all.sent.first?.dueAt == ISO8601.parse("2026-12-28T18:00:00+08:00")!.instant)
     }
 
+    @Test("send ledgers keep only what once-per and the frequency cap can still count")
+    func ledgersArePruned() throws {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: daily
+                    when: { event: Tick }
+                    send: { template: plain, channels: [email] }
+                    limit: { once-per: 2d }
+                """,
+            config: "default-timezone: Asia/Shanghai\nquiet-hours: none\nfrequency-cap: none\n")
+        #expect(f.errors.isEmpty, "\(f.errors)")
+        var lines = [li]
+        for day in 0..<90 {
+            let date = ISO8601.format(ISO8601.parse("2026-11-03T10:00:00+08:00")!.instant + .days(Int64(day)), offsetSeconds: 8 * 3600)
+            lines.append(Line.track("u1", "Tick", at: date))
+        }
+        let (records, replay) = try f.replay(lines)
+        // Every other day passes the 2-day once-per limit.
+        #expect(records.sent.count == 45)
+        // 2 days of span plus a day of margin: at most the last three or four sends remain.
+        #expect(replay.engine.ledgerEntryCount <= 4)
+    }
+
     @Test("a late activity event does not move the inactivity deadline earlier")
     func lateActivityKeepsDeadline() throws {
         let f = Fixture(

@@ -162,19 +162,38 @@ public struct Engine: Sendable {
     /// Fires every timer due at or before `time` and moves the clock there.
     public mutating func advance(to time: Instant) -> [MessageRecord] {
         var out: [MessageRecord] = []
-        while let t = timers.first, t.at <= time {
-            _ = timers.pop()
-            fire(t, into: &out)
-        }
-        if time > now { now = time }
+        advance(to: time) { out.append($0) }
         return out
     }
 
     /// Runs every pending timer out (the end of a dry-run without `--until`).
     public mutating func finish() -> [MessageRecord] {
         var out: [MessageRecord] = []
-        while let t = timers.pop() { fire(t, into: &out) }
+        finish { out.append($0) }
         return out
+    }
+
+    /// Runs every pending timer out, handing each decision to `emit` as it is made: the decisions at the
+    /// end of a long replay need not all be held at once.
+    public mutating func finish(emit: (MessageRecord) -> Void) {
+        var out: [MessageRecord] = []
+        while let t = timers.pop() {
+            fire(t, into: &out)
+            for r in out { emit(r) }
+            out.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// ``advance(to:)``, handing each decision to `emit` as it is made.
+    public mutating func advance(to time: Instant, emit: (MessageRecord) -> Void) {
+        var out: [MessageRecord] = []
+        while let t = timers.first, t.at <= time {
+            _ = timers.pop()
+            fire(t, into: &out)
+            for r in out { emit(r) }
+            out.removeAll(keepingCapacity: true)
+        }
+        if time > now { now = time }
     }
 
     // MARK: - Effects of events

@@ -67,8 +67,7 @@ public struct Replay: Sendable {
         while let event = buffer.pop() {
             for r in engine.apply(event) { emit(r) }
         }
-        let records = until.map { engine.advance(to: $0) } ?? engine.finish()
-        for r in records { emit(r) }
+        if let until { engine.advance(to: until, emit: emit) } else { engine.finish(emit: emit) }
     }
 
     private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {

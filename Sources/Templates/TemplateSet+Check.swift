@@ -9,6 +9,27 @@ extension TemplateSet {
     public func check(
         template: String, channel: Channel, locale: String?, context: JSONValue
     ) -> Result<String?, RenderFailure> {
+        let file: TemplateFile
+        let textPart: TemplateFile?
+        switch files(for: template, channel: channel, locale: locale) {
+        case .success(let found): (file, textPart) = found
+        case .failure(let failure): return .failure(failure)
+        }
+        for (piece, path) in file.pieces.map({ ($0, file.path) })
+            + (textPart.map { [($0.body, $0.path)] } ?? [])
+        {
+            if let problem = StrictWalk.check(piece.nodes, context: context) {
+                return .failure(problem.failure(template: template, file: path))
+            }
+        }
+        return .success(file.locale)
+    }
+
+    /// The file `template` renders from for `channel` in `locale` (with the fallbacks), and for email its
+    /// text part when it has one; or the render error naming what is missing.
+    func files(
+        for template: String, channel: Channel, locale: String?
+    ) -> Result<(file: TemplateFile, textPart: TemplateFile?), RenderFailure> {
         guard let files = templates[template] else {
             return .failure(
                 .renderError(
@@ -19,20 +40,18 @@ extension TemplateSet {
             let wanted = locale.map { " for locale '\($0)'" } ?? ""
             return .failure(.renderError("template '\(template)' has no \(channel.rawValue) file\(wanted)"))
         }
-        let textPart = kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil
-        for (piece, path) in file.pieces.map({ ($0, file.path) })
-            + (textPart.map { [($0.body, $0.path)] } ?? [])
-        {
-            switch StrictWalk.check(piece.nodes, context: context) {
-            case nil:
-                continue
-            case .missing(let name):
-                return .failure(.missingVariable(name: name, template: template, file: path))
-            case .notAValue(let name, let typeName):
-                return .failure(
-                    .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form"))
-            }
+        return .success((file, kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil))
+    }
+}
+
+extension StrictProblem {
+    /// The render failure this problem is reported as, for `template`'s file at `path`.
+    func failure(template: String, file path: String) -> RenderFailure {
+        switch self {
+        case .missing(let name):
+            .missingVariable(name: name, template: template, file: path)
+        case .notAValue(let name, let typeName):
+            .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
         }
-        return .success(file.locale)
     }
 }

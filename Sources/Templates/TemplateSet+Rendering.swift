@@ -10,17 +10,13 @@ extension TemplateSet {
     public func render(
         template: String, channel: Channel, locale: String?, context: JSONValue
     ) -> Result<RenderedContent, RenderFailure> {
-        guard let files = templates[template] else {
-            return .failure(
-                .renderError(
-                    "unknown template '\(template)'\(Suggest.didYouMean(template, in: templates.keys))"))
+        let file: TemplateFile
+        let textPart: TemplateFile?
+        switch files(for: template, channel: channel, locale: locale) {
+        case .success(let found): (file, textPart) = found
+        case .failure(let failure): return .failure(failure)
         }
         let kind = FileKind(channel)
-        guard let file = Self.resolve(files, kind: kind, locale: locale) else {
-            let wanted = locale.map { " for locale '\($0)'" } ?? ""
-            return .failure(.renderError("template '\(template)' has no \(channel.rawValue) file\(wanted)"))
-        }
-        let textPart = kind == .email ? files[FileKey(kind: .emailText, locale: file.locale)] : nil
 
         // Pieces render in the order the strict check used to visit them (subject, preheader,
         // body, buttons, then the text part), so the first failure reported is the same one.
@@ -29,10 +25,8 @@ extension TemplateSet {
             switch piece.renderUTF8(context: context, converted: &converted) {
             case .success(let bytes):
                 return bytes
-            case .failure(.missing(let name)):
-                throw .missingVariable(name: name, template: template, file: path)
-            case .failure(.notAValue(let name, let typeName)):
-                throw .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
+            case .failure(let problem):
+                throw problem.failure(template: template, file: path)
             }
         }
 

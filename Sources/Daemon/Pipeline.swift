@@ -189,7 +189,7 @@ actor Pipeline: Service {
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
-            let data = try JSONEncoder().encode(prepared)
+            let data = prepared.storedBytes()
             return .success(
                 OutboxRow.pending(
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,

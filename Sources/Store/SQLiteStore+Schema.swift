@@ -14,6 +14,9 @@ extension SQLiteStore {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -91,6 +94,12 @@ extension SQLiteStore {
             key TEXT PRIMARY KEY NOT NULL,
             value INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    // The claimable rows in claim order. The claim query names it (`INDEXED BY`) and reads only as many
+    // entries as it claims; rows in any other state are not in it, so it stays as small as the backlog.
+    private static let v2 = """
+        CREATE INDEX outbox_claimable ON outbox (next_attempt_at, message_id) WHERE state IN ('pending', 'retry');
         """
 }
 

@@ -11,13 +11,14 @@
 #       and rendering included) and the outbox alone (`window`: first attempt started → last outcome,
 #       from the store's own attempt records, so the poll interval does not blur it).
 #
-# Progress is polled with the sqlite3 CLI (a read-only count, ~15 ms) when it is installed: a
-# `touchpoint status` per poll costs ~100 ms and a write transaction (its migration check), which
-# took CPU and the writer lock from the daemon being measured. Without sqlite3 it falls back to status.
+# Progress is polled with the sqlite3 CLI (a read-only count, ~15 ms wall) when it is installed: a
+# `touchpoint status` per poll costs ~100 ms wall (process start, store open and migration check, full
+# status), CPU taken from the daemon being measured on a 2-core box. Without sqlite3 it falls back to status.
 #
 # Usage: scripts/bench-daemon.sh [ingest|delivery|all] [ROUNDS=3]
 #   env: EVENTS=/path/events.jsonl (default /tmp/bench/events_100k.jsonl, generated if missing)
 #        M=5000 (delivery messages)  PEERS=/work/shared/peers  KEEP=1 (keep temp folders)
+#        BIN=path/to/touchpoint (default .build/release/touchpoint, e.g. an older build to compare)
 # Starts the nginx sink unless it is already running and stops only what it started; every daemon it
 # starts is stopped (SIGTERM, by pid) before the next run.
 set -euo pipefail
@@ -27,7 +28,7 @@ ROUNDS="${2:-3}"
 M="${M:-5000}"
 PEERS="${PEERS:-/work/shared/peers}"
 EVENTS="${EVENTS:-/tmp/bench/events_100k.jsonl}"
-BIN="$ROOT/.build/release/touchpoint"
+BIN="${BIN:-$ROOT/.build/release/touchpoint}"
 WORK="$(mktemp -d /tmp/tp-bench-daemon.XXXXXX)"
 DAEMON_PID=""
 SINK_STARTED=0

@@ -63,28 +63,44 @@ extension SQLiteStore {
         func set() { value.withLock { $0 = true } }
     }
 
-    // `INDEXED BY` the partial index of claimable rows (migration v2): it is already in
-    // (next_attempt_at, message_id) order, so the claim reads `limit` entries and stops. Left to itself,
-    // the planner picks `outbox_due (state, next_attempt_at)` and sorts every due row on each claim,
-    // which made delivery slower the longer the outbox was.
+    // `INDEXED BY` the partial indexes of claimable rows (migration v2): they are already in
+    // (next_attempt_at, message_id) order, so a claim reads `limit` entries and stops. Left to itself, the
+    // planner picked `outbox_due (state, next_attempt_at)` and sorted every due row on each claim, which made
+    // delivery slower the longer the outbox was. With channels left out, a filter on the first index would
+    // read (and skip) a saturated channel's whole backlog on every claim; instead each other channel that
+    // has claimable rows is read from the per-channel index, and the runs are merged in claim order.
     static func claim(
         now: Instant, limit: Int, leaseOwner: String, excluding: Set<String>, in db: Database
     ) throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
-        let excluded = excluding.sorted()
-        let filter =
-            excluded.isEmpty ? "" : " AND channel NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
-        var values: [(any DatabaseValueConvertible)?] = [now.milliseconds]
-        values += excluded.map { $0 }
-        values.append(limit)
-        let due = try Row.fetchAll(
-            db.cachedStatement(
+        var due: [Row]
+        if excluding.isEmpty {
+            due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM outbox INDEXED BY outbox_claimable
+                        WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at, message_id
+                        LIMIT ?
+                        """), arguments: [now.milliseconds, limit])
+        } else {
+            due = []
+            let perChannel = try db.cachedStatement(
                 sql: """
-                    SELECT * FROM outbox INDEXED BY outbox_claimable
-                    WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?\(filter)
+                    SELECT * FROM outbox INDEXED BY outbox_claimable_channel
+                    WHERE state IN ('pending', 'retry') AND channel = ? AND next_attempt_at <= ?
                     ORDER BY next_attempt_at, message_id
                     LIMIT ?
-                    """), arguments: StatementArguments(values))
+                    """)
+            for channel in try claimableChannels(in: db) where !excluding.contains(channel) {
+                due += try Row.fetchAll(perChannel, arguments: [channel, now.milliseconds, limit])
+            }
+            due.sort { a, b in
+                let (ta, tb): (Int64, Int64) = (a["next_attempt_at"], b["next_attempt_at"])
+                return ta != tb ? ta < tb : (a["message_id"] as String) < (b["message_id"] as String)
+            }
+            if due.count > limit { due.removeLast(due.count - limit) }
+        }
         let flip = try db.cachedStatement(
             sql: """
                 UPDATE outbox SET state = 'sending', attempts = ?, lease_owner = ?, updated_at = ?
@@ -105,6 +121,27 @@ extension SQLiteStore {
             claimed.append(r)
         }
         return claimed
+    }
+
+    /// The channels that have claimable rows, one index probe each (a skip scan) rather than a pass over rows.
+    static func claimableChannels(in db: Database) throws -> [String] {
+        let first = try db.cachedStatement(
+            sql: """
+                SELECT channel FROM outbox INDEXED BY outbox_claimable_channel
+                WHERE state IN ('pending', 'retry') ORDER BY channel LIMIT 1
+                """)
+        let next = try db.cachedStatement(
+            sql: """
+                SELECT channel FROM outbox INDEXED BY outbox_claimable_channel
+                WHERE state IN ('pending', 'retry') AND channel > ? ORDER BY channel LIMIT 1
+                """)
+        var channels: [String] = []
+        var found = try String.fetchOne(first)
+        while let channel = found {
+            channels.append(channel)
+            found = try String.fetchOne(next, arguments: [channel])
+        }
+        return channels
     }
 
     /// Records one outcome and closes the open attempt; throws ``StoreError`` (changing nothing) when the

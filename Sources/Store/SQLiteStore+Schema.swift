@@ -96,10 +96,14 @@ extension SQLiteStore {
         ) WITHOUT ROWID;
         """
 
-    // The claimable rows in claim order. The claim query names it (`INDEXED BY`) and reads only as many
-    // entries as it claims; rows in any other state are not in it, so it stays as small as the backlog.
+    // The claimable rows in claim order, in all and per channel. The claim queries name them (`INDEXED BY`)
+    // and read only as many entries as they claim; rows in any other state are not in them, so they stay as
+    // small as the backlog. The per-channel one serves claims that leave saturated channels out: filtering
+    // those out of the first index meant reading every row of a busy channel's backlog on each claim.
     private static let v2 = """
         CREATE INDEX outbox_claimable ON outbox (next_attempt_at, message_id) WHERE state IN ('pending', 'retry');
+        CREATE INDEX outbox_claimable_channel ON outbox (channel, next_attempt_at, message_id)
+            WHERE state IN ('pending', 'retry');
         """
 }
 

@@ -104,6 +104,27 @@ struct GroupCommitTests {
         #expect(try await store.outboxRow(messageId: "hook")?.state == .pending)
     }
 
+    @Test("leaving out a channel with a long backlog still claims the other channels' rows, merged in due order")
+    func excludedBacklogDoesNotHideOthers() async throws {
+        let store = try SQLiteStore.inMemory()
+        var rows = (0..<500).map { i in row(String(format: "chat-%03d", i), sendAt: 1_000 + Int64(i)) }
+        rows += [
+            row("sms-b", sendAt: 1_300, kind: "twilio", channel: "sms"),
+            row("sms-a", sendAt: 1_300, kind: "twilio", channel: "sms"),
+            row("mail-1", sendAt: 1_100, kind: "smtp", channel: "email"),
+            row("mail-2", sendAt: 1_200, kind: "smtp", channel: "email"),
+            row("mail-late", sendAt: 9_000, kind: "smtp", channel: "email"),
+        ]
+        try await store.commit(Batch(outbox: rows))
+        let cycle = try await store.settleAndClaim(
+            [], now: t(2_000), limit: 3, leaseOwner: "d", excludingChannels: ["chat"])
+        #expect(cycle.claimed.map(\.messageId) == ["mail-1", "mail-2", "sms-a"])
+        let rest = try await store.settleAndClaim(
+            [], now: t(2_000), limit: 10, leaseOwner: "d", excludingChannels: ["chat", "email"])
+        #expect(rest.claimed.map(\.messageId) == ["sms-b"])
+        #expect(try await store.status().outbox[.pending] == 501)
+    }
+
     @Test("from a cancelled task the outcomes are still recorded but nothing is claimed")
     func cancelledCycleSettlesWithoutClaiming() async throws {
         let store = try SQLiteStore.inMemory()

@@ -11,6 +11,11 @@ import TouchpointCore
 /// crash mid-send is visible at the next start: `recoverInFlight` resends it where the peer deduplicates
 /// by id and marks it `unknown` where it cannot. Transient failures are retried with backoff and full
 /// jitter until the retry policy gives up (dead letter); permanent ones are dead at once.
+///
+/// Outcomes are committed in groups: each store transaction records every outcome that arrived since the
+/// previous one and, in the same transaction, claims rows for the slots those outcomes free. One commit (one
+/// WAL sync) then serves many messages instead of two per message. A slot stays taken until its outcome is
+/// committed, so at most `concurrency` rows are ever claimed and unsettled.
 actor Dispatcher: Service {
     private let store: any StateStore
     private var adapters: [String: any ChannelAdapter]
@@ -35,9 +40,11 @@ actor Dispatcher: Service {
         self.clock = clock
     }
 
-    /// Sends in flight, in all and per channel.
+    /// Claimed rows whose outcome is not committed yet, in all and per channel.
     private var inFlight = 0
     private var inFlightByChannel: [String: Int] = [:]
+    /// Outcomes of finished sends waiting for the next transaction, with their channel.
+    private var settled: [(attempt: SettledAttempt, channel: String)] = []
 
     /// The most sends one channel may have in flight: a peer that hangs holds its slots until the
     /// transfer times out, and must not hold every slot, or the other channels stop too.
@@ -50,43 +57,93 @@ actor Dispatcher: Service {
         // In-flight sends finish even during a graceful shutdown: their outcome must be recorded.
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let saturated = Set(inFlightByChannel.filter { $0.value >= perChannelLimit }.keys)
-                // One claim may bring rows of a single channel only: it stays within that channel's share.
-                let busiest = inFlightByChannel.filter { !saturated.contains($0.key) }.values.max() ?? 0
-                let free = min(options.concurrency - inFlight, perChannelLimit - busiest)
-                var claimed = 0
-                if free > 0 {
-                    do {
-                        let rows = try await store.claimDue(
-                            now: clock(), limit: free, leaseOwner: options.leaseOwner, excludingChannels: saturated)
-                        claimed = rows.count
-                        for row in rows { start(row, in: &group) }
-                    } catch {
-                        failure = error
-                        break
-                    }
-                }
-                if free > 0 && claimed == free { continue }
-                // Nothing more to claim now: sleep until a send finishes, new rows arrive, or the next is due.
-                var sleep = options.pollMilliseconds * 5
                 do {
-                    if let next = try await store.nextDueAt(), next.milliseconds > clock().milliseconds {
-                        sleep = min(sleep, next.milliseconds - clock().milliseconds)
-                    }
+                    if try await cycle(claiming: true, in: &group) { continue }
+                    try await sleepUntilDue()
                 } catch {
                     failure = error
                     break
                 }
-                let wakeup = self.wakeup
-                await withGracefulShutdownHandler {
-                    await wakeup.wait(milliseconds: sleep)
-                } onGracefulShutdown: {
-                    wakeup.signal()
+            }
+            // Keep committing outcomes while the last sends finish, so a shutdown cut short by its time
+            // bound loses as few as possible (those left are recovered at the next start).
+            while failure == nil && inFlight > 0 && !Task.isCancelled {
+                do {
+                    if settled.isEmpty { await wakeup.wait(milliseconds: options.pollMilliseconds) }
+                    _ = try await cycle(claiming: false, in: &group)
+                } catch {
+                    failure = error
                 }
+            }
+        }
+        // After a cancellation the group has waited for its sends; record what they did (a recording
+        // write finishes even when cancelled).
+        if failure == nil && !settled.isEmpty {
+            do {
+                _ = try await store.settleAndClaim(
+                    settled.map(\.attempt), now: clock(), limit: 0, leaseOwner: options.leaseOwner,
+                    excludingChannels: [])
+                settled.removeAll()
+            } catch {
+                failure = error
             }
         }
         if let failure { throw failure }
         logger.info("dispatcher stopped")
+    }
+
+    /// One store transaction: commits the outcomes gathered since the last one and, when `claiming`, claims
+    /// rows for the free slots. Returns whether to go again at once: the claim filled every free slot (more
+    /// may be due) or new outcomes arrived meanwhile.
+    private func cycle(claiming: Bool, in group: inout DiscardingTaskGroup) async throws -> Bool {
+        let batch = settled
+        settled.removeAll(keepingCapacity: true)
+        // The slots of the outcomes in this batch are free once it commits, so the claim in the same
+        // transaction may use them.
+        var busy = inFlightByChannel
+        for s in batch { busy[s.channel, default: 1] -= 1 }
+        let active = inFlight - batch.count
+        let saturated = Set(busy.filter { $0.value >= perChannelLimit }.keys)
+        // One claim may bring rows of a single channel only: it stays within that channel's share.
+        let busiest = busy.filter { !saturated.contains($0.key) }.values.max() ?? 0
+        let free = claiming ? max(0, min(options.concurrency - active, perChannelLimit - busiest)) : 0
+        guard !batch.isEmpty || free > 0 else { return false }
+        let result: ClaimCycle
+        do {
+            result = try await store.settleAndClaim(
+                batch.map(\.attempt), now: clock(), limit: free, leaseOwner: options.leaseOwner,
+                excludingChannels: saturated)
+        } catch {
+            // The transaction rolled back: these outcomes are still unrecorded.
+            settled.insert(contentsOf: batch, at: 0)
+            throw error
+        }
+        inFlight -= batch.count
+        for s in batch { inFlightByChannel[s.channel, default: 1] -= 1 }
+        for refusal in result.refused {
+            let id: String =
+                switch refusal {
+                case .unknownMessage(let id), .notInFlight(let id, _): id
+                case .corrupt: "?"
+                }
+            logger.critical("cannot record outcome: \(refusal)", metadata: ["message.id": "\(id)"])
+        }
+        for row in result.claimed { start(row, in: &group) }
+        return (free > 0 && result.claimed.count == free) || !settled.isEmpty
+    }
+
+    /// Sleeps until a send finishes, new rows arrive, or the next row falls due.
+    private func sleepUntilDue() async throws {
+        var sleep = options.pollMilliseconds * 5
+        if let next = try await store.nextDueAt(), next.milliseconds > clock().milliseconds {
+            sleep = min(sleep, next.milliseconds - clock().milliseconds)
+        }
+        let wakeup = self.wakeup
+        await withGracefulShutdownHandler {
+            await wakeup.wait(milliseconds: sleep)
+        } onGracefulShutdown: {
+            wakeup.signal()
+        }
     }
 
     private func start(_ row: OutboxRow, in group: inout DiscardingTaskGroup) {
@@ -99,7 +156,7 @@ actor Dispatcher: Service {
             if let adapter {
                 if blocked {
                     outcome = .disableEndpoint(answer: "endpoint disabled earlier (410 Gone)")
-                } else if let request = try? JSONDecoder().decode(PreparedRequest.self, from: row.prepared) {
+                } else if let request = PreparedRequest.stored(row.prepared) {
                     outcome = await adapter.send(request)
                 } else {
                     outcome = .permanent(answer: "prepared request is unreadable")
@@ -111,50 +168,47 @@ actor Dispatcher: Service {
         }
     }
 
-    private func finish(_ row: OutboxRow, _ outcome: DeliveryOutcome) async {
-        await record(row, outcome)
-        inFlight -= 1
-        inFlightByChannel[row.channel, default: 1] -= 1
+    /// Queues the outcome for the next transaction; the row's slot is freed when that commits.
+    private func finish(_ row: OutboxRow, _ outcome: DeliveryOutcome) {
+        let now = clock()
+        settled.append(
+            (SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now), row.channel))
         wakeup.signal()
     }
 
-    private func record(_ row: OutboxRow, _ outcome: DeliveryOutcome) async {
-        let now = clock()
+    /// What to record for a send's outcome, under the retry policy; logs it.
+    private func stored(_ row: OutboxRow, _ outcome: DeliveryOutcome, now: Instant) -> OutboxOutcome {
         let attempt = row.attempts - row.attemptsAtRequeue
         var metadata: Logger.Metadata = [
             "message.id": "\(row.messageId)", "channel": "\(row.channel)", "attempt": "\(attempt)",
         ]
-        let stored: OutboxOutcome
         switch outcome {
         case .delivered(let providerId, let answer):
-            stored = .delivered(providerId: providerId, answer: answer)
-            if let providerId { metadata["provider.id"] = "\(providerId)" }
-            logger.info("delivered", metadata: metadata)
+            // The common case, at up to thousands a second: build the log line only when it will be written.
+            if logger.logLevel <= .info {
+                if let providerId { metadata["provider.id"] = "\(providerId)" }
+                logger.info("delivered", metadata: metadata)
+            }
+            return .delivered(providerId: providerId, answer: answer)
         case .retry(let after, let answer):
             if options.retry.allowsAnother(after: attempt) {
                 var rng = SeededGenerator(seed: StableID.seed(row.messageId + "/\(row.attempts)"))
                 let wait = options.retry.delay(afterAttempt: attempt, retryAfter: after, using: &rng)
-                stored = .retry(at: Instant(milliseconds: now.milliseconds + wait), answer: answer)
                 logger.notice("transient failure, retrying in \(wait) ms: \(answer)", metadata: metadata)
-            } else {
-                stored = .dead(reason: "gave up after \(attempt) attempts", answer: answer)
-                logger.error("dead letter after \(attempt) attempts: \(answer)", metadata: metadata)
+                return .retry(at: Instant(milliseconds: now.milliseconds + wait), answer: answer)
             }
+            logger.error("dead letter after \(attempt) attempts: \(answer)", metadata: metadata)
+            return .dead(reason: "gave up after \(attempt) attempts", answer: answer)
         case .ambiguous(let answer):
-            stored = .unknown(answer: answer)
             logger.error("outcome unknown (not re-sent): \(answer)", metadata: metadata)
+            return .unknown(answer: answer)
         case .permanent(let answer):
-            stored = .dead(reason: "permanent failure", answer: answer)
             logger.error("permanent failure: \(answer)", metadata: metadata)
+            return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
-            stored = .dead(reason: "endpoint disabled", answer: answer)
             logger.error("endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
-        }
-        do {
-            try await store.recordOutcome(messageId: row.messageId, outcome: stored, at: now)
-        } catch {
-            logger.critical("cannot record outcome: \(error)", metadata: metadata)
+            return .dead(reason: "endpoint disabled", answer: answer)
         }
     }
 }

@@ -25,6 +25,12 @@ actor Pipeline: Service {
     private let clock: @Sendable () -> Instant
     private var watcher: FolderWatcher?
     private var inputsSignature: [String: Int64] = [:]
+    /// The previous batch's commit, still running on the store's writer while the next batch is read and
+    /// applied: the SQLite work of one batch overlaps the engine work of the next (two cores). At most one
+    /// is in flight; the next commit starts only after it succeeded, so batches commit in order.
+    private var pendingCommit: Task<Void, any Error>?
+    /// Event message ids of the batch in `pendingCommit`: not yet visible to `hasSeen`, still seen.
+    private var uncommittedIds: Set<String> = []
 
     init(
         project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset], store: any StateStore,
@@ -87,6 +93,7 @@ actor Pipeline: Service {
         }
         // One last batch so everything read is committed before the process ends.
         _ = try await step()
+        try await settlePendingCommit()
         logger.info("pipeline stopped", metadata: ["events.applied": "\(engine.stats.eventsApplied)"])
     }
 
@@ -108,7 +115,8 @@ actor Pipeline: Service {
         }
         // Deduplicate by messageId against everything ever applied (the store) and within the batch.
         let ids = input.events.compactMap(\.messageId)
-        let seen = ids.isEmpty ? [] : try await store.hasSeen(ids)
+        var seen = ids.isEmpty ? [] : try await store.hasSeen(ids)
+        for id in ids where uncommittedIds.contains(id) { seen.insert(id) }
         var fresh = Set<String>()
         var seenRows: [SeenMessage] = []
         var records: [MessageRecord] = []
@@ -163,14 +171,32 @@ actor Pipeline: Service {
         let anything =
             !changes.customers.isEmpty || !input.offsets.isEmpty || !outbox.isEmpty || !dropped.isEmpty
             || !input.rejected.isEmpty
+        // Surfaces the previous commit's failure, and keeps commits in batch order.
+        try await settlePendingCommit()
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
             offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
-        try await store.commit(batch)
-        if !outbox.isEmpty { dispatcherWakeup.signal() }
+        // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
+        // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
+        let store = self.store
+        let dispatcherWakeup = self.dispatcherWakeup
+        let wakesDispatcher = !outbox.isEmpty
+        uncommittedIds = Set(seenRows.map(\.id))
+        pendingCommit = Task {
+            try await store.commit(batch)
+            if wakesDispatcher { dispatcherWakeup.signal() }
+        }
         return input.lines >= options.batchLines
+    }
+
+    /// Waits for the previous batch's commit; rethrows its failure (the daemon then stops, as after a crash).
+    private func settlePendingCommit() async throws {
+        guard let commit = pendingCommit else { return }
+        pendingCommit = nil
+        try await commit.value
+        uncommittedIds = []
     }
 
     /// Why a send decision could not become an outbox row.
@@ -189,7 +215,7 @@ actor Pipeline: Service {
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
-            let data = try JSONEncoder().encode(prepared)
+            let data = prepared.storedBytes()
             return .success(
                 OutboxRow.pending(
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TouchpointCore
 
 extension SQLiteStore {
@@ -11,107 +12,200 @@ extension SQLiteStore {
         now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
     ) async throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
-        let excluded = excludingChannels.sorted()
-        let filter =
-            excluded.isEmpty ? "" : " AND channel NOT IN (" + excluded.map { _ in "?" }.joined(separator: ", ") + ")"
-        var values: [(any DatabaseValueConvertible)?] = [now.milliseconds]
-        values += excluded.map { $0 }
-        values.append(limit)
-        let arguments = StatementArguments(values)
         return try await writer.write { db in
-            let due = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM outbox
-                    WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?\(filter)
-                    ORDER BY next_attempt_at, message_id
-                    LIMIT ?
-                    """, arguments: arguments)
-            let flip = try db.cachedStatement(
-                sql: """
-                    UPDATE outbox SET state = 'sending', attempts = ?, lease_owner = ?, updated_at = ?
-                    WHERE message_id = ?
-                    """)
-            let open = try db.cachedStatement(
-                sql:
-                    "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)"
-            )
-            var claimed: [OutboxRow] = []
-            claimed.reserveCapacity(due.count)
-            for row in due {
-                var r = try OutboxRow(row: row)
-                r.attempts += 1
-                r.state = .sending
-                r.leaseOwner = leaseOwner
-                r.updatedAt = now
-                try flip.execute(arguments: [r.attempts, leaseOwner, now.milliseconds, r.messageId])
-                try open.execute(arguments: [r.messageId, r.attempts, leaseOwner, now.milliseconds])
-                claimed.append(r)
-            }
-            return claimed
+            try Self.claim(now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
         }
     }
 
     /// Records the outcome and closes the open attempt in one transaction.
     public func recordOutcome(messageId: String, outcome: OutboxOutcome, at: Instant) async throws {
         try await recordingWrite { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM outbox WHERE message_id = ?", arguments: [messageId])
-            else { throw StoreError.unknownMessage(messageId) }
-            let current = try OutboxRow(row: row)
-            guard current.state == .sending else {
-                throw StoreError.notInFlight(messageId: messageId, state: current.state)
-            }
-            let ms = at.milliseconds
-            switch outcome {
-            case .delivered(let providerId, let answer):
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET state = 'delivered', provider_id = ?, last_answer = ?, updated_at = ?
-                        WHERE message_id = ?
-                        """, arguments: [providerId, answer, ms, messageId])
-            case .retry(let next, let answer):
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_answer = ?, updated_at = ?
-                        WHERE message_id = ?
-                        """, arguments: [next.milliseconds, answer, ms, messageId])
-            case .dead(let reason, let answer):
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET state = 'dead', reason = ?, last_answer = COALESCE(?, last_answer),
-                            updated_at = ?
-                        WHERE message_id = ?
-                        """, arguments: [reason, answer, ms, messageId])
-            case .unknown(let answer):
-                try db.execute(
-                    sql: """
-                        UPDATE outbox SET state = 'unknown', last_answer = COALESCE(?, last_answer), updated_at = ?
-                        WHERE message_id = ?
-                        """, arguments: [answer, ms, messageId])
-            case .dropped(let reason, let detail):
-                try db.execute(
-                    sql:
-                        "UPDATE outbox SET state = 'dropped', reason = ?, updated_at = ? WHERE message_id = ?",
-                    arguments: [reason, ms, messageId])
-                _ = try Self.insertDropped(
-                    DroppedMessage(
-                        messageId: messageId, rule: current.rule, customer: current.customer, reason: reason,
-                        detail: detail, at: at),
-                    in: db)
-            }
-            let answer: String? =
-                switch outcome {
-                case .dead(let reason, let answer): answer ?? reason
-                case .dropped(let reason, let detail): detail ?? reason
-                default: outcome.answer
-                }
-            try Self.closeAttempt(
-                messageId: messageId, attempt: current.attempts, outcome: outcome.state.rawValue,
-                answer: answer,
-                at: at, in: db)
+            try Self.settle(SettledAttempt(messageId: messageId, outcome: outcome, at: at), in: db)
         }
+    }
+
+    /// Records many outcomes and claims due rows in one transaction: one commit (one WAL sync) for the
+    /// whole cycle instead of one per message.
+    ///
+    /// The outcomes are recorded even if the calling task is cancelled (they record sends that already
+    /// happened); the claim is skipped once it is cancelled. An outcome the store refuses (the row is not
+    /// in flight) is reported in ``ClaimCycle/refused`` without failing the others.
+    public func settleAndClaim(
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+    ) async throws -> ClaimCycle {
+        guard !settled.isEmpty || limit > 0 else { return ClaimCycle() }
+        let cancelled = CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await recordingWrite { db in
+                var cycle = ClaimCycle()
+                for s in settled {
+                    do {
+                        try Self.settle(s, in: db)
+                    } catch let refusal as StoreError {
+                        cycle.refused.append(refusal)
+                    }
+                }
+                if limit > 0 && !cancelled.isSet {
+                    cycle.claimed = try Self.claim(
+                        now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
+                }
+                return cycle
+            }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+
+    /// Set when the task that asked for a claim is cancelled; read inside the transaction.
+    private final class CancellationFlag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
+    }
+
+    // `INDEXED BY` the partial indexes of claimable rows (migration v2): they are already in
+    // (next_attempt_at, message_id) order, so a claim reads `limit` entries and stops. Left to itself, the
+    // planner picked `outbox_due (state, next_attempt_at)` and sorted every due row on each claim, which made
+    // delivery slower the longer the outbox was. With channels left out, a filter on the first index would
+    // read (and skip) a saturated channel's whole backlog on every claim; instead each other channel that
+    // has claimable rows is read from the per-channel index, and the runs are merged in claim order.
+    static func claim(
+        now: Instant, limit: Int, leaseOwner: String, excluding: Set<String>, in db: Database
+    ) throws -> [OutboxRow] {
+        guard limit > 0 else { return [] }
+        var due: [Row]
+        if excluding.isEmpty {
+            due = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM outbox INDEXED BY outbox_claimable
+                        WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at, message_id
+                        LIMIT ?
+                        """), arguments: [now.milliseconds, limit])
+        } else {
+            due = []
+            let perChannel = try db.cachedStatement(
+                sql: """
+                    SELECT * FROM outbox INDEXED BY outbox_claimable_channel
+                    WHERE state IN ('pending', 'retry') AND channel = ? AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at, message_id
+                    LIMIT ?
+                    """)
+            for channel in try claimableChannels(in: db) where !excluding.contains(channel) {
+                due += try Row.fetchAll(perChannel, arguments: [channel, now.milliseconds, limit])
+            }
+            due.sort { a, b in
+                let (ta, tb): (Int64, Int64) = (a["next_attempt_at"], b["next_attempt_at"])
+                return ta != tb ? ta < tb : (a["message_id"] as String) < (b["message_id"] as String)
+            }
+            if due.count > limit { due.removeLast(due.count - limit) }
+        }
+        let flip = try db.cachedStatement(
+            sql: """
+                UPDATE outbox SET state = 'sending', attempts = ?, lease_owner = ?, updated_at = ?
+                WHERE message_id = ?
+                """)
+        let open = try db.cachedStatement(
+            sql: "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)")
+        var claimed: [OutboxRow] = []
+        claimed.reserveCapacity(due.count)
+        for row in due {
+            var r = try OutboxRow(row: row)
+            r.attempts += 1
+            r.state = .sending
+            r.leaseOwner = leaseOwner
+            r.updatedAt = now
+            try flip.execute(arguments: [r.attempts, leaseOwner, now.milliseconds, r.messageId])
+            try open.execute(arguments: [r.messageId, r.attempts, leaseOwner, now.milliseconds])
+            claimed.append(r)
+        }
+        return claimed
+    }
+
+    /// The channels that have claimable rows, one index probe each (a skip scan) rather than a pass over rows.
+    static func claimableChannels(in db: Database) throws -> [String] {
+        let first = try db.cachedStatement(
+            sql: """
+                SELECT channel FROM outbox INDEXED BY outbox_claimable_channel
+                WHERE state IN ('pending', 'retry') ORDER BY channel LIMIT 1
+                """)
+        let next = try db.cachedStatement(
+            sql: """
+                SELECT channel FROM outbox INDEXED BY outbox_claimable_channel
+                WHERE state IN ('pending', 'retry') AND channel > ? ORDER BY channel LIMIT 1
+                """)
+        var channels: [String] = []
+        var found = try String.fetchOne(first)
+        while let channel = found {
+            channels.append(channel)
+            found = try String.fetchOne(next, arguments: [channel])
+        }
+        return channels
+    }
+
+    /// Records one outcome and closes the open attempt; throws ``StoreError`` (changing nothing) when the
+    /// row is missing or not in flight.
+    static func settle(_ s: SettledAttempt, in db: Database) throws {
+        let messageId = s.messageId
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT state, attempts, rule, customer FROM outbox WHERE message_id = ?"),
+                arguments: [messageId])
+        else { throw StoreError.unknownMessage(messageId) }
+        let stateName: String = row[0]
+        guard let state = OutboxState(rawValue: stateName) else { throw StoreError.corrupt("outbox state '\(stateName)'") }
+        guard state == .sending else { throw StoreError.notInFlight(messageId: messageId, state: state) }
+        let attempts: Int = row[1]
+        let ms = s.at.milliseconds
+        switch s.outcome {
+        case .delivered(let providerId, let answer):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET state = 'delivered', provider_id = ?, last_answer = ?, updated_at = ?
+                    WHERE message_id = ?
+                    """
+            ).execute(arguments: [providerId, answer, ms, messageId])
+        case .retry(let next, let answer):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET state = 'retry', next_attempt_at = ?, last_answer = ?, updated_at = ?
+                    WHERE message_id = ?
+                    """
+            ).execute(arguments: [next.milliseconds, answer, ms, messageId])
+        case .dead(let reason, let answer):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET state = 'dead', reason = ?, last_answer = COALESCE(?, last_answer),
+                        updated_at = ?
+                    WHERE message_id = ?
+                    """
+            ).execute(arguments: [reason, answer, ms, messageId])
+        case .unknown(let answer):
+            try db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET state = 'unknown', last_answer = COALESCE(?, last_answer), updated_at = ?
+                    WHERE message_id = ?
+                    """
+            ).execute(arguments: [answer, ms, messageId])
+        case .dropped(let reason, let detail):
+            try db.cachedStatement(
+                sql: "UPDATE outbox SET state = 'dropped', reason = ?, updated_at = ? WHERE message_id = ?"
+            ).execute(arguments: [reason, ms, messageId])
+            _ = try insertDropped(
+                DroppedMessage(
+                    messageId: messageId, rule: row[2], customer: row[3], reason: reason, detail: detail, at: s.at),
+                in: db)
+        }
+        let answer: String? =
+            switch s.outcome {
+            case .dead(let reason, let answer): answer ?? reason
+            case .dropped(let reason, let detail): detail ?? reason
+            default: s.outcome.answer
+            }
+        try closeAttempt(
+            messageId: messageId, attempt: attempts, outcome: s.outcome.state.rawValue, answer: answer, at: s.at,
+            in: db)
     }
 
     /// Settles rows a crash left in `sending`.
@@ -196,7 +290,7 @@ extension SQLiteStore {
     public func nextDueAt() async throws -> Instant? {
         try await writer.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT MIN(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry')"
+                db, sql: "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
             ).map(Instant.init(milliseconds:))
         }
     }
@@ -204,10 +298,11 @@ extension SQLiteStore {
     static func closeAttempt(
         messageId: String, attempt: Int, outcome: String, answer: String?, at: Instant, in db: Database
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE outbox_attempts SET finished_at = ?, outcome = ?, answer = ?
                 WHERE message_id = ? AND attempt = ? AND finished_at IS NULL
-                """, arguments: [at.milliseconds, outcome, answer, messageId, attempt])
+                """
+        ).execute(arguments: [at.milliseconds, outcome, answer, messageId, attempt])
     }
 }

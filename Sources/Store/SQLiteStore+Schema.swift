@@ -14,6 +14,9 @@ extension SQLiteStore {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -91,6 +94,16 @@ extension SQLiteStore {
             key TEXT PRIMARY KEY NOT NULL,
             value INTEGER NOT NULL
         ) WITHOUT ROWID;
+        """
+
+    // The claimable rows in claim order, in all and per channel. The claim queries name them (`INDEXED BY`)
+    // and read only as many entries as they claim; rows in any other state are not in them, so they stay as
+    // small as the backlog. The per-channel one serves claims that leave saturated channels out: filtering
+    // those out of the first index meant reading every row of a busy channel's backlog on each claim.
+    private static let v2 = """
+        CREATE INDEX outbox_claimable ON outbox (next_attempt_at, message_id) WHERE state IN ('pending', 'retry');
+        CREATE INDEX outbox_claimable_channel ON outbox (channel, next_attempt_at, message_id)
+            WHERE state IN ('pending', 'retry');
         """
 }
 

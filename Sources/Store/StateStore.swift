@@ -10,6 +10,7 @@ import TouchpointCore
 ///
 /// Every method is one transaction. Writes that record something that already happened in the
 /// world (``commit(_:)``, ``recordOutcome(messageId:outcome:at:)``, ``recoverInFlight(resendable:at:)``,
+/// ``settleAndClaim(_:now:limit:leaseOwner:excludingChannels:)``'s outcomes,
 /// ``retryDead(messageId:at:)``) finish even if the calling task is cancelled, so a graceful
 /// shutdown never loses an outcome; ``claimDue(now:limit:leaseOwner:)`` honours cancellation
 /// (a cancelled claim rolls back and sends nothing).
@@ -41,6 +42,19 @@ public protocol StateStore: Sendable {
     /// (already recorded, or recovered at start-up), and ``StoreError/unknownMessage(_:)`` when
     /// there is no such row.
     func recordOutcome(messageId: String, outcome: OutboxOutcome, at: Instant) async throws
+
+    /// Records the outcomes of many attempts and claims up to `limit` due rows, all in one transaction.
+    ///
+    /// The dispatcher's group commit: one commit covers every outcome that arrived since the last one
+    /// and the claims for the slots they free. Each outcome is recorded as by
+    /// ``recordOutcome(messageId:outcome:at:)``, except that one the store refuses (the row is not in
+    /// `sending`, or missing) is listed in ``ClaimCycle/refused`` and the others are still recorded.
+    /// Claimed rows are as from ``claimDue(now:limit:leaseOwner:excludingChannels:)``: their attempts are
+    /// opened in this same transaction, before anything is sent. The outcomes are recorded even if the
+    /// calling task is cancelled; the claim is then skipped. With no outcomes and `limit` 0 it does nothing.
+    func settleAndClaim(
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+    ) async throws -> ClaimCycle
 
     /// At start-up, settles rows left in `sending` by a crash.
     ///

@@ -45,7 +45,7 @@ extension MessageRecord {
         JSONBytes.append(",\"detail\":", to: &out)
         JSONBytes.appendQuoted(detail, to: &out)
         JSONBytes.append(",\"why\":", to: &out)
-        out.append(contentsOf: why.jsonText.utf8)
+        JSONBytes.appendValue(why, to: &out)
         JSONBytes.append(",\"content\":", to: &out)
         guard let content else {
             JSONBytes.append("null}", to: &out)

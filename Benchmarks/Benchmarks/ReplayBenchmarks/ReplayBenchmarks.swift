@@ -22,7 +22,9 @@ struct Fixture: Sendable {
         let env = ProcessInfo.processInfo.environment
         let root = env["TOUCHPOINT_BENCH_PROJECT"] ?? Self.repositoryRoot()
         let path = env["TOUCHPOINT_BENCH_EVENTS"] ?? "/tmp/bench/events_100000_c10000_s42.jsonl"
-        FileManager.default.changeCurrentDirectoryPath(root)
+        guard FileManager.default.changeCurrentDirectoryPath(root) else {
+            fatalError("cannot change to \(root): set TOUCHPOINT_BENCH_PROJECT")
+        }
         let project = Project.load(configPath: nil, environment: env)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             fatalError("cannot read \(path): set TOUCHPOINT_BENCH_EVENTS")

@@ -132,13 +132,11 @@ extension Scheduler {
         return out
     }
 
-    /// The customer's decayed opens and clicks on `channel`: the direct evidence of when they respond.
-    ///
-    /// Our own sends say when *we* wrote, not when the customer reads, and activity is indirect; counting
-    /// them let three events at 10:00 (an order, a sign-up, a product view) push a cart reminder due at
-    /// 16:00 to 10:00 the next day (`rules/tests/caps.yaml`). They still shape the hour scores.
+    /// The customer's decayed timing observations for `channel`: sends and opens/clicks on it, and activity.
     func timingEvidence(channel: Channel, customer: Customer, now: Instant) -> Double {
-        customer.engagement.engagedHours(channel, at: now).reduce(0, +)
+        let e = customer.engagement
+        return e.sendHours(channel, at: now).reduce(0, +) + e.engagedHours(channel, at: now).reduce(0, +)
+            + e.activityHours(at: now).reduce(0, +)
     }
 
     /// A score per local hour of the week for sending on `channel`: a weighted mixture of three lifts.

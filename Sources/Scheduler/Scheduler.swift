@@ -47,8 +47,7 @@ import TouchpointCore
 ///   strongest when opens are few. A waiting message loses value (``SchedulerSettings/urgencyHalfLife``),
 ///   so each later hour's score is discounted by its delay; because that discount and the
 ///   ``SchedulerSettings/delayMargin`` guard against acting on thin evidence, both relax with the
-///   customer's response evidence n, their decayed opens and clicks on the channel (half-life ×
-///   `1 + n / urgencyEvidence`, margin ÷ the same): one stray
+///   customer's timing evidence n (half-life × `1 + n / urgencyEvidence`, margin ÷ the same): one stray
 ///   event cannot move a reminder to tomorrow, months of a habit can. The earliest candidate whose
 ///   discounted score is within the margin of the best wins, so a flat or noisy signal never delays the
 ///   message and ties go to the earliest hour. Population data alone can move a customer without history

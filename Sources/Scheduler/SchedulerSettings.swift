@@ -40,8 +40,8 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// score twice as high to be chosen.
     public var urgencyHalfLife: TimeSpan
     /// How much of the customer's own timing evidence relaxes the wait discount: its half-life is
-    /// `urgencyHalfLife × (1 + n / urgencyEvidence)`, n the customer's decayed opens and clicks on the
-    /// channel (their own sends and activity do not count: they are not responses). A stray event barely changes it, months of a habit make waiting
+    /// `urgencyHalfLife × (1 + n / urgencyEvidence)`, n the customer's decayed timing observations (sends
+    /// and opens on the channel, activity). A stray event barely changes it, months of a habit make waiting
     /// for the habitual hour nearly free. `.infinity` keeps the discount fixed.
     public var urgencyEvidence: Double
     /// How far channel choice explores: each channel's score is `mean + exploration × (draw − mean)` of

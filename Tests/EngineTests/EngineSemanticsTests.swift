@@ -188,17 +188,19 @@ struct EngineSemanticsTests {
     }
 }
 
+private let winBackRule = """
+    rules:
+      - name: win-back
+        when: { inactive: 30d }
+        send: { template: hello, channels: [email], within: 1d }
+    """
+
 @Suite("Inactivity, caps, consent, rendering")
 struct EngineSchedulingTests {
     @Test("when.inactive fires once after the customer goes quiet, and re-arms on the next activity")
     func inactivity() throws {
         let f = Fixture(
-            rules: """
-                rules:
-                  - name: win-back
-                    when: { inactive: 30d }
-                    send: { template: hello, channels: [email], within: 1d }
-                """)
+            rules: winBackRule)
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
@@ -215,12 +217,7 @@ struct EngineSchedulingTests {
     @Test("when.inactive keeps one queued timer per customer, however many activity events arrive")
     func inactivityTimersDoNotGrowWithEvents() throws {
         let f = Fixture(
-            rules: """
-                rules:
-                  - name: win-back
-                    when: { inactive: 30d }
-                    send: { template: hello, channels: [email], within: 1d }
-                """)
+            rules: winBackRule)
         #expect(f.errors.isEmpty, "\(f.errors)")
         var lines = [li]
         for day in 1...28 {
@@ -266,12 +263,7 @@ struct EngineSchedulingTests {
     @Test("a late activity event does not move the inactivity deadline earlier")
     func lateActivityKeepsDeadline() throws {
         let f = Fixture(
-            rules: """
-                rules:
-                  - name: win-back
-                    when: { inactive: 30d }
-                    send: { template: hello, channels: [email], within: 1d }
-                """,
+            rules: winBackRule,
             config: "default-timezone: Asia/Shanghai\nlateness: 0s\n")
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([

@@ -66,21 +66,7 @@ extension JSONParser {
             }
             while true {
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                guard index < count else { throw error("expected ',' or ']' after array element") }
-                switch base[index] {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipWhitespace()
-                    if index < count, base[index] == UInt8(ascii: "]") {
-                        throw error("trailing comma before ']'")
-                    }
-                case UInt8(ascii: "]"):
-                    index += 1
-                    return
-                default:
-                    throw error("expected ',' or ']' after array element")
-                }
+                if try endOfElement() { return }
             }
         case UInt8(ascii: "\""):
             _ = try scanString()

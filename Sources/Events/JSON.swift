@@ -141,21 +141,27 @@ struct JSONParser {
         }
         while true {
             elements.append(try parseValue(depth: depth))
+            if try endOfElement() { return .array(elements) }
+        }
+    }
+
+    /// After an array element: consumes `,` (and refuses a trailing one) or `]`; `true` at the array's end.
+    mutating func endOfElement() throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard index < count else { throw error("expected ',' or ']' after array element") }
+        switch base[index] {
+        case UInt8(ascii: ","):
+            index += 1
             skipWhitespace()
-            guard index < count else { throw error("expected ',' or ']' after array element") }
-            switch base[index] {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if index < count, base[index] == UInt8(ascii: "]") {
-                    throw error("trailing comma before ']'")
-                }
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            default:
-                throw error("expected ',' or ']' after array element")
+            if index < count, base[index] == UInt8(ascii: "]") {
+                throw error("trailing comma before ']'")
             }
+            return false
+        case UInt8(ascii: "]"):
+            index += 1
+            return true
+        default:
+            throw error("expected ',' or ']' after array element")
         }
     }
 

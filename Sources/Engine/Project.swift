@@ -56,7 +56,7 @@ public struct Project: Sendable {
         var scheduler = SchedulerSettings()
         scheduler.quietHours = quiet
         scheduler.defaultZone = config.defaultTimezone
-        scheduler.frequencyCap = config.frequencyCap.map { .init(max: $0.max, per: $0.per) }
+        scheduler.frequencyCap = config.frequencyCap
         scheduler.exploration = config.exploration
         var unsubscribe: [Channel: String] = [:]
         for (channel, c) in config.channels {

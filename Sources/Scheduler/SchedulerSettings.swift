@@ -1,19 +1,5 @@
 import TouchpointCore
 
-/// At most `max` non-transactional messages per customer in any span of `per` (SPEC §6 `frequency-cap`).
-public struct FrequencyCap: Sendable, Hashable {
-    /// How many messages the span allows.
-    public var max: Int
-    /// The sliding span the count covers.
-    public var per: TimeSpan
-
-    /// A cap of `max` messages per `per`.
-    public init(max: Int, per: TimeSpan) {
-        self.max = max
-        self.per = per
-    }
-}
-
 /// The configuration the scheduler decides with: quiet hours, default zone, caps and model strengths.
 public struct SchedulerSettings: Sendable, Hashable {
     /// Local quiet hours for non-transactional messages; `nil` means none.

@@ -1,6 +1,5 @@
-import TouchpointCore
-
-/// The global cap on non-transactional messages per customer: at most `max` per `per`.
+/// At most `max` non-transactional messages per customer in any span of `per` (SPEC §6 `frequency-cap`):
+/// the config's value and the scheduler's setting are the same type.
 public struct FrequencyCap: Sendable, Hashable {
     /// Most messages allowed in any window of length `per`.
     public var max: Int

@@ -52,9 +52,8 @@ public struct Project: Sendable {
 
     /// Engine settings from the config.
     public func engineSettings(explain: String? = nil) -> EngineSettings {
-        let quiet = config.quietHours.flatMap { QuietWindow(start: $0.startMinute, end: $0.endMinute) }
         var scheduler = SchedulerSettings()
-        scheduler.quietHours = quiet
+        scheduler.quietHours = config.quietHours
         scheduler.defaultZone = config.defaultTimezone
         scheduler.frequencyCap = config.frequencyCap
         scheduler.exploration = config.exploration

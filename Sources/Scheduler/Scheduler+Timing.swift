@@ -118,11 +118,13 @@ extension Scheduler {
                 lastHour = hourKey
                 out.append(
                     Candidate(at: t, slot: f.weekday * 24 + f.hour, minuteOfDay: f.hour * 60 + f.minute))
-                if let q = settings.quietHours, q.end % 60 != 0, f.hour == q.end / 60, f.minute < q.end % 60 {
-                    let ms = Int64((q.end % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
+                if let q = settings.quietHours, q.endMinute % 60 != 0, f.hour == q.endMinute / 60,
+                    f.minute < q.endMinute % 60
+                {
+                    let ms = Int64((q.endMinute % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
                     let quietEnd = Instant(milliseconds: t.milliseconds + ms)
                     if quietEnd <= stop {
-                        out.append(Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.end))
+                        out.append(Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.endMinute))
                     }
                 }
             }

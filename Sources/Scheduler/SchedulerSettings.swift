@@ -3,7 +3,7 @@ import TouchpointCore
 /// The configuration the scheduler decides with: quiet hours, default zone, caps and model strengths.
 public struct SchedulerSettings: Sendable, Hashable {
     /// Local quiet hours for non-transactional messages; `nil` means none.
-    public var quietHours: QuietWindow?
+    public var quietHours: QuietHours?
     /// The zone used when a customer has no valid `timezone` trait.
     public var defaultZone: Zone
     /// The global cap on non-transactional messages; `nil` means uncapped.
@@ -36,7 +36,7 @@ public struct SchedulerSettings: Sendable, Hashable {
 
     /// Settings with the defaults the config file falls back to.
     public init(
-        quietHours: QuietWindow? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
+        quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
         attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
         urgencyHalfLife: TimeSpan = .hours(12), urgencyEvidence: Double = 24, exploration: Double = 0.25

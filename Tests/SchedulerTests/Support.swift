@@ -26,7 +26,7 @@ func scheduler(
 ) -> Scheduler {
     Scheduler(
         settings: SchedulerSettings(
-            quietHours: quiet.flatMap(QuietWindow.init(parsing:)), defaultZone: Zone("Asia/Shanghai")!,
+            quietHours: quiet.flatMap(QuietHours.init(parsing:)), defaultZone: Zone("Asia/Shanghai")!,
             frequencyCap: cap, halfLife: halfLife, exploration: exploration))
 }
 

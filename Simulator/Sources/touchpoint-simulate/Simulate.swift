@@ -19,7 +19,7 @@ struct Simulate {
         var weeks = [8, 16]
         var rounds = 30
         var within = TimeSpan.hours(24)
-        var quiet = QuietWindow(parsing: "21:00-08:00")!
+        var quiet = QuietHours(parsing: "21:00-08:00")!
         var world = Persona.World.mixed
         var attribute = false
         var fit = true
@@ -38,7 +38,7 @@ struct Simulate {
             case "--weeks": weeks = value().split(separator: ",").map { Int($0) ?? { fail("bad --weeks") }() }
             case "--rounds": rounds = Int(value()) ?? { fail("bad --rounds") }()
             case "--within": within = TimeSpan(parsing: value()) ?? { fail("bad --within") }()
-            case "--quiet": quiet = QuietWindow(parsing: value()) ?? { fail("bad --quiet") }()
+            case "--quiet": quiet = QuietHours(parsing: value()) ?? { fail("bad --quiet") }()
             case "--exploration": exploration = Double(value()) ?? { fail("bad --exploration") }()
             case "--world": world = Persona.World(rawValue: value()) ?? { fail("bad --world") }()
             case "--attribute-sends": attribute = true

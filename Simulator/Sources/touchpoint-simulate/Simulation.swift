@@ -31,7 +31,7 @@ struct Figures {
 /// The benchmark: world, history, decisions, comparison.
 struct Simulation {
     let settings: SchedulerSettings
-    let quiet: QuietWindow
+    let quiet: QuietHours
     let within: TimeSpan
     let attributeSends: Bool
     /// Fit the channel priors from the population's spread (empirical Bayes) before deciding.
@@ -163,7 +163,7 @@ struct Simulation {
     /// The end of quiet hours when it is not on the hour is a candidate too.
     private func isQuietEndCandidate(_ at: Instant, due: Instant, zone: Zone) -> Bool {
         let f = zone.fields(at)
-        return at >= due && at <= due + within && f.hour * 60 + f.minute == quiet.end
+        return at >= due && at <= due + within && f.hour * 60 + f.minute == quiet.endMinute
     }
 
     private func oracle(_ p: Persona, _ slots: [Instant]) -> Double {

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Rules
+import TouchpointCore
 
 @Suite("Quiet hours")
 struct QuietHoursTests {
@@ -36,9 +36,28 @@ struct QuietHoursTests {
         #expect(q.description == "09:00-00:00")
     }
 
+    @Test("parses HH:MM-HH:MM and prints it back")
+    func parses() throws {
+        let w = try #require(QuietHours(parsing: "21:00-08:30"))
+        #expect(w.startMinute == 21 * 60)
+        #expect(w.endMinute == 8 * 60 + 30)
+        #expect(w.description == "21:00-08:30")
+        #expect(QuietHours(parsing: "9:05-10:00")?.description == "09:05-10:00")
+    }
+
+    @Test("a same-day window covers only its own span")
+    func sameDay() throws {
+        let w = try #require(QuietHours(parsing: "12:00-14:00"))
+        #expect(w.contains(minuteOfDay: 13 * 60))
+        #expect(!w.contains(minuteOfDay: 14 * 60))
+        #expect(!w.contains(minuteOfDay: 23 * 60))
+        #expect(!w.contains(minuteOfDay: 11 * 60 + 59))
+    }
+
     @Test("malformed or empty ranges are rejected")
     func malformed() {
-        for text in ["", "21:00", "21-08", "25:00-08:00", "21:60-08:00", "21:00-08:00-09:00", "08:00-08:00", "24:00-08:00", "ab:cd-08:00", "21:0-08:00"] {
+        for text in ["", "21:00", "21-08", "25:00-08:00", "21:60-08:00", "21:00-08:00-09:00", "08:00-08:00", "24:00-08:00", "ab:cd-08:00", "21:0-08:00",
+            "21:00-21:00", "a:00-08:00"] {
             #expect(QuietHours(parsing: text) == nil, "\(text)")
         }
     }

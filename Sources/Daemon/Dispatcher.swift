@@ -124,7 +124,7 @@ actor Dispatcher: Service {
             let id: String =
                 switch refusal {
                 case .unknownMessage(let id), .notInFlight(let id, _): id
-                case .corrupt: "?"
+                case .corrupt, .replaced, .io: "?"
                 }
             logger.critical("cannot record outcome: \(refusal)", metadata: ["message.id": "\(id)"])
         }

@@ -16,13 +16,13 @@ extension SQLiteStore {
         if !batch.customers.isEmpty {
             let upsert = try db.cachedStatement(
                 sql:
-                    "INSERT INTO customers (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state"
+                    "INSERT INTO customers (id, state) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state"
             )
-            for (id, state) in batch.customers { try upsert.execute(arguments: [id, state]) }
+            for (id, state) in batch.customers { try upsert.execute(arguments: [id.exactText, state]) }
         }
         if !batch.removedCustomers.isEmpty {
-            let delete = try db.cachedStatement(sql: "DELETE FROM customers WHERE id = ?")
-            for id in batch.removedCustomers { try delete.execute(arguments: [id]) }
+            let delete = try db.cachedStatement(sql: "DELETE FROM customers WHERE id = CAST(? AS TEXT)")
+            for id in batch.removedCustomers { try delete.execute(arguments: [id.exactText]) }
         }
         if !batch.globals.isEmpty {
             let upsert = try db.cachedStatement(
@@ -33,9 +33,10 @@ extension SQLiteStore {
         }
         if !batch.seenMessageIds.isEmpty {
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO seen_messages (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+                sql:
+                    "INSERT INTO seen_messages (id, seen_at) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO NOTHING")
             for seen in batch.seenMessageIds {
-                try insert.execute(arguments: [seen.id, seen.at.milliseconds])
+                try insert.execute(arguments: [seen.id.exactText, seen.at.milliseconds])
                 report.seenInserted += db.changesCount
             }
         }
@@ -66,12 +67,12 @@ extension SQLiteStore {
                     INSERT INTO outbox (message_id, rule, customer, channel, adapter_kind, send_at, prepared, state,
                         attempts, attempts_at_requeue, next_attempt_at, last_answer, provider_id, reason, lease_owner,
                         created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (message_id) DO NOTHING
                     """)
             for r in batch.outbox {
                 try insert.execute(arguments: [
-                    r.messageId, r.rule, r.customer, r.channel, r.adapterKind, r.sendAt.milliseconds,
+                    r.messageId, r.rule, r.customer.exactText, r.channel, r.adapterKind, r.sendAt.milliseconds,
                     r.prepared,
                     r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds,
                     r.lastAnswer,
@@ -113,10 +114,11 @@ extension SQLiteStore {
     static func insertDropped(_ d: DroppedMessage, in db: Database) throws -> Int {
         try db.cachedStatement(
             sql: """
-                INSERT INTO dropped (message_id, rule, customer, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO dropped (message_id, rule, customer, reason, detail, at)
+                VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?)
                 ON CONFLICT (message_id) DO NOTHING
                 """
-        ).execute(arguments: [d.messageId, d.rule, d.customer, d.reason, d.detail, d.at.milliseconds])
+        ).execute(arguments: [d.messageId, d.rule, d.customer.exactText, d.reason, d.detail, d.at.milliseconds])
         return db.changesCount
     }
 

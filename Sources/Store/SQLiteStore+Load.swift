@@ -7,9 +7,9 @@ extension SQLiteStore {
     public func load() async throws -> StoredState {
         try await writer.read { db in
             var state = StoredState()
-            let customers = try Row.fetchCursor(db, sql: "SELECT id, state FROM customers")
+            let customers = try Row.fetchCursor(db, sql: "SELECT CAST(id AS BLOB), state FROM customers")
             while let row = try customers.next() {
-                state.customers[row[0]] = row[1] as Data
+                state.customers[String(exactText: row[0])] = row[1] as Data
             }
             let globals = try Row.fetchCursor(db, sql: "SELECT key, value FROM globals")
             while let row = try globals.next() {
@@ -38,13 +38,18 @@ extension SQLiteStore {
                 let slice = Array(ids[start..<end])
                 let statement = try db.cachedStatement(
                     sql:
-                        "SELECT id FROM seen_messages WHERE id IN (\(databaseQuestionMarks(count: slice.count)))"
+                        "SELECT CAST(id AS BLOB) FROM seen_messages WHERE id IN (\(Self.exactTextMarks(slice.count)))"
                 )
-                let found = try String.fetchCursor(statement, arguments: StatementArguments(slice))
-                while let id = try found.next() { seen.insert(id) }
+                let found = try Data.fetchCursor(statement, arguments: StatementArguments(slice.map(\.exactText)))
+                while let id = try found.next() { seen.insert(String(exactText: id)) }
                 start = end
             }
             return seen
         }
+    }
+
+    /// `CAST(? AS TEXT), …` for `count` exact-text arguments.
+    static func exactTextMarks(_ count: Int) -> String {
+        Array(repeating: "CAST(? AS TEXT)", count: count).joined(separator: ", ")
     }
 }

@@ -78,7 +78,7 @@ extension SQLiteStore {
             due = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM outbox INDEXED BY outbox_claimable
+                        SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable
                         WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
                         ORDER BY next_attempt_at, message_id
                         LIMIT ?
@@ -87,7 +87,7 @@ extension SQLiteStore {
             due = []
             let perChannel = try db.cachedStatement(
                 sql: """
-                    SELECT * FROM outbox INDEXED BY outbox_claimable_channel
+                    SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable_channel
                     WHERE state IN ('pending', 'retry') AND channel = ? AND next_attempt_at <= ?
                     ORDER BY next_attempt_at, message_id
                     LIMIT ?
@@ -150,7 +150,7 @@ extension SQLiteStore {
         let messageId = s.messageId
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, attempts, rule, customer FROM outbox WHERE message_id = ?"),
+                db.cachedStatement(sql: "SELECT state, attempts, rule, CAST(customer AS BLOB) FROM outbox WHERE message_id = ?"),
                 arguments: [messageId])
         else { throw StoreError.unknownMessage(messageId) }
         let stateName: String = row[0]
@@ -194,7 +194,8 @@ extension SQLiteStore {
             ).execute(arguments: [reason, ms, messageId])
             _ = try insertDropped(
                 DroppedMessage(
-                    messageId: messageId, rule: row[2], customer: row[3], reason: reason, detail: detail, at: s.at),
+                    messageId: messageId, rule: row[2], customer: String(exactText: row[3]), reason: reason, detail: detail,
+                    at: s.at),
                 in: db)
         }
         let answer: String? =
@@ -271,7 +272,9 @@ extension SQLiteStore {
     /// One outbox row by message id.
     public func outboxRow(messageId: String) async throws -> OutboxRow? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE message_id = ?", arguments: [messageId])
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = ?", arguments: [messageId]
+            )
                 .map(OutboxRow.init(row:))
         }
     }

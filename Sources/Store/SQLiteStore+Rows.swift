@@ -2,15 +2,20 @@ import Foundation
 import GRDB
 import TouchpointCore
 
+extension SQLiteStore {
+    /// The outbox columns as ``OutboxRow/init(row:)`` reads them: the customer id exact (see `ExactText.swift`).
+    static let outboxColumns = "*, CAST(customer AS BLOB) AS customer_exact"
+}
+
 extension OutboxRow {
-    /// Decodes a `SELECT * FROM outbox` row.
+    /// Decodes a `SELECT \(SQLiteStore.outboxColumns) FROM outbox` row.
     init(row: Row) throws {
         let stateName: String = row["state"]
         guard let state = OutboxState(rawValue: stateName) else {
             throw StoreError.corrupt("outbox state '\(stateName)'")
         }
         self.init(
-            messageId: row["message_id"], rule: row["rule"], customer: row["customer"],
+            messageId: row["message_id"], rule: row["rule"], customer: String(exactText: row["customer_exact"]),
             channel: row["channel"],
             adapterKind: row["adapter_kind"], sendAt: Instant(milliseconds: row["send_at"]),
             prepared: row["prepared"], state: state, attempts: row["attempts"],

@@ -40,17 +40,24 @@ extension SQLiteStore {
                 report.seenInserted += db.changesCount
             }
         }
+        if !batch.removedOffsets.isEmpty {
+            let delete = try db.cachedStatement(sql: "DELETE FROM file_offsets WHERE path = ?")
+            for path in batch.removedOffsets { try delete.execute(arguments: [path]) }
+        }
         if !batch.offsets.isEmpty {
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO file_offsets (path, byte_offset, line, inode, size) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO file_offsets (path, byte_offset, line, inode, size, device, fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, line = excluded.line,
-                        inode = excluded.inode, size = excluded.size
+                        inode = excluded.inode, size = excluded.size, device = excluded.device,
+                        fingerprint = excluded.fingerprint
                     """)
             for o in batch.offsets {
                 try upsert.execute(arguments: [
                     o.path, Int64(bitPattern: o.offset), o.line, Int64(bitPattern: o.inode),
-                    Int64(bitPattern: o.size),
+                    Int64(bitPattern: o.size), Int64(bitPattern: o.device),
+                    o.fingerprint.map { Int64(bitPattern: $0) },
                 ])
             }
         }

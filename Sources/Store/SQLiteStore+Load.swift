@@ -22,7 +22,17 @@ extension SQLiteStore {
             state.seenCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM seen_messages") ?? 0
             state.eventsApplied = try Self.meta(MetaKey.eventsApplied, in: db) ?? 0
             state.pendingTimers = try Self.meta(MetaKey.pendingTimers, in: db)
+            state.firstStartedAt = try Self.meta(MetaKey.firstStart, in: db).map { Instant(milliseconds: Int64($0)) }
             return state
+        }
+    }
+
+    /// Records the first daemon start; later calls keep the first time.
+    public func recordFirstStart(at: Instant) async throws {
+        try await recordingWrite { db in
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                arguments: [MetaKey.firstStart, at.milliseconds])
         }
     }
 

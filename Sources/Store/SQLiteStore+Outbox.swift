@@ -12,6 +12,7 @@ extension SQLiteStore {
         now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
     ) async throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
+        try file?.check()
         return try await writer.write { db in
             try Self.claim(now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
         }

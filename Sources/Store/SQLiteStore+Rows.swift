@@ -30,9 +30,11 @@ extension OutboxRow {
 extension FileOffset {
     /// Decodes a `file_offsets` row.
     init(row: Row) {
+        let fingerprint: Int64? = row["fingerprint"]
         self.init(
             path: row["path"], offset: UInt64(bitPattern: row["byte_offset"]), line: row["line"],
-            inode: UInt64(bitPattern: row["inode"]), size: UInt64(bitPattern: row["size"]))
+            inode: UInt64(bitPattern: row["inode"]), size: UInt64(bitPattern: row["size"]),
+            device: UInt64(bitPattern: row["device"]), fingerprint: fingerprint.map { UInt64(bitPattern: $0) })
     }
 }
 

@@ -16,16 +16,11 @@ struct StoreFile: Sendable, Hashable {
     /// The files SQLite keeps beside the database (write-ahead log, shared memory).
     static func companions(of path: String) -> [String] { [path + "-wal", path + "-shm"] }
 
-    /// Makes the database file private before SQLite opens it: a missing folder is created `0700`, a missing
-    /// file `0600`, and existing files are narrowed to `0600`. SQLite creates the `-wal` and `-shm` files with
-    /// the database file's permissions, so they follow. Every address in the store was readable by any
-    /// local user while these followed the umask (0644).
+    /// Makes the database file private before SQLite opens it: a missing file is created `0600`, and existing
+    /// files are narrowed to `0600`. SQLite creates the `-wal` and `-shm` files with the database file's
+    /// permissions, so they follow. Every address in the store was readable by any local user while these
+    /// followed the umask (0644).
     static func prepare(_ path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw StoreError.io("cannot create \(path): \(String(cString: strerror(errno)))")

@@ -68,7 +68,8 @@ final class Transfer {
             _ = tp_curl_setopt_long(easy, CURLOPT_UPLOAD, 1)
             _ = tp_curl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(r.body.count))
             _ = tp_curl_setopt_long(
-                easy, CURLOPT_USE_SSL, r.requireTLS ? tp_curl_usessl_all() : tp_curl_usessl_none())
+                easy, CURLOPT_USE_SSL,
+                r.requireTLS ? tp_curl_usessl_all() : r.tryTLS ? tp_curl_usessl_try() : tp_curl_usessl_none())
         } else {
             isHTTP = true
             if Transfer.hasPrefix(r.url, "http://") {

@@ -18,6 +18,8 @@ public struct TransferRequest: Sendable, Hashable {
     public var password: String?
     /// Refuse to go on without TLS (STARTTLS required: `CURLUSESSL_ALL`).
     public var requireTLS: Bool
+    /// Use STARTTLS when the server offers it, go on in the clear when it does not (`CURLUSESSL_TRY`).
+    public var tryTLS: Bool = false
     /// A CA bundle to verify the peer with, instead of the system's.
     public var caFile: String?
     /// Skip certificate verification (tests and private relays only).

@@ -9,7 +9,8 @@ public struct Adapters: Sendable {
     /// Channel → (adapter kind, adapter).
     public let byChannel: [Channel: any ChannelAdapter]
 
-    /// Builds one adapter per configured channel; errors name the channel and point into the config.
+    /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
+    /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
     public static func build(
         config: Config, registry: AdapterRegistry = .standard
     ) -> (Adapters, [Diagnostic]) {
@@ -26,7 +27,7 @@ public struct Adapters: Sendable {
                 diagnostics.append(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
             }
         }
-        return (Adapters(byChannel: out), diagnostics)
+        return (Adapters(byChannel: out), diagnostics.map(config.redact))
     }
 
     /// Config keys as the adapters read them: `kebab-case` or `snake_case`, SPEC §6's short Twilio names,

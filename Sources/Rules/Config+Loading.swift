@@ -87,7 +87,8 @@ extension Config {
         }
         if let n = top["channels"] { config.channels = r.channels(n) }
         if let n = top["exploration"], let x = r.reader.fraction(n, name: "exploration") { config.exploration = x }
-        return (config, r.reader.diagnostics)
+        config.expansions = r.expansions
+        return (config, r.reader.diagnostics.map(config.redact))
     }
 }
 
@@ -95,6 +96,8 @@ extension Config {
 struct ConfigReader {
     var reader: YAMLReader
     let environment: [String: String]
+    /// Each value a `${VAR}` expanded to → the variable's name.
+    var expansions: [String: String] = [:]
 
     /// A string value with `${VAR}` replaced.
     mutating func string(_ node: Node, name: String) -> String? {
@@ -121,6 +124,7 @@ struct ConfigReader {
                 name.unicodeScalars.append(contentsOf: scalars[(i + 2)..<close])
                 if let value = environment[name] {
                     out += value
+                    expansions[value] = name
                 } else {
                     reader.error(
                         "missing-env",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Engine
 import Foundation
 import TouchpointCore
@@ -22,7 +23,9 @@ struct Check: ParsableCommand {
     func run() throws {
         let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
         var out = Output.stdout()
-        let diagnostics = project.diagnostics
+        // The channel adapters too: a channel `run` would refuse (SMTP AUTH without TLS, a bad URL) is a
+        // check error, worded as `run` words it.
+        let diagnostics = project.diagnostics + Adapters.build(config: project.config).1
         switch format {
         case .json:
             for d in diagnostics { out.line(d.json.jsonText) }

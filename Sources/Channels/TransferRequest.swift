@@ -95,6 +95,16 @@ public struct TransferResult: Sendable, Hashable {
         return nil
     }
 
+    /// The status of the response's status line (`HTTP/1.1 200 OK` → 200) as read before the transfer ended,
+    /// whether or not it ended well; `nil` when no status line arrived.
+    public var statusLineCode: Int? {
+        if status > 0 { return status }
+        guard let line = headerLines.first, line.hasPrefix("HTTP/") else { return nil }
+        let parts = line.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[1].count == 3 else { return nil }
+        return Int(parts[1])
+    }
+
     /// The body as text, lossily decoded.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 

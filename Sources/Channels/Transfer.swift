@@ -4,6 +4,7 @@ import Foundation
 /// One transfer in flight: the buffers libcurl's callbacks read from and write into.
 /// Created, used and released on the transport thread only.
 final class Transfer {
+    let id: UInt64
     let request: TransferRequest
     let continuation: UnsafeContinuation<TransferResult, Never>
     private var offset = 0
@@ -22,6 +23,7 @@ final class Transfer {
     private static let responseLimit = 1 << 20
 
     init(_ submission: CurlTransport.Submission) {
+        id = submission.id
         request = submission.request
         continuation = submission.continuation
         let size = Int(tp_curl_error_size())

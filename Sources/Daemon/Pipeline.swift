@@ -221,11 +221,19 @@ actor Pipeline: Service {
             return .success(
                 OutboxRow.pending(
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
-                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now))
+                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now,
+                    expiresAt: expiry(of: r)))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "cannot prepare: \(error)"))
         }
+    }
+
+    /// The last instant the message may go out: the end of its rule's window plus `max-lateness`, the same
+    /// bound the engine drops it by (`window-expired`); the dispatcher holds every attempt to it.
+    private func expiry(of r: MessageRecord) -> Instant? {
+        guard let index = project.book.index(of: r.rule) else { return nil }
+        return r.dueAt + project.book.rules[index].rule.send.within + project.config.maxLateness
     }
 
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.

@@ -73,8 +73,8 @@ extension SQLiteStore {
                 sql: """
                     INSERT INTO outbox (message_id, rule, customer, channel, adapter_kind, send_at, prepared, state,
                         attempts, attempts_at_requeue, next_attempt_at, last_answer, provider_id, reason, lease_owner,
-                        created_at, updated_at)
-                    VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, expires_at)
+                    VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (message_id) DO NOTHING
                     """)
             for r in batch.outbox {
@@ -84,6 +84,7 @@ extension SQLiteStore {
                     r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds,
                     r.lastAnswer,
                     r.providerId, r.reason, r.leaseOwner, r.createdAt.milliseconds, r.updatedAt.milliseconds,
+                    r.expiresAt?.milliseconds,
                 ])
                 if db.changesCount > 0 { report.outboxInserted += 1 } else { report.outboxIgnored += 1 }
             }

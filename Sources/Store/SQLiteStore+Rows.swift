@@ -11,6 +11,7 @@ extension OutboxRow {
     /// Decodes a `SELECT \(SQLiteStore.outboxColumns) FROM outbox` row.
     init(row: Row) throws {
         let stateName: String = row["state"]
+        let expires: Int64? = row["expires_at"]
         guard let state = OutboxState(rawValue: stateName) else {
             throw StoreError.corrupt("outbox state '\(stateName)'")
         }
@@ -23,7 +24,8 @@ extension OutboxRow {
             nextAttemptAt: Instant(milliseconds: row["next_attempt_at"]),
             lastAnswer: row["last_answer"], providerId: row["provider_id"], reason: row["reason"],
             leaseOwner: row["lease_owner"], createdAt: Instant(milliseconds: row["created_at"]),
-            updatedAt: Instant(milliseconds: row["updated_at"]))
+            updatedAt: Instant(milliseconds: row["updated_at"]),
+            expiresAt: expires.map(Instant.init(milliseconds:)))
     }
 }
 

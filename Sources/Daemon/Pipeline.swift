@@ -210,8 +210,7 @@ actor Pipeline: Service {
             logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]
-        guard let message = r.outbound(customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
+        guard let message = r.outbound(customer: engine.customers[r.customer], now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)

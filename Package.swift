@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
@@ -65,7 +67,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "TouchpointCore", "Events", "Rules", "Templates", "Engine", "Store", "Channels",
+                "TouchpointCore", "Events", "Rules", "Templates", "Engine", "Store", "Channels", "Tracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -76,9 +78,11 @@ let package = Package(
         .target(
             name: "Tracking",
             dependencies: [
-                "TouchpointCore", "Events",
+                "TouchpointCore", "Events", "Rules", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -11,12 +11,14 @@ extension MessageRecord {
             return nil
         }
         let name = customer?.traits["name"]?.stringValue ?? customer?.traits["first_name"]?.stringValue
-        return OutboundMessage(
+        var message = OutboundMessage(
             messageId: messageId, channel: channel, to: to, toName: name, subject: content.subject,
             preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) },
             unsubscribeURL: unsubscribeURL,
             rule: rule, customerId: self.customer, createdAt: now)
+        message.statusCallbackURL = statusCallbackURL
+        return message
     }
 
     /// The dropped-message record the store keeps for a suppressed decision.

@@ -456,6 +456,10 @@ public struct Engine: Sendable {
                 content: result.content, zone: zone, priority: rule.priority, transactional: rule.transactional,
                 decidedAt: now, explanation: explanation, why: p.why)
             if !rule.transactional { record.unsubscribeURL = unsubscribe }
+            if channel == .sms {
+                record.statusCallbackURL = settings.links?.statusCallbackURL(
+                    messageId: p.messageId, customer: key.customer, issuedAt: now)
+            }
             if result.content == nil { record.pendingRender = job }
             out.append(record)
         }

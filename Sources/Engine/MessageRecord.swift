@@ -48,6 +48,8 @@ public struct MessageRecord: Sendable {
     /// `unsubscribe_url`); `nil` for transactional messages, and when neither `http` nor the channel's
     /// `unsubscribe-url` gives one.
     public var unsubscribeURL: String?
+    /// Where the SMS provider reports delivery (Twilio's `StatusCallback`), when `http` is on.
+    public var statusCallbackURL: String?
 
     /// What to render for a send: the template, the context, and the link tracking applied after it.
     public struct RenderJob: Sendable {

@@ -29,6 +29,7 @@ public struct LinkTracker: Sendable {
         case .open: path = "/o/"
         case .click: path = "/c/"
         case .unsubscribe: path = "/u/"
+        case .callback: path = "/hooks/twilio/status?t="
         }
         return publicURL + path + token.encoded(key: key)
     }
@@ -41,6 +42,11 @@ public struct LinkTracker: Sendable {
             for: TrackingToken(
                 kind: .unsubscribe, channel: channel, messageId: messageId, customer: customer, issuedAt: issuedAt,
                 locale: locale))
+    }
+
+    /// Where Twilio reports the delivery of one SMS (its `StatusCallback`).
+    public func statusCallbackURL(messageId: String, customer: String, issuedAt: Instant) -> String {
+        url(for: TrackingToken(kind: .callback, channel: .sms, messageId: messageId, customer: customer, issuedAt: issuedAt))
     }
 
     /// `content` with its links tracked and, for email, the pixel added.

@@ -20,6 +20,8 @@ public struct TrackingToken: Sendable, Hashable {
         case click = 1
         /// The unsubscribe page and one-click POST, `/u/`.
         case unsubscribe = 2
+        /// A provider's delivery report for this message (`/hooks/twilio/status?t=`).
+        case callback = 3
     }
 
     /// Why a token was refused; the server answers 404 for every one, so a forger learns nothing.

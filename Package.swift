@@ -114,6 +114,14 @@ let package = Package(
             name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "TouchpointCore"],
             swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(
+            name: "TrackingTests",
+            dependencies: [
+                "Tracking", "Daemon", "Engine", "Rules", "Templates", "Store", "Channels", "Events", "TouchpointCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]
 )

@@ -82,7 +82,8 @@ extension ConfigReader {
         var publicURL: String?
         if let n = reader.require(fields, "public-url"), let url = string(n, name: "public-url") {
             let lower = url.lowercased()
-            if !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) || url.count <= "https://".count {
+            let rest = lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : ""
+            if rest.isEmpty || rest.hasPrefix("/") {
                 reader.error(
                     "bad-url", "'public-url' must be an http:// or https:// address, found '\(url)'",
                     at: reader.location(of: n))

@@ -234,3 +234,63 @@ func form(_ params: [(String, String)]) -> String {
             + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
     }.joined(separator: "&")
 }
+
+/// A Python peer from Tests/Peers on an ephemeral port (it prints the port); it exits when its stdin closes.
+final class PythonPeer: @unchecked Sendable {
+    // Only touched from the test that owns it; `@unchecked` because Process is not Sendable.
+    let process = Process()
+    let port: Int
+    private let lifeline = Pipe()
+
+    init(_ script: String, arguments: [String]) throws {
+        guard let python = ["/usr/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? Paths.which("python3")
+        else { throw TestFailure("python3 not found") }
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [Paths.peers.appendingPathComponent(script).path] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = lifeline
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("\(script) did not print a port")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// Runs a program to completion; its exit status and stdout (stderr goes to `stderr` when given).
+@discardableResult
+func run(_ executable: String, _ arguments: [String], stderr: URL? = nil) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    if let stderr {
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: stderr)
+    } else {
+        p.standardError = FileHandle.nullDevice
+    }
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}

@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Tracking",
             dependencies: [
-                "TouchpointCore", "Events", "Rules", "Store",
+                "TouchpointCore", "Events", "Rules", "Store", "Templates",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

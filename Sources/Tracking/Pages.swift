@@ -1,3 +1,4 @@
+import Templates
 import TouchpointCore
 
 /// The small, self-contained pages the HTTP side shows people: the unsubscribe page and its
@@ -106,18 +107,5 @@ enum Pages {
         """
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { HTMLEscape.escape(s) }
 }

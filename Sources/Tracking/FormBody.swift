@@ -1,3 +1,5 @@
+import Foundation
+
 /// An `application/x-www-form-urlencoded` body as ordered name/value pairs (Twilio's signature needs
 /// every pair; a Codable decoder would drop unknown ones).
 struct FormBody: Sendable {
@@ -14,6 +16,39 @@ struct FormBody: Sendable {
             }
             pairs.append((name, value))
         }
+    }
+
+    /// The fields of a `multipart/form-data` body (RFC 7578) with `boundary`: each part's `name` and its
+    /// content, trimmed of the line break before the next boundary. RFC 8058 lets a mailbox provider
+    /// send its one-click POST either way.
+    init?(multipart bytes: [UInt8], boundary: String) {
+        pairs = []
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.components(separatedBy: "--" + boundary)
+        guard parts.count >= 2 else { return nil }
+        for part in parts.dropFirst() {
+            guard let split = part.range(of: "\r\n\r\n") ?? part.range(of: "\n\n") else { continue }
+            let head = part[..<split.lowerBound]
+            guard let nameRange = head.range(of: "name=\"") else { continue }
+            let nameTail = head[nameRange.upperBound...]
+            guard let close = nameTail.firstIndex(of: "\"") else { continue }
+            var value = String(part[split.upperBound...])
+            while value.hasSuffix("\r\n") || value.hasSuffix("\n") { value.removeLast() }
+            pairs.append((String(nameTail[..<close]), value))
+        }
+    }
+
+    /// The boundary of a `multipart/form-data` content type, or `nil` for any other type.
+    static func multipartBoundary(_ contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let kv = parameter.trimmingCharacters(in: .whitespaces)
+            guard kv.lowercased().hasPrefix("boundary=") else { continue }
+            var b = String(kv.dropFirst("boundary=".count))
+            if b.hasPrefix("\""), b.hasSuffix("\""), b.count >= 2 { b = String(b.dropFirst().dropLast()) }
+            return b.isEmpty ? nil : b
+        }
+        return nil
     }
 
     /// The first value of `name`.

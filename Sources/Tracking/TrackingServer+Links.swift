@@ -56,7 +56,11 @@ extension TrackingServer {
     /// `GET /c/{token}`: 302 to the URL in the token (never one from the query); `Message Clicked`
     /// recorded first. An expired link shows a page instead of redirecting.
     func click(_ request: Request, _ context: TrackingContext) async -> Response {
-        guard let token = token(context, kind: .click, hit: "click"), let target = token.url else { return .notFound }
+        // Only a web link Touchpoint signed, and nothing that could split a header: defence in depth,
+        // since the tracker only ever signs such links.
+        guard let token = token(context, kind: .click, hit: "click"), let target = token.url,
+            Self.isRedirectable(target)
+        else { return .notFound }
         let now = clock()
         if token.isExpired(at: now, lifetime: config.linkLifetime) {
             telemetry.hit(kind: "click", result: "expired")
@@ -78,6 +82,12 @@ extension TrackingServer {
             ])
     }
 
+    static func isRedirectable(_ url: String) -> Bool {
+        let lower = url.prefix(8).lowercased()
+        return (lower.hasPrefix("https://") || lower.hasPrefix("http://"))
+            && !url.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
+
     /// `GET /u/{token}`: the page; nothing is recorded (mail scanners fetch every link).
     func unsubscribePage(_ request: Request, _ context: TrackingContext) -> Response {
         guard let token = token(context, kind: .unsubscribe, hit: "unsubscribe") else { return .notFound }
@@ -90,7 +100,10 @@ extension TrackingServer {
     /// not expire: an opt-out is honoured however old the message.
     func unsubscribe(_ request: Request, _ context: TrackingContext) async -> Response {
         guard let token = token(context, kind: .unsubscribe, hit: "unsubscribe") else { return .notFound }
-        guard let body = await Self.body(request, limit: 4096), let form = FormBody(body) else {
+        let boundary = FormBody.multipartBoundary(request.headers[.contentType])
+        guard let body = await Self.body(request, limit: 4096),
+            let form = boundary.map({ FormBody(multipart: body, boundary: $0) }) ?? FormBody(body)
+        else {
             telemetry.hit(kind: "unsubscribe", result: "rejected")
             return .text(.badRequest, "expected a form body: List-Unsubscribe=One-Click, or scope=channel|all\n")
         }

@@ -144,6 +144,10 @@ extension TrackingSuite {
             #expect(properties["url"] as? String == target)
             #expect(properties["link_index"] as? Int == 2)
             #expect(properties["channel"] as? String == "email")
+            // Even a correctly signed token redirects only to a web link without control characters.
+            #expect(await HTTP.get(h.url(h.token(.click, url: "javascript:alert(1)"))).status == 404)
+            #expect(await HTTP.get(h.url(h.token(.click, url: "https://a.example/\r\nSet-Cookie: x=1"))).status == 404)
+            #expect(h.lines().count == 1)
         }
 
         @Test("an expired click link shows a friendly page, does not redirect, and records nothing")
@@ -190,16 +194,20 @@ extension TrackingSuite {
 
             let oneClick = await HTTP.post(url, "List-Unsubscribe=One-Click", headers: ["Content-Type: application/x-www-form-urlencoded"])
             #expect(oneClick.status == 200)
+            // RFC 8058 also allows multipart/form-data; the same request an hour later is a new event.
+            h.clock.advance(seconds: 3600)
+            let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n"
+            #expect(await HTTP.post(url, multipart, headers: ["Content-Type: multipart/form-data; boundary=XyZ"]).status == 200)
             let all = await HTTP.post(url, "scope=all")
             #expect(all.status == 200)
             #expect(all.text.contains("You are unsubscribed"))
             let lines = h.lines()
-            #expect(lines.count == 2)
+            #expect(lines.count == 3)
             #expect(lines.allSatisfy { $0["event"] as? String == "Unsubscribed" && $0["userId"] as? String == "u7" })
             let channels = lines.compactMap { ($0["properties"] as? [String: Any])?["channel"] as? String }
-            #expect(channels == ["email", "all"])
+            #expect(channels == ["email", "email", "all"])
             let sources = lines.compactMap { ($0["properties"] as? [String: Any])?["source"] as? String }
-            #expect(sources == ["one-click", "page"])
+            #expect(sources == ["one-click", "one-click", "page"])
         }
 
         @Test("unsubscribe links keep working past the link lifetime")

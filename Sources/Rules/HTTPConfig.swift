@@ -46,7 +46,8 @@ public struct HTTPConfig: Sendable, Hashable {
         let host: Substring
         let portText: Substring
         if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":")
+            else {
                 return nil
             }
             host = text[text.index(after: text.startIndex)..<close]
@@ -82,7 +83,9 @@ extension ConfigReader {
         var publicURL: String?
         if let n = reader.require(fields, "public-url"), let url = string(n, name: "public-url") {
             let lower = url.lowercased()
-            let rest = lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : ""
+            let rest =
+                lower.hasPrefix("https://")
+                ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : ""
             if rest.isEmpty || rest.hasPrefix("/") {
                 reader.error(
                     "bad-url", "'public-url' must be an http:// or https:// address, found '\(url)'",
@@ -96,7 +99,9 @@ extension ConfigReader {
         var secret: String?
         if let n = reader.require(fields, "secret"), let s = string(n, name: "secret") {
             if s.isEmpty {
-                reader.error("empty-value", "'secret' must not be empty: it signs every tracking link", at: reader.location(of: n))
+                reader.error(
+                    "empty-value", "'secret' must not be empty: it signs every tracking link",
+                    at: reader.location(of: n))
             } else {
                 if s.utf8.count < 16 {
                     reader.warning(
@@ -112,7 +117,8 @@ extension ConfigReader {
             for item in items {
                 guard let key = string(item, name: "write key") else { continue }
                 if key.isEmpty {
-                    reader.error("empty-value", "a write key must not be empty", at: reader.location(of: item))
+                    reader.error(
+                        "empty-value", "a write key must not be empty", at: reader.location(of: item))
                 } else {
                     writeKeys.append(key)
                 }
@@ -121,13 +127,16 @@ extension ConfigReader {
         var lifetime = TimeSpan.days(90)
         if let n = fields["link-expiry"], let d = reader.duration(n, name: "link-expiry") {
             if d.seconds <= 0 {
-                reader.error("bad-duration", "'link-expiry' must be longer than 0", at: reader.location(of: n))
+                reader.error(
+                    "bad-duration", "'link-expiry' must be longer than 0", at: reader.location(of: n))
             } else {
                 lifetime = d
             }
         }
         var twilioToken = fields["twilio-token"].flatMap { string($0, name: "twilio-token") }
-        if twilioToken == nil, let sms = channels[.sms], sms.kind.value == "twilio" { twilioToken = sms.string("token") }
+        if twilioToken == nil, let sms = channels[.sms], sms.kind.value == "twilio" {
+            twilioToken = sms.string("token")
+        }
         guard reader.errorCount == before, let listen, let publicURL, let secret else { return nil }
         return HTTPConfig(
             host: listen.host, port: listen.port, publicURL: publicURL, secret: secret, writeKeys: writeKeys,

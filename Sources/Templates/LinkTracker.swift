@@ -40,23 +40,29 @@ public struct LinkTracker: Sendable {
     ) -> String {
         url(
             for: TrackingToken(
-                kind: .unsubscribe, channel: channel, messageId: messageId, customer: customer, issuedAt: issuedAt,
+                kind: .unsubscribe, channel: channel, messageId: messageId, customer: customer,
+                issuedAt: issuedAt,
                 locale: locale))
     }
 
     /// Where Twilio reports the delivery of one SMS (its `StatusCallback`).
     public func statusCallbackURL(messageId: String, customer: String, issuedAt: Instant) -> String {
-        url(for: TrackingToken(kind: .callback, channel: .sms, messageId: messageId, customer: customer, issuedAt: issuedAt))
+        url(
+            for: TrackingToken(
+                kind: .callback, channel: .sms, messageId: messageId, customer: customer, issuedAt: issuedAt))
     }
 
     /// `content` with its links tracked and, for email, the pixel added.
     public func rewrite(
         _ content: RenderedContent, messageId: String, customer: String, issuedAt: Instant
     ) -> RenderedContent {
-        var links = Links(tracker: self, messageId: messageId, customer: customer, channel: content.channel, issuedAt: issuedAt)
+        var links = Links(
+            tracker: self, messageId: messageId, customer: customer, channel: content.channel,
+            issuedAt: issuedAt)
         var out = content
         if let html = content.html {
-            out.html = Self.addPixel(links.rewriteHrefs(html), url: url(for: links.token(kind: .open, index: 0)))
+            out.html = Self.addPixel(
+                links.rewriteHrefs(html), url: url(for: links.token(kind: .open, index: 0)))
         }
         out.text = links.rewriteText(content.text)
         out.buttons = content.buttons.map { Button(label: $0.label, url: links.tracked($0.url)) }
@@ -191,7 +197,9 @@ public struct LinkTracker: Sendable {
     static func startsWithScheme(_ s: [Unicode.Scalar], at i: Int) -> Bool {
         for scheme in ["https://", "http://"] {
             let p = Array(scheme.unicodeScalars)
-            if i + p.count <= s.count, zip(s[i..<(i + p.count)], p).allSatisfy({ $0.properties.lowercaseMapping == String($1) }) {
+            if i + p.count <= s.count,
+                zip(s[i..<(i + p.count)], p).allSatisfy({ $0.properties.lowercaseMapping == String($1) })
+            {
                 return i + p.count < s.count && isURLScalar(s[i + p.count])
             }
         }
@@ -223,10 +231,13 @@ public struct LinkTracker: Sendable {
         while j < s.count, isSpace(s[j]) || s[j] == UInt8(ascii: "/") { j += 1 }
         guard j < s.count, s[j] != UInt8(ascii: ">") else { return nil }
         let nameStart = j
-        while j < s.count, !isSpace(s[j]), s[j] != UInt8(ascii: "="), s[j] != UInt8(ascii: ">"), s[j] != UInt8(ascii: "/") {
+        while j < s.count, !isSpace(s[j]), s[j] != UInt8(ascii: "="), s[j] != UInt8(ascii: ">"),
+            s[j] != UInt8(ascii: "/")
+        {
             j += 1
         }
-        let name = String(decoding: s[nameStart..<j].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let name = String(
+            decoding: s[nameStart..<j].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
         var k = j
         while k < s.count, isSpace(s[k]) { k += 1 }
         guard k < s.count, s[k] == UInt8(ascii: "=") else { return Attribute(name: name, value: nil) }

@@ -51,7 +51,8 @@ public struct TrackingToken: Sendable, Hashable {
 
     /// A token.
     public init(
-        kind: Kind, channel: Channel, messageId: String, customer: String, linkIndex: Int = 0, issuedAt: Instant,
+        kind: Kind, channel: Channel, messageId: String, customer: String, linkIndex: Int = 0,
+        issuedAt: Instant,
         url: String? = nil, locale: String? = nil
     ) {
         self.kind = kind
@@ -90,14 +91,20 @@ public struct TrackingToken: Sendable, Hashable {
     }
 
     /// Reads and verifies a token of `kind`.
-    public static func decode(_ text: Substring, kind expected: Kind, key: HMAC.Key) -> Result<TrackingToken, Refusal> {
-        guard text.utf8.count <= 8192, let bytes = Base64.decodeURLSafe(text.utf8), bytes.count > 8 + tagLength
+    public static func decode(_ text: Substring, kind expected: Kind, key: HMAC.Key) -> Result<
+        TrackingToken, Refusal
+    > {
+        guard text.utf8.count <= 8192, let bytes = Base64.decodeURLSafe(text.utf8),
+            bytes.count > 8 + tagLength
         else { return .failure(.malformed) }
         let body = Array(bytes.dropLast(tagLength))
         let tag = Array(bytes.suffix(tagLength))
-        guard HMAC.equal(Array(key.mac(domain, body).prefix(tagLength)), tag) else { return .failure(.badSignature) }
+        guard HMAC.equal(Array(key.mac(domain, body).prefix(tagLength)), tag) else {
+            return .failure(.badSignature)
+        }
         var reader = Reader(bytes: body)
-        guard let header = reader.byte(), header >> 4 == 1, let kindByte = reader.byte(), let kind = Kind(rawValue: kindByte),
+        guard let header = reader.byte(), header >> 4 == 1, let kindByte = reader.byte(),
+            let kind = Kind(rawValue: kindByte),
             let channelByte = reader.byte(), Int(channelByte) < Channel.allCases.count
         else { return .failure(.malformed) }
         var seconds: UInt32 = 0
@@ -120,9 +127,11 @@ public struct TrackingToken: Sendable, Hashable {
         guard kind == expected else { return .failure(.wrongKind) }
         return .success(
             TrackingToken(
-                kind: kind, channel: Channel.allCases[Int(channelByte)], messageId: messageId, customer: customer,
+                kind: kind, channel: Channel.allCases[Int(channelByte)], messageId: messageId,
+                customer: customer,
                 linkIndex: Int(index), issuedAt: Instant(seconds: Int64(seconds)),
-                url: kind == .click ? extra : nil, locale: kind == .unsubscribe && !extra.isEmpty ? extra : nil))
+                url: kind == .click ? extra : nil,
+                locale: kind == .unsubscribe && !extra.isEmpty ? extra : nil))
     }
 
     /// Whether the link is older than `lifetime` at `now`.

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
 import TouchpointCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Appends recorded events to `events/http-YYYY-MM-DD.jsonl` (the UTC day of the event) and returns only
 /// once they are on disk (`fsync`), so a 2xx answer means the event survives a crash and reaches the
@@ -98,7 +99,8 @@ public final class EventRecorder: Service, Sendable {
 
     /// The file a line of `at` goes to.
     public func path(for at: Instant) -> String {
-        let day = ISO8601.format(Instant(seconds: at.epochSeconds / 86_400 * 86_400), offsetSeconds: 0).prefix(10)
+        let day = ISO8601.format(Instant(seconds: at.epochSeconds / 86_400 * 86_400), offsetSeconds: 0)
+            .prefix(10)
         return folder + "/" + prefix + "-" + day + ".jsonl"
     }
 
@@ -172,11 +174,15 @@ public final class EventRecorder: Service, Sendable {
         }
         let now = batch.last?.lines.last?.at ?? Instant(milliseconds: 0)
         state.withLock { s in
-            if let _ = failure {
-                for request in batch { for line in request.lines { s.recent.removeValue(forKey: line.messageId) } }
+            if failure != nil {
+                for request in batch {
+                    for line in request.lines { s.recent.removeValue(forKey: line.messageId) }
+                }
             }
             if now.milliseconds - s.lastPrune.milliseconds > Self.repeatWindow.milliseconds {
-                s.recent = s.recent.filter { now.milliseconds - $0.value.milliseconds <= Self.repeatWindow.milliseconds }
+                s.recent = s.recent.filter {
+                    now.milliseconds - $0.value.milliseconds <= Self.repeatWindow.milliseconds
+                }
                 s.lastPrune = now
             }
         }
@@ -196,10 +202,14 @@ public final class EventRecorder: Service, Sendable {
 
         /// Writes and syncs `bytes` at the end of `path`; the error text, or `nil`.
         mutating func append(_ bytes: [UInt8], to path: String) -> String? {
-            guard let fd = descriptor(for: path) else { return "cannot open \(path): \(String(cString: strerror(errno)))" }
+            guard let fd = descriptor(for: path) else {
+                return "cannot open \(path): \(String(cString: strerror(errno)))"
+            }
             var offset = 0
             while offset < bytes.count {
-                let n = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                let n = bytes.withUnsafeBytes {
+                    systemWrite(fd, $0.baseAddress! + offset, bytes.count - offset)
+                }
                 if n < 0 {
                     if errno == EINTR { continue }
                     return "cannot write \(path): \(String(cString: strerror(errno)))"
@@ -227,7 +237,8 @@ public final class EventRecorder: Service, Sendable {
                     if pread(fd, &last, 1, size - 1) == 1, last != 0x0A {
                         var newline: UInt8 = 0x0A
                         _ = systemWrite(fd, &newline, 1)
-                        logger.warning("events file ended in a partial line; closed it", metadata: ["file": "\(path)"])
+                        logger.warning(
+                            "events file ended in a partial line; closed it", metadata: ["file": "\(path)"])
                     }
                 }
             } else {

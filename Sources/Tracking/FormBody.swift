@@ -10,8 +10,10 @@ struct FormBody: Sendable {
         pairs = []
         guard !bytes.isEmpty else { return }
         for field in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = field.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : []) else {
+            let parts = field.split(
+                separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : [])
+            else {
                 return nil
             }
             pairs.append((name, value))
@@ -63,7 +65,9 @@ struct FormBody: Sendable {
             if c == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if c == UInt8(ascii: "%") {
-                guard i + 2 < raw.endIndex, let hi = hex(raw[i + 1]), let lo = hex(raw[i + 2]) else { return nil }
+                guard i + 2 < raw.endIndex, let hi = hex(raw[i + 1]), let lo = hex(raw[i + 2]) else {
+                    return nil
+                }
                 out.append(hi << 4 | lo)
                 i += 2
             } else {

@@ -46,7 +46,9 @@ struct Health: Sendable {
         var rows: [String: Int] = [:]
         for (state, n) in status.outbox { rows[state.rawValue] = n }
         var age = 0.0
-        if let due = try? await store.nextDueAt(), due < now { age = Double(now.milliseconds - due.milliseconds) / 1000 }
+        if let due = try? await store.nextDueAt(), due < now {
+            age = Double(now.milliseconds - due.milliseconds) / 1000
+        }
         telemetry.outbox(rows: rows, oldestDueAgeSeconds: age)
     }
 }

@@ -32,7 +32,9 @@ public struct MachineOpens: Sendable {
     ]
 
     /// The reason a hit is a machine's, or `nil` for a person's.
-    public func reason(userAgent: String?, remoteIPv4: [UInt8]?, issuedAt: Instant, at now: Instant) -> String? {
+    public func reason(userAgent: String?, remoteIPv4: [UInt8]?, issuedAt: Instant, at now: Instant)
+        -> String?
+    {
         let agent = userAgent?.trimmingSpaces() ?? ""
         if agent == "Mozilla/5.0" || remoteIPv4?.first == 17 { return "apple-mpp" }
         if now.milliseconds - issuedAt.milliseconds < scannerWindow.milliseconds { return "too-soon" }

@@ -67,19 +67,25 @@ enum Pages {
                 ? "You will not receive marketing \(what) from us any more."
                 : "您将不再收到我们的营销\(what)。"
         } else {
-            text = lang == .en ? "You will not receive marketing messages from us any more." : "您将不再收到我们的任何营销消息。"
+            text =
+                lang == .en ? "You will not receive marketing messages from us any more." : "您将不再收到我们的任何营销消息。"
         }
-        return page(lang: lang, title: title, body: "<h1 id=\"done\">\(escape(title))</h1>\n<p>\(escape(text))</p>")
+        return page(
+            lang: lang, title: title, body: "<h1 id=\"done\">\(escape(title))</h1>\n<p>\(escape(text))</p>")
     }
 
     /// The notice for a click link past its lifetime; `target` is where it led, shown as a plain link.
     static func expired(target: String?, locale: String?) -> String {
         let lang = Language(locale: locale)
         let title = lang == .en ? "This link has expired" : "此链接已过期"
-        let text = lang == .en ? "The offer or page this message linked to may no longer be available." : "该消息中的链接已失效。"
+        let text =
+            lang == .en
+            ? "The offer or page this message linked to may no longer be available." : "该消息中的链接已失效。"
         var body = "<h1>\(escape(title))</h1>\n<p>\(escape(text))</p>"
         if let target, target.lowercased().hasPrefix("https://") || target.lowercased().hasPrefix("http://") {
-            let host = target.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? target
+            let host =
+                target.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(
+                    String.init) ?? target
             let go = lang == .en ? "Continue to \(host)" : "前往 \(host)"
             body += "\n<p><a href=\"\(escape(target))\" rel=\"noreferrer\">\(escape(go))</a></p>"
         }

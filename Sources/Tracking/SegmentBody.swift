@@ -19,11 +19,15 @@ enum SegmentBody {
     }
 
     /// The lines for a body posted to `/v1/{type}` (`type` is `track`, `identify` or `batch`).
-    static func lines(_ body: [UInt8], endpoint type: String, receivedAt: Instant) -> Result<[EventRecorder.Line], Refusal> {
+    static func lines(_ body: [UInt8], endpoint type: String, receivedAt: Instant) -> Result<
+        [EventRecorder.Line], Refusal
+    > {
         if body.count > (type == "batch" ? batchLimit : eventLimit) {
             return .failure(
                 Refusal(
-                    reason: "body is \(body.count) bytes; the limit is \(type == "batch" ? "500 KB per batch" : "32 KB per event")"))
+                    reason:
+                        "body is \(body.count) bytes; the limit is \(type == "batch" ? "500 KB per batch" : "32 KB per event")"
+                ))
         }
         let result = body.withUnsafeBufferPointer { buffer in
             Result { () throws(JSONError) -> JSONValue in try JSON.parse(buffer) }
@@ -47,7 +51,8 @@ enum SegmentBody {
         var out: [EventRecorder.Line] = []
         for (i, item) in items.enumerated() {
             guard case .object(var event) = item else {
-                return .failure(Refusal(reason: "batch[\(i)]: expected a JSON object, found \(item.typeName)"))
+                return .failure(
+                    Refusal(reason: "batch[\(i)]: expected a JSON object, found \(item.typeName)"))
             }
             // Segment applies the batch's context to every call that has none of its own.
             if event["context"] == nil, let context = object["context"] { event["context"] = context }
@@ -79,12 +84,14 @@ enum SegmentBody {
         }
         let text = JSONValue.object(event).jsonText
         if text.utf8.count > eventLimit {
-            return .failure(Refusal(reason: "\(place)event is \(text.utf8.count) bytes; the limit is 32 KB per event"))
+            return .failure(
+                Refusal(reason: "\(place)event is \(text.utf8.count) bytes; the limit is 32 KB per event"))
         }
         switch EventDecoder().decode(line: text, file: "request", lineNumber: 1) {
         case .success(let decoded)?:
             // Filed by the day it arrived: an old timestamp must not reopen an old day's file.
-            return .success(EventRecorder.Line(messageId: decoded.messageId ?? "", at: receivedAt, json: text))
+            return .success(
+                EventRecorder.Line(messageId: decoded.messageId ?? "", at: receivedAt, json: text))
         case .failure(let rejection)?:
             return .failure(Refusal(reason: place + rejection.reason))
         case nil:

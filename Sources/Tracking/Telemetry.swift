@@ -22,7 +22,9 @@ public final class Telemetry: Sendable {
     private let latencies = Mutex<[String: CoreMetrics.Timer]>([:])
 
     /// The outbox states reported (every one, zero when empty).
-    public static let outboxStates = ["pending", "sending", "retry", "delivered", "dead", "unknown", "dropped"]
+    public static let outboxStates = [
+        "pending", "sending", "retry", "delivered", "dead", "unknown", "dropped",
+    ]
 
     /// A fresh registry with every fixed metric registered.
     public init() {
@@ -31,19 +33,23 @@ public final class Telemetry: Sendable {
         self.factory = PrometheusMetricsFactory(registry: registry)
         func counter(_ name: String, _ help: String) -> CoreMetrics.Counter {
             CoreMetrics.Counter(
-                label: name, dimensions: [], handler: registry.makeCounter(descriptor: Telemetry.descriptor(name, help), labels: []),
+                label: name, dimensions: [],
+                handler: registry.makeCounter(descriptor: Telemetry.descriptor(name, help), labels: []),
                 factory: PrometheusMetricsFactory(registry: registry))
         }
         applied = counter("touchpoint_events_applied_total", "Events the engine applied.")
         quarantined = counter("touchpoint_events_quarantined_total", "Event lines rejected and quarantined.")
         late = counter(
-            "touchpoint_events_late_total", "Events applied with a timestamp earlier than the engine's clock.")
+            "touchpoint_events_late_total", "Events applied with a timestamp earlier than the engine's clock."
+        )
         var rows: [String: Meter] = [:]
         for state in Self.outboxStates {
             let labels = [("state", state)]
             rows[state] = Meter(
                 label: "touchpoint_outbox_rows", dimensions: labels,
-                handler: registry.makeGauge(descriptor: Self.descriptor("touchpoint_outbox_rows", "Outbox rows by state."), labels: labels),
+                handler: registry.makeGauge(
+                    descriptor: Self.descriptor("touchpoint_outbox_rows", "Outbox rows by state."),
+                    labels: labels),
                 factory: factory)
         }
         outboxRows = rows
@@ -86,7 +92,8 @@ public final class Telemetry: Sendable {
     /// twilio-status, twilio-inbound; `result`: recorded, duplicate, rejected, expired, error).
     public func hit(kind: String, result: String) {
         counter(
-            "touchpoint_tracking_hits_total", help: "Requests to the tracking and ingestion endpoints by kind and result.",
+            "touchpoint_tracking_hits_total",
+            help: "Requests to the tracking and ingestion endpoints by kind and result.",
             labels: [("kind", kind), ("result", result)]
         ).increment()
     }
@@ -110,7 +117,8 @@ public final class Telemetry: Sendable {
         return labelled.withLock { cache in
             if let c = cache[key] { return c }
             let c = CoreMetrics.Counter(
-                label: name, dimensions: labels, handler: registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels),
+                label: name, dimensions: labels,
+                handler: registry.makeCounter(descriptor: Self.descriptor(name, help), labels: labels),
                 factory: factory)
             cache[key] = c
             return c
@@ -123,13 +131,16 @@ public final class Telemetry: Sendable {
             let name = "touchpoint_delivery_latency_seconds"
             let labels = [("channel", channel)]
             let buckets: [Duration] = [
-                .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                .seconds(1), .seconds(5), .seconds(30), .seconds(60), .seconds(300), .seconds(1800), .seconds(3600),
+                .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500),
+                .seconds(1), .seconds(5), .seconds(30), .seconds(60), .seconds(300), .seconds(1800),
+                .seconds(3600),
             ]
             let t = CoreMetrics.Timer(
                 label: name, dimensions: labels,
                 handler: registry.makeDurationHistogram(
-                    descriptor: Self.descriptor(name, "From a message's send time to its delivery, by channel."),
+                    descriptor: Self.descriptor(
+                        name, "From a message's send time to its delivery, by channel."),
                     labels: labels, buckets: buckets),
                 factory: factory)
             cache[channel] = t

@@ -12,7 +12,9 @@ public struct TrackingContext: RequestContext {
         coreContext = .init(source: source)
         if case .v4(let address)? = source.channel.remoteAddress {
             let raw = address.address.sin_addr.s_addr.bigEndian
-            remoteIPv4 = [UInt8(raw >> 24 & 0xff), UInt8(raw >> 16 & 0xff), UInt8(raw >> 8 & 0xff), UInt8(raw & 0xff)]
+            remoteIPv4 = [
+                UInt8(raw >> 24 & 0xff), UInt8(raw >> 16 & 0xff), UInt8(raw >> 8 & 0xff), UInt8(raw & 0xff),
+            ]
         } else {
             remoteIPv4 = nil
         }

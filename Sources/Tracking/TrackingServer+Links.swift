@@ -6,20 +6,26 @@ import TouchpointCore
 extension TrackingServer {
     /// A transparent 1×1 GIF (43 bytes).
     static let pixel: [UInt8] = [
-        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF,
-        0xFF, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+        0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xFF,
+        0xFF,
+        0xFF, 0x21, 0xF9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01,
+        0x00,
         0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
     ]
 
     static var pixelResponse: Response {
         Response(
             status: .ok,
-            headers: [.contentType: "image/gif", .cacheControl: "no-store, no-cache, must-revalidate, max-age=0"],
+            headers: [
+                .contentType: "image/gif", .cacheControl: "no-store, no-cache, must-revalidate, max-age=0",
+            ],
             body: .init(byteBuffer: ByteBuffer(bytes: pixel)))
     }
 
     /// The engagement properties of a hit, with the machine flag when the heuristic says so.
-    func engagementProperties(_ token: TrackingToken, _ request: Request, _ context: TrackingContext, now: Instant)
+    func engagementProperties(
+        _ token: TrackingToken, _ request: Request, _ context: TrackingContext, now: Instant
+    )
         -> [String: JSONValue]
     {
         var properties: [String: JSONValue] = [
@@ -71,14 +77,16 @@ extension TrackingServer {
         properties["link_index"] = .number(Double(token.linkIndex))
         let line = EventLines.track(
             WellKnownEvent.messageClicked, userId: token.customer, at: now,
-            messageId: EventLines.messageId("click", token.messageId, String(token.linkIndex), EventLines.minute(now)),
+            messageId: EventLines.messageId(
+                "click", token.messageId, String(token.linkIndex), EventLines.minute(now)),
             properties: properties)
         // The person still gets where they were going if the disk fails; the error is logged and counted.
         _ = await record([line], kind: "click")
         return Response(
             status: .found,
             headers: [
-                .location: target, .cacheControl: "no-store", HTTPField.Name("Referrer-Policy")!: "no-referrer",
+                .location: target, .cacheControl: "no-store",
+                HTTPField.Name("Referrer-Policy")!: "no-referrer",
             ])
     }
 
@@ -105,7 +113,8 @@ extension TrackingServer {
             let form = boundary.map({ FormBody(multipart: body, boundary: $0) }) ?? FormBody(body)
         else {
             telemetry.hit(kind: "unsubscribe", result: "rejected")
-            return .text(.badRequest, "expected a form body: List-Unsubscribe=One-Click, or scope=channel|all\n")
+            return .text(
+                .badRequest, "expected a form body: List-Unsubscribe=One-Click, or scope=channel|all\n")
         }
         let oneClick = form["List-Unsubscribe"] == "One-Click"
         let scope = form["scope"] ?? (oneClick ? "channel" : nil)
@@ -126,6 +135,7 @@ extension TrackingServer {
             return .text(.serviceUnavailable, "could not record the unsubscribe; please try again\n")
         }
         if oneClick { return .text(.ok, "unsubscribed\n") }
-        return .page(.ok, Pages.unsubscribed(channel: scope == "all" ? nil : token.channel, locale: token.locale))
+        return .page(
+            .ok, Pages.unsubscribed(channel: scope == "all" ? nil : token.channel, locale: token.locale))
     }
 }

@@ -11,7 +11,8 @@ extension TrackingServer {
         guard authorized(request.headers[.authorization]) else {
             telemetry.hit(kind: endpoint, result: "unauthorized")
             var response = Response.json(
-                .unauthorized, ["success": false, "message": "a write key is required as the Basic auth user name"])
+                .unauthorized,
+                ["success": false, "message": "a write key is required as the Basic auth user name"])
             response.headers[.wwwAuthenticate] = "Basic realm=\"touchpoint\""
             return response
         }
@@ -19,7 +20,8 @@ extension TrackingServer {
         guard let body = await Self.body(request, limit: limit) else {
             telemetry.hit(kind: endpoint, result: "rejected")
             let what = endpoint == "batch" ? "500 KB per batch" : "32 KB per event"
-            return .json(.badRequest, ["success": false, "message": .string("body too large; the limit is \(what)")])
+            return .json(
+                .badRequest, ["success": false, "message": .string("body too large; the limit is \(what)")])
         }
         switch SegmentBody.lines(body, endpoint: endpoint, receivedAt: clock()) {
         case .failure(let refusal):
@@ -39,7 +41,8 @@ extension TrackingServer {
             let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingSpaces()),
             let text = String(data: decoded, encoding: .utf8)
         else { return false }
-        let user = Array((text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").utf8)
+        let user = Array(
+            (text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "").utf8)
         var ok = false
         for key in config.writeKeys where HMAC.equal(Array(key.utf8), user) { ok = true }
         return ok

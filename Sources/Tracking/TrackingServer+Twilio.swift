@@ -8,7 +8,9 @@ extension TrackingServer {
     static var emptyTwiML: Response {
         Response(
             status: .ok, headers: [.contentType: "text/xml; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>")))
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>")))
     }
 
     /// A verified form, or the answer to give instead.
@@ -22,17 +24,24 @@ extension TrackingServer {
     func verifiedTwilioForm(_ request: Request, kind: String) async -> Verified {
         guard let token = config.twilioToken else {
             telemetry.hit(kind: kind, result: "rejected")
-            return .failure(Response.text(.forbidden, "no Twilio auth token configured (http.twilio-token, or a twilio sms channel)\n"))
+            return .failure(
+                Response.text(
+                    .forbidden,
+                    "no Twilio auth token configured (http.twilio-token, or a twilio sms channel)\n"))
         }
         guard let body = await Self.body(request, limit: 64 * 1024), let form = FormBody(body) else {
             telemetry.hit(kind: kind, result: "rejected")
             return .failure(Response.text(.badRequest, "expected a form body of at most 64 KB\n"))
         }
         let url = config.publicURL + request.uri.string
-        guard TwilioSignature.isValid(request.headers[HTTPField.Name("X-Twilio-Signature")!], token: token, url: url, form: form)
+        guard
+            TwilioSignature.isValid(
+                request.headers[HTTPField.Name("X-Twilio-Signature")!], token: token, url: url, form: form)
         else {
             telemetry.hit(kind: kind, result: "rejected")
-            logger.warning("Twilio callback with a bad signature refused", metadata: ["http.path": "\(request.uri.path)"])
+            logger.warning(
+                "Twilio callback with a bad signature refused", metadata: ["http.path": "\(request.uri.path)"]
+            )
             return .failure(Response.text(.forbidden, "bad X-Twilio-Signature\n"))
         }
         return .success(form)
@@ -48,7 +57,9 @@ extension TrackingServer {
         case .failure(let response): return response
         case .success(let f): form = f
         }
-        guard let sid = form["MessageSid"] ?? form["SmsSid"], let status = form["MessageStatus"] ?? form["SmsStatus"] else {
+        guard let sid = form["MessageSid"] ?? form["SmsSid"],
+            let status = form["MessageStatus"] ?? form["SmsStatus"]
+        else {
             telemetry.hit(kind: "twilio-status", result: "rejected")
             return .text(.badRequest, "MessageSid and MessageStatus are required\n")
         }
@@ -63,7 +74,8 @@ extension TrackingServer {
         var messageId: String?
         var customers: [String] = []
         if let t = request.uri.queryParameters.get("t") {
-            guard case .success(let token) = TrackingToken.decode(Substring(t), kind: .callback, key: key) else {
+            guard case .success(let token) = TrackingToken.decode(Substring(t), kind: .callback, key: key)
+            else {
                 telemetry.hit(kind: "twilio-status", result: "rejected")
                 return .notFound
             }
@@ -74,21 +86,27 @@ extension TrackingServer {
         }
         guard !customers.isEmpty else {
             telemetry.hit(kind: "twilio-status", result: "unknown-recipient")
-            logger.notice("Twilio status for a message of no known customer", metadata: ["provider.id": "\(sid)"])
+            logger.notice(
+                "Twilio status for a message of no known customer", metadata: ["provider.id": "\(sid)"])
             return Self.emptyTwiML
         }
         var properties: [String: JSONValue] = [
             "channel": "sms", "provider_id": .string(sid), "status": .string(status.lowercased()),
         ]
         if let messageId { properties["message_id"] = .string(messageId) }
-        if name == WellKnownEvent.messageFailed, let code = form["ErrorCode"] { properties["error_code"] = .string(code) }
+        if name == WellKnownEvent.messageFailed, let code = form["ErrorCode"] {
+            properties["error_code"] = .string(code)
+        }
         let now = clock()
         let lines = customers.map { customer in
             EventLines.track(
                 name, userId: customer, at: now,
-                messageId: EventLines.messageId("twilio-status", sid, status.lowercased(), customer), properties: properties)
+                messageId: EventLines.messageId("twilio-status", sid, status.lowercased(), customer),
+                properties: properties)
         }
-        guard await record(lines, kind: "twilio-status") else { return .text(.serviceUnavailable, "could not record\n") }
+        guard await record(lines, kind: "twilio-status") else {
+            return .text(.serviceUnavailable, "could not record\n")
+        }
         return Self.emptyTwiML
     }
 
@@ -127,10 +145,16 @@ extension TrackingServer {
         let now = clock()
         let lines = customers.map { customer in
             EventLines.track(
-                name, userId: customer, at: now, messageId: EventLines.messageId("twilio-inbound", sid, customer),
-                properties: ["channel": "sms", "source": "sms-keyword", "keyword": .string(word), "provider_id": .string(sid)])
+                name, userId: customer, at: now,
+                messageId: EventLines.messageId("twilio-inbound", sid, customer),
+                properties: [
+                    "channel": "sms", "source": "sms-keyword", "keyword": .string(word),
+                    "provider_id": .string(sid),
+                ])
         }
-        guard await record(lines, kind: "twilio-inbound") else { return .text(.serviceUnavailable, "could not record\n") }
+        guard await record(lines, kind: "twilio-inbound") else {
+            return .text(.serviceUnavailable, "could not record\n")
+        }
         return Self.emptyTwiML
     }
 }

@@ -24,7 +24,8 @@ public struct TrackingServer: Service {
         public var listening: @Sendable (Int) -> Void
 
         public init(
-            customers: @escaping @Sendable (TouchpointCore.Channel, String) async -> [String] = { _, _ in [] },
+            customers: @escaping @Sendable (TouchpointCore.Channel, String) async -> [String] = { _, _ in []
+            },
             listening: @escaping @Sendable (Int) -> Void = { _ in }
         ) {
             self.customers = customers
@@ -45,7 +46,8 @@ public struct TrackingServer: Service {
     /// A server for `config`, recording through `recorder`; `store` and `eventsFolder` answer `/readyz`
     /// and the outbox gauges of `/metrics`.
     public init(
-        config: HTTPConfig, recorder: EventRecorder, telemetry: Telemetry, store: (any StateStore)?, eventsFolder: String,
+        config: HTTPConfig, recorder: EventRecorder, telemetry: Telemetry, store: (any StateStore)?,
+        eventsFolder: String,
         hooks: Hooks = Hooks(), machines: MachineOpens = MachineOpens(), logger: Logger,
         clock: @escaping @Sendable () -> Instant
     ) {
@@ -166,7 +168,8 @@ extension Response {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
                 HTTPField.Name("Referrer-Policy")!: "no-referrer",
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             ],

@@ -1,7 +1,7 @@
 import Engine
 import Foundation
-import Testing
 import Templates
+import Testing
 import TouchpointCore
 
 @Suite("Tracking and bounces in the engine")
@@ -32,21 +32,29 @@ struct TrackingWiringTests {
 
     static var templates: [String: String] {
         var t = Fixture.defaultTemplates
-        t["link/email.mustache"] = "---\nsubject: Your cart\n---\n<p><a href=\"{{event.properties.cart_url}}\">Back to your cart</a></p>"
+        t["link/email.mustache"] =
+            "---\nsubject: Your cart\n---\n<p><a href=\"{{event.properties.cart_url}}\">Back to your cart</a></p>"
         return t
     }
 
     static let customer = Line.identify(
-        "u1", at: "2026-11-20T09:00:00+08:00", #"{"email":"a@example.com","phone":"+8613800000000","first_name":"Li"}"#)
+        "u1", at: "2026-11-20T09:00:00+08:00",
+        #"{"email":"a@example.com","phone":"+8613800000000","first_name":"Li"}"#)
 
-    @Test("with http on, the dry-run content carries tracked links and the pixel; the SMS segments are measured after")
+    @Test(
+        "with http on, the dry-run content carries tracked links and the pixel; the SMS segments are measured after"
+    )
     func rewritten() throws {
         let f = Fixture(rules: Self.rules, config: Self.http, templates: Self.templates)
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             Self.customer,
-            Line.track("u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1", #"{"cart_url":"https://shop.example/cart/1"}"#),
-            Line.track("u1", "SMS Wanted", at: "2026-11-20T10:01:00+08:00", id: "e2", #"{"cart_url":"https://shop.example/cart/1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1",
+                #"{"cart_url":"https://shop.example/cart/1"}"#),
+            Line.track(
+                "u1", "SMS Wanted", at: "2026-11-20T10:01:00+08:00", id: "e2",
+                #"{"cart_url":"https://shop.example/cart/1"}"#),
         ])
         let email = try #require(records.sent.first { $0.rule == "cart" }?.content)
         let html = try #require(email.html)
@@ -65,12 +73,18 @@ struct TrackingWiringTests {
     @Test("send.tracking: false leaves the content as rendered; without http nothing is rewritten")
     func optOut() throws {
         let f = Fixture(rules: Self.rules, config: Self.http, templates: Self.templates)
-        let records = try f.run([Self.customer, Line.track("u1", "Plain Wanted", at: "2026-11-20T10:00:00+08:00", id: "e1")])
+        let records = try f.run([
+            Self.customer, Line.track("u1", "Plain Wanted", at: "2026-11-20T10:00:00+08:00", id: "e1"),
+        ])
         #expect(records.sent.first?.content?.html == "<p>News for you</p>")
-        let off = Fixture(rules: Self.rules, config: "default-timezone: Asia/Shanghai\nquiet-hours: none\n", templates: Self.templates)
+        let off = Fixture(
+            rules: Self.rules, config: "default-timezone: Asia/Shanghai\nquiet-hours: none\n",
+            templates: Self.templates)
         let plain = try off.run([
             Self.customer,
-            Line.track("u1", "SMS Wanted", at: "2026-11-20T10:00:00+08:00", id: "e2", #"{"cart_url":"https://shop.example/cart/1"}"#),
+            Line.track(
+                "u1", "SMS Wanted", at: "2026-11-20T10:00:00+08:00", id: "e2",
+                #"{"cart_url":"https://shop.example/cart/1"}"#),
         ])
         #expect(plain.sent.first?.content?.text == "Li, your cart: https://shop.example/cart/1")
     }
@@ -80,10 +94,14 @@ struct TrackingWiringTests {
         let f = Fixture(rules: Self.rules, config: Self.http, templates: Self.templates)
         let records = try f.run([
             Self.customer,
-            Line.track("u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1", #"{"cart_url":"https://shop.example/cart/1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1",
+                #"{"cart_url":"https://shop.example/cart/1"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-20T10:05:00+08:00", id: "e2"),
         ])
-        #expect(records.sent.first { $0.rule == "cart" }?.unsubscribeURL?.hasPrefix("https://t.shop.example/u/") == true)
+        #expect(
+            records.sent.first { $0.rule == "cart" }?.unsubscribeURL?.hasPrefix("https://t.shop.example/u/")
+                == true)
         #expect(records.sent.first { $0.rule == "receipt" }?.unsubscribeURL == nil)
     }
 
@@ -92,10 +110,15 @@ struct TrackingWiringTests {
         let f = Fixture(rules: Self.rules, config: Self.http, templates: Self.templates)
         let records = try f.run([
             Self.customer,
-            Line.track("u1", "Message Bounced", at: "2026-11-20T09:30:00+08:00", id: "b1", #"{"type":"hard","channel":"email"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1", #"{"cart_url":"https://shop.example/cart/1"}"#),
+            Line.track(
+                "u1", "Message Bounced", at: "2026-11-20T09:30:00+08:00", id: "b1",
+                #"{"type":"hard","channel":"email"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-20T10:00:00+08:00", id: "e1",
+                #"{"cart_url":"https://shop.example/cart/1"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-20T10:05:00+08:00", id: "e2"),
-            Line.track("u1", "SMS Wanted", at: "2026-11-20T10:06:00+08:00", id: "e3", #"{"cart_url":"https://s/1"}"#),
+            Line.track(
+                "u1", "SMS Wanted", at: "2026-11-20T10:06:00+08:00", id: "e3", #"{"cart_url":"https://s/1"}"#),
         ])
         #expect(records.held.map(\.rule) == ["cart", "receipt"])
         #expect(records.held.allSatisfy { $0.reason == .bounced })
@@ -108,10 +131,16 @@ struct TrackingWiringTests {
     @Test("a machine open is not learned from: the customer's engagement is as if it never happened")
     func machineOpenNotLearned() throws {
         let f = Fixture(rules: Self.rules, config: Self.http, templates: Self.templates)
-        let base = [Self.customer, Line.track("u1", "Message Sent", at: "2026-11-20T09:10:00+08:00", id: "s1", #"{"channel":"email"}"#)]
+        let base = [
+            Self.customer,
+            Line.track(
+                "u1", "Message Sent", at: "2026-11-20T09:10:00+08:00", id: "s1", #"{"channel":"email"}"#),
+        ]
         let machine = Line.track(
-            "u1", "Message Opened", at: "2026-11-20T09:10:02+08:00", id: "o1", #"{"channel":"email","machine":true}"#)
-        let person = Line.track("u1", "Message Opened", at: "2026-11-20T20:00:00+08:00", id: "o2", #"{"channel":"email"}"#)
+            "u1", "Message Opened", at: "2026-11-20T09:10:02+08:00", id: "o1",
+            #"{"channel":"email","machine":true}"#)
+        let person = Line.track(
+            "u1", "Message Opened", at: "2026-11-20T20:00:00+08:00", id: "o2", #"{"channel":"email"}"#)
         let withMachine = try f.replay(base + [machine]).replay.engine
         let without = try f.replay(base).replay.engine
         let withPerson = try f.replay(base + [person]).replay.engine

@@ -5,17 +5,23 @@ import TouchpointCore
 @testable import Events
 
 private func event(_ name: String, _ properties: [String: JSONValue] = [:]) -> Event {
-    Event(kind: .track, name: name, userId: "u1", timestamp: ISO8601.parse("2026-11-20T10:00:00Z")!, properties: properties)
+    Event(
+        kind: .track, name: name, userId: "u1", timestamp: ISO8601.parse("2026-11-20T10:00:00Z")!,
+        properties: properties)
 }
 
 @Suite("Bounces, complaints and machine opens")
 struct BounceTests {
-    func customer() -> Customer { Customer(id: "u1", traits: ["email": "a@example.com", "phone": "+15550001"]) }
+    func customer() -> Customer {
+        Customer(id: "u1", traits: ["email": "a@example.com", "phone": "+15550001"])
+    }
 
     @Test("a hard bounce blocks the current address on that channel, and only that channel")
     func hardBounce() {
         var c = customer()
-        #expect(c.apply(event("Message Bounced", ["type": "hard", "channel": "email"])) == .bounce(.email, hard: true, blocked: true))
+        #expect(
+            c.apply(event("Message Bounced", ["type": "hard", "channel": "email"]))
+                == .bounce(.email, hard: true, blocked: true))
         #expect(c.isBlocked(.email))
         #expect(!c.isBlocked(.sms))
         #expect(c.lastActivity == nil, "a bounce is not customer activity")
@@ -31,7 +37,9 @@ struct BounceTests {
         #expect(b.isBlocked(.email))
     }
 
-    @Test("three soft bounces in a row block the address; a delivery or an open in between starts the count again")
+    @Test(
+        "three soft bounces in a row block the address; a delivery or an open in between starts the count again"
+    )
     func softBounces() {
         var c = customer()
         let soft = event("Message Bounced", ["type": "soft"])
@@ -62,9 +70,15 @@ struct BounceTests {
         var c = customer()
         _ = c.apply(event("Message Bounced", ["channel": "sms"]))
         #expect(c.isBlocked(.sms))
-        _ = c.apply(Event(kind: .identify, userId: "u1", timestamp: ISO8601.parse("2026-11-21T10:00:00Z")!, traits: ["phone": "+15550002"]))
+        _ = c.apply(
+            Event(
+                kind: .identify, userId: "u1", timestamp: ISO8601.parse("2026-11-21T10:00:00Z")!,
+                traits: ["phone": "+15550002"]))
         #expect(!c.isBlocked(.sms))
-        _ = c.apply(Event(kind: .identify, userId: "u1", timestamp: ISO8601.parse("2026-11-22T10:00:00Z")!, traits: ["phone": "+15550001"]))
+        _ = c.apply(
+            Event(
+                kind: .identify, userId: "u1", timestamp: ISO8601.parse("2026-11-22T10:00:00Z")!,
+                traits: ["phone": "+15550001"]))
         #expect(c.isBlocked(.sms))
         // properties.address names the address that bounced, whatever the profile holds now.
         var d = customer()
@@ -76,7 +90,9 @@ struct BounceTests {
     @Test("an unknown channel on a bounce changes nothing and is reported")
     func unknownChannel() {
         var c = customer()
-        #expect(c.apply(event("Message Bounced", ["channel": "fax"])) == .unknownChannel(event: "Message Bounced", channel: "fax"))
+        #expect(
+            c.apply(event("Message Bounced", ["channel": "fax"]))
+                == .unknownChannel(event: "Message Bounced", channel: "fax"))
         #expect(c.blockedAddresses.isEmpty)
     }
 
@@ -86,9 +102,12 @@ struct BounceTests {
         let effect = c.apply(event("Message Opened", ["channel": "email", "machine": true]))
         #expect(effect == .machineEngagement(.opened, .email))
         #expect(c.engagement.isEmpty)
-        #expect(c.apply(event("Message Clicked", ["channel": "email", "machine": true])) == .machineEngagement(.clicked, .email))
+        #expect(
+            c.apply(event("Message Clicked", ["channel": "email", "machine": true]))
+                == .machineEngagement(.clicked, .email))
         #expect(c.engagement.isEmpty)
-        if case .engagement = c.apply(event("Message Opened", ["channel": "email", "machine": false])) {} else {
+        if case .engagement = c.apply(event("Message Opened", ["channel": "email", "machine": false])) {
+        } else {
             Issue.record("machine: false is a person's open")
         }
         #expect(!c.engagement.isEmpty)
@@ -106,7 +125,8 @@ struct BounceTests {
         var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         object.removeValue(forKey: "blockedAddresses")
         object.removeValue(forKey: "softBounces")
-        let old = try JSONDecoder().decode(Customer.self, from: try JSONSerialization.data(withJSONObject: object))
+        let old = try JSONDecoder().decode(
+            Customer.self, from: try JSONSerialization.data(withJSONObject: object))
         #expect(old.blockedAddresses.isEmpty && old.softBounces.isEmpty)
         #expect(old.traits == c.traits)
     }

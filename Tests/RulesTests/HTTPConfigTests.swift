@@ -7,7 +7,8 @@ import TouchpointCore
 @Suite("The http config block")
 struct HTTPConfigTests {
     func parse(_ yaml: String, environment: [String: String] = [:]) -> (Config, [String]) {
-        let (config, diagnostics) = Config.parse(yaml: yaml, path: "/srv/shop/touchpoint.yaml", environment: environment)
+        let (config, diagnostics) = Config.parse(
+            yaml: yaml, path: "/srv/shop/touchpoint.yaml", environment: environment)
         return (config, diagnostics.map(\.description))
     }
 
@@ -46,7 +47,8 @@ struct HTTPConfigTests {
         #expect(config.http?.host == "0.0.0.0")
         #expect(config.http?.port == 0)
         let (other, _) = parse(
-            "http: { listen: \"[::1]:9\", public-url: \"http://x\", secret: 0123456789abcdef, twilio-token: own }")
+            "http: { listen: \"[::1]:9\", public-url: \"http://x\", secret: 0123456789abcdef, twilio-token: own }"
+        )
         #expect(other.http?.twilioToken == "own")
         #expect(other.http?.host == "::1")
     }
@@ -61,22 +63,31 @@ struct HTTPConfigTests {
               secret: 0123456789abcdef
             """)
         #expect(config.http == nil)
-        #expect(diagnostics.contains("/srv/shop/touchpoint.yaml:3:3: error: unknown key 'public_url' in http; did you mean 'public-url'?"))
-        #expect(diagnostics.contains("/srv/shop/touchpoint.yaml:2:3: error: missing required key 'public-url' in http"))
+        #expect(
+            diagnostics.contains(
+                "/srv/shop/touchpoint.yaml:3:3: error: unknown key 'public_url' in http; did you mean 'public-url'?"
+            ))
+        #expect(
+            diagnostics.contains(
+                "/srv/shop/touchpoint.yaml:2:3: error: missing required key 'public-url' in http"))
     }
 
-    @Test("bad values are errors at their place", arguments: [
-        ("listen: localhost", 11, "'listen' must be host:port"),
-        ("listen: 127.0.0.1:99999", 11, "'listen' must be host:port"),
-        ("public-url: t.shop.example", 15, "'public-url' must be an http:// or https:// address"),
-        ("public-url: https://", 15, "'public-url' must be an http:// or https:// address"),
-        ("secret: \"\"", 11, "'secret' must not be empty"),
-        ("link-expiry: 90", 16, "needs a unit"),
-        ("link-expiry: 0s", 16, "'link-expiry' must be longer than 0"),
-        ("write-keys: wk", 15, "'write-keys' must be a list"),
-    ])
+    @Test(
+        "bad values are errors at their place",
+        arguments: [
+            ("listen: localhost", 11, "'listen' must be host:port"),
+            ("listen: 127.0.0.1:99999", 11, "'listen' must be host:port"),
+            ("public-url: t.shop.example", 15, "'public-url' must be an http:// or https:// address"),
+            ("public-url: https://", 15, "'public-url' must be an http:// or https:// address"),
+            ("secret: \"\"", 11, "'secret' must not be empty"),
+            ("link-expiry: 90", 16, "needs a unit"),
+            ("link-expiry: 0s", 16, "'link-expiry' must be longer than 0"),
+            ("write-keys: wk", 15, "'write-keys' must be a list"),
+        ])
     func badValues(line: String, column: Int, message: String) {
-        let base = ["listen: 127.0.0.1:8088", "public-url: https://t.shop.example", "secret: 0123456789abcdef"]
+        let base = [
+            "listen: 127.0.0.1:8088", "public-url: https://t.shop.example", "secret: 0123456789abcdef",
+        ]
         let key = String(line.prefix { $0 != ":" })
         let lines = base.filter { !$0.hasPrefix(key + ":") } + [line]
         let (config, diagnostics) = parse("http:\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n")
@@ -87,7 +98,8 @@ struct HTTPConfigTests {
 
     @Test("a short secret is a warning, not an error")
     func weakSecret() {
-        let (config, diagnostics) = parse("http: { listen: \"127.0.0.1:1\", public-url: \"http://x\", secret: short }")
+        let (config, diagnostics) = parse(
+            "http: { listen: \"127.0.0.1:1\", public-url: \"http://x\", secret: short }")
         #expect(config.http?.secret == "short")
         #expect(diagnostics.count == 1)
         #expect(diagnostics.first?.contains("warning: 'secret' is 5 bytes") == true)
@@ -109,6 +121,7 @@ struct HTTPConfigTests {
                 send: { template: t, channels: [email], traking: false }
             """)
         #expect(set.rules.map(\.send.tracking) == [false, true])
-        #expect(diagnostics == ["r.yaml:10:45: error: unknown key 'traking' in send; did you mean 'tracking'?"])
+        #expect(
+            diagnostics == ["r.yaml:10:45: error: unknown key 'traking' in send; did you mean 'tracking'?"])
     }
 }

@@ -21,14 +21,19 @@ struct LinkTrackerTests {
         var rest = Substring(text)
         while let r = rest.range(of: "https://t.shop.example/") {
             let tail = rest[r.lowerBound...]
-            let end = tail[r.upperBound...].firstIndex { $0 == "\"" || $0 == "'" || $0 == " " || $0 == "\n" || $0 == "<" || $0 == "，" || $0 == "." } ?? tail.endIndex
+            let end =
+                tail[r.upperBound...].firstIndex {
+                    $0 == "\"" || $0 == "'" || $0 == " " || $0 == "\n" || $0 == "<" || $0 == "，" || $0 == "."
+                } ?? tail.endIndex
             out.append(String(tail[..<end]))
             rest = tail[end...]
         }
         return out
     }
 
-    @Test("email hrefs become signed click links to the same targets; other schemes and our own links stay; the pixel goes before </body>")
+    @Test(
+        "email hrefs become signed click links to the same targets; other schemes and our own links stay; the pixel goes before </body>"
+    )
     func email() throws {
         let html = """
             <html><body><!-- <a href="https://in.comment/"> -->
@@ -41,7 +46,8 @@ struct LinkTrackerTests {
         let content = RenderedContent(
             template: "t", channel: .email, locale: nil, subject: "s",
             text: "Cart: https://shop.example/cart/42?a=1&b=2 and https://shop.example/new.", html: html)
-        let out = tracker.rewrite(content, messageId: "0123456789abcdef0123456789abcdef", customer: "u42", issuedAt: issued)
+        let out = tracker.rewrite(
+            content, messageId: "0123456789abcdef0123456789abcdef", customer: "u42", issuedAt: issued)
         let h = try #require(out.html)
         #expect(h.contains("<!-- <a href=\"https://in.comment/\"> -->"))
         #expect(h.contains("href=\"mailto:help@shop.example\"") && h.contains("href=\"#top\""))
@@ -50,7 +56,11 @@ struct LinkTrackerTests {
         let links = tracked(h).filter { $0.contains("/c/") }
         let tokens = links.compactMap { decode($0) }
         #expect(tokens.count == 3)
-        #expect(tokens.map(\.url) == ["https://shop.example/cart/42?a=1&b=2", "https://shop.example/sale", "https://shop.example/cart/42?a=1&b=2"])
+        #expect(
+            tokens.map(\.url) == [
+                "https://shop.example/cart/42?a=1&b=2", "https://shop.example/sale",
+                "https://shop.example/cart/42?a=1&b=2",
+            ])
         #expect(tokens.map(\.linkIndex) == [0, 1, 0], "the same URL is the same link")
         #expect(tokens.allSatisfy { $0.customer == "u42" && $0.channel == .email && $0.issuedAt == issued })
         #expect(h.contains("<A HREF='https://t.shop.example/c/"), "the quote style is kept")
@@ -69,7 +79,8 @@ struct LinkTrackerTests {
     @Test("SMS URLs end at CJK punctuation, and the segments are measured again")
     func sms() throws {
         let text = "雷，您的购物车还在等您 https://shop.example/cart/42，谢谢"
-        let content = RenderedContent(template: "t", channel: .sms, locale: "zh-CN", text: text, sms: SMSInfo.measure(text))
+        let content = RenderedContent(
+            template: "t", channel: .sms, locale: "zh-CN", text: text, sms: SMSInfo.measure(text))
         let out = tracker.rewrite(content, messageId: "m1", customer: "u42", issuedAt: issued)
         #expect(out.text.hasPrefix("雷，您的购物车还在等您 https://t.shop.example/c/"))
         #expect(out.text.hasSuffix("，谢谢"))
@@ -83,7 +94,9 @@ struct LinkTrackerTests {
     func chat() {
         let content = RenderedContent(
             template: "t", channel: .chat, locale: nil, text: "See https://shop.example/a",
-            buttons: [Button(label: "Open", url: "https://shop.example/a"), Button(label: "Call", url: "tel:+1555")])
+            buttons: [
+                Button(label: "Open", url: "https://shop.example/a"), Button(label: "Call", url: "tel:+1555"),
+            ])
         let out = tracker.rewrite(content, messageId: "m1", customer: "u1", issuedAt: issued)
         #expect(decode(out.buttons[0].url)?.url == "https://shop.example/a")
         #expect(decode(out.buttons[0].url)?.linkIndex == 0)
@@ -93,12 +106,16 @@ struct LinkTrackerTests {
 
     @Test("HTML without a body gets the pixel at the end; text without links is unchanged")
     func edges() {
-        let content = RenderedContent(template: "t", channel: .email, locale: nil, text: "hello", html: "<p>hi</p>")
+        let content = RenderedContent(
+            template: "t", channel: .email, locale: nil, text: "hello", html: "<p>hi</p>")
         let out = tracker.rewrite(content, messageId: "m1", customer: "u1", issuedAt: issued)
         #expect(out.html?.hasPrefix("<p>hi</p><img src=\"https://t.shop.example/o/") == true)
         #expect(out.text == "hello")
         // An unterminated attribute is not rewritten and does not crash.
-        let broken = RenderedContent(template: "t", channel: .email, locale: nil, text: "", html: "<a href=\"https://x.example/")
-        #expect(tracker.rewrite(broken, messageId: "m", customer: "u", issuedAt: issued).html?.hasPrefix("<a href=\"https://x.example/") == true)
+        let broken = RenderedContent(
+            template: "t", channel: .email, locale: nil, text: "", html: "<a href=\"https://x.example/")
+        #expect(
+            tracker.rewrite(broken, messageId: "m", customer: "u", issuedAt: issued).html?.hasPrefix(
+                "<a href=\"https://x.example/") == true)
     }
 }

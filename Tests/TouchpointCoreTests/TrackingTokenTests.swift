@@ -7,10 +7,13 @@ import Testing
 struct TrackingTokenTests {
     let key = HMAC.Key(Array("secret-0123456789abcdef".utf8))
 
-    func token(_ kind: TrackingToken.Kind = .click, message: String = "0123456789abcdef0123456789abcdef") -> TrackingToken {
+    func token(_ kind: TrackingToken.Kind = .click, message: String = "0123456789abcdef0123456789abcdef")
+        -> TrackingToken
+    {
         TrackingToken(
             kind: kind, channel: .sms, messageId: message, customer: "客户-42", linkIndex: 300,
-            issuedAt: Instant(milliseconds: 1_795_000_000_123), url: kind == .click ? "https://shop.example/cart/42?a=1&b=中" : nil,
+            issuedAt: Instant(milliseconds: 1_795_000_000_123),
+            url: kind == .click ? "https://shop.example/cart/42?a=1&b=中" : nil,
             locale: kind == .unsubscribe ? "zh-CN" : nil)
     }
 
@@ -28,7 +31,9 @@ struct TrackingTokenTests {
     func otherMessageIds() throws {
         for id in ["m1", "0123456789ABCDEF0123456789ABCDEF", String(repeating: "a", count: 31), ""] {
             let t = token(.open, message: id)
-            #expect(try TrackingToken.decode(Substring(t.encoded(key: key)), kind: .open, key: key).get().messageId == id)
+            #expect(
+                try TrackingToken.decode(Substring(t.encoded(key: key)), kind: .open, key: key).get()
+                    .messageId == id)
         }
     }
 
@@ -39,11 +44,16 @@ struct TrackingTokenTests {
         for i in stride(from: 0, to: bytes.count, by: 3) {
             bytes[i] ^= 0x04
             let altered = Base64.encodeURLSafe(bytes)
-            #expect(TrackingToken.decode(Substring(altered), kind: .click, key: key) == .failure(.badSignature), "byte \(i)")
+            #expect(
+                TrackingToken.decode(Substring(altered), kind: .click, key: key) == .failure(.badSignature),
+                "byte \(i)")
             bytes[i] ^= 0x04
         }
-        #expect(TrackingToken.decode(Substring(text), kind: .click, key: HMAC.Key(Array("other".utf8))) == .failure(.badSignature))
-        #expect(TrackingToken.decode(Substring(text.dropLast(2)), kind: .click, key: key) != .success(token()))
+        #expect(
+            TrackingToken.decode(Substring(text), kind: .click, key: HMAC.Key(Array("other".utf8)))
+                == .failure(.badSignature))
+        #expect(
+            TrackingToken.decode(Substring(text.dropLast(2)), kind: .click, key: key) != .success(token()))
         #expect(TrackingToken.decode(Substring(text), kind: .unsubscribe, key: key) == .failure(.wrongKind))
         #expect(TrackingToken.decode("a+b/c=", kind: .click, key: key) == .failure(.malformed))
         #expect(TrackingToken.decode("", kind: .click, key: key) == .failure(.malformed))
@@ -52,8 +62,13 @@ struct TrackingTokenTests {
     @Test("expiry counts from the issue time")
     func expiry() {
         let t = token()
-        #expect(!t.isExpired(at: Instant(milliseconds: t.issuedAt.milliseconds + 90 * 86_400_000), lifetime: .days(90)))
-        #expect(t.isExpired(at: Instant(milliseconds: t.issuedAt.milliseconds + 90 * 86_400_000 + 1), lifetime: .days(90)))
+        #expect(
+            !t.isExpired(
+                at: Instant(milliseconds: t.issuedAt.milliseconds + 90 * 86_400_000), lifetime: .days(90)))
+        #expect(
+            t.isExpired(
+                at: Instant(milliseconds: t.issuedAt.milliseconds + 90 * 86_400_000 + 1), lifetime: .days(90))
+        )
     }
 
     @Test("SHA-1 matches FIPS 180 examples; HMAC-SHA1 matches RFC 2202")
@@ -64,12 +79,17 @@ struct TrackingTokenTests {
         #expect(
             hex(SHA1.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
                 == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
-        #expect(hex(SHA1.hash([UInt8](repeating: 0x61, count: 1_000_000))) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
+        #expect(
+            hex(SHA1.hash([UInt8](repeating: 0x61, count: 1_000_000)))
+                == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
         #expect(
             hex(HMAC.sha1(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
                 == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
         #expect(
-            hex(HMAC.sha1(key: [UInt8](repeating: 0xaa, count: 80), message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+            hex(
+                HMAC.sha1(
+                    key: [UInt8](repeating: 0xaa, count: 80),
+                    message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
                 == "aa4ae5e15272d00e95705637ce8a3b55ed402112")
     }
 

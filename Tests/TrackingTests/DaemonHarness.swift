@@ -35,11 +35,13 @@ final class DaemonHarness: Sendable {
         }
         try fm.createDirectory(at: root.appendingPathComponent("rules"), withIntermediateDirectories: true)
         try fm.createDirectory(at: root.appendingPathComponent("events"), withIntermediateDirectories: true)
-        try rules.write(to: root.appendingPathComponent("rules/rules.yaml"), atomically: true, encoding: .utf8)
+        try rules.write(
+            to: root.appendingPathComponent("rules/rules.yaml"), atomically: true, encoding: .utf8)
         try DaemonHarness.configText(settings: settings, channels: channels, publicURL: publicURL)
             .write(to: root.appendingPathComponent("touchpoint.yaml"), atomically: true, encoding: .utf8)
 
-        var options = DaemonOptions(configPath: root.appendingPathComponent("touchpoint.yaml").path, environment: [:])
+        var options = DaemonOptions(
+            configPath: root.appendingPathComponent("touchpoint.yaml").path, environment: [:])
         options.pollMilliseconds = 20
         options.reloadCheckMilliseconds = 60_000
         let portBox = Mutex<Int?>(nil)
@@ -94,16 +96,22 @@ final class DaemonHarness: Sendable {
 
     /// The recorded HTTP events, parsed.
     func recorded() -> [[String: Any]] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: events.path)) ?? []).filter { $0.hasPrefix("http-") }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: events.path)) ?? []).filter {
+            $0.hasPrefix("http-")
+        }
         return names.sorted().flatMap { name -> [[String: Any]] in
             let text = (try? String(contentsOf: events.appendingPathComponent(name), encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            return text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
         }
     }
 
     /// Paths of the recorded-event files.
     func recordedFiles() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: events.path)) ?? []).filter { $0.hasPrefix("http-") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: events.path)) ?? []).filter {
+            $0.hasPrefix("http-")
+        }.sorted()
             .map { events.appendingPathComponent($0).path }
     }
 
@@ -112,7 +120,9 @@ final class DaemonHarness: Sendable {
         await eventually(within: seconds) { await HTTP.get(base + "/readyz").status == 200 }
     }
 
-    func openStore() throws -> SQLiteStore { try SQLiteStore(path: root.appendingPathComponent("state.sqlite").path) }
+    func openStore() throws -> SQLiteStore {
+        try SQLiteStore(path: root.appendingPathComponent("state.sqlite").path)
+    }
 
     /// `url` (minted for any host) on this daemon's port.
     func local(_ url: String) -> String {

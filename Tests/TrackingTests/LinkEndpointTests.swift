@@ -1,14 +1,16 @@
 import Events
 import Foundation
+import Templates
 import Testing
 import TouchpointCore
-import Templates
 import Tracking
 
 extension TrackingSuite {
     /// `/o/`, `/c/` and `/u/` against the real server, with the project's libcurl as the client.
     @Suite("tracking links: pixel, click, unsubscribe") struct LinkEndpoints {
-        @Test("the pixel is a no-store 1x1 GIF and records one Message Opened per minute, fsynced before the answer")
+        @Test(
+            "the pixel is a no-store 1x1 GIF and records one Message Opened per minute, fsynced before the answer"
+        )
         func pixelRecordsOpen() async throws {
             let h = try await Harness()
             defer { Task { await h.stop() } }
@@ -50,7 +52,9 @@ extension TrackingSuite {
             _ = await HTTP.get(h.url(h.token(.click, url: "https://shop.example/a?b=1&c=2")))
             _ = await HTTP.post(h.url(h.token(.unsubscribe)), "List-Unsubscribe=One-Click")
             for (name, text) in h.rawFiles() {
-                #expect(name.range(of: #"^http-\d{4}-\d{2}-\d{2}\.jsonl$"#, options: .regularExpression) != nil, "\(name)")
+                #expect(
+                    name.range(of: #"^http-\d{4}-\d{2}-\d{2}\.jsonl$"#, options: .regularExpression) != nil,
+                    "\(name)")
                 let rows = text.split(separator: "\n")
                 #expect(rows.count == 3)
                 for (i, row) in rows.enumerated() {
@@ -84,7 +88,10 @@ extension TrackingSuite {
             // A valid click token on the pixel path, and a pixel token posted to unsubscribe.
             let click = h.token(.click, url: "https://shop.example/")
             #expect(await HTTP.get(h.url(click).replacingOccurrences(of: "/c/", with: "/o/")).status == 404)
-            #expect(await HTTP.post(good.replacingOccurrences(of: "/o/", with: "/u/"), "List-Unsubscribe=One-Click").status == 404)
+            #expect(
+                await HTTP.post(
+                    good.replacingOccurrences(of: "/o/", with: "/u/"), "List-Unsubscribe=One-Click"
+                ).status == 404)
             #expect(h.lines().isEmpty)
             #expect(h.rawFiles().isEmpty)
         }
@@ -100,17 +107,22 @@ extension TrackingSuite {
             #expect(h.lines().isEmpty)
         }
 
-        @Test("machine opens are recorded with properties.machine: Apple's bare user agent, Apple's network, too soon after the send, a crawler")
+        @Test(
+            "machine opens are recorded with properties.machine: Apple's bare user agent, Apple's network, too soon after the send, a crawler"
+        )
         func machineOpens() async throws {
             let h = try await Harness()
             defer { Task { await h.stop() } }
             _ = await HTTP.get(h.url(h.token(.open, message: "m1")), headers: ["User-Agent: Mozilla/5.0"])
             _ = await HTTP.get(h.url(h.token(.open, message: "m2", issuedAt: h.clock.read())))
             _ = await HTTP.get(
-                h.url(h.token(.open, message: "m3")), headers: ["User-Agent: Mozilla/5.0 (compatible; Barracuda Sentinel)"])
+                h.url(h.token(.open, message: "m3")),
+                headers: ["User-Agent: Mozilla/5.0 (compatible; Barracuda Sentinel)"])
             _ = await HTTP.get(
                 h.url(h.token(.open, message: "m4")),
-                headers: ["User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)"])
+                headers: [
+                    "User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+                ])
             let byMessage = Dictionary(
                 uniqueKeysWithValues: h.lines().map { line -> (String, [String: Any]) in
                     let p = line["properties"] as? [String: Any] ?? [:]
@@ -124,11 +136,18 @@ extension TrackingSuite {
             // 17.0.0.0/8 is Apple's; the reason function sees the peer address.
             let rule = MachineOpens()
             let now = h.clock.read()
-            #expect(rule.reason(userAgent: "Mozilla/5.0 (iPhone)", remoteIPv4: [17, 58, 1, 2], issuedAt: Instant(seconds: 0), at: now) == "apple-mpp")
-            #expect(rule.reason(userAgent: "Mozilla/5.0 (iPhone)", remoteIPv4: [127, 0, 0, 1], issuedAt: Instant(seconds: 0), at: now) == nil)
+            #expect(
+                rule.reason(
+                    userAgent: "Mozilla/5.0 (iPhone)", remoteIPv4: [17, 58, 1, 2],
+                    issuedAt: Instant(seconds: 0), at: now) == "apple-mpp")
+            #expect(
+                rule.reason(
+                    userAgent: "Mozilla/5.0 (iPhone)", remoteIPv4: [127, 0, 0, 1],
+                    issuedAt: Instant(seconds: 0), at: now) == nil)
         }
 
-        @Test("a click redirects to the token's URL only, never a query parameter, and records Message Clicked")
+        @Test(
+            "a click redirects to the token's URL only, never a query parameter, and records Message Clicked")
         func clickRedirects() async throws {
             let h = try await Harness()
             defer { Task { await h.stop() } }
@@ -146,7 +165,9 @@ extension TrackingSuite {
             #expect(properties["channel"] as? String == "email")
             // Even a correctly signed token redirects only to a web link without control characters.
             #expect(await HTTP.get(h.url(h.token(.click, url: "javascript:alert(1)"))).status == 404)
-            #expect(await HTTP.get(h.url(h.token(.click, url: "https://a.example/\r\nSet-Cookie: x=1"))).status == 404)
+            #expect(
+                await HTTP.get(h.url(h.token(.click, url: "https://a.example/\r\nSet-Cookie: x=1"))).status
+                    == 404)
             #expect(h.lines().count == 1)
         }
 
@@ -155,7 +176,8 @@ extension TrackingSuite {
             let h = try await Harness()
             defer { Task { await h.stop() } }
             let old = Instant(milliseconds: h.clock.read().milliseconds - 100 * 86_400_000)
-            let answer = await HTTP.get(h.url(h.token(.click, url: "https://shop.example/sale", issuedAt: old)))
+            let answer = await HTTP.get(
+                h.url(h.token(.click, url: "https://shop.example/sale", issuedAt: old)))
             #expect(answer.status == 410)
             #expect(answer.headers["location"] == nil)
             #expect(answer.headers["content-type"]?.hasPrefix("text/html") == true)
@@ -182,28 +204,39 @@ extension TrackingSuite {
             #expect(h.lines().isEmpty, "scanners fetch every link: a GET must not unsubscribe")
         }
 
-        @Test("RFC 8058 one-click and the page's form both record Unsubscribed; a bad body gets 400 and records nothing")
+        @Test(
+            "RFC 8058 one-click and the page's form both record Unsubscribed; a bad body gets 400 and records nothing"
+        )
         func unsubscribePost() async throws {
             let h = try await Harness()
             defer { Task { await h.stop() } }
             let url = h.url(h.token(.unsubscribe, customer: "u7", channel: .email))
-            let bad = await HTTP.post(url, "hello=world", headers: ["Content-Type: application/x-www-form-urlencoded"])
+            let bad = await HTTP.post(
+                url, "hello=world", headers: ["Content-Type: application/x-www-form-urlencoded"])
             #expect(bad.status == 400)
             #expect(await HTTP.post(url, "scope=%ZZ").status == 400)
             #expect(h.lines().isEmpty)
 
-            let oneClick = await HTTP.post(url, "List-Unsubscribe=One-Click", headers: ["Content-Type: application/x-www-form-urlencoded"])
+            let oneClick = await HTTP.post(
+                url, "List-Unsubscribe=One-Click",
+                headers: ["Content-Type: application/x-www-form-urlencoded"])
             #expect(oneClick.status == 200)
             // RFC 8058 also allows multipart/form-data; the same request an hour later is a new event.
             h.clock.advance(seconds: 3600)
-            let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n"
-            #expect(await HTTP.post(url, multipart, headers: ["Content-Type: multipart/form-data; boundary=XyZ"]).status == 200)
+            let multipart =
+                "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n"
+            #expect(
+                await HTTP.post(url, multipart, headers: ["Content-Type: multipart/form-data; boundary=XyZ"])
+                    .status == 200)
             let all = await HTTP.post(url, "scope=all")
             #expect(all.status == 200)
             #expect(all.text.contains("You are unsubscribed"))
             let lines = h.lines()
             #expect(lines.count == 3)
-            #expect(lines.allSatisfy { $0["event"] as? String == "Unsubscribed" && $0["userId"] as? String == "u7" })
+            #expect(
+                lines.allSatisfy {
+                    $0["event"] as? String == "Unsubscribed" && $0["userId"] as? String == "u7"
+                })
             let channels = lines.compactMap { ($0["properties"] as? [String: Any])?["channel"] as? String }
             #expect(channels == ["email", "email", "all"])
             let sources = lines.compactMap { ($0["properties"] as? [String: Any])?["source"] as? String }
@@ -215,7 +248,9 @@ extension TrackingSuite {
             let h = try await Harness()
             defer { Task { await h.stop() } }
             let old = Instant(milliseconds: h.clock.read().milliseconds - 400 * 86_400_000)
-            #expect(await HTTP.post(h.url(h.token(.unsubscribe, issuedAt: old)), "List-Unsubscribe=One-Click").status == 200)
+            #expect(
+                await HTTP.post(h.url(h.token(.unsubscribe, issuedAt: old)), "List-Unsubscribe=One-Click")
+                    .status == 200)
             #expect(h.lines().count == 1)
         }
     }
@@ -226,6 +261,8 @@ enum LinkTrackerFixture {
     static func url(kind: TrackingToken.Kind, secret: String) -> String {
         let tracker = Templates.LinkTracker(publicURL: "http://x", secret: secret)
         return tracker.url(
-            for: TrackingToken(kind: kind, channel: .email, messageId: "m", customer: "u1", issuedAt: Instant(seconds: 1_794_990_000)))
+            for: TrackingToken(
+                kind: kind, channel: .email, messageId: "m", customer: "u1",
+                issuedAt: Instant(seconds: 1_794_990_000)))
     }
 }

@@ -19,10 +19,14 @@ extension TrackingSuite {
         func chosenHourMovesToOpens() async throws {
             let hours = try await Self.run(days: 35, userAgent: nil)
             #expect(hours.first != 20, "with no history the first message goes when due")
-            #expect(hours.suffix(3).allSatisfy { $0 == 20 }, "after weeks of 20:10 opens the scheduler sends at 20:00: \(hours)")
+            #expect(
+                hours.suffix(3).allSatisfy { $0 == 20 },
+                "after weeks of 20:10 opens the scheduler sends at 20:00: \(hours)")
         }
 
-        @Test("the same opens made by Apple's privacy proxy are recorded as machine opens and teach the scheduler nothing")
+        @Test(
+            "the same opens made by Apple's privacy proxy are recorded as machine opens and teach the scheduler nothing"
+        )
         func machineOpensTeachNothing() async throws {
             let hours = try await Self.run(days: 21, userAgent: "Mozilla/5.0")
             #expect(!hours.contains(20), "machine opens moved the send hour: \(hours)")
@@ -31,7 +35,9 @@ extension TrackingSuite {
         /// Runs the loop for `days` simulated days, the pixel fetched with `userAgent`; the chosen local
         /// send hour of each message.
         static func run(days: Int, userAgent: String?) async throws -> [Int] {
-            #expect(ISO8601.format(Self.local(day: 0, hour: 0), offsetSeconds: 8 * 3600) == "2026-11-02T00:00:00+08:00")
+            #expect(
+                ISO8601.format(Self.local(day: 0, hour: 0), offsetSeconds: 8 * 3600)
+                    == "2026-11-02T00:00:00+08:00")
             let clock = TestClock(Self.local(day: 0, hour: 6))
             let daemon = try await DaemonHarness(
                 rules: """
@@ -40,7 +46,9 @@ extension TrackingSuite {
                         when: { event: Nudge }
                         send: { template: nudge, channels: [email], within: 24h }
                     """,
-                templates: ["nudge/email.mustache": "---\nsubject: Hi\n---\n<html><body><p>Hi</p></body></html>\n"],
+                templates: [
+                    "nudge/email.mustache": "---\nsubject: Hi\n---\n<html><body><p>Hi</p></body></html>\n"
+                ],
                 settings: "default-timezone: Asia/Shanghai\nquiet-hours: none\nfrequency-cap: none\n",
                 channels: "  email: { kind: file, path: outbox }", clock: clock)
             defer { daemon.remove() }
@@ -62,13 +70,17 @@ extension TrackingSuite {
                 ])
                 #expect(await daemon.caughtUp(), "day \(day): the daemon did not read the trigger")
                 let id = StableID.message(rule: "nudge", customer: "u1", trigger: eventId)
-                let sendAt = try #require(try await Self.sendTime(of: id, store: store), "day \(day): no decision")
+                let sendAt = try #require(
+                    try await Self.sendTime(of: id, store: store), "day \(day): no decision")
                 hours.append(Self.zone.fields(sendAt).hour)
                 clock.set(Instant(milliseconds: max(trigger.milliseconds, sendAt.milliseconds) + 1000))
                 let eml = daemon.outbox.appendingPathComponent(id + ".eml")
-                #expect(await eventually(within: 20) { FileManager.default.fileExists(atPath: eml.path) }, "day \(day): not sent")
+                #expect(
+                    await eventually(within: 20) { FileManager.default.fileExists(atPath: eml.path) },
+                    "day \(day): not sent")
                 let html = try #require(htmlPart(ofEML: try String(contentsOf: eml, encoding: .utf8)))
-                let pixel = try #require(firstURL(in: html, containing: "/o/"), "the email has no pixel: \(html)")
+                let pixel = try #require(
+                    firstURL(in: html, containing: "/o/"), "the email has no pixel: \(html)")
                 // The customer opens at 20:10 local, that day or the next.
                 var open = Self.local(day: day, hour: 20, minute: 10)
                 if open.milliseconds <= sendAt.milliseconds {
@@ -76,7 +88,10 @@ extension TrackingSuite {
                     open = Self.local(day: day, hour: 20, minute: 10)
                 }
                 clock.set(open)
-                #expect(await HTTP.get(daemon.local(pixel), headers: userAgent.map { ["User-Agent: " + $0] } ?? []).status == 200)
+                #expect(
+                    await HTTP.get(
+                        daemon.local(pixel), headers: userAgent.map { ["User-Agent: " + $0] } ?? []
+                    ).status == 200)
                 #expect(await daemon.caughtUp(), "day \(day): the open was not applied")
                 day += 1
             }

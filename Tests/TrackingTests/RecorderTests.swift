@@ -9,7 +9,8 @@ extension TrackingSuite {
     @Suite("the event recorder") struct Recorder {
         static func running(_ folder: URL) -> (EventRecorder, ServiceGroup, Task<Void, any Error>) {
             let recorder = EventRecorder(folder: folder.path, logger: Logger(label: "recorder-test"))
-            let group = ServiceGroup(configuration: .init(services: [recorder], logger: Logger(label: "recorder-test")))
+            let group = ServiceGroup(
+                configuration: .init(services: [recorder], logger: Logger(label: "recorder-test")))
             return (recorder, group, Task { try await group.run() })
         }
 
@@ -23,16 +24,23 @@ extension TrackingSuite {
                 for i in 0..<300 {
                     tasks.addTask {
                         try await recorder.append([
-                            EventRecorder.Line(messageId: "m\(i)", at: day, json: #"{"n":\#(i),"pad":"\#(String(repeating: "x", count: i))"}"#)
+                            EventRecorder.Line(
+                                messageId: "m\(i)", at: day,
+                                json: #"{"n":\#(i),"pad":"\#(String(repeating: "x", count: i))"}"#)
                         ])
                     }
                 }
                 for try await outcome in tasks { #expect(outcome == .recorded) }
             }
             // A repeat of a recent id is not written again.
-            #expect(try await recorder.append([EventRecorder.Line(messageId: "m7", at: day, json: "{}")]) == .duplicate)
+            #expect(
+                try await recorder.append([EventRecorder.Line(messageId: "m7", at: day, json: "{}")])
+                    == .duplicate)
             let next = Instant(seconds: 1_795_000_000 + 86_400)
-            #expect(try await recorder.append([EventRecorder.Line(messageId: "next", at: next, json: #"{"n":-1}"#)]) == .recorded)
+            #expect(
+                try await recorder.append([
+                    EventRecorder.Line(messageId: "next", at: next, json: #"{"n":-1}"#)
+                ]) == .recorded)
             await group.triggerGracefulShutdown()
             try await task.value
             let text = try String(contentsOfFile: recorder.path(for: day), encoding: .utf8)
@@ -50,11 +58,16 @@ extension TrackingSuite {
             defer { try? FileManager.default.removeItem(at: folder) }
             let (recorder, group, task) = Self.running(folder)
             let at = Instant(seconds: 1_795_000_000)
-            try #"{"whole":1}"# .appending("\n{\"part").write(toFile: recorder.path(for: at), atomically: true, encoding: .utf8)
-            #expect(try await recorder.append([EventRecorder.Line(messageId: "a", at: at, json: #"{"next":2}"#)]) == .recorded)
+            try #"{"whole":1}"#.appending("\n{\"part").write(
+                toFile: recorder.path(for: at), atomically: true, encoding: .utf8)
+            #expect(
+                try await recorder.append([EventRecorder.Line(messageId: "a", at: at, json: #"{"next":2}"#)])
+                    == .recorded)
             await group.triggerGracefulShutdown()
             try await task.value
-            #expect(try String(contentsOfFile: recorder.path(for: at), encoding: .utf8) == "{\"whole\":1}\n{\"part\n{\"next\":2}\n")
+            #expect(
+                try String(contentsOfFile: recorder.path(for: at), encoding: .utf8)
+                    == "{\"whole\":1}\n{\"part\n{\"next\":2}\n")
         }
 
         @Test("after shutdown an append is refused, not silently dropped")
@@ -65,7 +78,9 @@ extension TrackingSuite {
             await group.triggerGracefulShutdown()
             try await task.value
             await #expect(throws: EventRecorder.WriteError.self) {
-                try await recorder.append([EventRecorder.Line(messageId: "late", at: Instant(seconds: 1), json: "{}")])
+                try await recorder.append([
+                    EventRecorder.Line(messageId: "late", at: Instant(seconds: 1), json: "{}")
+                ])
             }
         }
     }

@@ -28,13 +28,16 @@ final class TestClock: Sendable {
     init(_ start: Instant) { now = Mutex(start) }
     func read() -> Instant { now.withLock { $0 } }
     func set(_ t: Instant) { now.withLock { $0 = t } }
-    func advance(seconds: Int64) { now.withLock { $0 = Instant(milliseconds: $0.milliseconds + seconds * 1000) } }
+    func advance(seconds: Int64) {
+        now.withLock { $0 = Instant(milliseconds: $0.milliseconds + seconds * 1000) }
+    }
     var closure: @Sendable () -> Instant { { [self] in self.read() } }
 }
 
 /// Paths around the package.
 enum Paths {
-    static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let packageRoot = testsFolder.deletingLastPathComponent()
     static let peers = testsFolder.appendingPathComponent("Peers")
     static let binary = packageRoot.appendingPathComponent(".build/debug/touchpoint")
@@ -48,7 +51,8 @@ enum Paths {
 
     static func which(_ name: String) -> String? {
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        for dir in dirs + ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
+        for dir in dirs + ["/usr/bin", "/usr/local/bin", "/bin"]
+        where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
             return dir + "/" + name
         }
         return nil
@@ -84,9 +88,12 @@ enum HTTP {
         var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] }
     }
 
-    static func request(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = []) async -> Answer {
+    static func request(_ method: String, _ url: String, headers: [String] = [], body: [UInt8] = []) async
+        -> Answer
+    {
         let r = await transport.perform(
-            TransferRequest(url: url, method: method, headers: headers, body: body, timeoutMilliseconds: 20_000))
+            TransferRequest(
+                url: url, method: method, headers: headers, body: body, timeoutMilliseconds: 20_000))
         var out: [String: String] = [:]
         for line in r.headerLines {
             guard let colon = line.firstIndex(of: ":") else { continue }
@@ -96,13 +103,17 @@ enum HTTP {
         return Answer(status: r.status, headers: out, body: r.body)
     }
 
-    static func get(_ url: String, headers: [String] = []) async -> Answer { await request("GET", url, headers: headers) }
+    static func get(_ url: String, headers: [String] = []) async -> Answer {
+        await request("GET", url, headers: headers)
+    }
 
     static func post(_ url: String, _ body: String, headers: [String] = []) async -> Answer {
         await request("POST", url, headers: headers, body: Array(body.utf8))
     }
 
-    static func basic(_ user: String) -> String { "Authorization: Basic " + Data("\(user):".utf8).base64EncodedString() }
+    static func basic(_ user: String) -> String {
+        "Authorization: Basic " + Data("\(user):".utf8).base64EncodedString()
+    }
 }
 
 /// The HTTP side alone, in this process: recorder and server in a service group, on an ephemeral port,
@@ -129,23 +140,29 @@ final class Harness: Sendable {
         let portBox = Mutex<Int?>(nil)
         let publicURL = "http://127.0.0.1:0"
         config = HTTPConfig(
-            host: "127.0.0.1", port: 0, publicURL: publicURL, secret: Harness.secret, writeKeys: [Harness.writeKey],
+            host: "127.0.0.1", port: 0, publicURL: publicURL, secret: Harness.secret,
+            writeKeys: [Harness.writeKey],
             twilioToken: Harness.twilioToken)
         tracker = LinkTracker(publicURL: publicURL, secret: Harness.secret)
         store = try SQLiteStore.inMemory()
         let recorder = EventRecorder(folder: folder.path, logger: logger)
         let phones = customers
         let server = TrackingServer(
-            config: config, recorder: recorder, telemetry: Telemetry(), store: store, eventsFolder: folder.path,
+            config: config, recorder: recorder, telemetry: Telemetry(), store: store,
+            eventsFolder: folder.path,
             hooks: .init(
-                customers: { channel, address in channel == .sms ? phones.filter { $0.value == address }.map(\.key).sorted() : [] },
+                customers: { channel, address in
+                    channel == .sms ? phones.filter { $0.value == address }.map(\.key).sorted() : []
+                },
                 listening: { port in portBox.withLock { $0 = port } }),
             logger: logger, clock: clock.closure)
         let group = ServiceGroup(
             configuration: .init(services: [recorder, server], logger: logger))
         self.group = group
         task = Task { try await group.run() }
-        guard await eventually(within: 20, { portBox.withLock { $0 } != nil }), let port = portBox.withLock({ $0 }) else {
+        guard await eventually(within: 20, { portBox.withLock { $0 } != nil }),
+            let port = portBox.withLock({ $0 })
+        else {
             task.cancel()
             throw TestFailure("the tracking server did not start")
         }
@@ -162,13 +179,16 @@ final class Harness: Sendable {
         return base + path
     }
 
-    func token(_ kind: TrackingToken.Kind, message: String = "0123456789abcdef0123456789abcdef", customer: String = "u1",
+    func token(
+        _ kind: TrackingToken.Kind, message: String = "0123456789abcdef0123456789abcdef",
+        customer: String = "u1",
         channel: TouchpointCore.Channel = .email, index: Int = 0, url: String? = nil, locale: String? = nil,
-        issuedAt: Instant? = nil) -> String
-    {
+        issuedAt: Instant? = nil
+    ) -> String {
         let t = TrackingToken(
             kind: kind, channel: channel, messageId: message, customer: customer, linkIndex: index,
-            issuedAt: issuedAt ?? Instant(milliseconds: clock.read().milliseconds - 3_600_000), url: url, locale: locale)
+            issuedAt: issuedAt ?? Instant(milliseconds: clock.read().milliseconds - 3_600_000), url: url,
+            locale: locale)
         return tracker.url(for: t)
     }
 
@@ -215,7 +235,9 @@ func python(_ script: String, _ arguments: [String]) throws -> String {
 }
 
 /// Twilio's signature, computed by Python's hmac: base64(HMAC-SHA1(token, url + sorted name+value)).
-func twilioSignature(url: String, params: [(String, String)], token: String = Harness.twilioToken) throws -> String {
+func twilioSignature(url: String, params: [(String, String)], token: String = Harness.twilioToken) throws
+    -> String
+{
     let script = """
         import base64, hashlib, hmac, json, sys
         url, token, params = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -243,7 +265,10 @@ final class PythonPeer: @unchecked Sendable {
     private let lifeline = Pipe()
 
     init(_ script: String, arguments: [String]) throws {
-        guard let python = ["/usr/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) ?? Paths.which("python3")
+        guard
+            let python = ["/usr/bin/python3"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            }) ?? Paths.which("python3")
         else { throw TestFailure("python3 not found") }
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [Paths.peers.appendingPathComponent(script).path] + arguments
@@ -258,7 +283,10 @@ final class PythonPeer: @unchecked Sendable {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard
+            let port = Int(
+                String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             kill(process.processIdentifier, SIGKILL)
             throw TestFailure("\(script) did not print a port")
         }
@@ -277,7 +305,9 @@ final class PythonPeer: @unchecked Sendable {
 
 /// Runs a program to completion; its exit status and stdout (stderr goes to `stderr` when given).
 @discardableResult
-func run(_ executable: String, _ arguments: [String], stderr: URL? = nil) throws -> (status: Int32, output: String) {
+func run(_ executable: String, _ arguments: [String], stderr: URL? = nil) throws -> (
+    status: Int32, output: String
+) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments

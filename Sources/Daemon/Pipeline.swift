@@ -240,8 +240,13 @@ actor Pipeline: Service {
 
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.
     private func reload(reason: String) {
-        let next = Project.load(configPath: options.configPath, environment: options.environment)
+        var next = Project.load(configPath: options.configPath, environment: options.environment)
         inputsSignature = Pipeline.signature(next)
+        // The HTTP side keeps the block it started with; links signed with another secret would 404.
+        if next.config.http != project.config.http {
+            logger.warning("the http block changed; it takes effect at the next restart")
+            next.config.http = project.config.http
+        }
         let (nextAdapters, adapterDiagnostics) = Adapters.build(config: next.config)
         let errors = next.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
         guard errors.isEmpty else {

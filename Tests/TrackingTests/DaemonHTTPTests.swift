@@ -125,6 +125,43 @@ extension TrackingSuite {
             try checkWithPromtool(metrics)
             await daemon.stop()
         }
+
+        @Test("a reload that changes the http block keeps the running one: links in new messages still verify")
+        func reloadKeepsHTTP() async throws {
+            let daemon = try await DaemonHarness(
+                rules: Self.rules, templates: Self.templates, settings: "quiet-hours: none\nfrequency-cap: none\n",
+                channels: "  email: { kind: file, path: outbox }", clock: nil, reloadCheckMilliseconds: 50)
+            defer { daemon.remove() }
+            // Another secret in the config, and a changed template to see that the reload happened.
+            try DaemonHarness.configText(
+                settings: "quiet-hours: none\nfrequency-cap: none\n", channels: "  email: { kind: file, path: outbox }",
+                publicURL: "http://127.0.0.1:1", secret: "a-completely-different-secret-42"
+            ).write(to: daemon.config, atomically: true, encoding: .utf8)
+            let template = daemon.root.appendingPathComponent("templates/receipt/email.mustache")
+            try "---\nsubject: Your receipt, reloaded\n---\n<html><body><p>Thanks</p></body></html>\n"
+                .write(to: template, atomically: true, encoding: .utf8)
+            // Wait for the reload: a receipt sent after it has the new subject.
+            var eml: String?
+            var n = 0
+            let deadline = Date().addingTimeInterval(30)
+            while eml == nil, Date() < deadline {
+                n += 1
+                let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+                try daemon.append([Self.identify(now), Self.track("Order Completed", id: "o\(n)", at: now)])
+                let id = StableID.message(rule: "receipt", customer: "u1", trigger: "o\(n)")
+                let file = daemon.outbox.appendingPathComponent(id + ".eml")
+                _ = await eventually(within: 5) { FileManager.default.fileExists(atPath: file.path) }
+                if let text = try? String(contentsOf: file, encoding: .utf8), header("Subject", ofEML: text) == "Your receipt, reloaded" {
+                    eml = text
+                }
+            }
+            let reloaded = try #require(eml, "the reload never happened")
+            let html = try #require(htmlPart(ofEML: reloaded))
+            let pixel = try #require(firstURL(in: html, containing: "/o/"))
+            #expect(await HTTP.get(daemon.local(pixel)).status == 200)
+            #expect(daemon.recorded().contains { $0["event"] as? String == "Message Opened" })
+            await daemon.stop()
+        }
     }
 }
 

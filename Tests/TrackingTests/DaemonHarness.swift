@@ -24,7 +24,7 @@ final class DaemonHarness: Sendable {
     /// plus `channels` and the `http` block; the daemon is started on it.
     init(
         rules: String, templates: [String: String], settings: String, channels: String, clock: TestClock?,
-        publicURL: String = "http://127.0.0.1:1"
+        publicURL: String = "http://127.0.0.1:1", reloadCheckMilliseconds: Int64 = 60_000
     ) async throws {
         root = try temporaryFolder("daemon")
         let fm = FileManager.default
@@ -43,7 +43,7 @@ final class DaemonHarness: Sendable {
         var options = DaemonOptions(
             configPath: root.appendingPathComponent("touchpoint.yaml").path, environment: [:])
         options.pollMilliseconds = 20
-        options.reloadCheckMilliseconds = 60_000
+        options.reloadCheckMilliseconds = reloadCheckMilliseconds
         let portBox = Mutex<Int?>(nil)
         options.httpListening = { port in portBox.withLock { $0 = port } }
         var logger = Logger(label: "daemon-test")
@@ -63,7 +63,7 @@ final class DaemonHarness: Sendable {
         self.port = port
     }
 
-    static func configText(settings: String, channels: String, publicURL: String) -> String {
+    static func configText(settings: String, channels: String, publicURL: String, secret: String = secret) -> String {
         """
         rules: rules
         templates: templates

@@ -390,11 +390,13 @@ public struct Engine: Sendable {
             return
         }
         // Consent can change between scheduling and sending: the latest word wins.
-        if customer.address(for: channel) == nil
+        if customer.address(for: channel) == nil || customer.isBlocked(channel)
             || (!rule.transactional && (customer.optedOutAll || customer.optedOut.contains(channel)))
         {
             ledgers[key.customer]?.remove(messageId: p.messageId)
-            let reason: SuppressionReason = customer.address(for: channel) == nil ? .noReachableChannel : .unsubscribed
+            let reason: SuppressionReason =
+                customer.address(for: channel) == nil
+                ? .noReachableChannel : customer.isBlocked(channel) ? .bounced : .unsubscribed
             var r = suppressed(p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel)
             r.explanation = explanation
             r.why = p.why
@@ -402,24 +404,29 @@ public struct Engine: Sendable {
             return
         }
         var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
-        if let url = settings.unsubscribeURLs[channel] {
-            message["unsubscribe_url"] = .string(url.replacingOccurrences(of: "{{message.id}}", with: p.messageId))
-        }
+        // An explicitly configured unsubscribe-url wins over the built-in page.
+        let unsubscribe =
+            settings.unsubscribeURLs[channel].map { $0.replacingOccurrences(of: "{{message.id}}", with: p.messageId) }
+            ?? settings.links?.unsubscribeURL(
+                messageId: p.messageId, customer: key.customer, channel: channel, locale: customer.locale, issuedAt: now)
+        if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
             "customer": customer.contextValue,
             "event": p.trigger.contextValue,
             "message": .object(message),
             "rule": ["name": .string(compiled.name)],
         ]
+        let job = MessageRecord.RenderJob(
+            template: rule.send.template.value, channel: channel, locale: customer.locale, context: context,
+            links: rule.send.tracking ? settings.links : nil, messageId: p.messageId, customer: key.customer,
+            issuedAt: now)
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
         if defersRendering {
             rendered = templates.check(
                 template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
             ).map { (locale: $0, content: nil) }
         } else {
-            rendered = templates.render(
-                template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
-            ).map { (locale: $0.locale, content: $0) }
+            rendered = job.render(with: templates).map { (locale: $0.locale, content: $0) }
         }
         switch rendered {
         case .failure(let failure):
@@ -448,11 +455,12 @@ public struct Engine: Sendable {
                 template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
                 content: result.content, zone: zone, priority: rule.priority, transactional: rule.transactional,
                 decidedAt: now, explanation: explanation, why: p.why)
-            if result.content == nil {
-                record.pendingRender = MessageRecord.RenderJob(
-                    template: rule.send.template.value, channel: channel, locale: customer.locale,
-                    context: context)
+            if !rule.transactional { record.unsubscribeURL = unsubscribe }
+            if channel == .sms {
+                record.statusCallbackURL = settings.links?.statusCallbackURL(
+                    messageId: p.messageId, customer: key.customer, issuedAt: now)
             }
+            if result.content == nil { record.pendingRender = job }
             out.append(record)
         }
     }

@@ -1,4 +1,5 @@
 import Scheduler
+import Templates
 import TouchpointCore
 
 /// Everything the engine needs besides rules and templates.
@@ -6,6 +7,8 @@ public struct EngineSettings: Sendable {
     public var scheduler: SchedulerSettings
     /// Per channel, the unsubscribe URL template (`https://shop.example/u/{{message.id}}`).
     public var unsubscribeURLs: [Channel: String]
+    /// Signs tracked links when the config has `http` (SPEC §9): links, the pixel and the unsubscribe page.
+    public var links: LinkTracker?
     /// How late past its window (plus this grace) a message may still go out (SPEC §2 `max-lateness`).
     public var maxLateness: TimeSpan
     /// A customer whose timeline is traced for `--explain`.

@@ -61,9 +61,11 @@ public struct Project: Sendable {
         for (channel, c) in config.channels {
             if let url = c.string("unsubscribe-url") { unsubscribe[channel] = url }
         }
-        return EngineSettings(
+        var settings = EngineSettings(
             scheduler: scheduler, unsubscribeURLs: unsubscribe, maxLateness: config.maxLateness,
             explainCustomer: explain)
+        settings.links = config.http.map { LinkTracker(publicURL: $0.publicURL, secret: $0.secret) }
+        return settings
     }
 }
 

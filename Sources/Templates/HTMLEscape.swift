@@ -6,7 +6,15 @@
 /// Character and is *not* escaped. Only non-ASCII scalars can join an ASCII one that way, so a
 /// special byte between ASCII bytes (or the ends) escapes exactly as a byte; any other string
 /// takes the Character walk, which is swift-mustache's code.
-enum HTMLEscape {
+public enum HTMLEscape {
+    /// `text` escaped for element content and quoted attribute values, as templates escape `{{x}}`.
+    public static func escape(_ text: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 16)
+        append(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Appends `text`, escaped, to `output`.
     static func append(_ text: String, to output: inout [UInt8]) {
         var text = text

@@ -52,6 +52,8 @@ public enum Daemon {
                 metadata: ["files": "\(offsets.count)", "lines.skipped": "\(offsets.values.reduce(0) { $0 + $1.line })"])
         }
         try await store.recordFirstStart(at: clock())
+        // After the store's own record, so a crash in between leaves a store that is no longer new.
+        ReadMarker.record(folder: project.config.eventsDirectory, store: storePath, at: clock())
         var engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
@@ -132,8 +134,10 @@ public enum Daemon {
     ///
     /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every
     /// event in the folder and send every message again (120 requests for 60 ids). So a new store next to an
-    /// events folder that already holds lines needs the operator's word: `--from-start` (apply them all;
-    /// events with a `messageId` still once) or `--new-store` (start after them).
+    /// events folder that a store has already read (its ``ReadMarker``) and that holds lines needs the
+    /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
+    /// (start after them). A folder no store has read yet is applied from its start, as on a first install
+    /// (and after a crash during the very first start).
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
         let store = project.config.storePath
         if options.newStore && options.fromStart {
@@ -145,7 +149,9 @@ public enum Daemon {
                 "--new-store: store \(store) is not new (\(stored.eventsApplied) events applied, "
                     + "\(stored.offsets.count) file offsets); leave the flag out to resume from it", at: nil)
         }
-        guard stored.isNew, !options.fromStart, !options.newStore else { return nil }
+        guard stored.isNew, !options.fromStart, !options.newStore,
+            let marker = ReadMarker.read(folder: project.config.eventsDirectory)
+        else { return nil }
         let waiting = Ingestor(folder: project.config.eventsDirectory, offsets: [:]).files().compactMap { path in
             (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64).flatMap { $0 > 0 ? (path, $0) : nil }
         }
@@ -155,8 +161,8 @@ public enum Daemon {
             + (waiting.count > 3 ? ", …" : "")
         return .error(
             "new-store",
-            "store \(store) is new, but the events folder \(project.config.eventsDirectory) already holds "
-                + "\(bytes) bytes in \(waiting.count) file(s) (\(names)). If the store was lost, starting on a new one "
+            "store \(store) is new, but the events folder \(project.config.eventsDirectory) was read before "
+                + "(\(marker)) and holds \(bytes) bytes in \(waiting.count) file(s) (\(names)). If the store was lost, starting on a new one "
                 + "would apply every event and send every message again. Start with --from-start to apply them all "
                 + "(events with a messageId still once), or --new-store to start after the lines already there",
             at: nil)

@@ -4,28 +4,6 @@ import TouchpointCore
 
 @testable import Channels
 
-/// The raw-socket peer (Tests/Peers/raw_http_peer.py): answers no library-based server would give.
-struct RawHTTPPeer {
-    let process: PeerProcess
-    let folder: TemporaryFolder
-    let record: URL
-
-    init() throws {
-        guard let python = Python.plain else { throw PeerError("no python3") }
-        folder = try TemporaryFolder()
-        record = folder.url.appendingPathComponent("requests.jsonl")
-        process = try PeerProcess(python: python, script: "raw_http_peer.py", arguments: [record.path])
-    }
-
-    var base: String { "http://127.0.0.1:\(process.port)" }
-    var requests: [[String: Any]] { recordedRequests(record) }
-
-    func stop() {
-        process.stop()
-        folder.remove()
-    }
-}
-
 /// Issue 12 #13: a garbage answer was permanent at once, and a 200 that closed early or stalled was sent
 /// again (5 copies and a false dead letter).
 @Suite("answers from broken peers")
@@ -41,7 +19,7 @@ struct BrokenPeerTests {
 
     @Test("an answer without a status line (HTTP/0.9 to libcurl) or a garbled one is transient, not permanent")
     func garbageIsTransient() async throws {
-        let peer = try RawHTTPPeer()
+        let peer = try HTTPPeer(script: "raw_http_peer.py")
         defer { peer.stop() }
         for path in ["/garbage", "/weird"] {
             let hook = try webhook(peer.base + path)
@@ -56,7 +34,7 @@ struct BrokenPeerTests {
 
     @Test("a 2xx status line read before the connection closed or stalled is delivered, on every kind of peer")
     func twoHundredThenBreakIsDelivered() async throws {
-        let peer = try RawHTTPPeer()
+        let peer = try HTTPPeer(script: "raw_http_peer.py")
         defer { peer.stop() }
         for path in ["/ok-close", "/ok-stall", "/status-stall"] {
             let hook = try webhook(peer.base + path)
@@ -71,7 +49,7 @@ struct BrokenPeerTests {
 
     @Test("Delivery with retries sends a 200-then-close message exactly once")
     func noCopies() async throws {
-        let peer = try RawHTTPPeer()
+        let peer = try HTTPPeer(script: "raw_http_peer.py")
         defer { peer.stop() }
         let report = await Delivery.deliver(
             Samples.chat(), via: try webhook(peer.base + "/ok-close"), retries: RetryPolicy(maxAttempts: 5),

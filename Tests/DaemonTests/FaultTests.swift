@@ -57,6 +57,8 @@ extension DaemonSuite {
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
             ])
             #expect(await eventually(within: 20) { EndToEnd.webhookIds(peer).count == 1 })
+            let marker = try String(contentsOf: box.events.appendingPathComponent(".touchpoint-store"), encoding: .utf8)
+            #expect(marker.hasPrefix("store \(box.store.path) since "), "\(marker)")
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: box.store.path + suffix) }
             try box.append([Line.track("Chat Ping", user: "u1", id: "e2", n: 2, at: wallNow())])
             let status = await daemon.waitForExit(seconds: 30)
@@ -67,6 +69,7 @@ extension DaemonSuite {
             let refused = try box.startDaemon(log: "refused.log")
             #expect(await refused.waitForExit(seconds: 30) == 1)
             #expect(refused.logText().contains("is new, but the events folder"), "\(refused.logText())")
+            #expect(refused.logText().contains("was read before (store \(box.store.path) since"), "\(refused.logText())")
             #expect(refused.logText().contains("--new-store"))
 
             let fresh = try await box.startDaemon(arguments: ["--new-store"], log: "fresh.log").running()
@@ -90,18 +93,18 @@ extension DaemonSuite {
             defer { daemon.kill9() }
             // Identify lines have no messageId: applied twice they would be counted twice.
             try box.append((1...3).map { Line.identify("u\($0)", index: $0, at: wallNow()) })
-            #expect(await eventually(within: 20) { (try? await Self.applied(box)) == 3 })
+            #expect(try await eventuallyAsync(within: 20) { (try? await Self.applied(box)) == 3 })
             let a = box.events.appendingPathComponent("a.jsonl")
             #expect(rename(a.path, box.events.appendingPathComponent("a-2026-12-02.jsonl").path) == 0)
             try box.append([Line.identify("u4", index: 4, at: wallNow())], to: "a-2026-12-02.jsonl")
             try box.append([Line.identify("u5", index: 5, at: wallNow())])
-            #expect(await eventually(within: 20) { (try? await Self.applied(box)) == 5 }, "log:\n\(daemon.logText())")
+            #expect(try await eventuallyAsync(within: 20) { (try? await Self.applied(box)) == 5 }, "log:\n\(daemon.logText())")
             // Rewritten in place (same inode) with more bytes than the stored offset.
             let handle = try FileHandle(forWritingTo: a)
             try handle.truncate(atOffset: 0)
             handle.write(Data((6...9).map { Line.identify("user-number-\($0)", index: $0, at: wallNow()) + "\n" }.joined().utf8))
             try handle.close()
-            #expect(await eventually(within: 20) { (try? await Self.applied(box)) == 9 }, "log:\n\(daemon.logText())")
+            #expect(try await eventuallyAsync(within: 20) { (try? await Self.applied(box)) == 9 }, "log:\n\(daemon.logText())")
             try await Task.sleep(nanoseconds: 500_000_000)
             let status = try await box.openStore().status()
             #expect(status.eventsApplied == 9)
@@ -120,7 +123,7 @@ extension DaemonSuite {
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
             ])
             let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
-            #expect(await eventually(within: 30) { (try? await box.openStore().outboxRow(messageId: id))?.state == .dropped },
+            #expect(try await eventuallyAsync(within: 30) { (try? await box.openStore().outboxRow(messageId: id))?.state == .dropped },
                 "log:\n\(daemon.logText())")
             let row = try #require(try await box.openStore().outboxRow(messageId: id))
             #expect(row.reason == "window-expired")
@@ -144,7 +147,7 @@ extension DaemonSuite {
             while wallNow() <= expires.plus(ms: 200) { try await Task.sleep(nanoseconds: 100_000_000) }
             let sent = peer.lines().count
             daemon = try await box.startDaemon(log: "restart.log").running()
-            #expect(await eventually(within: 20) { (try? await box.openStore().outboxRow(messageId: id))?.state == .dropped },
+            #expect(try await eventuallyAsync(within: 20) { (try? await box.openStore().outboxRow(messageId: id))?.state == .dropped },
                 "log:\n\(daemon.logText())")
             #expect(peer.lines().count == sent, "nothing sent after the restart")
         }
@@ -160,7 +163,7 @@ extension DaemonSuite {
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
             ])
             let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
-            #expect(await eventually(within: 20) { (try? await box.openStore().outboxRow(messageId: id))?.state == .delivered },
+            #expect(try await eventuallyAsync(within: 20) { (try? await box.openStore().outboxRow(messageId: id))?.state == .delivered },
                 "log:\n\(daemon.logText())")
             try await Task.sleep(nanoseconds: 1_000_000_000)
             #expect(peer.lines().count == 1)

@@ -10,10 +10,6 @@ import TouchpointCore
 extension DaemonSuite {
     /// Issue 12, the security items, through the real binary, SQLite and a real HTTP peer.
     @Suite("hostile input, through touchpoint run") struct HostileInput {
-        static func sandbox(peer: Peer, extra: String = "") throws -> Sandbox {
-            try EndToEnd.sandbox(peer: peer, extra: extra)
-        }
-
         static func chatRecipients(_ peer: Peer) -> [String] {
             EndToEnd.bodies(peer).compactMap { body in
                 (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["to"] as? String
@@ -22,12 +18,8 @@ extension DaemonSuite {
 
         @Test("#2: an escaped NUL in userId is quarantined with its reason; the victim's row and messages stay the victim's, across a restart")
         func nulInUserId() async throws {
-            let scratch = try Sandbox(channels: "")
-            defer { scratch.remove() }
-            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
-            defer { peer.stop() }
-            let box = try Self.sandbox(peer: peer)
-            defer { box.remove() }
+            let (peer, box, scratch) = try Faults.peerSandbox()
+            defer { peer.stop(); box.remove(); scratch.remove() }
             var daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let t = wallNow().plus(ms: -2_000)
@@ -54,10 +46,8 @@ extension DaemonSuite {
 
         @Test("#4: a refused config names the ${VAR}, never its value; no outbox row holds the webhook URL")
         func secretsNotEchoed() async throws {
-            let scratch = try Sandbox(channels: "")
-            defer { scratch.remove() }
-            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
-            defer { peer.stop() }
+            let (peer, box, scratch) = try Faults.peerSandbox()
+            defer { peer.stop(); box.remove(); scratch.remove() }
             let secret = "hunter2-\(UUID().uuidString)"
             let refused = try Sandbox(
                 channels: """
@@ -82,8 +72,6 @@ extension DaemonSuite {
             #expect(check.output.contains("${HOOK_FLAG}"), "\(check.output)")
 
             // A running daemon: the stored request has the body, not the endpoint.
-            let box = try Self.sandbox(peer: peer)
-            defer { box.remove() }
             let running = try await box.startDaemon().running()
             defer { running.kill9() }
             try box.append([
@@ -118,12 +106,8 @@ extension DaemonSuite {
 
         @Test("#6: an address with a newline forges no log line, and no address is logged")
         func logsAreSafe() async throws {
-            let scratch = try Sandbox(channels: "")
-            defer { scratch.remove() }
-            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
-            defer { peer.stop() }
-            let box = try Self.sandbox(peer: peer)
-            defer { box.remove() }
+            let (peer, box, scratch) = try Faults.peerSandbox()
+            defer { peer.stop(); box.remove(); scratch.remove() }
             let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let t = wallNow().plus(ms: -1_000)

@@ -55,16 +55,6 @@ func eventually(within seconds: Double, _ condition: () throws -> Bool) async re
     return try condition()
 }
 
-/// ``eventually(within:_:)`` for a condition that awaits (reads the store).
-func eventually(within seconds: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if try await condition() { return true }
-        try? await Task.sleep(nanoseconds: 50_000_000)
-    }
-    return try await condition()
-}
-
 /// A test peer (a Python script from Tests/Peers) on an ephemeral port; it exits when its stdin closes.
 final class Peer {
     let process = Process()

@@ -152,16 +152,22 @@ extension TemplateSet {
                     guard partials.resolve(name.name, locale: locale) == nil else { continue }
                     let (line, column) =
                         piece?.position(line: name.line, column: name.column) ?? (name.line, name.column)
+                    let at = SourceLocation(file: path, line: line, column: column)
+                    if let variants = partials.partials[name.name] {
+                        let has = variants.keys.map { $0 ?? "the default" }.sorted().joined(separator: ", ")
+                        diagnostics.append(
+                            .error(
+                                "unknown-partial",
+                                "partial '\(name.name)' has no file for the \(locale.map { "'\($0)'" } ?? "default") locale (it has \(has)); add templates/\(Self.partialsFolder)/\(name.name).mustache",
+                                at: at))
+                        continue
+                    }
                     let known = partials.names
                     let hint =
                         known.isEmpty
                         ? "; partials live in templates/\(Self.partialsFolder)/<name>.mustache"
                         : Suggest.didYouMean(name.name, in: known)
-                    let wanted = locale.map { " (for locale '\($0)')" } ?? ""
-                    diagnostics.append(
-                        .error(
-                            "unknown-partial", "unknown partial '\(name.name)'\(wanted)\(hint)",
-                            at: SourceLocation(file: path, line: line, column: column)))
+                    diagnostics.append(.error("unknown-partial", "unknown partial '\(name.name)'\(hint)", at: at))
                 }
             }
         }

@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TouchpointCoreTests", dependencies: ["TouchpointCore"], swiftSettings: strict),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
-        .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Expressions"], swiftSettings: strict),
         // swift-mustache is the reference implementation the differential tests hold ours to.
         .testTarget(
             name: "TemplatesTests",

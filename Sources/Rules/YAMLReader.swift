@@ -133,7 +133,9 @@ struct YAMLReader {
         case .singleQuoted, .doubleQuoted:
             let at = SourceLocation(file: file, line: line, column: column + 1)
             let style: ScalarStyle = scalar.style == .singleQuoted ? .singleQuoted : .doubleQuoted
-            return Located(value, at: at, style: style, isVerbatim: isVerbatimLine(value, at: at))
+            return Located(
+                value, at: at, style: style, isVerbatim: isVerbatimLine(value, at: at),
+                places: places(of: value, style: style, from: at, blockIndent: nil))
         case .literal, .folded:
             let style: ScalarStyle = scalar.style == .literal ? .literal : .folded
             var contentLine = line + 1
@@ -163,10 +165,14 @@ struct YAMLReader {
                     }
                 }
             }
-            return Located(value, at: at, style: style, isVerbatim: verbatim)
+            return Located(
+                value, at: at, style: style, isVerbatim: verbatim,
+                places: places(of: value, style: style, from: at, blockIndent: indent))
         default:
             let at = SourceLocation(file: file, line: line, column: column)
-            return Located(value, at: at, style: .plain, isVerbatim: isVerbatimLine(value, at: at))
+            return Located(
+                value, at: at, style: .plain, isVerbatim: isVerbatimLine(value, at: at),
+                places: places(of: value, style: .plain, from: at, blockIndent: nil))
         }
     }
 

@@ -48,9 +48,20 @@ public struct Zone: Sendable, Hashable {
         return Int(table.offsets[lo])
     }
 
-    /// ISO 8601 text of `instant` in this zone, with its offset.
+    /// ISO 8601 text of `instant` in this zone, with its offset: `Z` only for a UTC zone, `+00:00`
+    /// for a local time that is at UTC (London in winter).
     public func format(_ instant: Instant) -> String {
-        ISO8601.format(instant, offsetSeconds: offset(at: instant))
+        ISO8601.format(instant, offsetSeconds: offset(at: instant), zulu: isUTC)
+    }
+
+    /// `format` appended to UTF-8 bytes.
+    public func append(_ instant: Instant, to out: inout [UInt8]) {
+        ISO8601.append(instant, offsetSeconds: offset(at: instant), zulu: isUTC, to: &out)
+    }
+
+    /// Whether this is UTC itself (whose zero offset is written `Z`), not a zone that is at UTC.
+    public var isUTC: Bool {
+        ["UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"].contains(identifier)
     }
 
     /// Local calendar fields of `instant` in this zone.

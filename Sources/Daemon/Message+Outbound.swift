@@ -5,7 +5,8 @@ import Store
 import TouchpointCore
 
 extension MessageRecord {
-    /// The adapter's input for a message the engine decided to send, with the customer's address now.
+    /// The adapter's input for a message the engine decided to send, with the customer's address now;
+    /// `unsubscribeURL` is already built (``EngineSettings/unsubscribeURL(channel:messageId:customer:rule:)``).
     func outbound(customer: Customer?, unsubscribeURL: String?, now: Instant) -> OutboundMessage? {
         guard decision == .send, let channel, let content, let to = customer?.address(for: channel) else {
             return nil
@@ -15,7 +16,7 @@ extension MessageRecord {
             messageId: messageId, channel: channel, to: to, toName: name, subject: content.subject,
             preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) },
-            unsubscribeURL: unsubscribeURL?.replacingOccurrences(of: "{{message.id}}", with: messageId),
+            unsubscribeURL: unsubscribeURL,
             rule: rule, customerId: self.customer, createdAt: now)
     }
 

@@ -210,7 +210,8 @@ actor Pipeline: Service {
             logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]
+        let unsubscribe = try? project.engineSettings().unsubscribeURL(
+            channel: channel, messageId: r.messageId, customer: engine.customers[r.customer], rule: r.rule)?.get()
         guard let message = r.outbound(customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {

@@ -402,8 +402,11 @@ public struct Engine: Sendable {
             return
         }
         var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
-        if let url = settings.unsubscribeURLs[channel] {
-            message["unsubscribe_url"] = .string(url.replacingOccurrences(of: "{{message.id}}", with: p.messageId))
+        var linkFailure: RenderFailure?
+        switch settings.unsubscribeURL(channel: channel, messageId: p.messageId, customer: customer, rule: compiled.name) {
+        case .success(let url)?: message["unsubscribe_url"] = .string(url)
+        case .failure(let failure)?: linkFailure = failure
+        case nil: break
         }
         let context: JSONValue = [
             "customer": customer.contextValue,
@@ -412,7 +415,9 @@ public struct Engine: Sendable {
             "rule": ["name": .string(compiled.name)],
         ]
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
-        if defersRendering {
+        if let linkFailure {
+            rendered = .failure(linkFailure)
+        } else if defersRendering {
             rendered = templates.check(
                 template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
             ).map { (locale: $0, content: nil) }

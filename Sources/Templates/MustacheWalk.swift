@@ -76,7 +76,7 @@ struct MustacheWalk {
     private var stack: [JSONValue]
     private(set) var output: [UInt8] = []
     private let emit: Bool
-    private let html: Bool
+    private let escaping: Escaping
     private let library: PartialLibrary
     private let locale: String?
     /// Prepended to each line of a standalone partial's (or block's) expansion after its first.
@@ -88,12 +88,17 @@ struct MustacheWalk {
     /// The partial file being walked, `nil` for the piece itself.
     private var file: String?
 
-    private init(context: JSONValue, emit: Bool, html: Bool, library: PartialLibrary, locale: String?) {
+    /// What `{{x}}` does to a value: nothing (text pieces), HTML escaping, or percent-encoding (links).
+    enum Escaping: Sendable {
+        case none, html, url
+    }
+
+    private init(context: JSONValue, emit: Bool, escaping: Escaping, library: PartialLibrary, locale: String?) {
         stack = []
         stack.reserveCapacity(8)
         stack.append(context)
         self.emit = emit
-        self.html = html
+        self.escaping = escaping
         self.library = library
         self.locale = locale
     }
@@ -101,9 +106,11 @@ struct MustacheWalk {
     /// Renders `nodes` for `context`; `html` escapes `{{x}}`. `locale` picks the partials.
     static func render(
         _ nodes: [MustacheNode], context: JSONValue, html: Bool, capacity: Int, library: PartialLibrary,
-        locale: String?
+        locale: String?, escaping: Escaping? = nil
     ) -> Result<[UInt8], StrictProblem> {
-        var walk = MustacheWalk(context: context, emit: true, html: html, library: library, locale: locale)
+        var walk = MustacheWalk(
+            context: context, emit: true, escaping: escaping ?? (html ? .html : .none), library: library,
+            locale: locale)
         walk.output.reserveCapacity(capacity)
         if let problem = walk.walk(nodes) { return .failure(problem) }
         return .success(walk.output)
@@ -113,7 +120,7 @@ struct MustacheWalk {
     static func check(_ nodes: [MustacheNode], context: JSONValue, library: PartialLibrary, locale: String?)
         -> StrictProblem?
     {
-        var walk = MustacheWalk(context: context, emit: false, html: false, library: library, locale: locale)
+        var walk = MustacheWalk(context: context, emit: false, escaping: .none, library: library, locale: locale)
         return walk.walk(nodes)
     }
 
@@ -139,10 +146,10 @@ struct MustacheWalk {
                 case .string(let s):
                     guard emit else { continue }
                     if !indent.isEmpty, !s.isEmpty, atLineStart { output.append(contentsOf: indent) }
-                    if raw || !html {
-                        append(s)
-                    } else {
-                        HTMLEscape.append(s, to: &output)
+                    switch raw ? .none : escaping {
+                    case .none: append(s)
+                    case .html: HTMLEscape.append(s, to: &output)
+                    case .url: Self.appendPercentEncoded(s, to: &output)
                     }
                 case .number(let n):
                     guard emit else { continue }
@@ -278,6 +285,23 @@ struct MustacheWalk {
             k += 1
         }
         return value
+    }
+
+    /// RFC 3986 percent-encoding of everything but the unreserved characters `A-Z a-z 0-9 - . _ ~`.
+    static func appendPercentEncoded(_ s: String, to out: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 0x0F)])
+            }
+        }
     }
 
     private mutating func append(_ s: String) {

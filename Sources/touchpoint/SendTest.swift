@@ -63,8 +63,14 @@ struct SendTest: AsyncParsableCommand {
         }
         let messageId = StableID.message(rule: "send-test", customer: id, trigger: "\(Self.now().milliseconds)")
         var message: [String: JSONValue] = ["id": .string(messageId), "channel": .string(channel.rawValue)]
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]?
-            .replacingOccurrences(of: "{{message.id}}", with: messageId)
+        var unsubscribe: String?
+        switch project.engineSettings().unsubscribeURL(
+            channel: channel, messageId: messageId, customer: person, rule: "send-test")
+        {
+        case .success(let url)?: unsubscribe = url
+        case .failure(let failure)?: throw ValidationError("unsubscribe-url: \(failure)")
+        case nil: break
+        }
         if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
             "customer": person.contextValue, "event": eventValue, "message": .object(message),

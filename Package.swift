@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
         .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict),
         .testTarget(
-            name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "TouchpointCore"],
+            name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
             swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),

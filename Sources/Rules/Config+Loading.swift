@@ -196,30 +196,24 @@ struct ConfigReader {
             }
             var kind: Located<String>?
             var options: [String: Located<JSONValue>] = [:]
+            var keyLocations: [String: SourceLocation] = [:]
             for (optionKey, optionValue) in entry {
                 guard let k = reader.string(optionKey, name: "option") else { continue }
                 if k.value == "kind" {
+                    // Which kinds exist, and which options each takes, is the adapter registry's to say.
                     guard let s = reader.string(optionValue, name: "kind") else { continue }
-                    guard ChannelConfig.kinds.contains(s.value) else {
-                        reader.error(
-                            "unknown-adapter",
-                            "unknown channel kind '\(s.value)'"
-                                + Suggest.didYouMean(s.value, in: ChannelConfig.kinds)
-                                + "; kinds are smtp, twilio, webhook and file",
-                            at: s.location)
-                        continue
-                    }
                     kind = s
                 } else if let json = option(optionValue) {
                     let at = optionValue.scalar.map { reader.located($0) }
                     options[k.value] = Located(
                         json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
-                        isVerbatim: at?.isVerbatim ?? false)
+                        isVerbatim: at?.isVerbatim ?? false, places: at?.places)
+                    keyLocations[k.value] = k.location
                 }
             }
             let location = reader.location(of: value)
             if let kind {
-                out[channel] = ChannelConfig(kind: kind, options: options, location: location)
+                out[channel] = ChannelConfig(kind: kind, options: options, keyLocations: keyLocations, location: location)
             } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
                 reader.error("missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Engine
 import Foundation
 import TouchpointCore
@@ -22,7 +23,15 @@ struct Check: ParsableCommand {
     func run() throws {
         let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
         var out = Output.stdout()
-        let diagnostics = project.diagnostics
+        // The channel adapters' own options are checked against the registry that builds them.
+        let diagnostics = (project.diagnostics + Adapters.check(config: project.config)).sorted { a, b in
+            switch (a.location, b.location) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?): return x < y
+            }
+        }
         switch format {
         case .json:
             for d in diagnostics { out.line(d.json.jsonText) }

@@ -22,10 +22,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
-        .target(name: "TouchpointCore", swiftSettings: strict),
+        .target(
+            name: "TouchpointCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // The CEL-subset expression language used by `if:`.
         .target(name: "Expressions", dependencies: ["TouchpointCore"], swiftSettings: strict),
         // JSON Lines decoding of Segment-spec events.
@@ -72,7 +75,10 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         // Channel adapters over libcurl.
-        .target(name: "Channels", dependencies: ["TouchpointCore", "CCurl"], swiftSettings: strict),
+        .target(
+            name: "Channels",
+            dependencies: ["TouchpointCore", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .executableTarget(
             name: "touchpoint",
             dependencies: [

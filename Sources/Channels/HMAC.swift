@@ -1,32 +1,22 @@
+import Crypto
 import TouchpointCore
 
-/// HMAC-SHA256 (RFC 2104), for Standard Webhooks signatures.
+/// HMAC-SHA256 (RFC 2104), for Standard Webhooks signatures, from swift-crypto.
 public enum HMAC {
-    /// A key with its padded blocks already hashed: signing many messages with one key skips two
-    /// compressions per message.
+    /// A signing key, made once per adapter. The bytes are kept, not a `SymmetricKey`: that type is
+    /// not `Sendable` in swift-crypto 3.12, and making one per signature is cheap.
     struct Key: Sendable {
-        private let inner: SHA256Stream
-        private let outer: SHA256Stream
+        private let bytes: [UInt8]
 
         init(_ key: [UInt8]) {
-            let blockSize = 64
-            var k = key.count > blockSize ? SHA256.hash(key) : key
-            k += [UInt8](repeating: 0, count: blockSize - k.count)
-            var inner = SHA256Stream()
-            inner.update(k.map { $0 ^ 0x36 })
-            var outer = SHA256Stream()
-            outer.update(k.map { $0 ^ 0x5c })
-            self.inner = inner
-            self.outer = outer
+            bytes = key
         }
 
         /// The 32-byte HMAC of the concatenation of `parts`.
         func mac(_ parts: [UInt8]...) -> [UInt8] {
-            var i = inner
-            for p in parts { i.update(p) }
-            var o = outer
-            o.update(i.finish())
-            return o.finish()
+            var hmac = Crypto.HMAC<Crypto.SHA256>(key: SymmetricKey(data: bytes))
+            for part in parts { hmac.update(data: part) }
+            return Array(hmac.finalize())
         }
     }
 

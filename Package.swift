@@ -82,7 +82,8 @@ let package = Package(
         .executableTarget(
             name: "touchpoint",
             dependencies: [
-                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels", "Preview",
+                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels",
+                "Preview",
                 "Store", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -100,10 +101,17 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict),
         .testTarget(
-            name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
+            name: "EngineTests",
+            dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PreviewTests",
+            dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
             swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),

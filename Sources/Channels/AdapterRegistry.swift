@@ -81,7 +81,8 @@ public struct AdapterRegistry: Sendable {
         public var value: JSONValue
         public var valueLocation: SourceLocation
 
-        public init(key: String, keyLocation: SourceLocation, value: JSONValue, valueLocation: SourceLocation) {
+        public init(key: String, keyLocation: SourceLocation, value: JSONValue, valueLocation: SourceLocation)
+        {
             self.key = key
             self.keyLocation = keyLocation
             self.value = value
@@ -108,7 +109,8 @@ public struct AdapterRegistry: Sendable {
         }
         var diagnostics: [Diagnostic] = []
         let known = reg.required.union(reg.optional)
-        let spellings = (known.union(reg.aliases.keys)).map { $0.replacingOccurrences(of: "_", with: "-") }.sorted()
+        let spellings = (known.union(reg.aliases.keys)).map { $0.replacingOccurrences(of: "_", with: "-") }
+            .sorted()
         var present = Set<String>()
         for option in options.sorted(by: { $0.keyLocation < $1.keyLocation }) {
             let key = adapterKey(option.key, kind: kind)
@@ -124,7 +126,9 @@ public struct AdapterRegistry: Sendable {
             present.insert(key)
             if let problem = Self.typeProblem(option.value, type: Self.optionTypes[key]) {
                 diagnostics.append(
-                    .error("bad-option", "option '\(option.key)' in channel '\(channel)' \(problem)", at: option.valueLocation))
+                    .error(
+                        "bad-option", "option '\(option.key)' in channel '\(channel)' \(problem)",
+                        at: option.valueLocation))
             }
         }
         for key in reg.required.sorted() where !present.contains(key) {
@@ -145,7 +149,8 @@ public struct AdapterRegistry: Sendable {
             return "must be text, not \(value.typeName)"
         case (.flag?, .bool):
             return nil
-        case (.flag?, .string(let s)) where ["true", "false", "yes", "no", "on", "off"].contains(s.lowercased()):
+        case (.flag?, .string(let s))
+        where ["true", "false", "yes", "no", "on", "off"].contains(s.lowercased()):
             return nil
         case (.flag?, _):
             return "must be true or false"
@@ -157,7 +162,8 @@ public struct AdapterRegistry: Sendable {
             return nil
         case (.choice(let choices)?, _):
             let written = value.stringValue ?? value.jsonText
-            return "must be \(choices.joined(separator: " or ")), not '\(written)'\(Suggest.didYouMean(written, in: choices))"
+            return
+                "must be \(choices.joined(separator: " or ")), not '\(written)'\(Suggest.didYouMean(written, in: choices))"
         }
     }
 

@@ -20,7 +20,9 @@ public struct MIMEMessage: Sendable, Hashable {
         if let open = from.lastIndex(of: "<"), from.hasSuffix(">") {
             let address = from[from.index(after: open)..<from.index(before: from.endIndex)]
             var name = from[..<open].trimmingCharacters(in: .whitespaces)
-            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
+                name = String(name.dropFirst().dropLast())
+            }
             self.from = String(address).trimmingCharacters(in: .whitespaces)
             self.fromName = fromName ?? (name.isEmpty ? nil : name)
         } else {

@@ -23,7 +23,8 @@ public struct Adapters: Sendable {
                 diagnostics.append(
                     .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
             } catch {
-                diagnostics.append(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+                diagnostics.append(
+                    .error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
             }
         }
         return (Adapters(byChannel: out), diagnostics)
@@ -40,7 +41,8 @@ public struct Adapters: Sendable {
                     valueLocation: located.location)
             }
             diagnostics += registry.check(
-                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location, options: options,
+                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
+                options: options,
                 entry: c.location)
         }
         return diagnostics
@@ -79,7 +81,9 @@ public struct Adapters: Sendable {
         guard t.hasSuffix(">"), let open = t.lastIndex(of: "<") else { return nil }
         let address = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
         var name = t[..<open].trimmingCharacters(in: .whitespaces)
-        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
+            name = String(name.dropFirst().dropLast())
+        }
         guard !address.isEmpty, !name.isEmpty else { return nil }
         return (name, address)
     }

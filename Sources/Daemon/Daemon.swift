@@ -32,19 +32,22 @@ public enum Daemon {
 
         let store = try SQLiteStore(path: project.config.storePath)
         let stored = try await store.load()
-        var engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        var engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
         engine.restore(globals: decoded.globals, customers: decoded.customers)
         if engine.stats.droppedOnRestore > 0 {
-            logger.warning("\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
+            logger.warning(
+                "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
 
         let resendable = Set(adapters.byChannel.values.filter(\.peerDeduplicates).map(\.kind))
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
         if !recovery.requeued.isEmpty {
             logger.notice(
-                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)")
+                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)"
+            )
         }
         for id in recovery.unknown {
             logger.error(
@@ -63,7 +66,8 @@ public enum Daemon {
         let reloadRequests = Wakeup()
         let pipeline = Pipeline(
             project: project, engine: engine, adapters: adapters, offsets: stored.offsets, store: store,
-            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup, reloadRequests: reloadRequests,
+            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
+            reloadRequests: reloadRequests,
             clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
@@ -79,8 +83,12 @@ public enum Daemon {
 
         var config = ServiceGroupConfiguration(
             services: [
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"),
-                .init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dispatcher"),
+                .init(
+                    service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "pipeline"),
+                .init(
+                    service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "dispatcher"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

@@ -33,14 +33,16 @@ actor Pipeline: Service {
     private var uncommittedIds: Set<String> = []
 
     init(
-        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset], store: any StateStore,
+        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
+        store: any StateStore,
         options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
         clock: @escaping @Sendable () -> Instant
     ) {
         self.project = project
         self.engine = engine
         self.adapters = adapters
-        self.ingestor = Ingestor(folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
+        self.ingestor = Ingestor(
+            folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
         self.options = options
         self.logger = logger
@@ -73,7 +75,9 @@ actor Pipeline: Service {
             let now = clock()
             if now.milliseconds - lastReloadCheck.milliseconds >= options.reloadCheckMilliseconds {
                 lastReloadCheck = now
-                if Pipeline.signature(project) != inputsSignature { reload(reason: "rule or template files changed") }
+                if Pipeline.signature(project) != inputsSignature {
+                    reload(reason: "rule or template files changed")
+                }
             }
             if pendingReload {
                 pendingReload = false
@@ -124,7 +128,8 @@ actor Pipeline: Service {
         var duplicates = 0
         // Within a batch, apply in timestamp order (stable), as dry-run does.
         input.events = input.events.enumerated().sorted { a, b in
-            a.element.instant != b.element.instant ? a.element.instant < b.element.instant : a.offset < b.offset
+            a.element.instant != b.element.instant
+                ? a.element.instant < b.element.instant : a.offset < b.offset
         }.map(\.element)
         engine.wallClock = now
         for event in input.events {
@@ -153,7 +158,9 @@ actor Pipeline: Service {
                 if let d = r.dropped { dropped.append(d) }
                 logger.info(
                     "held back: \(r.reason?.rawValue ?? "?")",
-                    metadata: ["message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)"])
+                    metadata: [
+                        "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                    ])
                 continue
             }
             switch outboxRow(for: r, now: now) {
@@ -176,7 +183,8 @@ actor Pipeline: Service {
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
-            offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox, dropped: dropped,
+            offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox,
+            dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
@@ -207,12 +215,17 @@ actor Pipeline: Service {
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
     private func outboxRow(for r: MessageRecord, now: Instant) -> Result<OutboxRow, Unsendable> {
         guard let channel = r.channel, let adapter = adapters.byChannel[channel] else {
-            logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
+            logger.error(
+                "no adapter for channel \(r.channel?.rawValue ?? "?")",
+                metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
         let unsubscribe = try? project.engineSettings().unsubscribeURL(
-            channel: channel, messageId: r.messageId, customer: engine.customers[r.customer], rule: r.rule)?.get()
-        guard let message = r.outbound(customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
+            channel: channel, messageId: r.messageId, customer: engine.customers[r.customer], rule: r.rule)?
+            .get()
+        guard
+            let message = r.outbound(
+                customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
@@ -244,7 +257,9 @@ actor Pipeline: Service {
         engine = fresh
         project = next
         adapters = nextAdapters
-        logger.notice("reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates")
+        logger.notice(
+            "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
+        )
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.
@@ -258,7 +273,9 @@ actor Pipeline: Service {
             guard fm.fileExists(atPath: root, isDirectory: &isDir) else { continue }
             let paths = isDir.boolValue ? (fm.subpaths(atPath: root) ?? []).map { root + "/" + $0 } : [root]
             for p in paths {
-                if let attrs = try? fm.attributesOfItem(atPath: p), let date = attrs[.modificationDate] as? Date {
+                if let attrs = try? fm.attributesOfItem(atPath: p),
+                    let date = attrs[.modificationDate] as? Date
+                {
                     out[p] = Int64(date.timeIntervalSince1970 * 1000)
                 }
             }

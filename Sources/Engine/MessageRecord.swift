@@ -57,7 +57,9 @@ public struct MessageRecord: Sendable {
     public mutating func completeRendering(with templates: TemplateSet) {
         guard let job = pendingRender else { return }
         pendingRender = nil
-        switch templates.render(template: job.template, channel: job.channel, locale: job.locale, context: job.context) {
+        switch templates.render(
+            template: job.template, channel: job.channel, locale: job.locale, context: job.context)
+        {
         case .success(let rendered): content = rendered
         case .failure(let failure): detail = "internal error: rendered after a passing check: \(failure)"
         }

@@ -64,21 +64,24 @@ public struct Project: Sendable {
                 continue
             }
             let located = Located(
-                text, at: option.location, style: option.style, isVerbatim: option.isVerbatim, places: option.places)
+                text, at: option.location, style: option.style, isVerbatim: option.isVerbatim,
+                places: option.places)
             switch LinkTemplate.parse(text) {
             case .success(let link):
                 let problems = link.problems(roots: EngineSettings.linkRoots)
                 for problem in problems {
                     diagnostics.append(
                         .error(
-                            "unknown-variable", "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
+                            "unknown-variable",
+                            "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
                             at: located.location(atScalarOffset: problem.offset)))
                 }
                 if problems.isEmpty { links[channel] = link }
             case .failure(let problem):
                 diagnostics.append(
                     .error(
-                        "template-syntax", "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
+                        "template-syntax",
+                        "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
                         at: located.location(atScalarOffset: problem.offset)))
             }
         }

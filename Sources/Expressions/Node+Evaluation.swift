@@ -253,7 +253,8 @@ extension Node {
         case (.array(let x), .array(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.object(let x), .object(let y)):
-            return x.count == y.count && x.allSatisfy { key, value in y[key].map { equal(value, $0) } ?? false }
+            return x.count == y.count
+                && x.allSatisfy { key, value in y[key].map { equal(value, $0) } ?? false }
         default:
             return a == b
         }
@@ -276,6 +277,8 @@ extension Node {
 private struct ScalarOrder: Comparable {
     let text: String
     init(_ text: String) { self.text = text }
-    static func < (a: ScalarOrder, b: ScalarOrder) -> Bool { a.text.utf8.lexicographicallyPrecedes(b.text.utf8) }
+    static func < (a: ScalarOrder, b: ScalarOrder) -> Bool {
+        a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    }
     static func == (a: ScalarOrder, b: ScalarOrder) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
 }

@@ -78,7 +78,8 @@ extension Located where Value == String {
     public func location(atScalarOffset offset: Int) -> SourceLocation {
         if let places, offset >= 0 {
             if offset < places.count {
-                return SourceLocation(file: location.file, line: places[offset].line, column: places[offset].column)
+                return SourceLocation(
+                    file: location.file, line: places[offset].line, column: places[offset].column)
             }
             if let last = places.last, offset == places.count {
                 return SourceLocation(file: location.file, line: last.line, column: last.column + 1)

@@ -10,7 +10,8 @@ extension YAMLReader {
         -> [ScalarPlace]?
     {
         guard start.line >= 1, start.line <= source.lines.count, start.column >= 1 else { return nil }
-        var cursor = Cursor(source: self.source, line: start.line, column: start.column, blockIndent: blockIndent)
+        var cursor = Cursor(
+            source: self.source, line: start.line, column: start.column, blockIndent: blockIndent)
         var places: [ScalarPlace] = []
         places.reserveCapacity(value.unicodeScalars.count)
         for wanted in value.unicodeScalars {
@@ -107,8 +108,10 @@ private struct Cursor {
     func escape() -> Escape? {
         guard let e = peek(1) else { return nil }
         let simple: [Unicode.Scalar: Unicode.Scalar] = [
-            "0": "\u{0}", "a": "\u{7}", "b": "\u{8}", "t": "\t", "\t": "\t", "n": "\n", "v": "\u{B}", "f": "\u{C}",
-            "r": "\r", "e": "\u{1B}", " ": " ", "\"": "\"", "/": "/", "\\": "\\", "N": "\u{85}", "_": "\u{A0}",
+            "0": "\u{0}", "a": "\u{7}", "b": "\u{8}", "t": "\t", "\t": "\t", "n": "\n", "v": "\u{B}",
+            "f": "\u{C}",
+            "r": "\r", "e": "\u{1B}", " ": " ", "\"": "\"", "/": "/", "\\": "\\", "N": "\u{85}",
+            "_": "\u{A0}",
             "L": "\u{2028}", "P": "\u{2029}",
         ]
         if e == "\n" { return .lineJoin }

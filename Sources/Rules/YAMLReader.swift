@@ -69,7 +69,9 @@ struct YAMLReader {
     }
 
     mutating func wrongType(_ node: Node, name: String, expected: String) {
-        error("wrong-type", "'\(name)' must be \(expected), found \(YAMLReader.kind(of: node))", at: location(of: node))
+        error(
+            "wrong-type", "'\(name)' must be \(expected), found \(YAMLReader.kind(of: node))",
+            at: location(of: node))
     }
 
     // MARK: Mappings
@@ -145,7 +147,8 @@ struct YAMLReader {
                 contentLine += 1
             }
             guard contentLine <= source.lines.count, !value.isEmpty else {
-                return Located(value, at: SourceLocation(file: file, line: line, column: column), style: style)
+                return Located(
+                    value, at: SourceLocation(file: file, line: line, column: column), style: style)
             }
             let text = source.lines[contentLine - 1]
             let indent = text.unicodeScalars.prefix(while: { $0 == " " }).count
@@ -177,7 +180,8 @@ struct YAMLReader {
     }
 
     private func isVerbatimLine(_ value: String, at: SourceLocation) -> Bool {
-        !value.contains("\n") && source.text(line: at.line, from: at.column).starts(with: value.unicodeScalars)
+        !value.contains("\n")
+            && source.text(line: at.line, from: at.column).starts(with: value.unicodeScalars)
     }
 
     /// A name or text: any scalar but null or a boolean (a number written as a name is taken as its text).
@@ -200,7 +204,8 @@ struct YAMLReader {
     }
 
     mutating func int(_ node: Node, name: String) -> Int? {
-        guard case .scalar(let scalar) = node, node.tagName == .int, let value = YAMLReader.integer(scalar.string)
+        guard case .scalar(let scalar) = node, node.tagName == .int,
+            let value = YAMLReader.integer(scalar.string)
         else {
             wrongType(node, name: name, expected: "an integer")
             return nil
@@ -232,7 +237,8 @@ struct YAMLReader {
     mutating func duration(_ node: Node, name: String) -> TimeSpan? {
         guard case .scalar(let scalar) = node, node.tagName != .null, node.tagName != .bool else {
             error(
-                "bad-duration", "'\(name)' must be a duration like \(YAMLReader.durationForms), found \(YAMLReader.kind(of: node))",
+                "bad-duration",
+                "'\(name)' must be a duration like \(YAMLReader.durationForms), found \(YAMLReader.kind(of: node))",
                 at: location(of: node))
             return nil
         }

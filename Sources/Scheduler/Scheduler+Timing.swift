@@ -124,7 +124,8 @@ extension Scheduler {
                     let ms = Int64((q.endMinute % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
                     let quietEnd = Instant(milliseconds: t.milliseconds + ms)
                     if quietEnd <= stop {
-                        out.append(Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.endMinute))
+                        out.append(
+                            Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.endMinute))
                     }
                 }
             }
@@ -134,7 +135,8 @@ extension Scheduler {
             // instant after it is a candidate too, or a quiet-hours end inside the gap would never be met.
             if let change = Self.gapEnd(after: t, before: next, zone: zone), change <= stop {
                 let g = zone.fields(change)
-                out.append(Candidate(at: change, slot: g.weekday * 24 + g.hour, minuteOfDay: g.hour * 60 + g.minute))
+                out.append(
+                    Candidate(at: change, slot: g.weekday * 24 + g.hour, minuteOfDay: g.hour * 60 + g.minute))
             }
             t = next
         }

@@ -23,7 +23,10 @@ public struct LinkTemplate: Sendable {
             }
             return .success(LinkTemplate(source: source, nodes: nodes))
         } catch {
-            return .failure(Problem(message: error.message, offset: Self.offset(source, line: error.line, column: error.column)))
+            return .failure(
+                Problem(
+                    message: error.message,
+                    offset: Self.offset(source, line: error.line, column: error.column)))
         }
     }
 

@@ -173,7 +173,8 @@ struct MustacheParser {
                 let (body, closed) = try parse(inner)
                 nodes.append(
                     .section(
-                        MustacheName(name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
+                        MustacheName(
+                            name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
                         inverted: sigil == "^", body: body))
                 setNewLine = closed
 
@@ -204,7 +205,8 @@ struct MustacheParser {
                 let name = try readName(extraClose: sigil == "{" ? "}" : nil)
                 nodes.append(
                     .variable(
-                        MustacheName(name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
+                        MustacheName(
+                            name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
                         raw: true))
 
             case ">":
@@ -228,7 +230,8 @@ struct MustacheParser {
                 flush()
                 _ = isStandalone(state)
                 var inner = state
-                inner.section = Open(name: name, transforms: [], kind: .parent, line: tagLine, column: tagColumn)
+                inner.section = Open(
+                    name: name, transforms: [], kind: .parent, line: tagLine, column: tagColumn)
                 inner.newLine = true
                 inner.inParent = true
                 inner.inDefinition = true
@@ -251,7 +254,8 @@ struct MustacheParser {
                     throw error("a block name cannot take a transform", at: tagStart)
                 }
                 var inner = state
-                inner.section = Open(name: name.name, transforms: [], kind: .block, line: tagLine, column: tagColumn)
+                inner.section = Open(
+                    name: name.name, transforms: [], kind: .block, line: tagLine, column: tagColumn)
                 inner.inParent = false
                 if state.inParent {
                     inner.newLine = isStandalone(state)
@@ -281,15 +285,18 @@ struct MustacheParser {
                 let name = try readName()
                 nodes.append(
                     .variable(
-                        MustacheName(name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
+                        MustacheName(
+                            name.name, transforms: name.transforms, line: tagLine, column: tagColumn),
                         raw: false))
             }
             state.newLine = setNewLine
             whitespace = []
         }
         if let section = state.section {
-            let what = section.kind == .parent ? "parent '{{<\(section.name)}}'" : "section '\(section.written)'"
-            throw MustacheSyntaxError(message: "\(what) is never closed", line: section.line, column: section.column)
+            let what =
+                section.kind == .parent ? "parent '{{<\(section.name)}}'" : "section '\(section.written)'"
+            throw MustacheSyntaxError(
+                message: "\(what) is never closed", line: section.line, column: section.column)
         }
         return (nodes, false)
     }

@@ -93,7 +93,8 @@ struct MustacheWalk {
         case none, html, url
     }
 
-    private init(context: JSONValue, emit: Bool, escaping: Escaping, library: PartialLibrary, locale: String?) {
+    private init(context: JSONValue, emit: Bool, escaping: Escaping, library: PartialLibrary, locale: String?)
+    {
         stack = []
         stack.reserveCapacity(8)
         stack.append(context)
@@ -120,7 +121,8 @@ struct MustacheWalk {
     static func check(_ nodes: [MustacheNode], context: JSONValue, library: PartialLibrary, locale: String?)
         -> StrictProblem?
     {
-        var walk = MustacheWalk(context: context, emit: false, escaping: .none, library: library, locale: locale)
+        var walk = MustacheWalk(
+            context: context, emit: false, escaping: .none, library: library, locale: locale)
         return walk.walk(nodes)
     }
 
@@ -177,7 +179,9 @@ struct MustacheWalk {
         return nil
     }
 
-    private mutating func section(_ name: MustacheName, inverted: Bool, body: [MustacheNode]) -> StrictProblem? {
+    private mutating func section(_ name: MustacheName, inverted: Bool, body: [MustacheNode])
+        -> StrictProblem?
+    {
         let value = resolve(name)
         if inverted {
             switch value {
@@ -293,7 +297,8 @@ struct MustacheWalk {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"),
                 UInt8(ascii: "~"):
                 out.append(b)
             default:

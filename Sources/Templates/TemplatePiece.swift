@@ -26,7 +26,8 @@ struct TemplatePiece: Sendable {
             let nodes = try MustacheParser.parse(source)
             return .success(
                 TemplatePiece(
-                    nodes: nodes, html: html, capacity: MustacheNode.textSize(nodes) + 256, lineOffset: lineOffset,
+                    nodes: nodes, html: html, capacity: MustacheNode.textSize(nodes) + 256,
+                    lineOffset: lineOffset,
                     columnOffset: columnOffset))
         } catch {
             let line = error.line + lineOffset
@@ -47,7 +48,9 @@ struct TemplatePiece: Sendable {
     func render(context: JSONValue, library: PartialLibrary = PartialLibrary(), locale: String? = nil)
         -> Result<String, StrictProblem>
     {
-        renderUTF8(context: context, library: library, locale: locale).map { String(decoding: $0, as: UTF8.self) }
+        renderUTF8(context: context, library: library, locale: locale).map {
+            String(decoding: $0, as: UTF8.self)
+        }
     }
 
     /// What `render` would fail with, without rendering; `nil` when it would succeed.

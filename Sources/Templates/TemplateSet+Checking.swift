@@ -29,7 +29,8 @@ extension TemplateSet {
             for piece in file.pieces {
                 var walk = VariableCollector(library: partials, locale: file.locale)
                 walk.collect(
-                    piece.nodes, place: .init(path: file.path, piece: piece), scopes: [], tests: [], into: &out)
+                    piece.nodes, place: .init(path: file.path, piece: piece), scopes: [], tests: [],
+                    into: &out)
             }
         }
         return out
@@ -94,7 +95,8 @@ extension TemplateSet {
         // A partial shared by several templates is listed once per template: report it once.
         var seen = Set<String>()
         return diagnostics.filter { d in
-            seen.insert("\(d.location.map { "\($0.file):\($0.line):\($0.column)" } ?? "")\(d.message)").inserted
+            seen.insert("\(d.location.map { "\($0.file):\($0.line):\($0.column)" } ?? "")\(d.message)")
+                .inserted
         }
     }
 
@@ -127,7 +129,8 @@ extension TemplateSet {
             case .variable, .section:
                 continue
             case .block(let name, _, let body):
-                staticText(overrides[name] ?? body, locale: locale, overrides: overrides, depth: depth, into: &bytes)
+                staticText(
+                    overrides[name] ?? body, locale: locale, overrides: overrides, depth: depth, into: &bytes)
             case .partial(let name, _, let added):
                 guard let partial = partials.resolve(name.name, locale: locale) else { continue }
                 let merged = overrides.merging(added ?? [:]) { outer, _ in outer }
@@ -148,7 +151,9 @@ extension TemplateSet {
                 case .section(_, _, let body), .block(_, _, let body):
                     visit(body, locale: locale, path: path, piece: piece)
                 case .partial(let name, _, let overrides):
-                    for body in (overrides ?? [:]).values { visit(body, locale: locale, path: path, piece: piece) }
+                    for body in (overrides ?? [:]).values {
+                        visit(body, locale: locale, path: path, piece: piece)
+                    }
                     guard partials.resolve(name.name, locale: locale) == nil else { continue }
                     let (line, column) =
                         piece?.position(line: name.line, column: name.column) ?? (name.line, name.column)
@@ -167,13 +172,16 @@ extension TemplateSet {
                         known.isEmpty
                         ? "; partials live in templates/\(Self.partialsFolder)/<name>.mustache"
                         : Suggest.didYouMean(name.name, in: known)
-                    diagnostics.append(.error("unknown-partial", "unknown partial '\(name.name)'\(hint)", at: at))
+                    diagnostics.append(
+                        .error("unknown-partial", "unknown partial '\(name.name)'\(hint)", at: at))
                 }
             }
         }
         for name in templateNames {
             for file in (templates[name] ?? [:]).values.sorted(by: { $0.path < $1.path }) {
-                for piece in file.pieces { visit(piece.nodes, locale: file.locale, path: file.path, piece: piece) }
+                for piece in file.pieces {
+                    visit(piece.nodes, locale: file.locale, path: file.path, piece: piece)
+                }
             }
         }
         for name in partials.names {
@@ -242,7 +250,8 @@ private struct VariableCollector {
             case .section(let tag, let inverted, let body):
                 out.append(variable(tag, inverted ? .invertedSection : .section))
                 collect(
-                    body, place: place, scopes: inverted ? scopes : scopes + [tag.path], tests: tests + [tag.path],
+                    body, place: place, scopes: inverted ? scopes : scopes + [tag.path],
+                    tests: tests + [tag.path],
                     into: &out)
             case .block(let name, _, let body):
                 if let override = overrides[name] {

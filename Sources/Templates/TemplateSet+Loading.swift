@@ -59,7 +59,8 @@ extension TemplateSet {
             if name == partialsFolder {
                 for (fileName, text) in files.sorted(by: { $0.0 < $1.0 }) {
                     diagnostics += addPartial(
-                        named: fileName, text: text, path: "\(directory)/\(name)/\(fileName)", into: &set.partials)
+                        named: fileName, text: text, path: "\(directory)/\(name)/\(fileName)",
+                        into: &set.partials)
                 }
                 continue
             }
@@ -99,7 +100,9 @@ extension TemplateSet {
     }
 
     /// Parses one partial file into `library`, returning its diagnostics.
-    static func addPartial(named fileName: String, text: String, path: String, into library: inout PartialLibrary)
+    static func addPartial(
+        named fileName: String, text: String, path: String, into library: inout PartialLibrary
+    )
         -> [Diagnostic]
     {
         let at = SourceLocation(file: path, line: 1)
@@ -110,8 +113,10 @@ extension TemplateSet {
                     "unknown partial file '\(fileName)' (expected <name>[.<locale>].mustache)", at: at)
             ]
         }
-        let parts = fileName.dropLast(".mustache".count).split(separator: ".", omittingEmptySubsequences: false)
-            .map(String.init)
+        let parts = fileName.dropLast(".mustache".count).split(
+            separator: ".", omittingEmptySubsequences: false
+        )
+        .map(String.init)
         guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
             return [
                 .warning(

@@ -45,7 +45,8 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         Diagnostic(.error, code: code, message, at: location)
     }
 
-    public static func warning(_ code: String, _ message: String, at location: SourceLocation?) -> Diagnostic {
+    public static func warning(_ code: String, _ message: String, at location: SourceLocation?) -> Diagnostic
+    {
         Diagnostic(.warning, code: code, message, at: location)
     }
 

@@ -117,7 +117,8 @@ public enum ISO8601 {
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
-        return Timestamp(instant: Instant(milliseconds: secs * 1000 + Int64(millis)), offsetSeconds: Int32(offset))
+        return Timestamp(
+            instant: Instant(milliseconds: secs * 1000 + Int64(millis)), offsetSeconds: Int32(offset))
     }
 
     /// Formats `instant` at `offsetSeconds` east of UTC: `2026-11-20T10:00:00+08:00`; milliseconds
@@ -131,7 +132,9 @@ public enum ISO8601 {
     }
 
     /// `format` appended to UTF-8 bytes: the one ISO 8601 writer, for Strings and the dry-run's JSON.
-    public static func append(_ instant: Instant, offsetSeconds: Int, zulu: Bool = true, to out: inout [UInt8]) {
+    public static func append(
+        _ instant: Instant, offsetSeconds: Int, zulu: Bool = true, to out: inout [UInt8]
+    ) {
         let local = instant.milliseconds.addingReportingOverflow(Int64(offsetSeconds) * 1000)
         let ms = Int(((local.partialValue % 1000) + 1000) % 1000)
         let secs = (local.partialValue - Int64(ms)) / 1000

@@ -5,7 +5,9 @@ import Crypto
 public enum SHA256 {
     /// The 32-byte digest of `data`.
     public static func hash(_ data: some Collection<UInt8>) -> [UInt8] {
-        if let digest = data.withContiguousStorageIfAvailable({ Array(Crypto.SHA256.hash(data: UnsafeRawBufferPointer($0))) }) {
+        if let digest = data.withContiguousStorageIfAvailable({
+            Array(Crypto.SHA256.hash(data: UnsafeRawBufferPointer($0)))
+        }) {
             return digest
         }
         return Array(Crypto.SHA256.hash(data: Array(data)))

@@ -11,12 +11,14 @@ public struct Zone: Sendable, Hashable {
 
     /// `nil` when the name is not a known IANA zone.
     public init?(_ identifier: String) {
-        guard let table = Zone.cache.withLock({ cache -> Table? in
-            if let hit = cache[identifier] { return hit }
-            let built = TimeZone(identifier: identifier).map(Table.init)
-            cache[identifier] = .some(built)
-            return built
-        }) else { return nil }
+        guard
+            let table = Zone.cache.withLock({ cache -> Table? in
+                if let hit = cache[identifier] { return hit }
+                let built = TimeZone(identifier: identifier).map(Table.init)
+                cache[identifier] = .some(built)
+                return built
+            })
+        else { return nil }
         self.identifier = identifier
         self.table = table
     }
@@ -61,7 +63,8 @@ public struct Zone: Sendable, Hashable {
 
     /// Whether this is UTC itself (whose zero offset is written `Z`), not a zone that is at UTC.
     public var isUTC: Bool {
-        ["UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"].contains(identifier)
+        ["UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"].contains(
+            identifier)
     }
 
     /// Local calendar fields of `instant` in this zone.

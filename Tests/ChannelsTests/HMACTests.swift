@@ -39,7 +39,9 @@ struct HMACLongKeyTests {
     func longKeyParts() {
         let key = [UInt8](repeating: UInt8(ascii: "k"), count: 100)
         let mac = HMAC.Key(key).mac(Array("msg-1.".utf8), Array("1700000000.{}".utf8))
-        #expect(mac.map { String(format: "%02x", $0) }.joined() == "cbc553fa2a22026a7ef0181b26fcf53a1695ba5afdabf8f3310bd9cd3ed98961")
+        #expect(
+            mac.map { String(format: "%02x", $0) }.joined()
+                == "cbc553fa2a22026a7ef0181b26fcf53a1695ba5afdabf8f3310bd9cd3ed98961")
         #expect(mac == HMAC.sha256(key: key, message: Array("msg-1.1700000000.{}".utf8)))
     }
 }

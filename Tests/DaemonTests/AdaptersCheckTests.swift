@@ -40,7 +40,8 @@ struct AdaptersCheckTests {
 
     @Test("an unknown kind is named once, by the one registry of kinds")
     func unknownKind() {
-        let (config, _) = Config.parse(yaml: "channels:\n  email: { kind: smpt, url: x }\n", path: "touchpoint.yaml")
+        let (config, _) = Config.parse(
+            yaml: "channels:\n  email: { kind: smpt, url: x }\n", path: "touchpoint.yaml")
         #expect(
             Adapters.check(config: config).map(\.description) == [
                 "touchpoint.yaml:2:18: error: unknown channel kind 'smpt' in channel 'email'; did you mean 'smtp'?; kinds are file, smtp, twilio, webhook"

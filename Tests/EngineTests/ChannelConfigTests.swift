@@ -8,7 +8,9 @@ import TouchpointCore
 struct ChannelConfigTests {
     /// A project folder with the shipped rules and templates and `config` as its touchpoint.yaml.
     static func project(_ config: String) throws -> (Project, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("channels-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "channels-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for sub in ["rules", "templates"] {
             try FileManager.default.copyItem(atPath: CheckTests.root + "/" + sub, toPath: dir + "/" + sub)
@@ -36,7 +38,8 @@ struct ChannelConfigTests {
     @Test("a variable the customer lacks fails the link, naming it, instead of sending the braces")
     func strictLink() throws {
         let (project, dir) = try Self.project(
-            "channels:\n  email: { kind: file, path: out, unsubscribe-url: \"https://shop.example/u/{{customer.token}}\" }\n")
+            "channels:\n  email: { kind: file, path: out, unsubscribe-url: \"https://shop.example/u/{{customer.token}}\" }\n"
+        )
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let url = project.engineSettings().unsubscribeURL(
             channel: .email, messageId: "m1", customer: Customer(id: "u1"), rule: "r")
@@ -50,7 +53,8 @@ struct ChannelConfigTests {
     @Test("check reports an unknown root or member in unsubscribe-url at its column")
     func checkedLink() throws {
         let (project, dir) = try Self.project(
-            "channels:\n  email: { kind: file, path: out, unsubscribe-url: \"https://s.example/u/{{custmer.id}}/{{message.idd}}\" }\n")
+            "channels:\n  email: { kind: file, path: out, unsubscribe-url: \"https://s.example/u/{{custmer.id}}/{{message.idd}}\" }\n"
+        )
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let errors = project.diagnostics.filter { $0.severity == .error }
         #expect(

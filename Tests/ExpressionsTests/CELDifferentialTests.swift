@@ -12,12 +12,16 @@ import TouchpointCore
 @Suite("Expressions match cel-python")
 struct CELDifferentialTests {
     static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("CELCheck/cel_eval.py").path
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "CELCheck/cel_eval.py"
+        ).path
 
     static let env: [String: JSONValue] = [
         "event": [
             "name": "Product Added",
-            "properties": ["price": 38.5, "sku": "TEA-01", "tags": ["tea", "gift"], "coupon": nil, "name": "Cafe\u{301}"],
+            "properties": [
+                "price": 38.5, "sku": "TEA-01", "tags": ["tea", "gift"], "coupon": nil, "name": "Cafe\u{301}",
+            ],
         ],
         "customer": ["id": "u42", "first_name": "雷", "locale": "zh-CN", "phone": nil, "city": "Z\u{FC}rich"],
     ]
@@ -48,7 +52,8 @@ struct CELDifferentialTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "cel-python is needed: pip install cel-python==0.5.0")
         return try String(decoding: answer, as: UTF8.self).split(separator: "\n").map { line in
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             guard let value = object["value"] else { return nil }
             if object["kind"] as? String == "bool", let b = value as? Bool { return .bool(b) }
             return json(value)
@@ -96,7 +101,8 @@ struct CELDifferentialTests {
     @Test("generated string expressions over marks, precomposed letters and emoji agree")
     func generatedMatch() throws {
         let atoms = [
-            "''", "'e'", #"'\u00e9'"#, #"'e\u0301'"#, "'\u{301}'", #"'\u0301'"#, "'雷'", "'👍🏽'", #"'\U0001F44D'"#,
+            "''", "'e'", #"'\u00e9'"#, #"'e\u0301'"#, "'\u{301}'", #"'\u0301'"#, "'雷'", "'👍🏽'",
+            #"'\U0001F44D'"#,
             "'ab'", "'a\u{200D}b'", "event.properties.name", "customer.city", "customer.first_name", "'Cafe'",
         ]
         var rng = SeededGenerator(seed: 16)
@@ -129,7 +135,9 @@ struct CELDifferentialTests {
         var disagreements = 0
         for (source, expected) in zip(expressions, theirs) where Self.ours(source) != expected {
             disagreements += 1
-            Issue.record("\(source): ours \(String(describing: Self.ours(source))), cel-python \(String(describing: expected))")
+            Issue.record(
+                "\(source): ours \(String(describing: Self.ours(source))), cel-python \(String(describing: expected))"
+            )
             if disagreements > 10 { break }
         }
         #expect(theirs.compactMap { $0 }.count > 500)

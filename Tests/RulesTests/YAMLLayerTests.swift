@@ -1,5 +1,5 @@
-import Testing
 import Expressions
+import Testing
 import TouchpointCore
 
 @testable import Rules
@@ -17,12 +17,16 @@ struct YAMLLayerTests {
 
     @Test("a single-quoted expression starts after the quote; escapes make it non-verbatim")
     func singleQuoted() throws {
-        let plain = try condition("rules:\n  - name: a\n    when: {event: X, if: 'a == \"b\"'}\n    send: {template: t, channels: [sms]}\n")
+        let plain = try condition(
+            "rules:\n  - name: a\n    when: {event: X, if: 'a == \"b\"'}\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(plain.style == .singleQuoted)
         #expect(plain.location == SourceLocation(file: "r.yaml", line: 3, column: 27))
         #expect(plain.isVerbatim)
         #expect(plain.location(atScalarOffset: 5) == SourceLocation(file: "r.yaml", line: 3, column: 32))
-        let escaped = try condition("rules:\n  - name: a\n    when: {event: X, if: 'it''s'}\n    send: {template: t, channels: [sms]}\n")
+        let escaped = try condition(
+            "rules:\n  - name: a\n    when: {event: X, if: 'it''s'}\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(escaped.value == "it's")
         #expect(!escaped.isVerbatim)
         // The 's' after the doubled quote is one column further on than its offset.
@@ -31,7 +35,9 @@ struct YAMLLayerTests {
 
     @Test("a double-quoted expression with an escape is not verbatim")
     func doubleQuotedEscape() throws {
-        let c = try condition("rules:\n  - name: a\n    when: {event: X, if: \"a == \\\"b\\\"\"}\n    send: {template: t, channels: [sms]}\n")
+        let c = try condition(
+            "rules:\n  - name: a\n    when: {event: X, if: \"a == \\\"b\\\"\"}\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(c.value == "a == \"b\"")
         #expect(c.style == .doubleQuoted)
         #expect(!c.isVerbatim)
@@ -60,7 +66,9 @@ struct YAMLLayerTests {
 
     @Test("a folded multi-line expression is not verbatim, but an offset on its second line maps there")
     func foldedBlock() throws {
-        let c = try condition("rules:\n  - name: a\n    when:\n      event: X\n      if: >\n        a > 1 &&\n        b\n    send: {template: t, channels: [sms]}\n")
+        let c = try condition(
+            "rules:\n  - name: a\n    when:\n      event: X\n      if: >\n        a > 1 &&\n        b\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(c.style == .folded)
         #expect(c.value == "a > 1 && b\n")
         #expect(!c.isVerbatim)
@@ -86,20 +94,32 @@ struct YAMLLayerTests {
             "rules:\n  - name: a\n    when:\n      event: X\n      if: \(condition)\n    send: {template: t, channels: [sms]}\n"
         }
         // Double quotes with a \t escape: '@' is at column 34 of line 5, not 33 as the value's offset says.
-        #expect(try errorPlace(rule("\"event.name ==\\t'x' && @\"")) == SourceLocation(file: "r.yaml", line: 5, column: 34))
+        #expect(
+            try errorPlace(rule("\"event.name ==\\t'x' && @\""))
+                == SourceLocation(file: "r.yaml", line: 5, column: 34))
         // Single quotes with doubled quotes.
-        #expect(try errorPlace(rule("'event.name == ''x'' && @'")) == SourceLocation(file: "r.yaml", line: 5, column: 35))
+        #expect(
+            try errorPlace(rule("'event.name == ''x'' && @'"))
+                == SourceLocation(file: "r.yaml", line: 5, column: 35))
         // A two-line folded block.
-        #expect(try errorPlace(rule(">\n        event.name == 'x' &&\n          @")) == SourceLocation(file: "r.yaml", line: 7, column: 11))
+        #expect(
+            try errorPlace(rule(">\n        event.name == 'x' &&\n          @"))
+                == SourceLocation(file: "r.yaml", line: 7, column: 11))
         // A two-line plain scalar.
-        #expect(try errorPlace(rule("event.name == 'x' &&\n        @")) == SourceLocation(file: "r.yaml", line: 6, column: 9))
+        #expect(
+            try errorPlace(rule("event.name == 'x' &&\n        @"))
+                == SourceLocation(file: "r.yaml", line: 6, column: 9))
         // A \u escape and a raw multi-scalar character before the error.
-        #expect(try errorPlace(rule("\"'\\u00e9e\u{301}' == x @\"")) == SourceLocation(file: "r.yaml", line: 5, column: 28))
+        #expect(
+            try errorPlace(rule("\"'\\u00e9e\u{301}' == x @\""))
+                == SourceLocation(file: "r.yaml", line: 5, column: 28))
     }
 
     @Test("UTF-8 offsets count bytes, columns count characters")
     func utf8Offsets() throws {
-        let c = try condition("rules:\n  - name: a\n    when: {event: X, if: \"雷 == x\"}\n    send: {template: t, channels: [sms]}\n")
+        let c = try condition(
+            "rules:\n  - name: a\n    when: {event: X, if: \"雷 == x\"}\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(c.isVerbatim)
         // "雷" is 3 bytes but one column.
         #expect(c.location(atUTF8Offset: 4) == SourceLocation(file: "r.yaml", line: 3, column: 29))
@@ -108,25 +128,26 @@ struct YAMLLayerTests {
     @Test("YAML scalars become JSON by the 1.2 core schema")
     func jsonConversion() throws {
         let json = try #require(
-            JSONValue(yaml: """
-                int: 42
-                neg: -7
-                hex: 0x1F
-                float: 38.5
-                exp: 1e3
-                yes: yes
-                on: on
-                t: true
-                f: False
-                n: null
-                tilde: ~
-                empty:
-                quoted: "42"
-                time: 2026-11-02T10:00:00+08:00
-                clock: 10:30
-                list: [1, a, {b: c}]
-                nested: { x: { y: [] } }
-                """))
+            JSONValue(
+                yaml: """
+                    int: 42
+                    neg: -7
+                    hex: 0x1F
+                    float: 38.5
+                    exp: 1e3
+                    yes: yes
+                    on: on
+                    t: true
+                    f: False
+                    n: null
+                    tilde: ~
+                    empty:
+                    quoted: "42"
+                    time: 2026-11-02T10:00:00+08:00
+                    clock: 10:30
+                    list: [1, a, {b: c}]
+                    nested: { x: { y: [] } }
+                    """))
         #expect(json["int"] == 42)
         #expect(json["neg"] == -7)
         #expect(json["hex"] == 31)

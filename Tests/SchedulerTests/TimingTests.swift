@@ -217,7 +217,8 @@ struct TimingTests {
         // Chatham springs forward from 02:45 +12:45 to 03:45 +13:45; quiet hours end at 03:00, inside the gap.
         let due = at("2026-09-27T01:50:00+12:45")
         let d = scheduler(quiet: "23:00-03:00").decide(
-            request(due: due, within: .hours(1)), customer: customer(timezone: "Pacific/Chatham"), ledger: none,
+            request(due: due, within: .hours(1)), customer: customer(timezone: "Pacific/Chatham"),
+            ledger: none,
             population: empty)
         #expect(d.sendAt == at("2026-09-27T03:45:00+13:45"))
         let chatham = Zone("Pacific/Chatham")!

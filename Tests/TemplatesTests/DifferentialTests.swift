@@ -35,7 +35,9 @@ struct DifferentialTests {
                 rejected += 1
                 continue
             }
-            guard !Self.pinsFrameInsideInverted(piece.nodes), !Self.marksFuseWithDelimiters(source) else { continue }
+            guard !Self.pinsFrameInsideInverted(piece.nodes), !Self.marksFuseWithDelimiters(source) else {
+                continue
+            }
             // swift-mustache matches delimiters by Character, so a mark right after one breaks its parse.
             guard
                 let oracle = try? MustacheTemplate(
@@ -47,7 +49,9 @@ struct DifferentialTests {
             for _ in 0..<8 {
                 let ctx = ContextFuzzer.letters(&rng, depth: 0, plain: html)
                 let ours = piece.render(context: ctx)
-                #expect(piece.check(context: ctx) == ours.failure, "check and render disagree on \(source.debugDescription)")
+                #expect(
+                    piece.check(context: ctx) == ours.failure,
+                    "check and render disagree on \(source.debugDescription)")
                 guard case .success(let text) = ours else {
                     strict += 1
                     continue
@@ -93,7 +97,8 @@ struct DifferentialTests {
     @Test("trimming the rendered bytes gives what trimming the rendered String gave")
     func byteTrimming() throws {
         let inputs = [
-            "", "  ", " a ", "\n<p>x</p>\n", " é ", "e\u{301} ", "\u{3000}x\u{3000}", "x\u{301}\n", " \u{301}a",
+            "", "  ", " a ", "\n<p>x</p>\n", " é ", "e\u{301} ", "\u{3000}x\u{3000}", "x\u{301}\n",
+            " \u{301}a",
             "\r\n", "\t\u{A0}b\u{A0}\n", "雷\n", "\n\n雷", "a\u{85}",
         ]
         for input in inputs {
@@ -148,13 +153,15 @@ struct DifferentialTests {
     func transforms() throws {
         let cases: [(String, JSONValue, String)] = [
             ("{{uppercased(x)}}", ["x": "abc"], "ABC"), ("{{lowercased(x)}}", ["x": "AbC"], "abc"),
-            ("{{capitalized(x)}}", ["x": "hello world"], "Hello World"), ("{{count(l)}}", ["l": [1, 2, 3]], "3"),
+            ("{{capitalized(x)}}", ["x": "hello world"], "Hello World"),
+            ("{{count(l)}}", ["l": [1, 2, 3]], "3"),
             ("{{#first(l)}}{{.}}{{/first(l)}}", ["l": ["a", "b"]], "a"), ("{{plusone(n)}}", ["n": 41], "42"),
             ("{{#empty(l)}}none{{/empty(l)}}", ["l": []], "none"),
         ]
         for (source, context, text) in cases {
             let piece = try #require(
-                try? TemplatePiece.parse(source, html: false, file: "f", lineOffset: 0, columnOffset: 0).get())
+                try? TemplatePiece.parse(source, html: false, file: "f", lineOffset: 0, columnOffset: 0).get()
+            )
             #expect(piece.render(context: context) == .success(text), "\(source)")
             let oracle = try MustacheTemplate(string: source)
             #expect(oracle.render(MustacheOracle.convert(context)) == text, "\(source)")
@@ -256,9 +263,11 @@ enum ContextFuzzer {
             case 0: continue
             case 1 where depth < 2: object[key] = letters(&rng, depth: depth + 1, plain: plain)
             case 2 where depth < 2:
-                object[key] = .array((0..<Int(rng.next() % 3)).map { _ in
-                    rng.next() % 2 == 0 ? letters(&rng, depth: depth + 1, plain: plain) : pick(values, &rng)
-                })
+                object[key] = .array(
+                    (0..<Int(rng.next() % 3)).map { _ in
+                        rng.next() % 2 == 0
+                            ? letters(&rng, depth: depth + 1, plain: plain) : pick(values, &rng)
+                    })
             default: object[key] = pick(values, &rng)
             }
         }
@@ -281,7 +290,9 @@ struct TemplateFuzzer {
         "x", "Hi ", " ", "  ", "\t", "\n", "\r\n", "\n\n", "<&>\"'", "é", "\u{301}", "雷", "{", "}", "{ {",
         "a\u{0600}", " \n", "text\n  ", "=",
     ]
-    private static let names = ["a", "b", "c", "x", "a.b", "b.c", "list", "x.a.b", ".", ".a", "a..b", "list.a"]
+    private static let names = [
+        "a", "b", "c", "x", "a.b", "b.c", "list", "x.a.b", ".", ".a", "a..b", "list.a",
+    ]
 
     private mutating func pick<T>(_ xs: [T]) -> T {
         xs[Int(rng.next() % UInt64(xs.count))]

@@ -13,7 +13,9 @@ struct EscapingTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("templates").path
     static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("HTMLCheck/html_structure.py")
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "HTMLCheck/html_structure.py"
+        )
         .path
 
     /// The payloads of issue 12.
@@ -62,7 +64,9 @@ struct EscapingTests {
             return Structure(
                 tags: tags.map { tag in
                     [tag[0] as? String ?? ""]
-                        + ((tag[1] as? [[Any]]) ?? []).flatMap { [$0[0] as? String ?? "", $0[1] as? String ?? "<none>"] }
+                        + ((tag[1] as? [[Any]]) ?? []).flatMap {
+                            [$0[0] as? String ?? "", $0[1] as? String ?? "<none>"]
+                        }
                 },
                 text: object["text"] as? String ?? "")
         }
@@ -96,8 +100,12 @@ struct EscapingTests {
         func render(_ name: String) throws -> RenderedContent {
             let context: JSONValue = [
                 "customer": ["id": "u1", "first_name": .string(name)],
-                "event": ["name": "Order Completed", "properties": ["order_id": .string(name), "total": 20]],
-                "message": ["id": "m1", "channel": "email", "unsubscribe_url": .string("https://u.example/\(name)")],
+                "event": [
+                    "name": "Order Completed", "properties": ["order_id": .string(name), "total": 20],
+                ],
+                "message": [
+                    "id": "m1", "channel": "email", "unsubscribe_url": .string("https://u.example/\(name)"),
+                ],
                 "rule": ["name": "thank-you"],
             ]
             return try set.render(template: "thank-you", channel: .email, locale: nil, context: context).get()
@@ -122,10 +130,13 @@ struct EscapingTests {
         }
     }
 
-    @Test("random text with specials, marks and quotes never adds an element or attribute, and reads back exactly")
+    @Test(
+        "random text with specials, marks and quotes never adds an element or attribute, and reads back exactly"
+    )
     func fuzzAgainstParser() throws {
         let alphabet: [String] = [
-            "<", ">", "&", "\"", "'", "=", "/", " ", "a", "img", "script", "on", "\u{301}", "\u{600}", "\u{200D}",
+            "<", ">", "&", "\"", "'", "=", "/", " ", "a", "img", "script", "on", "\u{301}", "\u{600}",
+            "\u{200D}",
             "\u{20DD}", "\u{1F3FD}", "e", "雷", "&lt;", "&#", "x;", "!--", "\n", "\t", "`",
         ]
         var rng = SeededGenerator(seed: 12)

@@ -51,7 +51,8 @@ struct MustacheSpecTests {
         let tests = try #require(root["tests"] as? [[String: Any]])
         return try tests.map { test in
             Case(
-                name: try #require(test["name"] as? String), template: try #require(test["template"] as? String),
+                name: try #require(test["name"] as? String),
+                template: try #require(test["template"] as? String),
                 data: json(test["data"] as Any), partials: (test["partials"] as? [String: String]) ?? [:],
                 expected: try #require(test["expected"] as? String))
         }
@@ -72,8 +73,9 @@ struct MustacheSpecTests {
     static func render(_ test: Case) -> Result<String, StrictProblem>? {
         var library = PartialLibrary()
         for (name, source) in test.partials {
-            guard case .success(let piece) = TemplatePiece.parse(
-                source, html: true, file: name, lineOffset: 0, columnOffset: 0)
+            guard
+                case .success(let piece) = TemplatePiece.parse(
+                    source, html: true, file: name, lineOffset: 0, columnOffset: 0)
             else { return nil }
             library.partials[name] = [nil: .init(nodes: piece.nodes, path: name, locale: nil)]
         }
@@ -89,7 +91,9 @@ struct MustacheSpecTests {
 
     @Test(
         "every spec test passes, or fails strictly where the README says it does by design",
-        arguments: ["comments", "delimiters", "interpolation", "inverted", "partials", "sections", "~inheritance"])
+        arguments: [
+            "comments", "delimiters", "interpolation", "inverted", "partials", "sections", "~inheritance",
+        ])
     func spec(file: String) throws {
         let cases = try Self.cases(file)
         var passed = 0
@@ -112,7 +116,9 @@ struct MustacheSpecTests {
             )
             if result == .success(test.expected) { passed += 1 }
         }
-        print("mustache/spec \(file): \(passed) passed, \(strict) strict by design, \(skipped) not implemented, of \(cases.count)")
+        print(
+            "mustache/spec \(file): \(passed) passed, \(strict) strict by design, \(skipped) not implemented, of \(cases.count)"
+        )
         #expect(passed + strict + skipped == cases.count)
     }
 }

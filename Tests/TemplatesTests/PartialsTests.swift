@@ -21,7 +21,9 @@ struct PartialsTests {
         ])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let name = Self.context(["id": "u1", "first_name": "<Lei>"])
-        #expect(try set.render(template: "t", channel: .sms, locale: nil, context: name).get().text == "Hi\n-- <Lei>")
+        #expect(
+            try set.render(template: "t", channel: .sms, locale: nil, context: name).get().text
+                == "Hi\n-- <Lei>")
         let email = try set.render(template: "t", channel: .email, locale: nil, context: name).get()
         #expect(email.html == "<p>-- &lt;Lei&gt;</p>")
         #expect(email.subject == "Hi -- <Lei>")
@@ -35,8 +37,12 @@ struct PartialsTests {
         ])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let ctx = Self.context()
-        #expect(try set.render(template: "t", channel: .sms, locale: "zh-CN", context: ctx).get().text == "你好。回复 TD 退订")
-        #expect(try set.render(template: "t", channel: .sms, locale: "fr", context: ctx).get().text == "Hi. Reply STOP to opt out")
+        #expect(
+            try set.render(template: "t", channel: .sms, locale: "zh-CN", context: ctx).get().text
+                == "你好。回复 TD 退订")
+        #expect(
+            try set.render(template: "t", channel: .sms, locale: "fr", context: ctx).get().text
+                == "Hi. Reply STOP to opt out")
         #expect(set.partialNames == ["stop"])
     }
 
@@ -50,10 +56,14 @@ struct PartialsTests {
         ])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let email = try set.render(template: "t", channel: .email, locale: nil, context: Self.context()).get()
-        #expect(email.html == "<html>\n  <body>\n    <h1>Hi Lei</h1>\n    <p>Welcome</p>\n    <p>Shop</p>\n  </body>\n</html>")
+        #expect(
+            email.html
+                == "<html>\n  <body>\n    <h1>Hi Lei</h1>\n    <p>Welcome</p>\n    <p>Shop</p>\n  </body>\n</html>"
+        )
     }
 
-    @Test("a variable missing inside a partial suppresses the message, naming the partial's file; check agrees")
+    @Test(
+        "a variable missing inside a partial suppresses the message, naming the partial's file; check agrees")
     func strictThroughPartials() throws {
         let (set, _) = TemplateSet.load(sources: [
             "_partials/sign.mustache": "\n-- {{customer.first_name}}", "t/sms.mustache": "Hi{{> sign}}",
@@ -63,32 +73,44 @@ struct PartialsTests {
             name: "customer.first_name", template: "t", file: "templates/_partials/sign.mustache")
         #expect(set.render(template: "t", channel: .sms, locale: nil, context: ctx).failure == expected)
         #expect(set.check(template: "t", channel: .sms, locale: nil, context: ctx).failure == expected)
-        #expect(throws: Never.self) { try set.check(template: "t", channel: .sms, locale: nil, context: Self.context()).get() }
+        #expect(throws: Never.self) {
+            try set.check(template: "t", channel: .sms, locale: nil, context: Self.context()).get()
+        }
     }
 
     @Test("recursion through data ends; a partial that always includes itself is a render error, not a hang")
     func boundedRecursion() throws {
         let (set, diagnostics) = TemplateSet.load(sources: [
             "_partials/node.mustache": "{{name}}({{#children}}{{> node}}{{/children}})",
-            "_partials/loop.mustache": "x{{> loop}}", "t/sms.mustache": "{{#event.properties.tree}}{{> node}}{{/event.properties.tree}}",
+            "_partials/loop.mustache": "x{{> loop}}",
+            "t/sms.mustache": "{{#event.properties.tree}}{{> node}}{{/event.properties.tree}}",
             "u/sms.mustache": "{{> loop}}",
         ])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
-        let tree: JSONValue = ["name": "a", "children": [["name": "b", "children": [["name": "c", "children": []]]]]]
-        let ctx: JSONValue = [
-            "customer": ["id": "u1"], "event": ["name": "X", "properties": ["tree": tree]], "message": [:], "rule": [:],
+        let tree: JSONValue = [
+            "name": "a", "children": [["name": "b", "children": [["name": "c", "children": []]]]],
         ]
-        #expect(try set.render(template: "t", channel: .sms, locale: nil, context: ctx).get().text == "a(b(c()))")
-        guard case .failure(.renderError(let message)) = set.render(template: "u", channel: .sms, locale: nil, context: ctx)
+        let ctx: JSONValue = [
+            "customer": ["id": "u1"], "event": ["name": "X", "properties": ["tree": tree]], "message": [:],
+            "rule": [:],
+        ]
+        #expect(
+            try set.render(template: "t", channel: .sms, locale: nil, context: ctx).get().text == "a(b(c()))")
+        guard
+            case .failure(.renderError(let message)) = set.render(
+                template: "u", channel: .sms, locale: nil, context: ctx)
         else {
             Issue.record("a partial including itself must fail")
             return
         }
         #expect(message.contains("nested deeper than 32"))
-        #expect(set.check(template: "u", channel: .sms, locale: nil, context: ctx).failure == .renderError(message))
+        #expect(
+            set.check(template: "u", channel: .sms, locale: nil, context: ctx).failure
+                == .renderError(message))
     }
 
-    @Test("check lists a partial's variables at their place in the partial, inside the sections around the tag")
+    @Test(
+        "check lists a partial's variables at their place in the partial, inside the sections around the tag")
     func checkSeesThroughPartials() throws {
         let (set, _) = TemplateSet.load(sources: [
             "_partials/item.mustache": "{{name}} for {{custmer.first_name}}",
@@ -117,7 +139,8 @@ struct PartialsTests {
         #expect(d.location?.description == "templates/t/sms.mustache:2:3")
         #expect(
             d.message
-                == "partial 'stop' has no file for the default locale (it has zh); add templates/_partials/stop.mustache")
+                == "partial 'stop' has no file for the default locale (it has zh); add templates/_partials/stop.mustache"
+        )
     }
 
     @Test("the SMS size estimate counts the static text of partials and layouts")
@@ -126,6 +149,8 @@ struct PartialsTests {
             "_partials/sms.mustache": "{{$body}}{{/body}} Reply STOP to opt out",
             "t/sms.mustache": "{{<sms}}{{$body}}Your cart is waiting{{#x}}, {{x}}{{/x}}.{{/body}}{{/sms}}",
         ])
-        #expect(set.staticText(template: "t", channel: .sms, locale: nil) == "Your cart is waiting. Reply STOP to opt out")
+        #expect(
+            set.staticText(template: "t", channel: .sms, locale: nil)
+                == "Your cart is waiting. Reply STOP to opt out")
     }
 }

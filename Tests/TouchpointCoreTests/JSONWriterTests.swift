@@ -19,13 +19,18 @@ struct JSONWriterTests {
     @Test("what it writes, Foundation's JSON parser reads back as the same value")
     func roundTrip() throws {
         var rng = SeededGenerator(seed: 5)
-        let alphabet: [String] = ["a", "\"", "\\", "\n", "\u{0}", "\u{1F}", "\u{7F}", "\u{2028}", "雷", "👍🏽", "e\u{301}"]
+        let alphabet: [String] = [
+            "a", "\"", "\\", "\n", "\u{0}", "\u{1F}", "\u{7F}", "\u{2028}", "雷", "👍🏽", "e\u{301}",
+        ]
         for _ in 0..<300 {
             var s = ""
             for _ in 0..<Int(rng.next() % 8) { s += alphabet[Int(rng.next() % UInt64(alphabet.count))] }
             let text = JSONValue.object([s: .string(s)]).jsonText
-            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String])
-            #expect(parsed.first?.value.unicodeScalars.elementsEqual(s.unicodeScalars) == true, "\(s.debugDescription)")
+            let parsed = try #require(
+                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String])
+            #expect(
+                parsed.first?.value.unicodeScalars.elementsEqual(s.unicodeScalars) == true,
+                "\(s.debugDescription)")
         }
     }
 }

@@ -3,8 +3,11 @@ import TouchpointCore
 
 /// A template that puts one value in element content and in both kinds of quoted attribute.
 let escaping: TemplateSet = {
-    let email = "---\nsubject: s\n---\n<p title=\"{{customer.first_name}}\" data-x='{{customer.first_name}}'>{{customer.first_name}}</p>"
-    let (set, _) = TemplateSet.load(sources: ["t/email.mustache": email, "_partials/p.mustache": "[{{customer.first_name}}]"])
+    let email =
+        "---\nsubject: s\n---\n<p title=\"{{customer.first_name}}\" data-x='{{customer.first_name}}'>{{customer.first_name}}</p>"
+    let (set, _) = TemplateSet.load(sources: [
+        "t/email.mustache": email, "_partials/p.mustache": "[{{customer.first_name}}]",
+    ])
     return set
 }()
 
@@ -14,12 +17,15 @@ func context(_ value: String) -> JSONValue {
     let message: [String: JSONValue] = ["id": .string("m1"), "channel": .string("email")]
     let rule: [String: JSONValue] = ["name": .string("r")]
     return .object([
-        "customer": .object(customer), "event": .object(event), "message": .object(message), "rule": .object(rule),
+        "customer": .object(customer), "event": .object(event), "message": .object(message),
+        "rule": .object(rule),
     ])
 }
 
 let specials: [UInt8] = Array("<>\"'&".utf8)
-let entities: [[UInt8]] = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].map { (e: String) -> [UInt8] in Array(e.utf8) }
+let entities: [[UInt8]] = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"].map { (e: String) -> [UInt8] in
+    Array(e.utf8)
+}
 
 /// libFuzzer entry point. The bytes (as UTF-8) are, first, a customer's name rendered into HTML:
 /// the output must be exactly the template around `HTMLEscape.escape(name)`, and the escaped name
@@ -55,7 +61,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     let sources: [String: String] = [
-        "f/sms.mustache": text, "f/email.mustache": "---\nsubject: s\n---\n" + text, "_partials/p.mustache": text,
+        "f/sms.mustache": text, "f/email.mustache": "---\nsubject: s\n---\n" + text,
+        "_partials/p.mustache": text,
     ]
     let (set, _) = TemplateSet.load(sources: sources)
     for channel in [Channel.sms, .email] {

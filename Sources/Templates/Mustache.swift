@@ -53,7 +53,15 @@ indirect enum MustacheNode: Sendable, Hashable {
     /// whitespace before a standalone tag, prepended to every later line of what it expands to.
     case partial(MustachePartialName, indent: [UInt8], overrides: [String: [MustacheNode]]?)
     /// `{{$name}}default{{/name}}`: replaced by a parent's override of `name`, else its body.
-    case block(String, indent: [UInt8], body: [MustacheNode])
+    case block(String, indent: BlockIndent, body: [MustacheNode])
+}
+
+/// How an override replacing a block is indented: by `intrinsic` (the indentation of the default
+/// content's first line, when the tag stands alone) when there is one, else by `tag` (the whitespace
+/// before the tag, already written as text before the first line) on every later line.
+struct BlockIndent: Sendable, Hashable {
+    var tag: [UInt8] = []
+    var intrinsic: [UInt8] = []
 }
 
 /// A syntax problem with its 1-based place in the Mustache source (column in Unicode scalars).

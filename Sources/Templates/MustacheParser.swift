@@ -260,14 +260,22 @@ struct MustacheParser {
                 if state.inParent {
                     inner.newLine = isStandalone(state)
                     let (body, closed) = try parse(inner)
-                    nodes.append(.block(name.name, indent: [], body: body))
+                    nodes.append(.block(name.name, indent: BlockIndent(), body: body))
                     setNewLine = closed
                 } else {
                     let indent = Self.bytes(whitespace)
                     flush()
-                    inner.newLine = isStandalone(state)
+                    let standalone = isStandalone(state)
+                    inner.newLine = standalone
                     let (body, closed) = try parse(inner)
-                    nodes.append(.block(name.name, indent: indent, body: body))
+                    // A block on a line of its own is indented like its default content's first line.
+                    var intrinsic: [UInt8] = []
+                    if standalone, case .text(let first)? = body.first {
+                        intrinsic = Array(
+                            first.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+                    }
+                    nodes.append(
+                        .block(name.name, indent: BlockIndent(tag: indent, intrinsic: intrinsic), body: body))
                     setNewLine = closed
                 }
 

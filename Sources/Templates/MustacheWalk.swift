@@ -169,8 +169,16 @@ struct MustacheWalk {
             case .block(let name, let indent, let body):
                 let override = overrides[name]
                 let saved = (self.indent, expansionStart, file)
-                self.indent += indent
                 expansionStart = output.count
+                if override != nil, !indent.intrinsic.isEmpty {
+                    // The default content's indentation is where the block's lines stand; the tag's
+                    // own whitespace is already written before the first one.
+                    self.indent += indent.intrinsic
+                    let written = indent.intrinsic.starts(with: indent.tag) ? indent.tag.count : 0
+                    if emit { output.append(contentsOf: indent.intrinsic.dropFirst(written)) }
+                } else {
+                    self.indent += indent.tag
+                }
                 if let override { file = override.file }
                 defer { (self.indent, expansionStart, file) = saved }
                 if let problem = walk(override?.nodes ?? body) { return problem }

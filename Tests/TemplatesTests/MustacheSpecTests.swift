@@ -33,9 +33,7 @@ struct MustacheSpecTests {
     ]
 
     /// What we do not implement (yet); the count is reported, and the list is in the README.
-    static let notImplemented: [String: Set<String>] = [
-        "~inheritance": ["Intrinsic indentation", "Nested block reindentation"]
-    ]
+    static let notImplemented: [String: Set<String>] = [:]
 
     struct Case {
         var name: String

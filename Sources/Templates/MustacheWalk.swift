@@ -151,7 +151,7 @@ struct MustacheWalk {
                     switch raw ? .none : escaping {
                     case .none: append(s)
                     case .html: HTMLEscape.append(s, to: &output)
-                    case .url: Self.appendPercentEncoded(s, to: &output)
+                    case .url: PercentEncoding.append(s, to: &output)
                     }
                 case .number(let n):
                     guard emit else { continue }
@@ -297,24 +297,6 @@ struct MustacheWalk {
             k += 1
         }
         return value
-    }
-
-    /// RFC 3986 percent-encoding of everything but the unreserved characters `A-Z a-z 0-9 - . _ ~`.
-    static func appendPercentEncoded(_ s: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789ABCDEF".utf8)
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(b >> 4)])
-                out.append(hex[Int(b & 0x0F)])
-            }
-        }
     }
 
     private mutating func append(_ s: String) {

@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
@@ -64,10 +69,25 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "TouchpointCore", "Events", "Rules", "Templates", "Engine", "Store", "Channels",
+                "TouchpointCore", "Events", "Rules", "Templates", "Engine", "Store", "Channels", "Tracking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // The HTTP side of the daemon: tracking links and pixel, unsubscribe, Segment ingestion,
+        // provider webhooks, metrics (SPEC §9).
+        .target(
+            name: "Tracking",
+            dependencies: [
+                "TouchpointCore", "Events", "Rules", "Store", "Templates",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // libcurl, with typed shims around the variadic curl_easy_setopt.
@@ -114,6 +134,15 @@ let package = Package(
             dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
             swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        .testTarget(
+            name: "TrackingTests",
+            dependencies: [
+                "Tracking", "Daemon", "Engine", "Rules", "Templates", "Store", "Channels", "Events",
+                "TouchpointCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "ChannelsTests", dependencies: ["Channels", "CCurl"], swiftSettings: strict),
     ]
 )

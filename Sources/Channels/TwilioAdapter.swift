@@ -76,7 +76,7 @@ public struct TwilioAdapter: ChannelAdapter {
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
             ("Body", message.text),
         ]
-        if let cb = statusCallback { fields.append(("StatusCallback", cb)) }
+        if let cb = message.statusCallbackURL ?? statusCallback { fields.append(("StatusCallback", cb)) }
         let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
             .joined(separator: "&")
         let sid = TwilioAdapter.formEncode(accountSid)

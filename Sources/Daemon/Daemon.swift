@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 import UnixSignals
 
 /// `touchpoint run`: the long-running daemon.
@@ -64,14 +65,38 @@ public enum Daemon {
 
         let dispatcherWakeup = Wakeup()
         let reloadRequests = Wakeup()
+        let telemetry = project.config.http.map { _ in Telemetry() }
         let pipeline = Pipeline(
             project: project, engine: engine, adapters: adapters, offsets: stored.offsets, store: store,
             options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
             reloadRequests: reloadRequests,
-            clock: clock)
+            telemetry: telemetry, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
-            clock: clock)
+            telemetry: telemetry, clock: clock)
+        // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
+        // before the recorder writes its last lines, and both before the pipeline's last batch.
+        var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let config = project.config.http, let telemetry {
+            let recorder = EventRecorder(folder: project.config.eventsDirectory, logger: logger)
+            let listening = options.httpListening ?? { _ in }
+            let server = TrackingServer(
+                config: config, recorder: recorder, telemetry: telemetry, store: store,
+                eventsFolder: project.config.eventsDirectory,
+                hooks: .init(
+                    customers: { channel, address in await pipeline.customers(on: channel, address: address)
+                    },
+                    listening: listening),
+                logger: logger, clock: clock)
+            http = [
+                .init(
+                    service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "recorder"),
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
+                ),
+            ]
+        }
 
         let hangups = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
@@ -89,7 +114,7 @@ public enum Daemon {
                 .init(
                     service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "dispatcher"),
-            ],
+            ] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(15)

@@ -5,19 +5,20 @@ import Store
 import TouchpointCore
 
 extension MessageRecord {
-    /// The adapter's input for a message the engine decided to send, with the customer's address now;
-    /// `unsubscribeURL` is already built (``EngineSettings/unsubscribeURL(channel:messageId:customer:rule:)``).
-    func outbound(customer: Customer?, unsubscribeURL: String?, now: Instant) -> OutboundMessage? {
+    /// The adapter's input for a message the engine decided to send, with the customer's address now.
+    func outbound(customer: Customer?, now: Instant) -> OutboundMessage? {
         guard decision == .send, let channel, let content, let to = customer?.address(for: channel) else {
             return nil
         }
         let name = customer?.traits["name"]?.stringValue ?? customer?.traits["first_name"]?.stringValue
-        return OutboundMessage(
+        var message = OutboundMessage(
             messageId: messageId, channel: channel, to: to, toName: name, subject: content.subject,
             preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) },
             unsubscribeURL: unsubscribeURL,
             rule: rule, customerId: self.customer, createdAt: now)
+        message.statusCallbackURL = statusCallbackURL
+        return message
     }
 
     /// The dropped-message record the store keeps for a suppressed decision.

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 
 /// The live engine: reads new event lines, applies them, fires due timers by the wall clock, and commits
 /// the state change, the file offsets and the resulting outbox rows in one transaction per batch.
@@ -23,6 +24,7 @@ actor Pipeline: Service {
     private let dispatcherWakeup: Wakeup
     private let reloadRequests: Wakeup
     private let clock: @Sendable () -> Instant
+    private let telemetry: Telemetry?
     private var watcher: FolderWatcher?
     private var inputsSignature: [String: Int64] = [:]
     /// The previous batch's commit, still running on the store's writer while the next batch is read and
@@ -36,8 +38,9 @@ actor Pipeline: Service {
         project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
         store: any StateStore,
         options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
-        clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
     ) {
+        self.telemetry = telemetry
         self.project = project
         self.engine = engine
         self.adapters = adapters
@@ -132,6 +135,7 @@ actor Pipeline: Service {
                 ? a.element.instant < b.element.instant : a.offset < b.offset
         }.map(\.element)
         engine.wallClock = now
+        let lateBefore = engine.stats.lateEvents
         for event in input.events {
             if let id = event.messageId {
                 if seen.contains(id) || !fresh.insert(id).inserted {
@@ -150,6 +154,14 @@ actor Pipeline: Service {
             records += engine.advance(to: now - project.config.lateness)
         }
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
+        if let telemetry {
+            telemetry.batch(
+                applied: applied, quarantined: input.rejected.count,
+                late: engine.stats.lateEvents - lateBefore)
+            for r in records {
+                telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
+            }
+        }
 
         var outbox: [OutboxRow] = []
         var dropped: [DroppedMessage] = []
@@ -199,6 +211,11 @@ actor Pipeline: Service {
         return input.lines >= options.batchLines
     }
 
+    /// The customers whose current address on `channel` is `address` (an inbound SMS names only a number).
+    func customers(on channel: Channel, address: String) -> [String] {
+        engine.customers.values.filter { $0.address(for: channel) == address }.map(\.id).sorted()
+    }
+
     /// Waits for the previous batch's commit; rethrows its failure (the daemon then stops, as after a crash).
     private func settlePendingCommit() async throws {
         guard let commit = pendingCommit else { return }
@@ -220,12 +237,7 @@ actor Pipeline: Service {
                 metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        let unsubscribe = try? project.engineSettings().unsubscribeURL(
-            channel: channel, messageId: r.messageId, customer: engine.customers[r.customer], rule: r.rule)?
-            .get()
-        guard
-            let message = r.outbound(
-                customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
+        guard let message = r.outbound(customer: engine.customers[r.customer], now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
@@ -242,8 +254,13 @@ actor Pipeline: Service {
 
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.
     private func reload(reason: String) {
-        let next = Project.load(configPath: options.configPath, environment: options.environment)
+        var next = Project.load(configPath: options.configPath, environment: options.environment)
         inputsSignature = Pipeline.signature(next)
+        // The HTTP side keeps the block it started with; links signed with another secret would 404.
+        if next.config.http != project.config.http {
+            logger.warning("the http block changed; it takes effect at the next restart")
+            next.config.http = project.config.http
+        }
         let (nextAdapters, adapterDiagnostics) = Adapters.build(config: next.config)
         let errors = next.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
         guard errors.isEmpty else {

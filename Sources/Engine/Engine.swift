@@ -404,12 +404,13 @@ public struct Engine: Sendable {
             return
         }
         // Consent can change between scheduling and sending: the latest word wins.
-        if customer.address(for: channel) == nil
+        if customer.address(for: channel) == nil || customer.isBlocked(channel)
             || (!rule.transactional && (customer.optedOutAll || customer.optedOut.contains(channel)))
         {
             ledgers[key.customer]?.remove(messageId: p.messageId)
             let reason: SuppressionReason =
-                customer.address(for: channel) == nil ? .noReachableChannel : .unsubscribed
+                customer.address(for: channel) == nil
+                ? .noReachableChannel : customer.isBlocked(channel) ? .bounced : .unsubscribed
             var r = suppressed(
                 p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel
             )
@@ -419,20 +420,30 @@ public struct Engine: Sendable {
             return
         }
         var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
+        // An explicitly configured unsubscribe-url wins over the built-in page.
+        var unsubscribe: String?
         var linkFailure: RenderFailure?
         switch settings.unsubscribeURL(
             channel: channel, messageId: p.messageId, customer: customer, rule: compiled.name)
         {
-        case .success(let url)?: message["unsubscribe_url"] = .string(url)
+        case .success(let url)?: unsubscribe = url
         case .failure(let failure)?: linkFailure = failure
-        case nil: break
+        case nil:
+            unsubscribe = settings.links?.unsubscribeURL(
+                messageId: p.messageId, customer: key.customer, channel: channel, locale: customer.locale,
+                issuedAt: now)
         }
+        if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
             "customer": customer.contextValue,
             "event": p.trigger.contextValue,
             "message": .object(message),
             "rule": ["name": .string(compiled.name)],
         ]
+        let job = MessageRecord.RenderJob(
+            template: rule.send.template.value, channel: channel, locale: customer.locale, context: context,
+            links: rule.send.tracking ? settings.links : nil, messageId: p.messageId, customer: key.customer,
+            issuedAt: now)
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
         if let linkFailure {
             rendered = .failure(linkFailure)
@@ -442,10 +453,7 @@ public struct Engine: Sendable {
                 context: context
             ).map { (locale: $0, content: nil) }
         } else {
-            rendered = templates.render(
-                template: rule.send.template.value, channel: channel, locale: customer.locale,
-                context: context
-            ).map { (locale: $0.locale, content: $0) }
+            rendered = job.render(with: templates).map { (locale: $0.locale, content: $0) }
         }
         switch rendered {
         case .failure(let failure):
@@ -475,11 +483,12 @@ public struct Engine: Sendable {
                 content: result.content, zone: zone, priority: rule.priority,
                 transactional: rule.transactional,
                 decidedAt: now, explanation: explanation, why: p.why)
-            if result.content == nil {
-                record.pendingRender = MessageRecord.RenderJob(
-                    template: rule.send.template.value, channel: channel, locale: customer.locale,
-                    context: context)
+            if !rule.transactional { record.unsubscribeURL = unsubscribe }
+            if channel == .sms {
+                record.statusCallbackURL = settings.links?.statusCallbackURL(
+                    messageId: p.messageId, customer: key.customer, issuedAt: now)
             }
+            if result.content == nil { record.pendingRender = job }
             out.append(record)
         }
     }

@@ -7,6 +7,8 @@ public struct EngineSettings: Sendable {
     public var scheduler: SchedulerSettings
     /// Per channel, the compiled `unsubscribe-url` (`https://shop.example/u/{{message.id}}`).
     public var unsubscribeLinks: [Channel: LinkTemplate]
+    /// Signs tracked links when the config has `http` (SPEC §9): links, the pixel and the unsubscribe page.
+    public var links: LinkTracker?
     /// How late past its window (plus this grace) a message may still go out (SPEC §2 `max-lateness`).
     public var maxLateness: TimeSpan
     /// A customer whose timeline is traced for `--explain`.
@@ -32,9 +34,9 @@ extension EngineSettings {
         "customer": nil, "message": ["id", "channel"], "rule": ["name"],
     ]
 
-    /// The one builder of a message's unsubscribe link (the engine's render context, the daemon's
-    /// `List-Unsubscribe`, `send-test`): `nil` when the channel has none, a failure naming a
-    /// variable the customer lacks.
+    /// The one builder of a configured unsubscribe link (the engine's render context and the
+    /// `List-Unsubscribe` it records, `send-test`): `nil` when the channel has none, a failure naming
+    /// a variable the customer lacks.
     public func unsubscribeURL(channel: Channel, messageId: String, customer: Customer?, rule: String)
         -> Result<String, RenderFailure>?
     {

@@ -98,9 +98,11 @@ public struct Project: Sendable {
         scheduler.defaultZone = config.defaultTimezone
         scheduler.frequencyCap = config.frequencyCap
         scheduler.exploration = config.exploration
-        return EngineSettings(
+        var settings = EngineSettings(
             scheduler: scheduler, unsubscribeLinks: unsubscribeLinks, maxLateness: config.maxLateness,
             explainCustomer: explain)
+        settings.links = config.http.map { LinkTracker(publicURL: $0.publicURL, secret: $0.secret) }
+        return settings
     }
 }
 

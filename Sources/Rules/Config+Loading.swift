@@ -8,7 +8,7 @@ extension Config {
 
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
-        "max-lateness", "lateness", "sms-segment-warning", "channels", "exploration",
+        "max-lateness", "lateness", "sms-segment-warning", "channels", "exploration", "http",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -96,6 +96,7 @@ extension Config {
         if let n = top["exploration"], let x = r.reader.fraction(n, name: "exploration") {
             config.exploration = x
         }
+        if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
         return (config, r.reader.diagnostics)
     }
 }

@@ -30,6 +30,8 @@ public struct Config: Sendable, Hashable {
     public var channels: [Channel: ChannelConfig]
     /// How much the scheduler explores channels (0 = always the best estimate, 1 = plain Thompson sampling).
     public var exploration: Double = 0.25
+    /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
+    public var http: HTTPConfig?
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:

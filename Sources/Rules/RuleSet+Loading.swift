@@ -85,7 +85,7 @@ struct RuleLoader {
         "transactional",
     ]
     static let whenKeys = ["event", "if", "inactive"]
-    static let sendKeys = ["template", "channels", "within"]
+    static let sendKeys = ["template", "channels", "within", "tracking"]
     static let limitKeys = ["once-per"]
     static let unlessKeys = ["event", "if", "same"]
 
@@ -283,8 +283,11 @@ struct RuleLoader {
         let template = r.require(send, "template").flatMap { r.name($0, name: "template") }
         let channels = r.require(send, "channels").flatMap { readChannels($0, &r) }
         let within = send["within"].map { r.duration($0, name: "within") ?? .zero } ?? .zero
+        let tracking = send["tracking"].map { r.bool($0, name: "tracking") ?? true } ?? true
         guard let template, let channels else { return nil }
-        return SendSpec(template: template, channels: channels, within: within)
+        var spec = SendSpec(template: template, channels: channels, within: within)
+        spec.tracking = tracking
+        return spec
     }
 
     private func readChannels(_ node: Node, _ r: inout YAMLReader) -> [Located<Channel>]? {

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
@@ -30,7 +31,9 @@ let package = Package(
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
-        .target(name: "TouchpointCore", swiftSettings: strict),
+        .target(
+            name: "TouchpointCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         // The CEL-subset expression language used by `if:`.
         .target(name: "Expressions", dependencies: ["TouchpointCore"], swiftSettings: strict),
         // JSON Lines decoding of Segment-spec events.
@@ -44,8 +47,7 @@ let package = Package(
         .target(
             name: "Templates",
             dependencies: [
-                "TouchpointCore", .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Yams", package: "Yams"),
+                "TouchpointCore", .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict),
         // Channel and send-time choice, caps, quiet hours.
@@ -93,11 +95,15 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         // Channel adapters over libcurl.
-        .target(name: "Channels", dependencies: ["TouchpointCore", "CCurl"], swiftSettings: strict),
+        .target(
+            name: "Channels",
+            dependencies: ["TouchpointCore", "CCurl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .executableTarget(
             name: "touchpoint",
             dependencies: [
-                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels", "Preview",
+                "TouchpointCore", "Engine", "Rules", "Templates", "Events", "Scheduler", "Channels",
+                "Preview",
                 "Store", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -105,19 +111,34 @@ let package = Package(
         .testTarget(name: "TouchpointCoreTests", dependencies: ["TouchpointCore"], swiftSettings: strict),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions"], swiftSettings: strict),
         .testTarget(name: "EventsTests", dependencies: ["Events"], swiftSettings: strict),
-        .testTarget(name: "RulesTests", dependencies: ["Rules"], swiftSettings: strict),
-        .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"], swiftSettings: strict),
-        .testTarget(name: "PreviewTests", dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Expressions"], swiftSettings: strict),
+        // swift-mustache is the reference implementation the differential tests hold ours to.
         .testTarget(
-            name: "DaemonTests", dependencies: ["Daemon", "Engine", "Store", "Channels", "TouchpointCore"],
+            name: "TemplatesTests",
+            dependencies: [
+                "Templates", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler"], swiftSettings: strict),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", "Rules", "Templates", "Events", "Scheduler", "TouchpointCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "PreviewTests",
+            dependencies: ["Preview", "Engine", "Rules", "Templates", "TouchpointCore"], swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
             swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests",
             dependencies: [
-                "Tracking", "Daemon", "Engine", "Rules", "Templates", "Store", "Channels", "Events", "TouchpointCore",
+                "Tracking", "Daemon", "Engine", "Rules", "Templates", "Store", "Channels", "Events",
+                "TouchpointCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

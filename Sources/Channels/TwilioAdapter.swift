@@ -113,20 +113,5 @@ public struct TwilioAdapter: ChannelAdapter {
     }
 
     /// `application/x-www-form-urlencoded` escaping: everything but RFC 3986 unreserved characters.
-    static func formEncode(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += byte < 16 ? "%0" + hex : "%" + hex
-            }
-        }
-        return out
-    }
+    static func formEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 }

@@ -59,14 +59,16 @@ public enum Daemon {
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
         engine.restore(globals: decoded.globals, customers: decoded.customers)
         if engine.stats.droppedOnRestore > 0 {
-            logger.warning("\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
+            logger.warning(
+                "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
 
         let resendable = Set(adapters.byChannel.values.filter(\.peerDeduplicates).map(\.kind))
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
         if !recovery.requeued.isEmpty {
             logger.notice(
-                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)")
+                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)"
+            )
         }
         for id in recovery.unknown {
             logger.error(
@@ -100,12 +102,18 @@ public enum Daemon {
             let server = TrackingServer(
                 config: config, recorder: recorder, telemetry: telemetry, store: store,
                 eventsFolder: project.config.eventsDirectory,
-                hooks: .init(customers: { channel, address in await pipeline.customers(on: channel, address: address) },
+                hooks: .init(
+                    customers: { channel, address in await pipeline.customers(on: channel, address: address)
+                    },
                     listening: listening),
                 logger: logger, clock: clock)
             http = [
-                .init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "recorder"),
-                .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"),
+                .init(
+                    service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "recorder"),
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
+                ),
             ]
         }
 
@@ -119,8 +127,12 @@ public enum Daemon {
 
         var config = ServiceGroupConfiguration(
             services: [
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"),
-                .init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dispatcher"),
+                .init(
+                    service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "pipeline"),
+                .init(
+                    service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "dispatcher"),
             ] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

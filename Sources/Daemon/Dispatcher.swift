@@ -197,7 +197,10 @@ actor Dispatcher: Service {
                 latencyMilliseconds: delivered ? now.milliseconds - row.sendAt.milliseconds : nil)
         }
         settled.append(
-            (SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now), row.channel))
+            (
+                SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now),
+                row.channel
+            ))
         wakeup.signal()
     }
 
@@ -232,7 +235,8 @@ actor Dispatcher: Service {
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
-            logger.error("endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
+            logger.error(
+                "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
         }
     }

@@ -25,6 +25,7 @@ extension MessageRecord {
     var dropped: DroppedMessage? {
         guard decision == .suppressed, let reason else { return nil }
         return DroppedMessage(
-            messageId: messageId, rule: rule, customer: customer, reason: reason, detail: detail, at: decidedAt)
+            messageId: messageId, rule: rule, customer: customer, reason: reason, detail: detail,
+            at: decidedAt)
     }
 }

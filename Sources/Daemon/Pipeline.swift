@@ -35,7 +35,8 @@ actor Pipeline: Service {
     private var uncommittedIds: Set<String> = []
 
     init(
-        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset], store: any StateStore,
+        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
+        store: any StateStore,
         options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
         telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
     ) {
@@ -43,7 +44,8 @@ actor Pipeline: Service {
         self.project = project
         self.engine = engine
         self.adapters = adapters
-        self.ingestor = Ingestor(folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
+        self.ingestor = Ingestor(
+            folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
         self.options = options
         self.logger = logger
@@ -76,7 +78,9 @@ actor Pipeline: Service {
             let now = clock()
             if now.milliseconds - lastReloadCheck.milliseconds >= options.reloadCheckMilliseconds {
                 lastReloadCheck = now
-                if Pipeline.signature(project) != inputsSignature { reload(reason: "rule or template files changed") }
+                if Pipeline.signature(project) != inputsSignature {
+                    reload(reason: "rule or template files changed")
+                }
             }
             if pendingReload {
                 pendingReload = false
@@ -127,7 +131,8 @@ actor Pipeline: Service {
         var duplicates = 0
         // Within a batch, apply in timestamp order (stable), as dry-run does.
         input.events = input.events.enumerated().sorted { a, b in
-            a.element.instant != b.element.instant ? a.element.instant < b.element.instant : a.offset < b.offset
+            a.element.instant != b.element.instant
+                ? a.element.instant < b.element.instant : a.offset < b.offset
         }.map(\.element)
         engine.wallClock = now
         let lateBefore = engine.stats.lateEvents
@@ -150,8 +155,12 @@ actor Pipeline: Service {
         }
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
         if let telemetry {
-            telemetry.batch(applied: applied, quarantined: input.rejected.count, late: engine.stats.lateEvents - lateBefore)
-            for r in records { telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue) }
+            telemetry.batch(
+                applied: applied, quarantined: input.rejected.count,
+                late: engine.stats.lateEvents - lateBefore)
+            for r in records {
+                telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
+            }
         }
 
         var outbox: [OutboxRow] = []
@@ -161,7 +170,9 @@ actor Pipeline: Service {
                 if let d = r.dropped { dropped.append(d) }
                 logger.info(
                     "held back: \(r.reason?.rawValue ?? "?")",
-                    metadata: ["message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)"])
+                    metadata: [
+                        "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                    ])
                 continue
             }
             switch outboxRow(for: r, now: now) {
@@ -222,7 +233,9 @@ actor Pipeline: Service {
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
     private func outboxRow(for r: MessageRecord, now: Instant) -> Result<OutboxRow, Unsendable> {
         guard let channel = r.channel, let adapter = adapters.byChannel[channel] else {
-            logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
+            logger.error(
+                "no adapter for channel \(r.channel?.rawValue ?? "?")",
+                metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
         guard let message = r.outbound(customer: engine.customers[r.customer], now: now)
@@ -270,7 +283,9 @@ actor Pipeline: Service {
         engine = fresh
         project = next
         adapters = nextAdapters
-        logger.notice("reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates")
+        logger.notice(
+            "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
+        )
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.
@@ -284,7 +299,9 @@ actor Pipeline: Service {
             guard fm.fileExists(atPath: root, isDirectory: &isDir) else { continue }
             let paths = isDir.boolValue ? (fm.subpaths(atPath: root) ?? []).map { root + "/" + $0 } : [root]
             for p in paths {
-                if let attrs = try? fm.attributesOfItem(atPath: p), let date = attrs[.modificationDate] as? Date {
+                if let attrs = try? fm.attributesOfItem(atPath: p),
+                    let date = attrs[.modificationDate] as? Date
+                {
                     out[p] = Int64(date.timeIntervalSince1970 * 1000)
                 }
             }

@@ -67,7 +67,8 @@ public struct MessageRecord: Sendable {
         /// The content as the channel sends it: rendered, then its links tracked. The one place both
         /// happen, for the engine's immediate rendering and for a deferred one alike.
         public func render(with templates: TemplateSet) -> Result<RenderedContent, RenderFailure> {
-            templates.render(template: template, channel: channel, locale: locale, context: context).map { content in
+            templates.render(template: template, channel: channel, locale: locale, context: context).map {
+                content in
                 guard let links else { return content }
                 return links.rewrite(content, messageId: messageId, customer: customer, issuedAt: issuedAt)
             }

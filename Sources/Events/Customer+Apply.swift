@@ -137,7 +137,9 @@ extension Customer {
         _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy
     ) -> EventEffect {
         if kind != .sent { softBounces.removeValue(forKey: channel) }
-        if kind != .sent, event.properties["machine"] == .bool(true) { return .machineEngagement(kind, channel) }
+        if kind != .sent, event.properties["machine"] == .bool(true) {
+            return .machineEngagement(kind, channel)
+        }
         let zone = policy.zone(for: self)
         switch kind {
         case .sent: engagement.recordSend(channel, at: at, zone: zone, policy: policy)

@@ -42,7 +42,9 @@ public struct Customer: Sendable, Hashable, Codable {
     /// Whether the customer's current address on `channel` bounced or complained: nothing, not even a
     /// transactional message, goes there again.
     public func isBlocked(_ channel: Channel) -> Bool {
-        guard let address = address(for: channel), let blocked = blockedAddresses[channel] else { return false }
+        guard let address = address(for: channel), let blocked = blockedAddresses[channel] else {
+            return false
+        }
         return blocked.contains(address)
     }
 
@@ -90,7 +92,8 @@ extension Customer {
         lastActivity = try c.decodeIfPresent(Instant.self, forKey: .lastActivity)
         engagement = try c.decode(Engagement.self, forKey: .engagement)
         // Absent in state written before bounces were handled.
-        blockedAddresses = try c.decodeIfPresent([Channel: Set<String>].self, forKey: .blockedAddresses) ?? [:]
+        blockedAddresses =
+            try c.decodeIfPresent([Channel: Set<String>].self, forKey: .blockedAddresses) ?? [:]
         softBounces = try c.decodeIfPresent([Channel: SoftBounceRun].self, forKey: .softBounces) ?? [:]
     }
 

@@ -22,7 +22,8 @@ public struct Event: Sendable, Hashable, Codable {
 
     public init(
         kind: Kind, name: String? = nil, userId: String, messageId: String? = nil, timestamp: Timestamp,
-        properties: [String: JSONValue] = [:], traits: [String: JSONValue] = [:], source: SourceLocation? = nil
+        properties: [String: JSONValue] = [:], traits: [String: JSONValue] = [:],
+        source: SourceLocation? = nil
     ) {
         self.kind = kind
         self.name = name

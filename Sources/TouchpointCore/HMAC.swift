@@ -1,32 +1,23 @@
-/// HMAC (RFC 2104): SHA-256 for Standard Webhooks signatures and tracking tokens, SHA-1 for Twilio's
-/// `X-Twilio-Signature`.
-public enum HMAC {
-    /// A SHA-256 key with its padded blocks already hashed: signing many messages with one key skips two
-    /// compressions per message.
-    public struct Key: Sendable {
-        private let inner: SHA256Stream
-        private let outer: SHA256Stream
+import Crypto
 
-        /// The key's padded inner and outer blocks, hashed once.
+/// HMAC (RFC 2104) from swift-crypto: SHA-256 for Standard Webhooks signatures and tracking tokens,
+/// SHA-1 for Twilio's `X-Twilio-Signature`.
+public enum HMAC {
+    /// A SHA-256 signing key, made once per adapter or server. The bytes are kept, not a
+    /// `SymmetricKey`: that type is not `Sendable` in swift-crypto 3.12, and making one per MAC is cheap.
+    public struct Key: Sendable {
+        private let bytes: [UInt8]
+
+        /// A key from its bytes.
         public init(_ key: [UInt8]) {
-            let blockSize = 64
-            var k = key.count > blockSize ? SHA256.hash(key) : key
-            k += [UInt8](repeating: 0, count: blockSize - k.count)
-            var inner = SHA256Stream()
-            inner.update(k.map { $0 ^ 0x36 })
-            var outer = SHA256Stream()
-            outer.update(k.map { $0 ^ 0x5c })
-            self.inner = inner
-            self.outer = outer
+            bytes = key
         }
 
         /// The 32-byte HMAC of the concatenation of `parts`.
         public func mac(_ parts: [UInt8]...) -> [UInt8] {
-            var i = inner
-            for p in parts { i.update(p) }
-            var o = outer
-            o.update(i.finish())
-            return o.finish()
+            var hmac = Crypto.HMAC<Crypto.SHA256>(key: SymmetricKey(data: bytes))
+            for part in parts { hmac.update(data: part) }
+            return Array(hmac.finalize())
         }
     }
 
@@ -37,10 +28,7 @@ public enum HMAC {
 
     /// The 20-byte HMAC-SHA1 of `message` under `key`.
     public static func sha1(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        let blockSize = 64
-        var k = key.count > blockSize ? SHA1.hash(key) : key
-        k += [UInt8](repeating: 0, count: blockSize - k.count)
-        return SHA1.hash(k.map { $0 ^ 0x5c } + SHA1.hash(k.map { $0 ^ 0x36 } + message))
+        Array(Crypto.HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
 
     /// Compares two MACs in time that depends only on their lengths, so a forger learns nothing from

@@ -53,7 +53,8 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "touchpoint")
-        var options = DaemonOptions(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        var options = DaemonOptions(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         options.fromStart = fromStart
         options.newStore = newStore
         options.shutdownGraceMilliseconds = Int64(max(0, shutdownGrace) * 1000)

@@ -114,11 +114,13 @@ struct BouncedReachabilityTests {
         var c = customer(email: "a@example.com", phone: "+1555")
         c.blockedAddresses[.email] = ["a@example.com"]
         let d = scheduler().decide(
-            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(), population: PopulationStats())
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
         #expect(d.channel == .sms)
         c.optedOut = [.sms]
         let e = scheduler().decide(
-            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(), population: PopulationStats())
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
         #expect(e.reason == .unsubscribed)
     }
 }

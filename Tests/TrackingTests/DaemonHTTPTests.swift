@@ -126,15 +126,18 @@ extension TrackingSuite {
             await daemon.stop()
         }
 
-        @Test("a reload that changes the http block keeps the running one: links in new messages still verify")
+        @Test(
+            "a reload that changes the http block keeps the running one: links in new messages still verify")
         func reloadKeepsHTTP() async throws {
             let daemon = try await DaemonHarness(
-                rules: Self.rules, templates: Self.templates, settings: "quiet-hours: none\nfrequency-cap: none\n",
+                rules: Self.rules, templates: Self.templates,
+                settings: "quiet-hours: none\nfrequency-cap: none\n",
                 channels: "  email: { kind: file, path: outbox }", clock: nil, reloadCheckMilliseconds: 50)
             defer { daemon.remove() }
             // Another secret in the config, and a changed template to see that the reload happened.
             try DaemonHarness.configText(
-                settings: "quiet-hours: none\nfrequency-cap: none\n", channels: "  email: { kind: file, path: outbox }",
+                settings: "quiet-hours: none\nfrequency-cap: none\n",
+                channels: "  email: { kind: file, path: outbox }",
                 publicURL: "http://127.0.0.1:1", secret: "a-completely-different-secret-42"
             ).write(to: daemon.config, atomically: true, encoding: .utf8)
             let template = daemon.root.appendingPathComponent("templates/receipt/email.mustache")
@@ -151,7 +154,9 @@ extension TrackingSuite {
                 let id = StableID.message(rule: "receipt", customer: "u1", trigger: "o\(n)")
                 let file = daemon.outbox.appendingPathComponent(id + ".eml")
                 _ = await eventually(within: 5) { FileManager.default.fileExists(atPath: file.path) }
-                if let text = try? String(contentsOf: file, encoding: .utf8), header("Subject", ofEML: text) == "Your receipt, reloaded" {
+                if let text = try? String(contentsOf: file, encoding: .utf8),
+                    header("Subject", ofEML: text) == "Your receipt, reloaded"
+                {
                     eml = text
                 }
             }

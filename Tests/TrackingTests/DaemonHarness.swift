@@ -63,7 +63,9 @@ final class DaemonHarness: Sendable {
         self.port = port
     }
 
-    static func configText(settings: String, channels: String, publicURL: String, secret: String = secret) -> String {
+    static func configText(settings: String, channels: String, publicURL: String, secret: String = secret)
+        -> String
+    {
         """
         rules: rules
         templates: templates

@@ -48,7 +48,8 @@ public struct SMTPAdapter: ChannelAdapter {
             mime: MIMEMessage(
                 from: options.required("from"), fromName: options["from_name"], replyTo: options["reply_to"]),
             username: options["username"], password: options["password"], startTLS: options.flag("starttls"),
-            insecureAuth: options.flag("insecure_auth"), settings: TransferSettings(options), transport: transport)
+            insecureAuth: options.flag("insecure_auth"), settings: TransferSettings(options),
+            transport: transport)
     }
 
     /// An adapter.

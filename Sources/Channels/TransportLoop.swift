@@ -89,7 +89,8 @@ final class TransportLoop {
         for (handle, transfer) in active where ids.contains(transfer.id) {
             active[handle] = nil
             // Whether the body had started going out decides between retry and ambiguous.
-            var result = TransferResult(curlCode: TransferResult.abortedCode, errorText: "cut short: shutting down")
+            var result = TransferResult(
+                curlCode: TransferResult.abortedCode, errorText: "cut short: shutting down")
             result.bodyStarted = transfer.bodyStarted(handle)
             _ = curl_multi_remove_handle(multi, handle)
             // Not reused: the connection may be half-way through a request.

@@ -63,9 +63,11 @@ public struct Adapters: Sendable {
     ) -> Built {
         do {
             return .adapter(
-                try registry.make(kind: c.kind.value, options: adapterOptions(c, config: config, registry: registry)))
+                try registry.make(
+                    kind: c.kind.value, options: adapterOptions(c, config: config, registry: registry)))
         } catch let error as AdapterConfigError {
-            return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
+            return .refused(
+                .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
         } catch {
             return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
         }

@@ -49,12 +49,16 @@ public enum Daemon {
             offsets = Ingestor.endOffsets(folder: project.config.eventsDirectory)
             logger.notice(
                 "new store: starting after the lines already in the events folder",
-                metadata: ["files": "\(offsets.count)", "lines.skipped": "\(offsets.values.reduce(0) { $0 + $1.line })"])
+                metadata: [
+                    "files": "\(offsets.count)",
+                    "lines.skipped": "\(offsets.values.reduce(0) { $0 + $1.line })",
+                ])
         }
         try await store.recordFirstStart(at: clock())
         // After the store's own record, so a crash in between leaves a store that is no longer new.
         ReadMarker.record(folder: project.config.eventsDirectory, store: storePath, at: clock())
-        var engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        var engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
         engine.restore(globals: decoded.globals, customers: decoded.customers)
@@ -88,7 +92,8 @@ public enum Daemon {
         let telemetry = project.config.http.map { _ in Telemetry() }
         let pipeline = Pipeline(
             project: project, engine: engine, adapters: adapters, offsets: offsets, store: store,
-            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup, reloadRequests: reloadRequests,
+            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
+            reloadRequests: reloadRequests,
             telemetry: telemetry, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
@@ -153,7 +158,8 @@ public enum Daemon {
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
         let store = project.config.storePath
         if options.newStore && options.fromStart {
-            return .error("bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)
+            return .error(
+                "bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)
         }
         if options.newStore && !stored.isNew {
             return .error(
@@ -164,12 +170,16 @@ public enum Daemon {
         guard stored.isNew, !options.fromStart, !options.newStore,
             let marker = ReadMarker.read(folder: project.config.eventsDirectory)
         else { return nil }
-        let waiting = Ingestor(folder: project.config.eventsDirectory, offsets: [:]).files().compactMap { path in
-            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64).flatMap { $0 > 0 ? (path, $0) : nil }
+        let waiting = Ingestor(folder: project.config.eventsDirectory, offsets: [:]).files().compactMap {
+            path in
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64).flatMap {
+                $0 > 0 ? (path, $0) : nil
+            }
         }
         guard !waiting.isEmpty else { return nil }
         let bytes = waiting.reduce(0) { $0 + $1.1 }
-        let names = waiting.prefix(3).map { ($0.0 as NSString).lastPathComponent }.joined(separator: ", ")
+        let names =
+            waiting.prefix(3).map { ($0.0 as NSString).lastPathComponent }.joined(separator: ", ")
             + (waiting.count > 3 ? ", …" : "")
         return .error(
             "new-store",

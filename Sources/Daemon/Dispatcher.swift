@@ -83,7 +83,9 @@ actor Dispatcher: Service {
                         group.cancelAll()
                     }
                     if settled.isEmpty {
-                        await wakeup.wait(milliseconds: cut ? options.pollMilliseconds : min(options.pollMilliseconds, max(1, left)))
+                        await wakeup.wait(
+                            milliseconds: cut
+                                ? options.pollMilliseconds : min(options.pollMilliseconds, max(1, left)))
                     }
                     _ = try await cycle(claiming: false, in: &group)
                 } catch {

@@ -1,9 +1,10 @@
+import Store
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Store
 
 /// Which events file continues which remembered offset, by identity and content rather than by name.
 ///
@@ -66,7 +67,8 @@ enum FileTracking {
         }
         var waiting: [Current] = []
         for file in current {
-            if let own = free[file.path], own.device == file.device || own.device == 0, own.inode == file.inode,
+            if let own = free[file.path], own.device == file.device || own.device == 0,
+                own.inode == file.inode,
                 matches(file, own)
             {
                 take(file, own)

@@ -1,12 +1,13 @@
+import Events
+import Foundation
+import Store
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Events
-import Foundation
-import Store
-import TouchpointCore
 
 /// Reads new complete lines from `*.jsonl` files in the events folder, in name order, from the offsets
 /// the store remembers.
@@ -38,7 +39,9 @@ struct Ingestor {
     /// The `*.jsonl` files in the folder, in name order.
     func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
+        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map {
+            folder + "/" + $0
+        }
     }
 
     /// The files as they are now: identity and size.
@@ -58,7 +61,7 @@ struct Ingestor {
         // A file exactly as it was at the last read has nothing new, and keeps its offset without a look at
         // its bytes; only the others are matched (which reads their fingerprints).
         let changed = current.filter { file in
-            guard let o = offsets[file.path], let _ = o.fingerprint else { return true }
+            guard let o = offsets[file.path], o.fingerprint != nil else { return true }
             return !(o.device == file.device && o.inode == file.inode && o.size == file.size)
         }
         guard !changed.isEmpty else { return batch }
@@ -84,7 +87,8 @@ struct Ingestor {
             defer { close(fd) }
             var st = stat()
             // Replaced between the listing and the open: the next read sees the new file.
-            guard fstat(fd, &st) == 0, UInt64(st.st_ino) == file.inode, UInt64(st.st_dev) == file.device else {
+            guard fstat(fd, &st) == 0, UInt64(st.st_ino) == file.inode, UInt64(st.st_dev) == file.device
+            else {
                 continue
             }
             let size = UInt64(st.st_size)

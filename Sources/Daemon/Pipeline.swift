@@ -188,7 +188,8 @@ actor Pipeline: Service {
         }
         let changes = try engine.takeChanges()
         let anything =
-            !changes.customers.isEmpty || !input.offsets.isEmpty || !input.removedOffsets.isEmpty || !outbox.isEmpty
+            !changes.customers.isEmpty || !input.offsets.isEmpty || !input.removedOffsets.isEmpty
+            || !outbox.isEmpty
             || !dropped.isEmpty
             || !input.rejected.isEmpty
         // Surfaces the previous commit's failure, and keeps commits in batch order.
@@ -196,7 +197,8 @@ actor Pipeline: Service {
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
-            offsets: Array(input.offsets.values), removedOffsets: input.removedOffsets, quarantine: input.rejected,
+            offsets: Array(input.offsets.values), removedOffsets: input.removedOffsets,
+            quarantine: input.rejected,
             outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its

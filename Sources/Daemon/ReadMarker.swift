@@ -1,10 +1,11 @@
+import Foundation
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import TouchpointCore
 
 /// `.touchpoint-store` in the events folder: which store has read this folder, and since when.
 ///

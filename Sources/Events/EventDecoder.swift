@@ -204,7 +204,8 @@ public struct EventDecoder: Sendable {
     public static func identifierProblem(_ text: String, field: String) -> String? {
         guard let (scalar, position) = controlCharacter(in: text) else { return nil }
         let code = String(scalar.value, radix: 16, uppercase: true)
-        return "'\(field)' contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code) "
+        return
+            "'\(field)' contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code) "
             + "at character \(position)); ids must be printable text"
     }
 

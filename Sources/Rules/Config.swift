@@ -71,7 +71,9 @@ public struct Config: Sendable, Hashable {
     /// no secrets); the longest values go first, so a value inside another is not half replaced.
     public func redact(_ text: String) -> String {
         var out = text
-        for (value, name) in expansions.sorted(by: { $0.key.count != $1.key.count ? $0.key.count > $1.key.count : $0.key < $1.key })
+        for (value, name) in expansions.sorted(by: {
+            $0.key.count != $1.key.count ? $0.key.count > $1.key.count : $0.key < $1.key
+        })
         where value.count >= 4 && out.contains(value) {
             out = out.replacingOccurrences(of: value, with: "${\(name)}")
         }

@@ -34,7 +34,8 @@ extension SQLiteStore {
         if !batch.seenMessageIds.isEmpty {
             let insert = try db.cachedStatement(
                 sql:
-                    "INSERT INTO seen_messages (id, seen_at) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO NOTHING")
+                    "INSERT INTO seen_messages (id, seen_at) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO NOTHING"
+            )
             for seen in batch.seenMessageIds {
                 try insert.execute(arguments: [seen.id.exactText, seen.at.milliseconds])
                 report.seenInserted += db.changesCount
@@ -79,7 +80,8 @@ extension SQLiteStore {
                     """)
             for r in batch.outbox {
                 try insert.execute(arguments: [
-                    r.messageId, r.rule, r.customer.exactText, r.channel, r.adapterKind, r.sendAt.milliseconds,
+                    r.messageId, r.rule, r.customer.exactText, r.channel, r.adapterKind,
+                    r.sendAt.milliseconds,
                     r.prepared,
                     r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds,
                     r.lastAnswer,
@@ -126,7 +128,9 @@ extension SQLiteStore {
                 VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?)
                 ON CONFLICT (message_id) DO NOTHING
                 """
-        ).execute(arguments: [d.messageId, d.rule, d.customer.exactText, d.reason, d.detail, d.at.milliseconds])
+        ).execute(arguments: [
+            d.messageId, d.rule, d.customer.exactText, d.reason, d.detail, d.at.milliseconds,
+        ])
         return db.changesCount
     }
 

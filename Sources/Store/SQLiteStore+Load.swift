@@ -22,7 +22,9 @@ extension SQLiteStore {
             state.seenCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM seen_messages") ?? 0
             state.eventsApplied = try Self.meta(MetaKey.eventsApplied, in: db) ?? 0
             state.pendingTimers = try Self.meta(MetaKey.pendingTimers, in: db)
-            state.firstStartedAt = try Self.meta(MetaKey.firstStart, in: db).map { Instant(milliseconds: Int64($0)) }
+            state.firstStartedAt = try Self.meta(MetaKey.firstStart, in: db).map {
+                Instant(milliseconds: Int64($0))
+            }
             return state
         }
     }
@@ -50,7 +52,8 @@ extension SQLiteStore {
                     sql:
                         "SELECT CAST(id AS BLOB) FROM seen_messages WHERE id IN (\(Self.exactTextMarks(slice.count)))"
                 )
-                let found = try Data.fetchCursor(statement, arguments: StatementArguments(slice.map(\.exactText)))
+                let found = try Data.fetchCursor(
+                    statement, arguments: StatementArguments(slice.map(\.exactText)))
                 while let id = try found.next() { seen.insert(String(exactText: id)) }
                 start = end
             }

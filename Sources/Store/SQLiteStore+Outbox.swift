@@ -14,8 +14,10 @@ extension SQLiteStore {
         guard limit > 0 else { return [] }
         try file?.check()
         return try await writer.write { db in
-            try Self.claim(now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
-                .claimed
+            try Self.claim(
+                now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db
+            )
+            .claimed
         }
     }
 
@@ -166,7 +168,8 @@ extension SQLiteStore {
         ).execute(arguments: [reason, now.milliseconds, r.messageId])
         _ = try insertDropped(
             DroppedMessage(
-                messageId: r.messageId, rule: r.rule, customer: r.customer, reason: reason, detail: detail, at: now),
+                messageId: r.messageId, rule: r.rule, customer: r.customer, reason: reason, detail: detail,
+                at: now),
             in: db)
     }
 
@@ -197,7 +200,10 @@ extension SQLiteStore {
         let messageId = s.messageId
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, attempts, rule, CAST(customer AS BLOB) FROM outbox WHERE message_id = ?"),
+                db.cachedStatement(
+                    sql:
+                        "SELECT state, attempts, rule, CAST(customer AS BLOB) FROM outbox WHERE message_id = ?"
+                ),
                 arguments: [messageId])
         else { throw StoreError.unknownMessage(messageId) }
         let stateName: String = row[0]
@@ -243,7 +249,8 @@ extension SQLiteStore {
             ).execute(arguments: [reason, ms, messageId])
             _ = try insertDropped(
                 DroppedMessage(
-                    messageId: messageId, rule: row[2], customer: String(exactText: row[3]), reason: reason, detail: detail,
+                    messageId: messageId, rule: row[2], customer: String(exactText: row[3]), reason: reason,
+                    detail: detail,
                     at: s.at),
                 in: db)
         }
@@ -323,9 +330,10 @@ extension SQLiteStore {
     public func outboxRow(messageId: String) async throws -> OutboxRow? {
         try await writer.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = ?", arguments: [messageId]
+                db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = ?",
+                arguments: [messageId]
             )
-                .map(OutboxRow.init(row:))
+            .map(OutboxRow.init(row:))
         }
     }
 

@@ -16,7 +16,8 @@ extension OutboxRow {
             throw StoreError.corrupt("outbox state '\(stateName)'")
         }
         self.init(
-            messageId: row["message_id"], rule: row["rule"], customer: String(exactText: row["customer_exact"]),
+            messageId: row["message_id"], rule: row["rule"],
+            customer: String(exactText: row["customer_exact"]),
             channel: row["channel"],
             adapterKind: row["adapter_kind"], sendAt: Instant(milliseconds: row["send_at"]),
             prepared: row["prepared"], state: state, attempts: row["attempts"],
@@ -36,7 +37,8 @@ extension FileOffset {
         self.init(
             path: row["path"], offset: UInt64(bitPattern: row["byte_offset"]), line: row["line"],
             inode: UInt64(bitPattern: row["inode"]), size: UInt64(bitPattern: row["size"]),
-            device: UInt64(bitPattern: row["device"]), fingerprint: fingerprint.map { UInt64(bitPattern: $0) })
+            device: UInt64(bitPattern: row["device"]), fingerprint: fingerprint.map { UInt64(bitPattern: $0) }
+        )
     }
 }
 

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// The store's file on disk: created private, and watched for being deleted or replaced under the daemon.
 struct StoreFile: Sendable, Hashable {

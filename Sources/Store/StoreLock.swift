@@ -1,10 +1,11 @@
+import Foundation
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import TouchpointCore
 
 /// A daemon's exclusive claim on a SQLite store, held for the life of the process.
 ///
@@ -48,9 +49,11 @@ public final class StoreLock: Sendable {
 
         /// Parses ``line``; `nil` for anything else (an empty file: the holder has not written it yet).
         init?(line: String) {
-            let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 3)
+            let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(
+                separator: " ", maxSplits: 3)
             guard parts.count == 4, let pid = Int32(parts[0]), let ms = Int64(parts[1]) else { return nil }
-            self.init(pid: pid, host: String(parts[2]), owner: String(parts[3]), since: Instant(milliseconds: ms))
+            self.init(
+                pid: pid, host: String(parts[2]), owner: String(parts[3]), since: Instant(milliseconds: ms))
         }
     }
 
@@ -64,7 +67,8 @@ public final class StoreLock: Sendable {
         /// The refusal, naming the other process.
         public var description: String {
             let who = holder.map { "another touchpoint run, \($0)" } ?? "another touchpoint run"
-            return "store \(store) is in use by \(who); one daemon per store (stop it first, or give this one "
+            return
+                "store \(store) is in use by \(who); one daemon per store (stop it first, or give this one "
                 + "its own store)"
         }
     }

@@ -30,7 +30,8 @@ public enum LogSafety {
     }
 
     private static func needsEscape(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029 || s == "\\"
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+            || s == "\\"
     }
 
     /// Every email address (a run of non-space, non-bracket characters around an `@`) and phone number (`+`
@@ -57,7 +58,9 @@ public enum LogSafety {
 
     /// One token masked, or as it was when it is neither an address nor a phone number.
     public static func mask(_ token: String) -> String {
-        if let at = token.firstIndex(of: "@"), at != token.startIndex, token.index(after: at) != token.endIndex {
+        if let at = token.firstIndex(of: "@"), at != token.startIndex,
+            token.index(after: at) != token.endIndex
+        {
             let local = token[..<at]
             let domain = token[token.index(after: at)...]
             let tld = domain.lastIndex(of: ".").map { String(domain[$0...]) } ?? ""

@@ -42,7 +42,9 @@ struct Run: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        if fromStart && newStore { throw ValidationError("--from-start and --new-store contradict each other; give one") }
+        if fromStart && newStore {
+            throw ValidationError("--from-start and --new-store contradict each other; give one")
+        }
     }
 
     func run() async throws {

@@ -14,10 +14,12 @@ struct BrokenPeerTests {
 
     func twilio(_ url: String) throws -> any ChannelAdapter {
         try AdapterRegistry.make(
-            kind: "twilio", options: ["account_sid": "AC1", "auth_token": "t", "from": "+1", "url": url, "timeout": "1s"])
+            kind: "twilio",
+            options: ["account_sid": "AC1", "auth_token": "t", "from": "+1", "url": url, "timeout": "1s"])
     }
 
-    @Test("an answer without a status line (HTTP/0.9 to libcurl) or a garbled one is transient, not permanent")
+    @Test(
+        "an answer without a status line (HTTP/0.9 to libcurl) or a garbled one is transient, not permanent")
     func garbageIsTransient() async throws {
         let peer = try HTTPPeer(script: "raw_http_peer.py")
         defer { peer.stop() }
@@ -32,7 +34,8 @@ struct BrokenPeerTests {
         }
     }
 
-    @Test("a 2xx status line read before the connection closed or stalled is delivered, on every kind of peer")
+    @Test(
+        "a 2xx status line read before the connection closed or stalled is delivered, on every kind of peer")
     func twoHundredThenBreakIsDelivered() async throws {
         let peer = try HTTPPeer(script: "raw_http_peer.py")
         defer { peer.stop() }

@@ -84,9 +84,11 @@ struct ClassificationTests {
         "an answer without a status line (curl 1, HTTP/0.9) is a broken peer: retried, or unknown where the body went out to a peer that cannot deduplicate"
     )
     func noStatusLine() {
-        let before = TransferResult(curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: false)
+        let before = TransferResult(
+            curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: false)
         #expect(http(before, dedup: false).isRetryable)
-        let after = TransferResult(curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: true)
+        let after = TransferResult(
+            curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: true)
         #expect(http(after, dedup: true).isRetryable)
         #expect(http(after, dedup: false).name == "unknown")
     }
@@ -99,10 +101,12 @@ struct ClassificationTests {
         #expect(http(byCode, dedup: false).name == "delivered")
         #expect(http(byCode, dedup: true).name == "delivered")
         let byLine = TransferResult(
-            curlCode: code, status: 0, headerLines: ["HTTP/1.1 202 Accepted"], errorText: "x", bodyStarted: true)
+            curlCode: code, status: 0, headerLines: ["HTTP/1.1 202 Accepted"], errorText: "x",
+            bodyStarted: true)
         #expect(http(byLine, dedup: false).name == "delivered")
         let continued = TransferResult(
-            curlCode: code, status: 0, headerLines: ["HTTP/1.1 100 Continue"], errorText: "x", bodyStarted: true)
+            curlCode: code, status: 0, headerLines: ["HTTP/1.1 100 Continue"], errorText: "x",
+            bodyStarted: true)
         #expect(http(continued, dedup: false).name == "unknown")
     }
 

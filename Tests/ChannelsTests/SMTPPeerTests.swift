@@ -57,7 +57,8 @@ struct SMTPPeerTests {
         defer { peer.stop() }
         let message = Samples.email()
         let report = await Delivery.deliver(
-            message, via: try adapter(peer.url, ["username": "mailer", "password": "pa55", "insecure_auth": "true"]))
+            message,
+            via: try adapter(peer.url, ["username": "mailer", "password": "pa55", "insecure_auth": "true"]))
         guard case .delivered(let id, let answer) = report.outcome else {
             Issue.record("not delivered: \(report.outcome)")
             return
@@ -117,14 +118,18 @@ struct SMTPPeerTests {
     @Test("AUTH over smtp:// without TLS is a configuration error unless insecure-auth says so (issue 12 #5)")
     func cleartextAuthRefused() throws {
         for extra in [["username": "mailer", "password": "pa55"], ["password": "pa55"]] {
-            let refusal = #expect(throws: AdapterConfigError.self) { _ = try adapter("smtp://127.0.0.1:25", extra) }
+            let refusal = #expect(throws: AdapterConfigError.self) {
+                _ = try adapter("smtp://127.0.0.1:25", extra)
+            }
             #expect(refusal?.message.contains("in the clear") == true)
             #expect(refusal?.message.contains("pa55") == false)
         }
         #expect(throws: AdapterConfigError.self) { _ = try adapter("smtp://mailer:pa55@127.0.0.1:25") }
-        _ = try adapter("smtp://127.0.0.1:587", ["username": "mailer", "password": "pa55", "starttls": "true"])
+        _ = try adapter(
+            "smtp://127.0.0.1:587", ["username": "mailer", "password": "pa55", "starttls": "true"])
         _ = try adapter("smtps://127.0.0.1:465", ["username": "mailer", "password": "pa55"])
-        _ = try adapter("smtp://127.0.0.1:25", ["username": "mailer", "password": "pa55", "insecure_auth": "true"])
+        _ = try adapter(
+            "smtp://127.0.0.1:25", ["username": "mailer", "password": "pa55", "insecure_auth": "true"])
         _ = try adapter("smtp://127.0.0.1:25")
     }
 
@@ -140,7 +145,8 @@ struct SMTPPeerTests {
         let report = await Delivery.deliver(
             Samples.email(),
             via: try adapter(
-                peer.url, ["username": "mailer", "password": "pa55", "insecure_auth": "true", "ca_file": cert]))
+                peer.url,
+                ["username": "mailer", "password": "pa55", "insecure_auth": "true", "ca_file": cert]))
         #expect(report.outcome.name == "delivered", "\(report.outcome)")
         #expect(try peer.envelope(1)["tls"] as? Bool == true)
         #expect(try peer.envelope(1)["login"] as? String == "mailer")

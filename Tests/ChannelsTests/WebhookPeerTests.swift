@@ -113,7 +113,9 @@ struct WebhookPeerTests {
         #expect(Set(got.map { recordedHeader($0, "webhook-id") }) == [Samples.chat().messageId])
     }
 
-    @Test("each attempt is signed at its own time under the same webhook-id, and every signature verifies (issue 12 #4, issue 15)")
+    @Test(
+        "each attempt is signed at its own time under the same webhook-id, and every signature verifies (issue 12 #4, issue 15)"
+    )
     func signedPerAttempt() async throws {
         let peer = try HTTPPeer()
         defer { peer.stop() }
@@ -135,7 +137,8 @@ struct WebhookPeerTests {
         for record in got {
             let line = String(data: try JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
             let check = try Python.run(
-                python, [PeerProcess.peersFolder.appendingPathComponent("verify_webhook.py").path, Self.secret, line])
+                python,
+                [PeerProcess.peersFolder.appendingPathComponent("verify_webhook.py").path, Self.secret, line])
             #expect(check.status == 0, "\(check.output)")
         }
     }

@@ -14,7 +14,8 @@ import TouchpointCore
 struct FileTrackingTests {
     /// A scratch events folder.
     struct Folder {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tp-files-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tp-files-\(UUID().uuidString)")
         init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }
         func write(_ name: String, _ lines: [String]) throws {
@@ -45,7 +46,9 @@ struct FileTrackingTests {
 
     static func users(_ batch: Ingestor.Batch) -> [String] { batch.events.map(\.userId) }
 
-    @Test("a file renamed to another *.jsonl name continues where it was; the new file under the old name is read from its start")
+    @Test(
+        "a file renamed to another *.jsonl name continues where it was; the new file under the old name is read from its start"
+    )
     func renameContinues() throws {
         let folder = try Folder()
         defer { folder.remove() }
@@ -64,7 +67,9 @@ struct FileTrackingTests {
         #expect(ingestor.read(limit: 100, now: Instant(milliseconds: 0)).events.isEmpty)
     }
 
-    @Test("a rename to a name sorting after the old one, with no new file, reads nothing again and forgets the old name")
+    @Test(
+        "a rename to a name sorting after the old one, with no new file, reads nothing again and forgets the old name"
+    )
     func renameForward() throws {
         let folder = try Folder()
         defer { folder.remove() }
@@ -79,7 +84,9 @@ struct FileTrackingTests {
         #expect(ingestor.offsets[folder.path("a.jsonl")] == nil)
     }
 
-    @Test("the same, across a restart: the offsets come back from the store and the renamed file still continues")
+    @Test(
+        "the same, across a restart: the offsets come back from the store and the renamed file still continues"
+    )
     func renameAcrossRestart() async throws {
         let folder = try Folder()
         defer { folder.remove() }
@@ -93,11 +100,14 @@ struct FileTrackingTests {
         var second = Ingestor(folder: folder.url.path, offsets: try await store.load().offsets)
         let next = second.read(limit: 100, now: Instant(milliseconds: 0))
         #expect(Self.users(next) == ["u3"])
-        try await store.commit(Batch(offsets: Array(next.offsets.values), removedOffsets: next.removedOffsets))
+        try await store.commit(
+            Batch(offsets: Array(next.offsets.values), removedOffsets: next.removedOffsets))
         #expect(try await store.load().offsets.keys.sorted() == [folder.path("a-1.jsonl")])
     }
 
-    @Test("a file truncated and rewritten with more bytes than the stored offset is read again from its start: no line lost, no fragment")
+    @Test(
+        "a file truncated and rewritten with more bytes than the stored offset is read again from its start: no line lost, no fragment"
+    )
     func rewriteRestarts() throws {
         let folder = try Folder()
         defer { folder.remove() }
@@ -110,7 +120,8 @@ struct FileTrackingTests {
         #expect(next.rejected.isEmpty)
     }
 
-    @Test("rotation by copy and truncate: the copy continues at the offset, the truncated original starts over")
+    @Test(
+        "rotation by copy and truncate: the copy continues at the offset, the truncated original starts over")
     func copyTruncate() throws {
         let folder = try Folder()
         defer { folder.remove() }
@@ -145,7 +156,8 @@ struct FileTrackingTests {
         #expect(stat(folder.path("a.jsonl"), &st) == 0)
         let firstLine = UInt64(Self.line("u1").utf8.count + 1)
         let legacy = FileOffset(
-            path: folder.path("a.jsonl"), offset: firstLine, line: 1, inode: UInt64(st.st_ino), size: firstLine)
+            path: folder.path("a.jsonl"), offset: firstLine, line: 1, inode: UInt64(st.st_ino),
+            size: firstLine)
         var ingestor = Ingestor(folder: folder.url.path, offsets: [legacy.path: legacy])
         let batch = ingestor.read(limit: 100, now: Instant(milliseconds: 0))
         #expect(Self.users(batch) == ["u2"])
@@ -161,10 +173,12 @@ struct FileTrackingTests {
         try Data(bytes).write(to: folder.url.appendingPathComponent("f"))
         let base = try #require(Ingestor.fingerprint(path: folder.path("f"), offset: 20_000))
         #expect(Ingestor.fingerprint(path: folder.path("f"), offset: 19_999) != base)
-        #expect(Ingestor.fingerprint(path: folder.path("f"), offset: 20_001) == nil, "shorter than the offset")
+        #expect(
+            Ingestor.fingerprint(path: folder.path("f"), offset: 20_001) == nil, "shorter than the offset")
         bytes[10_000] = UInt8(ascii: "y")
         try Data(bytes).write(to: folder.url.appendingPathComponent("f"))
-        #expect(Ingestor.fingerprint(path: folder.path("f"), offset: 20_000) == base, "the middle is not read")
+        #expect(
+            Ingestor.fingerprint(path: folder.path("f"), offset: 20_000) == base, "the middle is not read")
         bytes[100] = UInt8(ascii: "y")
         try Data(bytes).write(to: folder.url.appendingPathComponent("f"))
         #expect(Ingestor.fingerprint(path: folder.path("f"), offset: 20_000) != base)

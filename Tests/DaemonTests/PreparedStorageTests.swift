@@ -9,18 +9,22 @@ import TouchpointCore
 struct PreparedStorageTests {
     static let chat = OutboundMessage(
         messageId: "m-1", channel: .chat, to: "C024", toName: nil, subject: nil, preheader: nil, text: "hi",
-        html: nil, buttons: [], unsubscribeURL: nil, rule: "r", customerId: "u", createdAt: Instant(milliseconds: 0))
+        html: nil, buttons: [], unsubscribeURL: nil, rule: "r", customerId: "u",
+        createdAt: Instant(milliseconds: 0))
 
     static let full = PreparedRequest(
         kind: "smtp", messageId: "m-1", method: "SMTP",
-        headers: [.init("Content-Type", "text/plain; charset=utf-8"), .init("X-Empty", ""), .init("X-中文", "雷，您好")],
+        headers: [
+            .init("Content-Type", "text/plain; charset=utf-8"), .init("X-Empty", ""), .init("X-中文", "雷，您好"),
+        ],
         body: Data([0, 1, 2, 255, 13, 10]) + Data("body ✓".utf8), mailFrom: "news@shop.example",
         recipients: ["a@example.com", "b@example.com"], idempotencyKey: "m-1")
 
     @Test("the stored bytes read back as the same request, with and without optional parts")
     func roundTrip() throws {
         #expect(PreparedRequest.stored(Self.full.storedBytes()) == Self.full)
-        let bare = PreparedRequest(kind: "webhook", messageId: "", method: "POST", body: Data(), idempotencyKey: "")
+        let bare = PreparedRequest(
+            kind: "webhook", messageId: "", method: "POST", body: Data(), idempotencyKey: "")
         #expect(PreparedRequest.stored(bare.storedBytes()) == bare)
     }
 
@@ -45,7 +49,9 @@ struct PreparedStorageTests {
     /// Layout 1 as an earlier version wrote it: the URL after the message id, and the signature headers.
     static func layoutOne(url: String, kind: String, headers: [(String, String)]) -> Data {
         var out: [UInt8] = [0x01]
-        func put(_ n: Int) { out += [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)] }
+        func put(_ n: Int) {
+            out += [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
+        }
         func put(_ s: String) {
             put(s.utf8.count)
             out += Array(s.utf8)
@@ -68,18 +74,24 @@ struct PreparedStorageTests {
         return Data(out)
     }
 
-    @Test("rows of the earlier layout are read without their URL and stored signature; a file row keeps its type")
+    @Test(
+        "rows of the earlier layout are read without their URL and stored signature; a file row keeps its type"
+    )
     func readsLayoutOne() throws {
         let webhook = try #require(
             PreparedRequest.stored(
                 Self.layoutOne(
                     url: "https://hooks.example/secret", kind: "webhook",
-                    headers: [("Content-Type", "application/json"), ("webhook-id", "m-1"), ("webhook-timestamp", "1"),
-                        ("webhook-signature", "v1,old")])))
+                    headers: [
+                        ("Content-Type", "application/json"), ("webhook-id", "m-1"),
+                        ("webhook-timestamp", "1"),
+                        ("webhook-signature", "v1,old"),
+                    ])))
         #expect(webhook.headers == [.init("Content-Type", "application/json")])
         #expect(webhook.body == Data("{}".utf8))
         let file = try #require(
-            PreparedRequest.stored(Self.layoutOne(url: "file:///tmp/outbox/m-1.eml", kind: "file", headers: [])))
+            PreparedRequest.stored(
+                Self.layoutOne(url: "file:///tmp/outbox/m-1.eml", kind: "file", headers: [])))
         #expect(file.header("Content-Type") == FileAdapter.emailType)
     }
 

@@ -245,14 +245,17 @@ struct Sandbox {
         arguments: [String] = [], environment: [String: String] = [:], log: String = "daemon.log"
     ) throws -> DaemonProcess {
         try DaemonProcess(
-            config: config, log: root.appendingPathComponent(log), arguments: arguments, environment: environment)
+            config: config, log: root.appendingPathComponent(log), arguments: arguments,
+            environment: environment)
     }
 
     /// `touchpoint status` output.
     func status() throws -> String { try touchpoint(["status"]).output }
 
     /// Runs `touchpoint COMMAND --config <this config> ARGUMENTS…` to the end: its output and exit status.
-    func touchpoint(_ command: [String], environment: [String: String] = [:]) throws -> (output: String, status: Int32) {
+    func touchpoint(_ command: [String], environment: [String: String] = [:]) throws -> (
+        output: String, status: Int32
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
         p.arguments = [command[0], "--config", config.path] + command.dropFirst()

@@ -7,7 +7,9 @@ import TouchpointCore
 /// `victim\u{0}x` overwrote `victim`'s row and `order\u{0}-1` / `order\u{0}-2` were one seen message.
 @Suite("Ids are stored exactly, NUL and all")
 struct ExactIdTests {
-    @Test("customers whose ids differ only after a NUL keep separate rows, across a reopen", arguments: Backing.allCases)
+    @Test(
+        "customers whose ids differ only after a NUL keep separate rows, across a reopen",
+        arguments: Backing.allCases)
     func customersAreExact(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(customers: ["victim": blob("victim's state")]))
@@ -25,7 +27,9 @@ struct ExactIdTests {
     func seenMessagesAreExact(backing: Backing) async throws {
         try await backing.with { store in
             let report = try await store.commit(
-                Batch(seenMessageIds: [SeenMessage(id: "order\u{0}-1", at: t(1)), SeenMessage(id: "order\u{0}-2", at: t(1))]))
+                Batch(seenMessageIds: [
+                    SeenMessage(id: "order\u{0}-1", at: t(1)), SeenMessage(id: "order\u{0}-2", at: t(1)),
+                ]))
             #expect(report.seenInserted == 2)
             #expect(try await store.hasSeen(["order", "order\u{0}-1", "order\u{0}-3"]) == ["order\u{0}-1"])
             #expect(try await store.load().seenCount == 2)
@@ -40,7 +44,9 @@ struct ExactIdTests {
         try await store.commit(
             Batch(customers: ["a\u{0}b": blob("s")], seenMessageIds: [SeenMessage(id: "m\u{0}1", at: t(1))]))
         let python = try #require(
-            ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) })
+            ["/usr/bin/python3", "/usr/local/bin/python3"].first {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [

@@ -39,7 +39,10 @@ struct MigrationTests {
         do {
             let store = try SQLiteStore(path: dir.database)
             try await store.commit(
-                Batch(offsets: [FileOffset(path: "a.jsonl", offset: 10, line: 1, inode: 7, size: 10, device: 3, fingerprint: 9)]))
+                Batch(offsets: [
+                    FileOffset(
+                        path: "a.jsonl", offset: 10, line: 1, inode: 7, size: 10, device: 3, fingerprint: 9)
+                ]))
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
@@ -127,7 +130,9 @@ struct StoreLockTests {
         _ = try StoreLock(storePath: dir.database, owner: "touchpoint-3", at: t(3_000))
     }
 
-    @Test("a store file deleted or replaced under an open store fails the next write instead of writing into the void")
+    @Test(
+        "a store file deleted or replaced under an open store fails the next write instead of writing into the void"
+    )
     func replacedStoreFailsWrites() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
@@ -136,9 +141,12 @@ struct StoreLockTests {
         try FileManager.default.removeItem(atPath: dir.database)
         await #expect(throws: StoreError.self) { try await store.commit(Batch(eventsApplied: 1)) }
         await #expect(throws: StoreError.self) {
-            _ = try await store.settleAndClaim([], now: t(0), limit: 1, leaseOwner: "x", excludingChannels: [])
+            _ = try await store.settleAndClaim(
+                [], now: t(0), limit: 1, leaseOwner: "x", excludingChannels: [])
         }
-        await #expect(throws: StoreError.self) { _ = try await store.claimDue(now: t(0), limit: 1, leaseOwner: "x") }
+        await #expect(throws: StoreError.self) {
+            _ = try await store.claimDue(now: t(0), limit: 1, leaseOwner: "x")
+        }
         // Replaced by another file at the same path: the same refusal.
         let other = try SQLiteStore(path: dir.database)
         try await other.commit(Batch(eventsApplied: 1))

@@ -230,7 +230,9 @@ struct OutboxTests {
 /// Issue 12 #12: a row's window is checked whenever it is claimed, not only when it was decided.
 @Suite("Outbox expiry at claim")
 struct OutboxExpiryTests {
-    @Test("a due row past its expiry is dropped window-expired instead of claimed, and the claim reads on", arguments: Backing.allCases)
+    @Test(
+        "a due row past its expiry is dropped window-expired instead of claimed, and the claim reads on",
+        arguments: Backing.allCases)
     func expiredRowsAreDropped(backing: Backing) async throws {
         try await backing.with { store in
             var late = row("late", sendAt: 1_000)
@@ -239,7 +241,8 @@ struct OutboxExpiryTests {
             fine.expiresAt = t(60_000)
             let open = row("open", sendAt: 3_000)
             try await store.commit(Batch(outbox: [late, fine, open]))
-            let cycle = try await store.settleAndClaim([], now: t(10_000), limit: 2, leaseOwner: "d", excludingChannels: [])
+            let cycle = try await store.settleAndClaim(
+                [], now: t(10_000), limit: 2, leaseOwner: "d", excludingChannels: [])
             #expect(cycle.expired == ["late"])
             #expect(cycle.claimed.map(\.messageId) == ["fine", "open"])
             let dropped = try #require(try await store.outboxRow(messageId: "late"))
@@ -258,7 +261,8 @@ struct OutboxExpiryTests {
             try await store.commit(Batch(outbox: [r]))
             let first = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
             #expect(first.map(\.messageId) == ["m"])
-            try await store.recordOutcome(messageId: "m", outcome: .retry(at: t(91_000), answer: "status 429"), at: t(1_000))
+            try await store.recordOutcome(
+                messageId: "m", outcome: .retry(at: t(91_000), answer: "status 429"), at: t(1_000))
             #expect(try await store.claimDue(now: t(91_000), limit: 1, leaseOwner: "d").isEmpty)
             #expect(try await store.outboxRow(messageId: "m")?.state == .dropped)
             #expect(try await store.outboxRow(messageId: "m")?.expiresAt == t(31_000))

@@ -21,7 +21,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         // The validator itself, on arbitrary text: it must agree with a plain scan for C0, DEL and C1.
         let expected = text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
         if (EventDecoder.identifierProblem(text, field: "userId") != nil) != expected {
-            fatalError("identifierProblem disagrees with the control-character scan on \(text.debugDescription)")
+            fatalError(
+                "identifierProblem disagrees with the control-character scan on \(text.debugDescription)")
         }
     }
     readAsFile(bytes, decoder: decoder)

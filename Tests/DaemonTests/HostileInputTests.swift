@@ -86,7 +86,7 @@ extension DaemonSuite {
             let check = try refused.touchpoint(["check"], environment: env)
             #expect(check.status == 1)
             #expect(!check.output.contains(secret), "\(check.output)")
-            #expect(check.output.contains("${HOOK_FLAG}"), "\(check.output)")
+            #expect(check.output.contains("option 'insecure' in channel 'chat'"), "\(check.output)")
 
             // A running daemon: the stored request has the body, not the endpoint.
             let running = try await box.startDaemon().running()

@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // Shared domain values: JSON, events, customers, time, diagnostics.
@@ -57,10 +58,15 @@ let package = Package(
             name: "Engine",
             dependencies: ["TouchpointCore", "Expressions", "Events", "Rules", "Templates", "Scheduler"],
             swiftSettings: strict),
-        // Durable state: profiles, timers, outbox, offsets (GRDB over SQLite, WAL).
+        // Durable state: profiles, timers, outbox, offsets (GRDB over SQLite, WAL; or PostgreSQL through
+        // postgres-nio, with the cluster's leases).
         .target(
             name: "Store",
-            dependencies: ["TouchpointCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TouchpointCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // The self-contained HTML preview of a dry-run.
         .target(

@@ -141,7 +141,7 @@ actor Dispatcher: Service {
             let id: String =
                 switch refusal {
                 case .unknownMessage(let id), .notInFlight(let id, _): id
-                case .corrupt, .replaced, .io: "?"
+                case .corrupt, .replaced, .io, .inUse, .fenced: "?"
                 }
             logger.critical("cannot record outcome: \(refusal)", metadata: ["message.id": "\(id)"])
         }

@@ -9,6 +9,7 @@ extension Config {
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
         "max-lateness", "lateness", "sms-segment-warning", "channels", "exploration", "http",
+        "cluster",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -69,7 +70,11 @@ extension Config {
         if let n = top["events"], let s = r.string(n, name: "events") {
             config.eventsDirectory = config.resolve(s)
         }
-        if let n = top["store"], let s = r.string(n, name: "store") { config.storePath = config.resolve(s) }
+        if let n = top["store"] {
+            let store = r.store(n)
+            if let path = store.path { config.storePath = config.resolve(path) }
+            config.postgres = store.postgres
+        }
         if let n = top["default-timezone"], let s = r.reader.string(n, name: "default-timezone") {
             if let zone = Zone(s.value) {
                 config.defaultTimezone = zone
@@ -97,6 +102,17 @@ extension Config {
             config.exploration = x
         }
         if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
+        if let n = top["cluster"] {
+            config.cluster = r.cluster(n)
+            if config.cluster != nil, config.postgres == nil, !r.reader.diagnostics.contains(where: {
+                $0.code == "bad-store-url"
+            }) {
+                r.reader.error(
+                    "cluster-needs-postgres",
+                    "'cluster' needs a PostgreSQL store (store: postgres://user@host:port/db); a SQLite file is one daemon's",
+                    at: r.reader.location(of: n))
+            }
+        }
         config.expansions = r.expansions
         return (config, r.reader.diagnostics.map(config.redact))
     }

@@ -12,8 +12,12 @@ public struct Config: Sendable, Hashable {
     public var templatesDirectory: String
     /// Where the daemon watches for event files (default `events`).
     public var eventsDirectory: String
-    /// The SQLite store (default `touchpoint.sqlite`).
+    /// The SQLite store (default `touchpoint.sqlite`); unused when ``postgres`` is set.
     public var storePath: String
+    /// The PostgreSQL store (`store: postgres://…`, SPEC §10), `nil` for the SQLite one.
+    public var postgres: PostgresConfig?
+    /// Several daemons on one PostgreSQL store (`cluster:`, SPEC §10); `nil` for one daemon.
+    public var cluster: ClusterConfig?
     /// The timezone for customers without a `timezone` trait (default `UTC`).
     public var defaultTimezone: Zone
     /// Local hours in which marketing messages are not sent (default none).
@@ -32,6 +36,8 @@ public struct Config: Sendable, Hashable {
     public var exploration: Double = 0.25
     /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
     public var http: HTTPConfig?
+    /// The store as `status` and the logs name it: the SQLite path, or the PostgreSQL URL without its password.
+    public var storeDescription: String { postgres?.display ?? storePath }
     /// Every value a `${VAR}` expanded to, with the variable's name: what ``redact(_:)`` hides.
     public var expansions: [String: String] = [:]
 

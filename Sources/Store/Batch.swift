@@ -32,6 +32,27 @@ public struct Batch: Sendable, Hashable {
     /// The engine's pending timer count after this batch, when it knows it; `nil` keeps the stored value.
     public var pendingTimers: Int?
 
+    // Cluster mode (a `PostgresStore` opened with cluster settings); a SQLite store refuses a batch that sets them.
+
+    /// The partitions whose data this batch holds, each with the epoch the node worked under. The store refuses
+    /// the whole batch (``StoreError/fenced(_:)``) unless the node still holds every one at that epoch, and every
+    /// customer, outbox row and dropped message in it must belong to one of them. `nil` outside a cluster.
+    public var fence: [Int: Int64]?
+    /// Per partition, where each events file has been read up to, upserted by (partition, path).
+    public var partitionOffsets: [Int: [FileOffset]] = [:]
+    /// Per partition, paths whose offsets are deleted (before ``partitionOffsets`` are written).
+    public var removedPartitionOffsets: [Int: [String]] = [:]
+    /// Per partition, small blobs (the sequencer's state for that partition), upserted by (partition, key).
+    public var partitionGlobals: [Int: [String: Data]] = [:]
+    /// This node's population contribution so far (its share of the merged statistics), replacing the stored one.
+    public var nodePopulation: Data?
+
+    /// Whether the batch sets anything only a cluster store keeps.
+    public var usesCluster: Bool {
+        fence != nil || !partitionOffsets.isEmpty || !removedPartitionOffsets.isEmpty || !partitionGlobals.isEmpty
+            || nodePopulation != nil
+    }
+
     /// A batch; every part defaults to empty.
     public init(
         customers: [String: Data] = [:], removedCustomers: [String] = [], globals: [String: Data] = [:],

@@ -12,6 +12,9 @@ extension SQLiteStore {
     // `ON CONFLICT … DO NOTHING` rather than `INSERT OR IGNORE`: OR IGNORE would also swallow
     // CHECK and NOT NULL violations, silently dropping a malformed row instead of failing the batch.
     static func apply(_ batch: Batch, in db: Database) throws -> CommitReport {
+        guard !batch.usesCluster else {
+            throw StoreError.io("a SQLite store is one daemon's; cluster mode needs a PostgreSQL store")
+        }
         var report = CommitReport()
         if !batch.customers.isEmpty {
             let upsert = try db.cachedStatement(

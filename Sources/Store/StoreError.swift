@@ -9,8 +9,14 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The store's file was deleted or replaced while it was open: writing on would write into a file
     /// nobody will read again (and a restart on the new one would apply and send everything again).
     case replaced(String)
-    /// A file operation around the store failed (its lock file, its permissions).
+    /// A file operation around the store failed (its lock file, its permissions), or the database did.
     case io(String)
+    /// Another daemon holds a store that admits one; the message names it.
+    case inUse(String)
+    /// A cluster node's write under an epoch it no longer holds (its lease lapsed and another node took over,
+    /// or it was declared dead): refused, nothing of it committed. The message names the partition or node,
+    /// the epoch written under and the current one.
+    case fenced(String)
 
     /// A one-line description naming the message.
     public var description: String {
@@ -20,6 +26,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .corrupt(let what): "store: cannot read \(what)"
         case .replaced(let what): "store \(what)"
         case .io(let what): "store: \(what)"
+        case .inUse(let what): what
+        case .fenced(let what): "store refused a write: \(what)"
         }
     }
 }

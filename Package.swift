@@ -137,9 +137,19 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore"],
+            dependencies: [
+                "Daemon", "Engine", "Store", "Channels", "Rules", "TouchpointCore", "PostgresTestSupport",
+            ],
             swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: strict),
+        // The tests' throwaway PostgreSQL server (Tests/Peers/pg_server.py) and a database per test.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "Store", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport", swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests",
             dependencies: [

@@ -136,7 +136,8 @@ public final class PostgresStore: StateStore {
         _ options: Options, cluster: ClusterSettings? = nil, logger: Logger = Logger(label: "touchpoint.store")
     ) async throws -> PostgresStore {
         var background = logger
-        background.logLevel = max(logger.logLevel, .warning)
+        // postgres-nio warns when a query waits for `run()` to start (it always does, briefly, right after open).
+        background.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: options.clientConfiguration(), backgroundLogger: background)
         let runner = Task.detached { await client.run() }
         var quiet = logger

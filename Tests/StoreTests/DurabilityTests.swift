@@ -6,7 +6,7 @@ import TouchpointCore
 @Suite("Durability across reopen")
 struct DurabilityTests {
     /// Writes a little of everything.
-    static func fill(_ store: SQLiteStore) async throws {
+    static func fill(_ store: any StateStore) async throws {
         try await store.commit(
             Batch(
                 customers: ["u1": blob("state-1")], globals: ["engine": blob("g")],
@@ -18,7 +18,7 @@ struct DurabilityTests {
             messageId: "m1", outcome: .delivered(providerId: "p", answer: "200"), at: t(1_001))
     }
 
-    static func check(_ store: SQLiteStore) async throws {
+    static func check(_ store: any StateStore) async throws {
         let state = try await store.load()
         #expect(state.customers == ["u1": blob("state-1")])
         #expect(state.globals == ["engine": blob("g")])
@@ -30,18 +30,28 @@ struct DurabilityTests {
         #expect(try await store.attempts(messageId: "m2").first?.finishedAt == nil)
     }
 
-    @Test("a store opened after the first one is released finds everything, including a row caught mid-send")
-    func reopenAfterRelease() async throws {
+    @Test(
+        "a store opened after the first one is released finds everything, including a row caught mid-send",
+        arguments: Backing.durable)
+    func reopenAfterRelease(backing: Backing) async throws {
+        try await backing.reopening { open in
+            try await Self.fill(try await open())
+            let reopened = try await open()
+            try await Self.check(reopened)
+            let report = try await reopened.recoverInFlight(resendable: ["webhook"], at: t(5_000))
+            #expect(report.unknown == ["m2"])
+        }
+    }
+
+    @Test("a SQLite store written with synchronous NORMAL reads back the same after a reopen")
+    func reopenAfterNormalDurability() async throws {
         let dir = try TempDir()
         defer { dir.remove() }
         do {
             let store = try SQLiteStore(path: dir.database, durability: .normal)
             try await Self.fill(store)
         }
-        let reopened = try SQLiteStore(path: dir.database)
-        try await Self.check(reopened)
-        let report = try await reopened.recoverInFlight(resendable: ["webhook"], at: t(5_000))
-        #expect(report.unknown == ["m2"])
+        try await Self.check(try SQLiteStore(path: dir.database))
     }
 
     @Test(

@@ -49,171 +49,180 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("an outcome the store refuses is reported and the others in the batch are still recorded")
-    func refusalDoesNotBlockTheBatch() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1"), row("m2"), row("idle", sendAt: 9_000)]))
-        _ = try await store.claimDue(now: t(1_000), limit: 2, leaseOwner: "d")
-        let cycle = try await store.settleAndClaim(
-            [
-                Self.delivered("m1", at: 1_001),
-                Self.delivered("ghost", at: 1_002),
-                Self.delivered("idle", at: 1_003),
-                SettledAttempt(
-                    messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"), at: t(1_004)),
-                // The same message twice in one batch: the second finds it no longer in flight.
-                Self.delivered("m1", at: 1_005),
-            ], now: t(1_010), limit: 0, leaseOwner: "d", excludingChannels: [])
-        #expect(
-            cycle.refused == [
-                .unknownMessage("ghost"), .notInFlight(messageId: "idle", state: .pending),
-                .notInFlight(messageId: "m1", state: .delivered),
-            ])
-        #expect(cycle.claimed.isEmpty)
-        #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
-        #expect(try await store.outboxRow(messageId: "m1")?.updatedAt == t(1_001))
-        #expect(try await store.outboxRow(messageId: "m2")?.state == .dead)
-        #expect(try await store.outboxRow(messageId: "idle")?.state == .pending)
-        #expect(try await store.attempts(messageId: "idle").isEmpty)
+    @Test("an outcome the store refuses is reported and the others in the batch are still recorded", arguments: Backing.allCases)
+    func refusalDoesNotBlockTheBatch(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1"), row("m2"), row("idle", sendAt: 9_000)]))
+            _ = try await store.claimDue(now: t(1_000), limit: 2, leaseOwner: "d")
+            let cycle = try await store.settleAndClaim(
+                [
+                    Self.delivered("m1", at: 1_001),
+                    Self.delivered("ghost", at: 1_002),
+                    Self.delivered("idle", at: 1_003),
+                    SettledAttempt(
+                        messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"), at: t(1_004)),
+                    // The same message twice in one batch: the second finds it no longer in flight.
+                    Self.delivered("m1", at: 1_005),
+                ], now: t(1_010), limit: 0, leaseOwner: "d", excludingChannels: [])
+            #expect(
+                cycle.refused == [
+                    .unknownMessage("ghost"), .notInFlight(messageId: "idle", state: .pending),
+                    .notInFlight(messageId: "m1", state: .delivered),
+                ])
+            #expect(cycle.claimed.isEmpty)
+            #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
+            #expect(try await store.outboxRow(messageId: "m1")?.updatedAt == t(1_001))
+            #expect(try await store.outboxRow(messageId: "m2")?.state == .dead)
+            #expect(try await store.outboxRow(messageId: "idle")?.state == .pending)
+            #expect(try await store.attempts(messageId: "idle").isEmpty)
+        }
     }
 
-    @Test("a dropped outcome in a batch records the dropped-message entry too")
-    func droppedInBatch() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        _ = try await store.settleAndClaim(
-            [
-                SettledAttempt(
-                    messageId: "m1", outcome: .dropped(reason: "window-expired", detail: "2h late"),
-                    at: t(1_001))
-            ],
-            now: t(1_001), limit: 5, leaseOwner: "d", excludingChannels: [])
-        let status = try await store.status()
-        #expect(status.outbox[.dropped] == 1)
-        #expect(status.dropped == 1)
-        #expect(try await store.attempts(messageId: "m1").map(\.answer) == ["2h late"])
+    @Test("a dropped outcome in a batch records the dropped-message entry too", arguments: Backing.allCases)
+    func droppedInBatch(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
+            _ = try await store.settleAndClaim(
+                [
+                    SettledAttempt(
+                        messageId: "m1", outcome: .dropped(reason: "window-expired", detail: "2h late"),
+                        at: t(1_001))
+                ],
+                now: t(1_001), limit: 5, leaseOwner: "d", excludingChannels: [])
+            let status = try await store.status()
+            #expect(status.outbox[.dropped] == 1)
+            #expect(status.dropped == 1)
+            #expect(try await store.attempts(messageId: "m1").map(\.answer) == ["2h late"])
+        }
     }
 
-    @Test("with nothing to settle and no slot free it does nothing")
-    func emptyCycle() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1")]))
-        let cycle = try await store.settleAndClaim(
-            [], now: t(5_000), limit: 0, leaseOwner: "d", excludingChannels: [])
-        #expect(cycle == ClaimCycle())
-        #expect(try await store.outboxRow(messageId: "m1")?.state == .pending)
+    @Test("with nothing to settle and no slot free it does nothing", arguments: Backing.allCases)
+    func emptyCycle(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1")]))
+            let cycle = try await store.settleAndClaim(
+                [], now: t(5_000), limit: 0, leaseOwner: "d", excludingChannels: [])
+            #expect(cycle == ClaimCycle())
+            #expect(try await store.outboxRow(messageId: "m1")?.state == .pending)
+        }
     }
 
-    @Test("the claim of a cycle leaves out saturated channels")
-    func claimExcludesChannels() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(
-            Batch(outbox: [
-                row("hook", sendAt: 1_000), row("mail", sendAt: 1_001, kind: "smtp", channel: "email"),
-            ]))
-        let cycle = try await store.settleAndClaim(
-            [], now: t(2_000), limit: 5, leaseOwner: "d", excludingChannels: ["chat"])
-        #expect(cycle.claimed.map(\.messageId) == ["mail"])
-        #expect(try await store.outboxRow(messageId: "hook")?.state == .pending)
+    @Test("the claim of a cycle leaves out saturated channels", arguments: Backing.allCases)
+    func claimExcludesChannels(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(
+                Batch(outbox: [
+                    row("hook", sendAt: 1_000), row("mail", sendAt: 1_001, kind: "smtp", channel: "email"),
+                ]))
+            let cycle = try await store.settleAndClaim(
+                [], now: t(2_000), limit: 5, leaseOwner: "d", excludingChannels: ["chat"])
+            #expect(cycle.claimed.map(\.messageId) == ["mail"])
+            #expect(try await store.outboxRow(messageId: "hook")?.state == .pending)
+        }
     }
 
     @Test(
         "leaving out a channel with a long backlog still claims the other channels' rows, merged in due order"
-    )
-    func excludedBacklogDoesNotHideOthers() async throws {
-        let store = try SQLiteStore.inMemory()
-        var rows = (0..<500).map { i in row(String(format: "chat-%03d", i), sendAt: 1_000 + Int64(i)) }
-        rows += [
-            row("sms-b", sendAt: 1_300, kind: "twilio", channel: "sms"),
-            row("sms-a", sendAt: 1_300, kind: "twilio", channel: "sms"),
-            row("mail-1", sendAt: 1_100, kind: "smtp", channel: "email"),
-            row("mail-2", sendAt: 1_200, kind: "smtp", channel: "email"),
-            row("mail-late", sendAt: 9_000, kind: "smtp", channel: "email"),
-        ]
-        try await store.commit(Batch(outbox: rows))
-        let cycle = try await store.settleAndClaim(
-            [], now: t(2_000), limit: 3, leaseOwner: "d", excludingChannels: ["chat"])
-        #expect(cycle.claimed.map(\.messageId) == ["mail-1", "mail-2", "sms-a"])
-        let rest = try await store.settleAndClaim(
-            [], now: t(2_000), limit: 10, leaseOwner: "d", excludingChannels: ["chat", "email"])
-        #expect(rest.claimed.map(\.messageId) == ["sms-b"])
-        #expect(try await store.status().outbox[.pending] == 501)
-    }
-
-    @Test("from a cancelled task the outcomes are still recorded but nothing is claimed")
-    func cancelledCycleSettlesWithoutClaiming() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1"), row("m2")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        let result = await Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await store.settleAndClaim(
-                [Self.delivered("m1", at: 1_001)], now: t(1_002), limit: 5, leaseOwner: "d",
-                excludingChannels: [])
-        }.result
-        let cycle = try result.get()
-        #expect(cycle.claimed.isEmpty)
-        #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
-        #expect(try await store.outboxRow(messageId: "m2")?.state == .pending)
-        #expect(try await store.attempts(messageId: "m2").isEmpty)
-    }
-
-    @Test("a crash after a cycle's claim and before its outcomes are committed recovers every claimed row")
-    func crashBetweenClaimAndOutcome() async throws {
-        let dir = try TempDir()
-        defer { dir.remove() }
-        do {
-            let store = try SQLiteStore(path: dir.database)
-            try await store.commit(
-                Batch(outbox: [
-                    row("h1"), row("h2"), row("m1", kind: "smtp", channel: "email"), row("done"),
-                ]))
-            _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")  // "done"
-            // This cycle records "done" and claims the other three; their outcomes never reach the store.
+    , arguments: Backing.allCases)
+    func excludedBacklogDoesNotHideOthers(backing: Backing) async throws {
+        try await backing.with { store in
+            var rows = (0..<500).map { i in row(String(format: "chat-%03d", i), sendAt: 1_000 + Int64(i)) }
+            rows += [
+                row("sms-b", sendAt: 1_300, kind: "twilio", channel: "sms"),
+                row("sms-a", sendAt: 1_300, kind: "twilio", channel: "sms"),
+                row("mail-1", sendAt: 1_100, kind: "smtp", channel: "email"),
+                row("mail-2", sendAt: 1_200, kind: "smtp", channel: "email"),
+                row("mail-late", sendAt: 9_000, kind: "smtp", channel: "email"),
+            ]
+            try await store.commit(Batch(outbox: rows))
             let cycle = try await store.settleAndClaim(
-                [Self.delivered("done", at: 1_010)], now: t(1_020), limit: 10, leaseOwner: "d",
-                excludingChannels: [])
-            #expect(Set(cycle.claimed.map(\.messageId)) == ["h1", "h2", "m1"])
+                [], now: t(2_000), limit: 3, leaseOwner: "d", excludingChannels: ["chat"])
+            #expect(cycle.claimed.map(\.messageId) == ["mail-1", "mail-2", "sms-a"])
+            let rest = try await store.settleAndClaim(
+                [], now: t(2_000), limit: 10, leaseOwner: "d", excludingChannels: ["chat", "email"])
+            #expect(rest.claimed.map(\.messageId) == ["sms-b"])
+            #expect(try await store.status().outbox[.pending] == 501)
         }
-        // A new process opens the same file.
-        let reopened = try SQLiteStore(path: dir.database)
-        let report = try await reopened.recoverInFlight(resendable: ["webhook"], at: t(3_000))
-        #expect(report.requeued == ["h1", "h2"])
-        #expect(report.unknown == ["m1"])
-        #expect(try await reopened.outboxRow(messageId: "done")?.state == .delivered)
-        #expect(try await reopened.attempts(messageId: "h1").map(\.outcome) == [AttemptRecord.interrupted])
-        // An outcome that arrives after recovery (a stale one) is refused, not applied.
-        let late = try await reopened.settleAndClaim(
-            [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d", excludingChannels: []
-        )
-        #expect(late.refused == [.notInFlight(messageId: "m1", state: .unknown)])
-        // The re-queued rows are claimed again with the same id and bytes, as attempt 2.
-        let again = try await reopened.settleAndClaim(
-            [], now: t(3_002), limit: 10, leaseOwner: "d2", excludingChannels: [])
-        #expect(again.claimed.map(\.messageId) == ["h1", "h2"])
-        #expect(again.claimed.map(\.attempts) == [2, 2])
-        #expect(again.claimed.first?.prepared == blob("payload of h1"))
     }
 
-    @Test("claims stay in due order through a large backlog with settled rows among the claimable ones")
-    func claimOrderThroughLargeBacklog() async throws {
-        let store = try SQLiteStore.inMemory()
-        let rows = (0..<2_000).map { i in row(String(format: "m%04d", i), sendAt: 1_000 + Int64(i % 500)) }
-        try await store.commit(Batch(outbox: rows))
-        var claimedOrder: [OutboxRow] = []
-        var settled: [SettledAttempt] = []
-        while true {
-            let cycle = try await store.settleAndClaim(
-                settled, now: t(10_000), limit: 64, leaseOwner: "d", excludingChannels: [])
-            settled = cycle.claimed.map { Self.delivered($0.messageId, at: 10_001) }
-            claimedOrder += cycle.claimed
-            if cycle.claimed.isEmpty { break }
+    @Test("from a cancelled task the outcomes are still recorded but nothing is claimed", arguments: Backing.allCases)
+    func cancelledCycleSettlesWithoutClaiming(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1"), row("m2")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
+            let result = await Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await store.settleAndClaim(
+                    [Self.delivered("m1", at: 1_001)], now: t(1_002), limit: 5, leaseOwner: "d",
+                    excludingChannels: [])
+            }.result
+            let cycle = try result.get()
+            #expect(cycle.claimed.isEmpty)
+            #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
+            #expect(try await store.outboxRow(messageId: "m2")?.state == .pending)
+            #expect(try await store.attempts(messageId: "m2").isEmpty)
         }
-        #expect(claimedOrder.count == 2_000)
-        let keys = claimedOrder.map { ($0.nextAttemptAt.milliseconds, $0.messageId) }
-        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
-        #expect(try await store.status().outbox[.delivered] == 2_000)
-        #expect(try await store.nextDueAt() == nil)
+    }
+
+    @Test(
+        "a crash after a cycle's claim and before its outcomes are committed recovers every claimed row",
+        arguments: Backing.durable)
+    func crashBetweenClaimAndOutcome(backing: Backing) async throws {
+        try await backing.reopening { open in
+            do {
+                let store = try await open()
+                try await store.commit(
+                    Batch(outbox: [
+                        row("h1"), row("h2"), row("m1", kind: "smtp", channel: "email"), row("done"),
+                    ]))
+                _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")  // "done"
+                // This cycle records "done" and claims the other three; their outcomes never reach the store.
+                let cycle = try await store.settleAndClaim(
+                    [Self.delivered("done", at: 1_010)], now: t(1_020), limit: 10, leaseOwner: "d",
+                    excludingChannels: [])
+                #expect(Set(cycle.claimed.map(\.messageId)) == ["h1", "h2", "m1"])
+            }
+            // A new process opens the same file.
+            let reopened = try await open()
+            let report = try await reopened.recoverInFlight(resendable: ["webhook"], at: t(3_000))
+            #expect(report.requeued == ["h1", "h2"])
+            #expect(report.unknown == ["m1"])
+            #expect(try await reopened.outboxRow(messageId: "done")?.state == .delivered)
+            #expect(try await reopened.attempts(messageId: "h1").map(\.outcome) == [AttemptRecord.interrupted])
+            // An outcome that arrives after recovery (a stale one) is refused, not applied.
+            let late = try await reopened.settleAndClaim(
+                [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d", excludingChannels: []
+            )
+            #expect(late.refused == [.notInFlight(messageId: "m1", state: .unknown)])
+            // The re-queued rows are claimed again with the same id and bytes, as attempt 2.
+            let again = try await reopened.settleAndClaim(
+                [], now: t(3_002), limit: 10, leaseOwner: "d2", excludingChannels: [])
+            #expect(again.claimed.map(\.messageId) == ["h1", "h2"])
+            #expect(again.claimed.map(\.attempts) == [2, 2])
+            #expect(again.claimed.first?.prepared == blob("payload of h1"))
+        }
+    }
+
+    @Test("claims stay in due order through a large backlog with settled rows among the claimable ones", arguments: Backing.allCases)
+    func claimOrderThroughLargeBacklog(backing: Backing) async throws {
+        try await backing.with { store in
+            let rows = (0..<2_000).map { i in row(String(format: "m%04d", i), sendAt: 1_000 + Int64(i % 500)) }
+            try await store.commit(Batch(outbox: rows))
+            var claimedOrder: [OutboxRow] = []
+            var settled: [SettledAttempt] = []
+            while true {
+                let cycle = try await store.settleAndClaim(
+                    settled, now: t(10_000), limit: 64, leaseOwner: "d", excludingChannels: [])
+                settled = cycle.claimed.map { Self.delivered($0.messageId, at: 10_001) }
+                claimedOrder += cycle.claimed
+                if cycle.claimed.isEmpty { break }
+            }
+            #expect(claimedOrder.count == 2_000)
+            let keys = claimedOrder.map { ($0.nextAttemptAt.milliseconds, $0.messageId) }
+            #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(try await store.status().outbox[.delivered] == 2_000)
+            #expect(try await store.nextDueAt() == nil)
+        }
     }
 }

@@ -30,191 +30,199 @@ struct OutboxTests {
         }
     }
 
-    @Test("claimDue takes only due claimable rows, oldest due first, up to the limit")
-    func claimOrderAndLimit() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(
-            Batch(outbox: [
-                row("late", sendAt: 3_000), row("b", sendAt: 2_000), row("a", sendAt: 2_000),
-                row("first", sendAt: 1_000),
-                row("future", sendAt: 9_000),
-            ]))
-        #expect(try await store.claimDue(now: t(3_000), limit: 0, leaseOwner: "d").isEmpty)
-        let firstTwo = try await store.claimDue(now: t(3_000), limit: 2, leaseOwner: "d")
-        #expect(firstTwo.map(\.messageId) == ["first", "a"])
-        let rest = try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d")
-        #expect(rest.map(\.messageId) == ["b", "late"])
-        #expect(try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d").isEmpty)
-        #expect(try await store.nextDueAt() == t(9_000))
-        #expect(
-            try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == ["future"]
-        )
-        #expect(try await store.nextDueAt() == nil)
+    @Test("claimDue takes only due claimable rows, oldest due first, up to the limit", arguments: Backing.allCases)
+    func claimOrderAndLimit(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(
+                Batch(outbox: [
+                    row("late", sendAt: 3_000), row("b", sendAt: 2_000), row("a", sendAt: 2_000),
+                    row("first", sendAt: 1_000),
+                    row("future", sendAt: 9_000),
+                ]))
+            #expect(try await store.claimDue(now: t(3_000), limit: 0, leaseOwner: "d").isEmpty)
+            let firstTwo = try await store.claimDue(now: t(3_000), limit: 2, leaseOwner: "d")
+            #expect(firstTwo.map(\.messageId) == ["first", "a"])
+            let rest = try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d")
+            #expect(rest.map(\.messageId) == ["b", "late"])
+            #expect(try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d").isEmpty)
+            #expect(try await store.nextDueAt() == t(9_000))
+            #expect(
+                try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == ["future"]
+            )
+            #expect(try await store.nextDueAt() == nil)
+        }
     }
 
-    @Test("a claimed row is sending with one more attempt and an open attempt record committed with it")
-    func claimOpensAttempt() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1")]))
-        let claimed = try #require(
-            try await store.claimDue(now: t(1_500), limit: 1, leaseOwner: "worker-7").first)
-        #expect(claimed.state == .sending)
-        #expect(claimed.attempts == 1)
-        #expect(claimed.leaseOwner == "worker-7")
-        #expect(claimed.prepared == blob("payload of m1"))
-        #expect(try await store.outboxRow(messageId: "m1") == claimed)
-        #expect(
-            try await store.attempts(messageId: "m1")
-                == [AttemptRecord(messageId: "m1", attempt: 1, leaseOwner: "worker-7", startedAt: t(1_500))])
+    @Test("a claimed row is sending with one more attempt and an open attempt record committed with it", arguments: Backing.allCases)
+    func claimOpensAttempt(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1")]))
+            let claimed = try #require(
+                try await store.claimDue(now: t(1_500), limit: 1, leaseOwner: "worker-7").first)
+            #expect(claimed.state == .sending)
+            #expect(claimed.attempts == 1)
+            #expect(claimed.leaseOwner == "worker-7")
+            #expect(claimed.prepared == blob("payload of m1"))
+            #expect(try await store.outboxRow(messageId: "m1") == claimed)
+            #expect(
+                try await store.attempts(messageId: "m1")
+                    == [AttemptRecord(messageId: "m1", attempt: 1, leaseOwner: "worker-7", startedAt: t(1_500))])
+        }
     }
 
-    @Test("retry, then delivered: each attempt is closed with its outcome and answer")
-    func retryThenDeliver() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        try await store.recordOutcome(
-            messageId: "m1", outcome: .retry(at: t(5_000), answer: "503"), at: t(1_100))
-        let waiting = try #require(try await store.outboxRow(messageId: "m1"))
-        #expect(waiting.state == .retry)
-        #expect(waiting.nextAttemptAt == t(5_000))
-        #expect(waiting.lastAnswer == "503")
-        #expect(try await store.claimDue(now: t(4_999), limit: 1, leaseOwner: "d").isEmpty)
-        let again = try await store.claimDue(now: t(5_000), limit: 1, leaseOwner: "d")
-        #expect(again.first?.attempts == 2)
-        try await store.recordOutcome(
-            messageId: "m1", outcome: .delivered(providerId: "SM1", answer: "201"), at: t(5_050))
-        let attempts = try await store.attempts(messageId: "m1")
-        #expect(attempts.map(\.outcome) == ["retry", "delivered"])
-        #expect(attempts.map(\.answer) == ["503", "201"])
-        #expect(attempts.map(\.finishedAt) == [t(1_100), t(5_050)])
-        let done = try #require(try await store.outboxRow(messageId: "m1"))
-        #expect(done.state == .delivered)
-        #expect(done.providerId == "SM1")
-        #expect(done.updatedAt == t(5_050))
-    }
-
-    @Test("an outcome for a row that is not in flight is refused and changes nothing")
-    func outcomeRequiresSending() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("m1")]))
-        await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .pending)) {
+    @Test("retry, then delivered: each attempt is closed with its outcome and answer", arguments: Backing.allCases)
+    func retryThenDeliver(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
             try await store.recordOutcome(
-                messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(1))
-        }
-        await #expect(throws: StoreError.unknownMessage("nope")) {
-            try await store.recordOutcome(messageId: "nope", outcome: .unknown(answer: nil), at: t(1))
-        }
-        _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
-        try await store.recordOutcome(
-            messageId: "m1", outcome: .delivered(providerId: nil, answer: "ok"), at: t(1_001))
-        await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .delivered)) {
+                messageId: "m1", outcome: .retry(at: t(5_000), answer: "503"), at: t(1_100))
+            let waiting = try #require(try await store.outboxRow(messageId: "m1"))
+            #expect(waiting.state == .retry)
+            #expect(waiting.nextAttemptAt == t(5_000))
+            #expect(waiting.lastAnswer == "503")
+            #expect(try await store.claimDue(now: t(4_999), limit: 1, leaseOwner: "d").isEmpty)
+            let again = try await store.claimDue(now: t(5_000), limit: 1, leaseOwner: "d")
+            #expect(again.first?.attempts == 2)
             try await store.recordOutcome(
-                messageId: "m1", outcome: .dead(reason: "x", answer: nil), at: t(1_002))
+                messageId: "m1", outcome: .delivered(providerId: "SM1", answer: "201"), at: t(5_050))
+            let attempts = try await store.attempts(messageId: "m1")
+            #expect(attempts.map(\.outcome) == ["retry", "delivered"])
+            #expect(attempts.map(\.answer) == ["503", "201"])
+            #expect(attempts.map(\.finishedAt) == [t(1_100), t(5_050)])
+            let done = try #require(try await store.outboxRow(messageId: "m1"))
+            #expect(done.state == .delivered)
+            #expect(done.providerId == "SM1")
+            #expect(done.updatedAt == t(5_050))
         }
-        #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
     }
 
-    @Test("dead keeps the reason; dropped at claim time also records a dropped-message entry")
-    func deadAndDropped() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("dead"), row("drop")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 2, leaseOwner: "d")
-        try await store.recordOutcome(
-            messageId: "dead", outcome: .dead(reason: "permanent: 400", answer: "bad number"), at: t(1_010))
-        try await store.recordOutcome(
-            messageId: "drop", outcome: .dropped(reason: "window-expired", detail: "sent 2h late"),
-            at: t(1_020))
-        let dead = try #require(try await store.outboxRow(messageId: "dead"))
-        #expect(dead.reason == "permanent: 400")
-        #expect(dead.lastAnswer == "bad number")
-        let status = try await store.status()
-        #expect(status.outbox[.dead] == 1)
-        #expect(status.outbox[.dropped] == 1)
-        #expect(status.dropped == 1)
-        #expect(status.deadLetters.map(\.messageId) == ["dead"])
-        #expect(status.deadLetters.first?.reason == "permanent: 400")
-        #expect(try await store.attempts(messageId: "drop").first?.outcome == "dropped")
-    }
-
-    @Test("recovery re-queues in-flight rows for deduplicating peers and marks the rest unknown")
-    func recoverSplitsByKind() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(
-            Batch(outbox: [
-                row("hook", kind: "webhook"), row("mail", kind: "smtp", channel: "email"),
-                row("text", kind: "twilio", channel: "sms"), row("idle", sendAt: 99_000),
-            ]))
-        _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "crashed")
-        let report = try await store.recoverInFlight(resendable: ["webhook"], at: t(2_000))
-        #expect(report.requeued == ["hook"])
-        #expect(report.unknown == ["mail", "text"])
-
-        let hook = try #require(try await store.outboxRow(messageId: "hook"))
-        #expect(hook.state == .pending)
-        #expect(hook.nextAttemptAt == t(2_000))
-        #expect(hook.prepared == blob("payload of hook"))
-        #expect(try await store.outboxRow(messageId: "mail")?.state == .unknown)
-        #expect(try await store.outboxRow(messageId: "idle")?.state == .pending)
-        #expect(try await store.attempts(messageId: "mail").map(\.outcome) == [AttemptRecord.interrupted])
-
-        // The re-queued row is claimed again as attempt 2 with the same bytes; the unknown ones never are.
-        let again = try await store.claimDue(now: t(2_000), limit: 10, leaseOwner: "restarted")
-        #expect(again.map(\.messageId) == ["hook"])
-        #expect(again.first?.attempts == 2)
-        #expect(try await store.recoverInFlight(resendable: ["webhook"], at: t(3_000)).requeued == ["hook"])
-        #expect(try await store.recoverInFlight(resendable: [], at: t(3_000)).isEmpty)
-    }
-
-    @Test("retryDead re-queues all dead rows, or one named dead or unknown row, with a fresh attempt budget")
-    func retryDead() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("d1"), row("d2"), row("u1", kind: "smtp"), row("ok")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
-        for id in ["d1", "d2"] {
+    @Test("an outcome for a row that is not in flight is refused and changes nothing", arguments: Backing.allCases)
+    func outcomeRequiresSending(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("m1")]))
+            await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .pending)) {
+                try await store.recordOutcome(
+                    messageId: "m1", outcome: .delivered(providerId: nil, answer: nil), at: t(1))
+            }
+            await #expect(throws: StoreError.unknownMessage("nope")) {
+                try await store.recordOutcome(messageId: "nope", outcome: .unknown(answer: nil), at: t(1))
+            }
+            _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
             try await store.recordOutcome(
-                messageId: id, outcome: .dead(reason: "gave up", answer: nil), at: t(1_100))
+                messageId: "m1", outcome: .delivered(providerId: nil, answer: "ok"), at: t(1_001))
+            await #expect(throws: StoreError.notInFlight(messageId: "m1", state: .delivered)) {
+                try await store.recordOutcome(
+                    messageId: "m1", outcome: .dead(reason: "x", answer: nil), at: t(1_002))
+            }
+            #expect(try await store.outboxRow(messageId: "m1")?.state == .delivered)
         }
-        try await store.recordOutcome(
-            messageId: "ok", outcome: .delivered(providerId: nil, answer: nil), at: t(1_100))
-        _ = try await store.recoverInFlight(resendable: [], at: t(1_200))
-
-        #expect(try await store.retryDead(messageId: "ok", at: t(2_000)) == 0)
-        #expect(try await store.retryDead(messageId: "missing", at: t(2_000)) == 0)
-        #expect(try await store.retryDead(messageId: nil, at: t(2_000)) == 2)
-        #expect(try await store.outboxRow(messageId: "u1")?.state == .unknown)
-        #expect(try await store.retryDead(messageId: "u1", at: t(2_000)) == 1)
-
-        let d1 = try #require(try await store.outboxRow(messageId: "d1"))
-        #expect(d1.state == .pending)
-        #expect(d1.nextAttemptAt == t(2_000))
-        #expect(d1.reason == nil)
-        #expect(d1.attemptsAtRequeue == 1)
-        #expect(try await store.outboxRow(messageId: "ok")?.state == .delivered)
-        let claimed = try await store.claimDue(now: t(2_000), limit: 10, leaseOwner: "d")
-        #expect(claimed.map(\.messageId) == ["d1", "d2", "u1"])
-        #expect(claimed.map(\.attempts) == [2, 2, 2])
-        #expect(try await store.retryDead(messageId: nil, at: t(3_000)) == 0)
     }
 
-    @Test("withdrawing a row drops it only while it is still claimable")
-    func withdraw() async throws {
-        let store = try SQLiteStore.inMemory()
-        try await store.commit(Batch(outbox: [row("waiting", sendAt: 50_000), row("sent")]))
-        _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
-        let cancel = { (id: String) in
-            DroppedMessage(
-                messageId: id, rule: "welcome", customer: "u-\(id)", reason: .cancelled, at: t(2_000))
+    @Test("dead keeps the reason; dropped at claim time also records a dropped-message entry", arguments: Backing.allCases)
+    func deadAndDropped(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("dead"), row("drop")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 2, leaseOwner: "d")
+            try await store.recordOutcome(
+                messageId: "dead", outcome: .dead(reason: "permanent: 400", answer: "bad number"), at: t(1_010))
+            try await store.recordOutcome(
+                messageId: "drop", outcome: .dropped(reason: "window-expired", detail: "sent 2h late"),
+                at: t(1_020))
+            let dead = try #require(try await store.outboxRow(messageId: "dead"))
+            #expect(dead.reason == "permanent: 400")
+            #expect(dead.lastAnswer == "bad number")
+            let status = try await store.status()
+            #expect(status.outbox[.dead] == 1)
+            #expect(status.outbox[.dropped] == 1)
+            #expect(status.dropped == 1)
+            #expect(status.deadLetters.map(\.messageId) == ["dead"])
+            #expect(status.deadLetters.first?.reason == "permanent: 400")
+            #expect(try await store.attempts(messageId: "drop").first?.outcome == "dropped")
         }
-        let report = try await store.commit(
-            Batch(withdrawn: [cancel("waiting"), cancel("sent"), cancel("absent")]))
-        #expect(report.withdrawn == 1)
-        #expect(report.droppedInserted == 1)
-        let waiting = try #require(try await store.outboxRow(messageId: "waiting"))
-        #expect(waiting.state == .dropped)
-        #expect(waiting.reason == "cancelled")
-        #expect(try await store.outboxRow(messageId: "sent")?.state == .sending)
-        #expect(try await store.claimDue(now: t(60_000), limit: 10, leaseOwner: "d").isEmpty)
+    }
+
+    @Test("recovery re-queues in-flight rows for deduplicating peers and marks the rest unknown", arguments: Backing.allCases)
+    func recoverSplitsByKind(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(
+                Batch(outbox: [
+                    row("hook", kind: "webhook"), row("mail", kind: "smtp", channel: "email"),
+                    row("text", kind: "twilio", channel: "sms"), row("idle", sendAt: 99_000),
+                ]))
+            _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "crashed")
+            let report = try await store.recoverInFlight(resendable: ["webhook"], at: t(2_000))
+            #expect(report.requeued == ["hook"])
+            #expect(report.unknown == ["mail", "text"])
+
+            let hook = try #require(try await store.outboxRow(messageId: "hook"))
+            #expect(hook.state == .pending)
+            #expect(hook.nextAttemptAt == t(2_000))
+            #expect(hook.prepared == blob("payload of hook"))
+            #expect(try await store.outboxRow(messageId: "mail")?.state == .unknown)
+            #expect(try await store.outboxRow(messageId: "idle")?.state == .pending)
+            #expect(try await store.attempts(messageId: "mail").map(\.outcome) == [AttemptRecord.interrupted])
+
+            // The re-queued row is claimed again as attempt 2 with the same bytes; the unknown ones never are.
+            let again = try await store.claimDue(now: t(2_000), limit: 10, leaseOwner: "restarted")
+            #expect(again.map(\.messageId) == ["hook"])
+            #expect(again.first?.attempts == 2)
+            #expect(try await store.recoverInFlight(resendable: ["webhook"], at: t(3_000)).requeued == ["hook"])
+            #expect(try await store.recoverInFlight(resendable: [], at: t(3_000)).isEmpty)
+        }
+    }
+
+    @Test("retryDead re-queues all dead rows, or one named dead or unknown row, with a fresh attempt budget", arguments: Backing.allCases)
+    func retryDead(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("d1"), row("d2"), row("u1", kind: "smtp"), row("ok")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
+            for id in ["d1", "d2"] {
+                try await store.recordOutcome(
+                    messageId: id, outcome: .dead(reason: "gave up", answer: nil), at: t(1_100))
+            }
+            try await store.recordOutcome(
+                messageId: "ok", outcome: .delivered(providerId: nil, answer: nil), at: t(1_100))
+            _ = try await store.recoverInFlight(resendable: [], at: t(1_200))
+
+            #expect(try await store.retryDead(messageId: "ok", at: t(2_000)) == 0)
+            #expect(try await store.retryDead(messageId: "missing", at: t(2_000)) == 0)
+            #expect(try await store.retryDead(messageId: nil, at: t(2_000)) == 2)
+            #expect(try await store.outboxRow(messageId: "u1")?.state == .unknown)
+            #expect(try await store.retryDead(messageId: "u1", at: t(2_000)) == 1)
+
+            let d1 = try #require(try await store.outboxRow(messageId: "d1"))
+            #expect(d1.state == .pending)
+            #expect(d1.nextAttemptAt == t(2_000))
+            #expect(d1.reason == nil)
+            #expect(d1.attemptsAtRequeue == 1)
+            #expect(try await store.outboxRow(messageId: "ok")?.state == .delivered)
+            let claimed = try await store.claimDue(now: t(2_000), limit: 10, leaseOwner: "d")
+            #expect(claimed.map(\.messageId) == ["d1", "d2", "u1"])
+            #expect(claimed.map(\.attempts) == [2, 2, 2])
+            #expect(try await store.retryDead(messageId: nil, at: t(3_000)) == 0)
+        }
+    }
+
+    @Test("withdrawing a row drops it only while it is still claimable", arguments: Backing.allCases)
+    func withdraw(backing: Backing) async throws {
+        try await backing.with { store in
+            try await store.commit(Batch(outbox: [row("waiting", sendAt: 50_000), row("sent")]))
+            _ = try await store.claimDue(now: t(1_000), limit: 10, leaseOwner: "d")
+            let cancel = { (id: String) in
+                DroppedMessage(
+                    messageId: id, rule: "welcome", customer: "u-\(id)", reason: .cancelled, at: t(2_000))
+            }
+            let report = try await store.commit(
+                Batch(withdrawn: [cancel("waiting"), cancel("sent"), cancel("absent")]))
+            #expect(report.withdrawn == 1)
+            #expect(report.droppedInserted == 1)
+            let waiting = try #require(try await store.outboxRow(messageId: "waiting"))
+            #expect(waiting.state == .dropped)
+            #expect(waiting.reason == "cancelled")
+            #expect(try await store.outboxRow(messageId: "sent")?.state == .sending)
+            #expect(try await store.claimDue(now: t(60_000), limit: 10, leaseOwner: "d").isEmpty)
+        }
     }
 
     @Test("an outbox row survives a JSON round trip with instants as epoch milliseconds")

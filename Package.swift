@@ -149,7 +149,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PostgresTestSupport", swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "PostgresTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "StoreTests", dependencies: ["Store", "PostgresTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "TrackingTests",
             dependencies: [

@@ -104,9 +104,11 @@ extension Config {
         if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
         if let n = top["cluster"] {
             config.cluster = r.cluster(n)
-            if config.cluster != nil, config.postgres == nil, !r.reader.diagnostics.contains(where: {
-                $0.code == "bad-store-url"
-            }) {
+            if config.cluster != nil, config.postgres == nil,
+                !r.reader.diagnostics.contains(where: {
+                    $0.code == "bad-store-url"
+                })
+            {
                 r.reader.error(
                     "cluster-needs-postgres",
                     "'cluster' needs a PostgreSQL store (store: postgres://user@host:port/db); a SQLite file is one daemon's",

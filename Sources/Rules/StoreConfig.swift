@@ -57,7 +57,9 @@ public struct PostgresConfig: Sendable, Hashable {
 
     /// Parses a `postgres://` or `postgresql://` URL; `PGPASSWORD` (in `environment`) supplies a password the
     /// URL leaves out. Returns the reason when the text is not such a URL.
-    public static func parse(url text: String, environment: [String: String]) -> Result<PostgresConfig, Problem> {
+    public static func parse(url text: String, environment: [String: String]) -> Result<
+        PostgresConfig, Problem
+    > {
         let lower = text.lowercased()
         guard let scheme = ["postgres://", "postgresql://"].first(where: { lower.hasPrefix($0) }) else {
             return .failure(Problem("a PostgreSQL store is a postgres:// URL"))
@@ -178,7 +180,8 @@ public struct ClusterConfig: Sendable, Hashable {
 
     /// A cluster block.
     public init(
-        partitions: Int = 64, lease: TimeSpan = TimeSpan(seconds: 10), node: String, statsEvery: TimeSpan = TimeSpan(seconds: 30),
+        partitions: Int = 64, lease: TimeSpan = TimeSpan(seconds: 10), node: String,
+        statsEvery: TimeSpan = TimeSpan(seconds: 30),
         location: SourceLocation = SourceLocation(file: "<built-in>", line: 0)
     ) {
         self.partitions = partitions
@@ -204,10 +207,12 @@ extension ConfigReader {
     /// The `store` value: a SQLite path (returned as `path`) or a PostgreSQL URL or mapping (`postgres`).
     mutating func store(_ node: Node) -> (path: String?, postgres: PostgresConfig?) {
         if case .mapping = node {
-            guard let fields = reader.mapping(node, name: "store", keys: ["kind", "url", "path", "pool"]) else {
+            guard let fields = reader.mapping(node, name: "store", keys: ["kind", "url", "path", "pool"])
+            else {
                 return (nil, nil)
             }
-            guard let kindNode = reader.require(fields, "kind"), let kind = reader.string(kindNode, name: "kind")
+            guard let kindNode = reader.require(fields, "kind"),
+                let kind = reader.string(kindNode, name: "kind")
             else { return (nil, nil) }
             switch kind.value {
             case "sqlite":
@@ -233,7 +238,8 @@ extension ConfigReader {
                 config.location = fields.location
                 if let p = fields["pool"], let pool = reader.int(p, name: "pool") {
                     if pool < 1 || pool > 1000 {
-                        reader.error("bad-value", "'pool' must be 1 to 1000 connections", at: reader.location(of: p))
+                        reader.error(
+                            "bad-value", "'pool' must be 1 to 1000 connections", at: reader.location(of: p))
                     } else {
                         config.pool = pool
                     }
@@ -242,7 +248,8 @@ extension ConfigReader {
             default:
                 let hint = Suggest.didYouMean(kind.value, in: ["sqlite", "postgres"])
                 reader.error(
-                    "unknown-store", "unknown store kind '\(kind.value)'\(hint.isEmpty ? "; use sqlite or postgres" : hint)",
+                    "unknown-store",
+                    "unknown store kind '\(kind.value)'\(hint.isEmpty ? "; use sqlite or postgres" : hint)",
                     at: kind.location)
                 return (nil, nil)
             }

@@ -49,7 +49,8 @@ public struct Batch: Sendable, Hashable {
 
     /// Whether the batch sets anything only a cluster store keeps.
     public var usesCluster: Bool {
-        fence != nil || !partitionOffsets.isEmpty || !removedPartitionOffsets.isEmpty || !partitionGlobals.isEmpty
+        fence != nil || !partitionOffsets.isEmpty || !removedPartitionOffsets.isEmpty
+            || !partitionGlobals.isEmpty
             || nodePopulation != nil
     }
 

@@ -28,7 +28,8 @@ public struct ClusterNode: Sendable, Hashable {
 
     /// A node.
     public init(
-        name: String, epoch: Int64, state: State, host: String, pid: Int32, startedAt: Instant, renewedAt: Instant,
+        name: String, epoch: Int64, state: State, host: String, pid: Int32, startedAt: Instant,
+        renewedAt: Instant,
         expiresAt: Instant, eventsApplied: Int = 0, pendingTimers: Int? = nil
     ) {
         self.name = name
@@ -62,7 +63,8 @@ public struct PartitionLease: Sendable, Hashable {
 
     /// A lease.
     public init(
-        partition: Int, owner: String?, epoch: Int64, acquiredAt: Instant?, renewedAt: Instant?, expiresAt: Instant
+        partition: Int, owner: String?, epoch: Int64, acquiredAt: Instant?, renewedAt: Instant?,
+        expiresAt: Instant
     ) {
         self.partition = partition
         self.owner = owner

@@ -45,7 +45,9 @@ extension PostgresStore {
 
     /// Refuses (``StoreError/fenced(_:)``) unless the node's row still carries its epoch and is alive; locks the
     /// row (shared) until the transaction ends, so declaring the node dead waits for this write or refuses it.
-    static func checkNode(_ node: (name: String, epoch: Int64), _ c: PostgresConnection, _ l: Logger) async throws {
+    static func checkNode(_ node: (name: String, epoch: Int64), _ c: PostgresConnection, _ l: Logger)
+        async throws
+    {
         let row = try await c.rows(
             "SELECT epoch, state FROM cluster_nodes WHERE node = $1 FOR SHARE", [.text(node.name)], logger: l
         ).first
@@ -54,7 +56,8 @@ extension PostgresStore {
         }
         guard epoch == node.epoch, state == ClusterNode.State.alive.rawValue else {
             throw StoreError.fenced(
-                "node \(node.name) is \(state) at epoch \(epoch); this process wrote under epoch \(node.epoch)")
+                "node \(node.name) is \(state) at epoch \(epoch); this process wrote under epoch \(node.epoch)"
+            )
         }
     }
 
@@ -130,10 +133,12 @@ extension PostgresStore {
                 guard !renewed.isEmpty else {
                     let (epoch, state) =
                         try await c.rows(
-                            "SELECT epoch, state FROM cluster_nodes WHERE node = $1", [.text(node.name)], logger: l
+                            "SELECT epoch, state FROM cluster_nodes WHERE node = $1", [.text(node.name)],
+                            logger: l
                         ).first?.decode((Int64, String).self) ?? (Int64(0), "missing")
                     throw StoreError.fenced(
-                        "node \(node.name) is \(state) at epoch \(epoch); this process renewed under epoch \(node.epoch)")
+                        "node \(node.name) is \(state) at epoch \(epoch); this process renewed under epoch \(node.epoch)"
+                    )
                 }
                 if !held.isEmpty {
                     let sorted = held.sorted { $0.key < $1.key }
@@ -146,7 +151,8 @@ extension PostgresStore {
                         RETURNING p.partition
                         """,
                         [
-                            .text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value)),
+                            .text(node.name), .int32s(sorted.map { Int32($0.key) }),
+                            .ints(sorted.map(\.value)),
                             .int(lease),
                         ], logger: l)
                     let keptSet = Set(try kept.map { Int(try $0.decode(Int32.self)) })
@@ -217,7 +223,8 @@ extension PostgresStore {
                 FROM unnest($2::int4[], $3::int8[]) AS h(partition, epoch)
                 WHERE p.partition = h.partition AND p.epoch = h.epoch AND p.owner = $1
                 RETURNING p.partition
-                """, [.text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value))], logger: l)
+                """, [.text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value))],
+                logger: l)
             let released = try rows.map { Int(try $0.decode(Int32.self)) }.sorted()
             if !released.isEmpty {
                 try await Self.log(
@@ -241,14 +248,17 @@ extension PostgresStore {
                 WHERE node = $1 AND epoch = $2
                 """, [.text(node.name), .int(node.epoch)], logger: l)
             try await Self.log(
-                node.name, "left", released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
+                node.name, "left",
+                released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
         }
     }
 
     /// Declares dead every other node whose lease ran out, and settles the outbox rows it left in `sending`
     /// (re-queued where the peer deduplicates, `unknown` otherwise), each node in one transaction with the
     /// epoch bump that fences it. Returns what was done per node.
-    public func sweepDeadNodes(resendable: Set<String>, at: Instant) async throws -> [(node: String, RecoveryReport)] {
+    public func sweepDeadNodes(resendable: Set<String>, at: Instant) async throws -> [(
+        node: String, RecoveryReport
+    )] {
         let me = try nodeFence()!
         let candidates = try await snapshot { c, l in
             try await c.rows(
@@ -288,7 +298,8 @@ extension PostgresStore {
             var out: [Int: PartitionState] = [:]
             for p in partitions { out[p] = PartitionState() }
             for row in try await c.rows(
-                "SELECT partition, id, state FROM customers WHERE partition = ANY($1::int4[])", [wanted], logger: l)
+                "SELECT partition, id, state FROM customers WHERE partition = ANY($1::int4[])", [wanted],
+                logger: l)
             {
                 let (p, id, blob) = try row.decode((Int32, ByteBuffer, ByteBuffer).self)
                 out[Int(p)]?.customers[String(exactText: id.data)] = blob.data
@@ -302,7 +313,8 @@ extension PostgresStore {
                 out[p]?.offsets[offset.path] = offset
             }
             for row in try await c.rows(
-                "SELECT partition, key, value FROM partition_globals WHERE partition = ANY($1::int4[])", [wanted],
+                "SELECT partition, key, value FROM partition_globals WHERE partition = ANY($1::int4[])",
+                [wanted],
                 logger: l)
             {
                 let (p, key, value) = try row.decode((Int32, String, ByteBuffer).self)
@@ -362,7 +374,8 @@ extension PostgresStore {
 
     static func view(_ c: PostgresConnection, _ l: Logger) async throws -> ClusterView {
         let now = Instant(
-            milliseconds: try await c.rows("SELECT \(nowMilliseconds)", logger: l).first?.decode(Int64.self) ?? 0)
+            milliseconds: try await c.rows("SELECT \(nowMilliseconds)", logger: l).first?.decode(Int64.self)
+                ?? 0)
         let nodes = try await c.rows(
             """
             SELECT n.node, n.epoch, n.state, n.host, n.pid, n.started_at, n.renewed_at, n.expires_at,
@@ -373,7 +386,8 @@ extension PostgresStore {
             let (name, epoch, state, host, pid, started, renewed, expires, applied, timers) = try row.decode(
                 (String, Int64, String, String, Int32, Int64, Int64, Int64, Int64, Int64?).self)
             return ClusterNode(
-                name: name, epoch: epoch, state: ClusterNode.State(rawValue: state) ?? .dead, host: host, pid: pid,
+                name: name, epoch: epoch, state: ClusterNode.State(rawValue: state) ?? .dead, host: host,
+                pid: pid,
                 startedAt: Instant(milliseconds: started), renewedAt: Instant(milliseconds: renewed),
                 expiresAt: Instant(milliseconds: expires), eventsApplied: Int(applied),
                 pendingTimers: timers.map { Int($0) })
@@ -387,13 +401,17 @@ extension PostgresStore {
             let (p, owner, epoch, acquired, renewed, expires) = try row.decode(
                 (Int32, String?, Int64, Int64?, Int64?, Int64).self)
             return PartitionLease(
-                partition: Int(p), owner: owner, epoch: epoch, acquiredAt: acquired.map(Instant.init(milliseconds:)),
-                renewedAt: renewed.map(Instant.init(milliseconds:)), expiresAt: Instant(milliseconds: expires))
+                partition: Int(p), owner: owner, epoch: epoch,
+                acquiredAt: acquired.map(Instant.init(milliseconds:)),
+                renewedAt: renewed.map(Instant.init(milliseconds:)), expiresAt: Instant(milliseconds: expires)
+            )
         }
         return ClusterView(now: now, nodes: nodes, leases: leases)
     }
 
-    static func log(_ node: String, _ kind: String, _ detail: String, _ c: PostgresConnection, _ l: Logger) async throws {
+    static func log(_ node: String, _ kind: String, _ detail: String, _ c: PostgresConnection, _ l: Logger)
+        async throws
+    {
         try await c.rows(
             "INSERT INTO cluster_log (at, node, kind, detail) VALUES (\(nowMilliseconds), $1, $2, $3)",
             [.text(node), .text(kind), .text(detail)], logger: l)
@@ -402,7 +420,8 @@ extension PostgresStore {
     /// `partitions 3, 7-9 (epochs …)` for the log.
     static func describe(_ taken: [Int: Int64]) -> String {
         let sorted = taken.sorted { $0.key < $1.key }
-        return describe(sorted.map(\.key)) + " at epoch " + sorted.map { "\($0.value)" }.joined(separator: ",")
+        return describe(sorted.map(\.key)) + " at epoch "
+            + sorted.map { "\($0.value)" }.joined(separator: ",")
     }
 
     /// `partitions 0-3, 7` (runs collapsed).

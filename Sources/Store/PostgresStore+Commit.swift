@@ -12,7 +12,8 @@ extension PostgresStore {
     public func commit(_ batch: Batch) async throws -> CommitReport {
         let cluster = self.cluster
         if cluster == nil, batch.usesCluster {
-            throw StoreError.io("this PostgreSQL store has no cluster settings; the batch is a cluster node's")
+            throw StoreError.io(
+                "this PostgreSQL store has no cluster settings; the batch is a cluster node's")
         }
         if let cluster { try Self.checkPartitions(of: batch, cluster: cluster) }
         do {
@@ -36,7 +37,8 @@ extension PostgresStore {
             let p = partitioner.partition(of: customer)
             guard fenced[p] != nil else {
                 throw StoreError.io(
-                    "cluster batch holds \(what) of partition \(p), which it is not fenced for (a bug; nothing committed)")
+                    "cluster batch holds \(what) of partition \(p), which it is not fenced for (a bug; nothing committed)"
+                )
             }
         }
         for id in batch.customers.keys { try check(id, "a customer") }
@@ -55,7 +57,9 @@ extension PostgresStore {
 
     /// Throws ``StoreError/fenced(_:)`` unless `node` holds every partition of `fence` at its epoch; locks the
     /// lease rows (shared) until the transaction ends.
-    static func checkFence(_ fence: [Int: Int64], node: String, _ c: PostgresConnection, _ l: Logger) async throws {
+    static func checkFence(_ fence: [Int: Int64], node: String, _ c: PostgresConnection, _ l: Logger)
+        async throws
+    {
         guard !fence.isEmpty else { return }
         let partitions = fence.keys.sorted()
         let rows = try await c.rows(
@@ -76,7 +80,8 @@ extension PostgresStore {
             guard current.owner == node, current.epoch == mine else {
                 let holder = current.owner.map { "held by \($0)" } ?? "free"
                 throw StoreError.fenced(
-                    "partition \(p) is \(holder) at epoch \(current.epoch); \(node) wrote under epoch \(mine)")
+                    "partition \(p) is \(holder) at epoch \(current.epoch); \(node) wrote under epoch \(mine)"
+                )
             }
         }
     }
@@ -134,7 +139,8 @@ extension PostgresStore {
         }
         if !batch.removedOffsets.isEmpty {
             try await c.rows(
-                "DELETE FROM file_offsets WHERE path = ANY($1::text[])", [.texts(batch.removedOffsets)], logger: l)
+                "DELETE FROM file_offsets WHERE path = ANY($1::text[])", [.texts(batch.removedOffsets)],
+                logger: l)
         }
         if !batch.offsets.isEmpty {
             try await upsertOffsets(batch.offsets, partition: nil, c, l)
@@ -144,10 +150,12 @@ extension PostgresStore {
                 "DELETE FROM partition_offsets WHERE partition = $1 AND path = ANY($2::text[])",
                 [.int32(Int32(partition)), .texts(paths)], logger: l)
         }
-        for (partition, offsets) in batch.partitionOffsets.sorted(by: { $0.key < $1.key }) where !offsets.isEmpty {
+        for (partition, offsets) in batch.partitionOffsets.sorted(by: { $0.key < $1.key })
+        where !offsets.isEmpty {
             try await upsertOffsets(offsets, partition: partition, c, l)
         }
-        for (partition, globals) in batch.partitionGlobals.sorted(by: { $0.key < $1.key }) where !globals.isEmpty {
+        for (partition, globals) in batch.partitionGlobals.sorted(by: { $0.key < $1.key })
+        where !globals.isEmpty {
             let sorted = globals.sorted { $0.key < $1.key }
             try await c.rows(
                 """
@@ -155,7 +163,10 @@ extension PostgresStore {
                 SELECT $1, * FROM unnest($2::text[], $3::bytea[])
                 ON CONFLICT (partition, key) DO UPDATE SET value = excluded.value
                 """,
-                [.int32(Int32(partition)), .texts(sorted.map(\.key)), .bytesArray(sorted.map(\.value.buffer))],
+                [
+                    .int32(Int32(partition)), .texts(sorted.map(\.key)),
+                    .bytesArray(sorted.map(\.value.buffer)),
+                ],
                 logger: l)
         }
         if !batch.quarantine.isEmpty {
@@ -198,7 +209,8 @@ extension PostgresStore {
             let records = batch.withdrawn.filter { withdrawn.contains($0.messageId) }
             if !records.isEmpty { report.droppedInserted += try await insertDropped(records, c, l) }
         }
-        if let cluster, batch.eventsApplied != 0 || batch.pendingTimers != nil || batch.nodePopulation != nil {
+        if let cluster, batch.eventsApplied != 0 || batch.pendingTimers != nil || batch.nodePopulation != nil
+        {
             try await c.rows(
                 """
                 INSERT INTO node_stats (node, events_applied, pending_timers, population, updated_at)
@@ -210,7 +222,8 @@ extension PostgresStore {
                 """,
                 [
                     .text(cluster.node), .int(Int64(batch.eventsApplied)),
-                    .int(batch.pendingTimers.map(Int64.init)), batch.nodePopulation.map { .bytes($0.buffer) } ?? .null,
+                    .int(batch.pendingTimers.map(Int64.init)),
+                    batch.nodePopulation.map { .bytes($0.buffer) } ?? .null,
                 ], logger: l)
         } else {
             if batch.eventsApplied != 0 {
@@ -306,16 +319,21 @@ extension PostgresStore {
                 .texts(rows.map(\.adapterKind)), .ints(rows.map(\.sendAt.milliseconds)),
                 .bytesArray(rows.map(\.prepared.buffer)), .texts(rows.map(\.state.rawValue)),
                 .int32s(rows.map { Int32($0.attempts) }), .int32s(rows.map { Int32($0.attemptsAtRequeue) }),
-                .ints(rows.map(\.nextAttemptAt.milliseconds)), .texts(lastAnswer.values), .bools(lastAnswer.nulls),
-                .texts(providerId.values), .bools(providerId.nulls), .texts(reason.values), .bools(reason.nulls),
-                .texts(leaseOwner.values), .bools(leaseOwner.nulls), .ints(rows.map(\.createdAt.milliseconds)),
+                .ints(rows.map(\.nextAttemptAt.milliseconds)), .texts(lastAnswer.values),
+                .bools(lastAnswer.nulls),
+                .texts(providerId.values), .bools(providerId.nulls), .texts(reason.values),
+                .bools(reason.nulls),
+                .texts(leaseOwner.values), .bools(leaseOwner.nulls),
+                .ints(rows.map(\.createdAt.milliseconds)),
                 .ints(rows.map(\.updatedAt.milliseconds)), .ints(expires.values), .int(OptionalInts.null),
             ], logger: l)
         return inserted.count
     }
 
     /// Records dropped messages unless their ids are already recorded; returns how many were inserted.
-    static func insertDropped(_ records: [DroppedMessage], _ c: PostgresConnection, _ l: Logger) async throws -> Int {
+    static func insertDropped(_ records: [DroppedMessage], _ c: PostgresConnection, _ l: Logger) async throws
+        -> Int
+    {
         var detail = OptionalTexts()
         for d in records { detail.append(d.detail) }
         return try await c.rows(

@@ -10,8 +10,9 @@ extension PostgresStore {
     public func load() async throws -> StoredState {
         try await snapshot { c, l in
             var state = StoredState()
-            for try await (id, blob) in try await c.query("SELECT id, state FROM customers", logger: l).decode(
-                (ByteBuffer, ByteBuffer).self)
+            for try await (id, blob) in try await c.query("SELECT id, state FROM customers", logger: l)
+                .decode(
+                    (ByteBuffer, ByteBuffer).self)
             {
                 state.customers[String(exactText: id.data)] = blob.data
             }
@@ -27,7 +28,8 @@ extension PostgresStore {
             let counters = try await Self.counters(c, l)
             state.eventsApplied = counters.eventsApplied
             state.pendingTimers = counters.pendingTimers
-            state.firstStartedAt = try await Self.meta(MetaKey.firstStart, c, l).map(Instant.init(milliseconds:))
+            state.firstStartedAt = try await Self.meta(MetaKey.firstStart, c, l).map(
+                Instant.init(milliseconds:))
             return state
         }
     }

@@ -36,7 +36,8 @@ extension PostgresStore {
     /// Records the outcome and closes the open attempt in one transaction.
     public func recordOutcome(messageId: String, outcome: OutboxOutcome, at: Instant) async throws {
         let cycle = try await settleAndClaim(
-            [SettledAttempt(messageId: messageId, outcome: outcome, at: at)], now: at, limit: 0, leaseOwner: "",
+            [SettledAttempt(messageId: messageId, outcome: outcome, at: at)], now: at, limit: 0,
+            leaseOwner: "",
             excludingChannels: [])
         if let refusal = cycle.refused.first { throw refusal }
     }
@@ -85,7 +86,8 @@ extension PostgresStore {
                 ORDER BY next_attempt_at, message_id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED
-                """, [.int(now.milliseconds), .texts(excluding.sorted()), .int(Int64(limit - claimed.count))],
+                """,
+                [.int(now.milliseconds), .texts(excluding.sorted()), .int(Int64(limit - claimed.count))],
                 logger: l
             ).map(OutboxRow.init(postgres:))
             var round: [OutboxRow] = []
@@ -113,7 +115,10 @@ extension PostgresStore {
                     INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at)
                     SELECT id, attempt, $3, $4 FROM unnest($1::text[], $2::int4[]) AS a(id, attempt)
                     """,
-                    [.texts(ids), .int32s(round.map { Int32($0.attempts) }), .text(owner), .int(now.milliseconds)],
+                    [
+                        .texts(ids), .int32s(round.map { Int32($0.attempts) }), .text(owner),
+                        .int(now.milliseconds),
+                    ],
                     logger: l)
                 claimed += round
             }
@@ -138,7 +143,8 @@ extension PostgresStore {
                 "window (with max-lateness) ended \(ISO8601.format(expiresAt, offsetSeconds: 0)), "
                 + "claimed \(ISO8601.format(now, offsetSeconds: 0)) after \(r.attempts) attempt(s)"
             return DroppedMessage(
-                messageId: r.messageId, rule: r.rule, customer: r.customer, reason: reason, detail: detail, at: now)
+                messageId: r.messageId, rule: r.rule, customer: r.customer, reason: reason, detail: detail,
+                at: now)
         }
         _ = try await insertDropped(records, c, l)
     }
@@ -146,7 +152,9 @@ extension PostgresStore {
     /// Records outcomes of rows in `sending` and closes their attempts, in bulk; returns one refusal per outcome
     /// whose row is missing or not in flight (those change nothing). A message settled twice in one call: the
     /// later outcomes find it settled and are refused, as they would be one by one.
-    static func settle(_ settled: [SettledAttempt], _ c: PostgresConnection, _ l: Logger) async throws -> [StoreError] {
+    static func settle(_ settled: [SettledAttempt], _ c: PostgresConnection, _ l: Logger) async throws
+        -> [StoreError]
+    {
         guard !settled.isEmpty else { return [] }
         var first: [SettledAttempt] = []
         var again: [SettledAttempt] = []
@@ -224,7 +232,8 @@ extension PostgresStore {
             SELECT message_id, rule, customer, state, reason, attempt_answer, at FROM u
             """,
             [
-                .texts(first.map(\.messageId)), .texts(states), .texts(providers.values), .bools(providers.nulls),
+                .texts(first.map(\.messageId)), .texts(states), .texts(providers.values),
+                .bools(providers.nulls),
                 .texts(answers.values), .bools(answers.nulls), .ints(next.values), .texts(reasons.values),
                 .bools(reasons.nulls), .texts(attemptAnswers.values), .bools(attemptAnswers.nulls),
                 .ints(first.map(\.at.milliseconds)), .int(OptionalInts.null),
@@ -255,7 +264,9 @@ extension PostgresStore {
         }
         return try unrecorded.map { s in
             guard let name = current[s.messageId] else { return StoreError.unknownMessage(s.messageId) }
-            guard let state = OutboxState(rawValue: name) else { throw StoreError.corrupt("outbox state '\(name)'") }
+            guard let state = OutboxState(rawValue: name) else {
+                throw StoreError.corrupt("outbox state '\(name)'")
+            }
             return StoreError.notInFlight(messageId: s.messageId, state: state)
         }
     }
@@ -325,7 +336,8 @@ extension PostgresStore {
                     reason = 'in flight at a crash; ''' || x.kind || ''' peers cannot deduplicate, so it is not re-sent',
                     updated_at = $3
                 FROM unnest($1::text[], $2::text[]) AS x(id, kind) WHERE o.message_id = x.id
-                """, [.texts(unknown.map(\.id)), .texts(unknown.map(\.kind)), .int(at.milliseconds)], logger: l)
+                """, [.texts(unknown.map(\.id)), .texts(unknown.map(\.kind)), .int(at.milliseconds)],
+                logger: l)
         }
         report.requeued = requeued.sorted()
         report.unknown = unknown.map(\.id).sorted()
@@ -346,7 +358,9 @@ extension PostgresStore {
                     [.int(at.milliseconds), .text(messageId)], logger: l
                 ).count
             }
-            return try await c.rows(set + " WHERE state = 'dead' RETURNING 1", [.int(at.milliseconds)], logger: l).count
+            return try await c.rows(
+                set + " WHERE state = 'dead' RETURNING 1", [.int(at.milliseconds)], logger: l
+            ).count
         }
     }
 
@@ -354,7 +368,8 @@ extension PostgresStore {
     public func outboxRow(messageId: String) async throws -> OutboxRow? {
         try await snapshot { c, l in
             try await c.rows(
-                "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = $1", [.text(messageId)], logger: l
+                "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = $1", [.text(messageId)],
+                logger: l
             ).first.map(OutboxRow.init(postgres:))
         }
     }
@@ -371,7 +386,8 @@ extension PostgresStore {
                 let (id, attempt, owner, started, finished, outcome, answer) = try row.decode(
                     (String, Int32, String, Int64, Int64?, String?, String?).self)
                 return AttemptRecord(
-                    messageId: id, attempt: Int(attempt), leaseOwner: owner, startedAt: Instant(milliseconds: started),
+                    messageId: id, attempt: Int(attempt), leaseOwner: owner,
+                    startedAt: Instant(milliseconds: started),
                     finishedAt: finished.map(Instant.init(milliseconds:)), outcome: outcome, answer: answer)
             }
         }
@@ -404,9 +420,12 @@ extension OutboxRow {
         }
         self.init(
             messageId: try r[0].decode(String.self), rule: try r[1].decode(String.self),
-            customer: String(exactText: try r[2].decode(ByteBuffer.self).data), channel: try r[3].decode(String.self),
-            adapterKind: try r[4].decode(String.self), sendAt: Instant(milliseconds: try r[5].decode(Int64.self)),
-            prepared: try r[6].decode(ByteBuffer.self).data, state: state, attempts: Int(try r[8].decode(Int32.self)),
+            customer: String(exactText: try r[2].decode(ByteBuffer.self).data),
+            channel: try r[3].decode(String.self),
+            adapterKind: try r[4].decode(String.self),
+            sendAt: Instant(milliseconds: try r[5].decode(Int64.self)),
+            prepared: try r[6].decode(ByteBuffer.self).data, state: state,
+            attempts: Int(try r[8].decode(Int32.self)),
             attemptsAtRequeue: Int(try r[9].decode(Int32.self)),
             nextAttemptAt: Instant(milliseconds: try r[10].decode(Int64.self)),
             lastAnswer: try r[11].decode(String?.self), providerId: try r[12].decode(String?.self),

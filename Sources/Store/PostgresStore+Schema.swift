@@ -156,7 +156,8 @@ extension PostgresStore {
     /// starting at the same moment migrate once.
     func migrate() async throws {
         try await transaction { connection, logger in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -191,7 +192,8 @@ extension PostgresStore {
             try await connection.query("SELECT id FROM schema_migrations", logger: logger).collect().map {
                 try $0.decode(String.self)
             }.sorted { a, b in
-                (Self.migrations.firstIndex { $0.id == a } ?? .max) < (Self.migrations.firstIndex { $0.id == b } ?? .max)
+                (Self.migrations.firstIndex { $0.id == a } ?? .max)
+                    < (Self.migrations.firstIndex { $0.id == b } ?? .max)
             }
         }
     }

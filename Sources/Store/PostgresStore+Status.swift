@@ -11,7 +11,9 @@ extension PostgresStore {
             var outbox = Dictionary(uniqueKeysWithValues: OutboxState.allCases.map { ($0, 0) })
             for row in try await c.rows("SELECT state, count(*) FROM outbox GROUP BY state", logger: l) {
                 let (name, n) = try row.decode((String, Int64).self)
-                guard let state = OutboxState(rawValue: name) else { throw StoreError.corrupt("outbox state '\(name)'") }
+                guard let state = OutboxState(rawValue: name) else {
+                    throw StoreError.corrupt("outbox state '\(name)'")
+                }
                 outbox[state] = Int(n)
             }
             let dead = try await c.rows(
@@ -24,7 +26,8 @@ extension PostgresStore {
                     (String, String, ByteBuffer, String, Int32, String?, String?, Int64).self)
                 return DeadLetter(
                     messageId: id, rule: rule, customer: String(exactText: customer.data), channel: channel,
-                    attempts: Int(attempts), reason: reason, lastAnswer: answer, at: Instant(milliseconds: at))
+                    attempts: Int(attempts), reason: reason, lastAnswer: answer, at: Instant(milliseconds: at)
+                )
             }
             let counters = try await Self.counters(c, l)
             var offsets = try await c.rows(
@@ -58,7 +61,8 @@ extension PostgresStore {
                 "SELECT path, line, reason, raw, at FROM quarantine ORDER BY id DESC LIMIT $1",
                 [.int(Int64(max(0, limit)))], logger: l
             ).map { row in
-                let (path, line, reason, raw, at) = try row.decode((String, Int64, String, ByteBuffer, Int64).self)
+                let (path, line, reason, raw, at) = try row.decode(
+                    (String, Int64, String, ByteBuffer, Int64).self)
                 return QuarantinedLine(
                     path: path, line: Int(line), reason: reason, raw: raw.data, at: Instant(milliseconds: at))
             }
@@ -68,9 +72,10 @@ extension PostgresStore {
     /// One global blob by key.
     public func global(_ key: String) async throws -> Data? {
         try await snapshot { c, l in
-            try await c.rows("SELECT value FROM globals WHERE key = $1", [.text(key)], logger: l).first?.decode(
-                ByteBuffer.self
-            ).data
+            try await c.rows("SELECT value FROM globals WHERE key = $1", [.text(key)], logger: l).first?
+                .decode(
+                    ByteBuffer.self
+                ).data
         }
     }
 }

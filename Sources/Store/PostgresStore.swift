@@ -43,7 +43,8 @@ public final class PostgresStore: StateStore {
 
         /// Options for one server.
         public init(
-            host: String, port: Int = 5432, user: String, password: String?, database: String, tls: TLS = .prefer,
+            host: String, port: Int = 5432, user: String, password: String?, database: String,
+            tls: TLS = .prefer,
             pool: Int = 8, idleInTransactionTimeoutMilliseconds: Int64 = 60_000
         ) {
             self.host = host
@@ -73,7 +74,10 @@ public final class PostgresStore: StateStore {
             config.options.connectTimeout = .seconds(5)
             config.options.additionalStartupParameters = [
                 ("application_name", "touchpoint"),
-                ("idle_in_transaction_session_timeout", "\(max(1_000, idleInTransactionTimeoutMilliseconds))"),
+                (
+                    "idle_in_transaction_session_timeout",
+                    "\(max(1_000, idleInTransactionTimeoutMilliseconds))"
+                ),
             ]
             return config
         }
@@ -121,7 +125,10 @@ public final class PostgresStore: StateStore {
     /// The connection holding a single daemon's advisory lock (``lockSingleDaemon()``).
     private let lockConnection = Mutex<PostgresConnection?>(nil)
 
-    private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger, display: String, cluster: ClusterSettings?) {
+    private init(
+        client: PostgresClient, runner: Task<Void, Never>, logger: Logger, display: String,
+        cluster: ClusterSettings?
+    ) {
         self.client = client
         self.runner = runner
         self.logger = logger
@@ -133,12 +140,14 @@ public final class PostgresStore: StateStore {
     ///
     /// The connection's errors name the server and the cause, never the password. Call ``close()`` when done.
     public static func open(
-        _ options: Options, cluster: ClusterSettings? = nil, logger: Logger = Logger(label: "touchpoint.store")
+        _ options: Options, cluster: ClusterSettings? = nil,
+        logger: Logger = Logger(label: "touchpoint.store")
     ) async throws -> PostgresStore {
         var background = logger
         // postgres-nio warns when a query waits for `run()` to start (it always does, briefly, right after open).
         background.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: options.clientConfiguration(), backgroundLogger: background)
+        let client = PostgresClient(
+            configuration: options.clientConfiguration(), backgroundLogger: background)
         let runner = Task.detached { await client.run() }
         var quiet = logger
         quiet.logLevel = .critical
@@ -264,10 +273,13 @@ public final class PostgresStore: StateStore {
     }
 
     /// A read-only transaction (one snapshot: `REPEATABLE READ`).
-    func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+    func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws
+        -> T
+    {
         do {
             return try await transaction { connection, logger in
-                try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                try await connection.query(
+                    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 return try await body(connection, logger)
             }
         } catch let error as PSQLError {

@@ -122,7 +122,8 @@ public final class TestPostgres: Sendable {
     /// Runs one statement on the `postgres` database.
     public func admin(_ sql: String) async throws {
         let config = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: user, password: password, database: "postgres", tls: .disable)
+            host: "127.0.0.1", port: port, username: user, password: password, database: "postgres",
+            tls: .disable)
         let connection = try await PostgresConnection.connect(
             configuration: config, id: 0, logger: Logger(label: "test-postgres"))
         do {
@@ -137,7 +138,8 @@ public final class TestPostgres: Sendable {
     /// Runs one query on `database` and returns its rows (for tests that look at the tables themselves).
     public func query(_ sql: String, database: String) async throws -> [PostgresRow] {
         let config = PostgresConnection.Configuration(
-            host: "127.0.0.1", port: port, username: user, password: password, database: database, tls: .disable)
+            host: "127.0.0.1", port: port, username: user, password: password, database: database,
+            tls: .disable)
         let logger = Logger(label: "test-postgres")
         let connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
         defer { Task { try? await connection.close() } }

@@ -5,7 +5,9 @@ import TouchpointCore
 
 @Suite("Cancellation")
 struct CancellationTests {
-    @Test("a commit or an outcome from a cancelled task is still recorded, so a shutdown never loses one", arguments: Backing.allCases)
+    @Test(
+        "a commit or an outcome from a cancelled task is still recorded, so a shutdown never loses one",
+        arguments: Backing.allCases)
     func recordingWritesFinish(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1")]))

@@ -72,10 +72,13 @@ struct CommitTests {
         }
     }
 
-    @Test("offsets are upserted by path, and UInt64 positions above Int64.max survive", arguments: Backing.allCases)
+    @Test(
+        "offsets are upserted by path, and UInt64 positions above Int64.max survive",
+        arguments: Backing.allCases)
     func offsetsUpsert(backing: Backing) async throws {
         try await backing.with { store in
-            try await store.commit(Batch(offsets: [FileOffset(path: "a", offset: 1, line: 1, inode: 5, size: 1)]))
+            try await store.commit(
+                Batch(offsets: [FileOffset(path: "a", offset: 1, line: 1, inode: 5, size: 1)]))
             try await store.commit(
                 Batch(offsets: [
                     FileOffset(path: "a", offset: 50, line: 7, inode: UInt64.max, size: UInt64.max - 1),
@@ -91,8 +94,8 @@ struct CommitTests {
     }
 
     @Test(
-        "seen message ids are idempotent and can be looked up in bulk, beyond one statement's parameter chunk"
-    , arguments: Backing.allCases)
+        "seen message ids are idempotent and can be looked up in bulk, beyond one statement's parameter chunk",
+        arguments: Backing.allCases)
     func seenIds(backing: Backing) async throws {
         try await backing.with { store in
             let first = try await store.commit(
@@ -114,7 +117,9 @@ struct CommitTests {
         }
     }
 
-    @Test("customer blobs are replaced on upsert and removed on request; globals are upserted by key", arguments: Backing.allCases)
+    @Test(
+        "customer blobs are replaced on upsert and removed on request; globals are upserted by key",
+        arguments: Backing.allCases)
     func customersAndGlobals(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(
@@ -160,7 +165,8 @@ struct CommitTests {
             try await store.commit(
                 Batch(quarantine: [
                     QuarantinedLine(path: "a.jsonl", line: 2, reason: "not JSON", raw: invalidUTF8, at: t(1)),
-                    QuarantinedLine(path: "a.jsonl", line: 5, reason: "missing type", raw: blob("{}"), at: t(2)),
+                    QuarantinedLine(
+                        path: "a.jsonl", line: 5, reason: "missing type", raw: blob("{}"), at: t(2)),
                 ]))
             let lines = try await store.quarantined(limit: 10)
             #expect(lines.map(\.line) == [5, 2])
@@ -175,7 +181,8 @@ struct CommitTests {
     func droppedOnce(backing: Backing) async throws {
         try await backing.with { store in
             let drop = DroppedMessage(
-                messageId: "m1", rule: "winback", customer: "u1", reason: .windowExpired, detail: "late by 3h",
+                messageId: "m1", rule: "winback", customer: "u1", reason: .windowExpired,
+                detail: "late by 3h",
                 at: t(1))
             let first = try await store.commit(Batch(dropped: [drop]))
             let again = try await store.commit(Batch(dropped: [drop]))

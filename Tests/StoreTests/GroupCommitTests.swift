@@ -49,7 +49,9 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("an outcome the store refuses is reported and the others in the batch are still recorded", arguments: Backing.allCases)
+    @Test(
+        "an outcome the store refuses is reported and the others in the batch are still recorded",
+        arguments: Backing.allCases)
     func refusalDoesNotBlockTheBatch(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1"), row("m2"), row("idle", sendAt: 9_000)]))
@@ -60,7 +62,8 @@ struct GroupCommitTests {
                     Self.delivered("ghost", at: 1_002),
                     Self.delivered("idle", at: 1_003),
                     SettledAttempt(
-                        messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"), at: t(1_004)),
+                        messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"),
+                        at: t(1_004)),
                     // The same message twice in one batch: the second finds it no longer in flight.
                     Self.delivered("m1", at: 1_005),
                 ], now: t(1_010), limit: 0, leaseOwner: "d", excludingChannels: [])
@@ -123,8 +126,8 @@ struct GroupCommitTests {
     }
 
     @Test(
-        "leaving out a channel with a long backlog still claims the other channels' rows, merged in due order"
-    , arguments: Backing.allCases)
+        "leaving out a channel with a long backlog still claims the other channels' rows, merged in due order",
+        arguments: Backing.allCases)
     func excludedBacklogDoesNotHideOthers(backing: Backing) async throws {
         try await backing.with { store in
             var rows = (0..<500).map { i in row(String(format: "chat-%03d", i), sendAt: 1_000 + Int64(i)) }
@@ -146,7 +149,9 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("from a cancelled task the outcomes are still recorded but nothing is claimed", arguments: Backing.allCases)
+    @Test(
+        "from a cancelled task the outcomes are still recorded but nothing is claimed",
+        arguments: Backing.allCases)
     func cancelledCycleSettlesWithoutClaiming(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1"), row("m2")]))
@@ -189,10 +194,12 @@ struct GroupCommitTests {
             #expect(report.requeued == ["h1", "h2"])
             #expect(report.unknown == ["m1"])
             #expect(try await reopened.outboxRow(messageId: "done")?.state == .delivered)
-            #expect(try await reopened.attempts(messageId: "h1").map(\.outcome) == [AttemptRecord.interrupted])
+            #expect(
+                try await reopened.attempts(messageId: "h1").map(\.outcome) == [AttemptRecord.interrupted])
             // An outcome that arrives after recovery (a stale one) is refused, not applied.
             let late = try await reopened.settleAndClaim(
-                [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d", excludingChannels: []
+                [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d",
+                excludingChannels: []
             )
             #expect(late.refused == [.notInFlight(messageId: "m1", state: .unknown)])
             // The re-queued rows are claimed again with the same id and bytes, as attempt 2.
@@ -204,10 +211,13 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("claims stay in due order through a large backlog with settled rows among the claimable ones", arguments: Backing.allCases)
+    @Test(
+        "claims stay in due order through a large backlog with settled rows among the claimable ones",
+        arguments: Backing.allCases)
     func claimOrderThroughLargeBacklog(backing: Backing) async throws {
         try await backing.with { store in
-            let rows = (0..<2_000).map { i in row(String(format: "m%04d", i), sendAt: 1_000 + Int64(i % 500)) }
+            let rows = (0..<2_000).map { i in row(String(format: "m%04d", i), sendAt: 1_000 + Int64(i % 500))
+            }
             try await store.commit(Batch(outbox: rows))
             var claimedOrder: [OutboxRow] = []
             var settled: [SettledAttempt] = []

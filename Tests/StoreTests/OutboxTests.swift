@@ -30,7 +30,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("claimDue takes only due claimable rows, oldest due first, up to the limit", arguments: Backing.allCases)
+    @Test(
+        "claimDue takes only due claimable rows, oldest due first, up to the limit",
+        arguments: Backing.allCases)
     func claimOrderAndLimit(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(
@@ -47,13 +49,17 @@ struct OutboxTests {
             #expect(try await store.claimDue(now: t(3_000), limit: 10, leaseOwner: "d").isEmpty)
             #expect(try await store.nextDueAt() == t(9_000))
             #expect(
-                try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == ["future"]
+                try await store.claimDue(now: t(9_000), limit: 10, leaseOwner: "d").map(\.messageId) == [
+                    "future"
+                ]
             )
             #expect(try await store.nextDueAt() == nil)
         }
     }
 
-    @Test("a claimed row is sending with one more attempt and an open attempt record committed with it", arguments: Backing.allCases)
+    @Test(
+        "a claimed row is sending with one more attempt and an open attempt record committed with it",
+        arguments: Backing.allCases)
     func claimOpensAttempt(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1")]))
@@ -66,11 +72,16 @@ struct OutboxTests {
             #expect(try await store.outboxRow(messageId: "m1") == claimed)
             #expect(
                 try await store.attempts(messageId: "m1")
-                    == [AttemptRecord(messageId: "m1", attempt: 1, leaseOwner: "worker-7", startedAt: t(1_500))])
+                    == [
+                        AttemptRecord(
+                            messageId: "m1", attempt: 1, leaseOwner: "worker-7", startedAt: t(1_500))
+                    ])
         }
     }
 
-    @Test("retry, then delivered: each attempt is closed with its outcome and answer", arguments: Backing.allCases)
+    @Test(
+        "retry, then delivered: each attempt is closed with its outcome and answer",
+        arguments: Backing.allCases)
     func retryThenDeliver(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1")]))
@@ -97,7 +108,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("an outcome for a row that is not in flight is refused and changes nothing", arguments: Backing.allCases)
+    @Test(
+        "an outcome for a row that is not in flight is refused and changes nothing",
+        arguments: Backing.allCases)
     func outcomeRequiresSending(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("m1")]))
@@ -119,13 +132,16 @@ struct OutboxTests {
         }
     }
 
-    @Test("dead keeps the reason; dropped at claim time also records a dropped-message entry", arguments: Backing.allCases)
+    @Test(
+        "dead keeps the reason; dropped at claim time also records a dropped-message entry",
+        arguments: Backing.allCases)
     func deadAndDropped(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("dead"), row("drop")]))
             _ = try await store.claimDue(now: t(1_000), limit: 2, leaseOwner: "d")
             try await store.recordOutcome(
-                messageId: "dead", outcome: .dead(reason: "permanent: 400", answer: "bad number"), at: t(1_010))
+                messageId: "dead", outcome: .dead(reason: "permanent: 400", answer: "bad number"),
+                at: t(1_010))
             try await store.recordOutcome(
                 messageId: "drop", outcome: .dropped(reason: "window-expired", detail: "sent 2h late"),
                 at: t(1_020))
@@ -142,7 +158,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("recovery re-queues in-flight rows for deduplicating peers and marks the rest unknown", arguments: Backing.allCases)
+    @Test(
+        "recovery re-queues in-flight rows for deduplicating peers and marks the rest unknown",
+        arguments: Backing.allCases)
     func recoverSplitsByKind(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(
@@ -167,12 +185,15 @@ struct OutboxTests {
             let again = try await store.claimDue(now: t(2_000), limit: 10, leaseOwner: "restarted")
             #expect(again.map(\.messageId) == ["hook"])
             #expect(again.first?.attempts == 2)
-            #expect(try await store.recoverInFlight(resendable: ["webhook"], at: t(3_000)).requeued == ["hook"])
+            #expect(
+                try await store.recoverInFlight(resendable: ["webhook"], at: t(3_000)).requeued == ["hook"])
             #expect(try await store.recoverInFlight(resendable: [], at: t(3_000)).isEmpty)
         }
     }
 
-    @Test("retryDead re-queues all dead rows, or one named dead or unknown row, with a fresh attempt budget", arguments: Backing.allCases)
+    @Test(
+        "retryDead re-queues all dead rows, or one named dead or unknown row, with a fresh attempt budget",
+        arguments: Backing.allCases)
     func retryDead(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(Batch(outbox: [row("d1"), row("d2"), row("u1", kind: "smtp"), row("ok")]))

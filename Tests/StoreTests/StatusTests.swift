@@ -18,8 +18,8 @@ struct StatusTests {
     }
 
     @Test(
-        "status counts events, customers, seen ids, timers, outbox states and lists dead letters newest first"
-    , arguments: Backing.allCases)
+        "status counts events, customers, seen ids, timers, outbox states and lists dead letters newest first",
+        arguments: Backing.allCases)
     func counts(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(

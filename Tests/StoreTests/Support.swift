@@ -39,7 +39,9 @@ func blob(_ text: String) -> Data { Data(text.utf8) }
 enum Backing: CaseIterable, CustomStringConvertible, Sendable {
     case file, memory, postgres
 
-    static var allCases: [Backing] { TestPostgres.available == nil ? [.file, .memory] : [.file, .memory, .postgres] }
+    static var allCases: [Backing] {
+        TestPostgres.available == nil ? [.file, .memory] : [.file, .memory, .postgres]
+    }
 
     /// The stores that outlive the process that opened them (a reopen finds what was committed).
     static var durable: [Backing] { allCases.filter { $0 != .memory } }

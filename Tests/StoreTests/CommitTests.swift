@@ -46,7 +46,8 @@ struct CommitTests {
                 quarantine: [
                     QuarantinedLine(path: "a.jsonl", line: 4, reason: "not JSON", raw: blob("{"), at: t(2))
                 ],
-                outbox: [row("m1"), row("")],  // the empty id violates a CHECK after everything above was written
+                // The empty id violates a CHECK after everything above was written.
+                outbox: [row("m1"), row("")],
                 dropped: [
                     DroppedMessage(messageId: "d1", rule: "r", customer: "u1", reason: .quietHours, at: t(2))
                 ],

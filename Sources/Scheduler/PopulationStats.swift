@@ -23,6 +23,17 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     /// Per channel, the sums the Beta prior strength is fitted from (empirical Bayes); optional so state
     /// saved before they existed still decodes.
     private var moments: [PriorMoments]?
+    /// Cluster mode: what decisions read between two merge points (the merged statistics of every node), while
+    /// counts still go to the fields above. `nil`: decisions read the live counts (one daemon, dry-run).
+    private var frozen: Frozen?
+
+    private enum CodingKeys: String, CodingKey {
+        case sendTotals, openTotals, clickTotals, responseTotals, sendSlots, responseSlots, engagementSlots
+        case activitySlots, moments
+    }
+
+    /// The statistics decisions read.
+    private var reading: PopulationStats { frozen?.stats ?? self }
 
     /// Empty statistics: every estimate falls back to a flat prior.
     public init() {
@@ -70,13 +81,13 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     }
 
     /// Messages sent on `channel`.
-    public func sends(_ channel: Channel) -> Int { sendTotals[channel.slotIndex] }
+    public func sends(_ channel: Channel) -> Int { reading.sendTotals[channel.slotIndex] }
     /// Opens on `channel`.
-    public func opens(_ channel: Channel) -> Int { openTotals[channel.slotIndex] }
+    public func opens(_ channel: Channel) -> Int { reading.openTotals[channel.slotIndex] }
     /// Clicks on `channel`.
-    public func clicks(_ channel: Channel) -> Int { clickTotals[channel.slotIndex] }
+    public func clicks(_ channel: Channel) -> Int { reading.clickTotals[channel.slotIndex] }
     /// Sends on `channel` credited with a first open or click.
-    public func responses(_ channel: Channel) -> Int { responseTotals[channel.slotIndex] }
+    public func responses(_ channel: Channel) -> Int { reading.responseTotals[channel.slotIndex] }
 
     /// The channel's open probability over all customers, Laplace-smoothed: `(responses + 1) / (sends + 2)`.
     ///
@@ -91,7 +102,7 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     /// differ, or `nil` while fewer than 20 customers have two or more sends on it. See
     /// ``Scheduler/fitChannelPriors(customers:into:)`` for the estimator.
     public func fittedPriorStrength(_ channel: Channel) -> Double? {
-        moments?[channel.slotIndex].strength
+        reading.moments?[channel.slotIndex].strength
     }
 
     /// Keeps the empirical-Bayes sums current after one customer's engagement changed from `before` to
@@ -109,13 +120,83 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     /// Replaces the empirical-Bayes sums (a full refit).
     mutating func setMoments(_ m: [PriorMoments]) { moments = m }
 
-    func sendSlots(_ channel: Channel) -> [Int] { slice(sendSlots, channel) }
-    func responseSlots(_ channel: Channel) -> [Int] { slice(responseSlots, channel) }
-    func engagementSlots(_ channel: Channel) -> [Int] { slice(engagementSlots, channel) }
-    var activity: [Int] { activitySlots }
+    func sendSlots(_ channel: Channel) -> [Int] { slice(reading.sendSlots, channel) }
+    func responseSlots(_ channel: Channel) -> [Int] { slice(reading.responseSlots, channel) }
+    func engagementSlots(_ channel: Channel) -> [Int] { slice(reading.engagementSlots, channel) }
+    var activity: [Int] { reading.activitySlots }
 
     private func slice(_ a: [Int], _ channel: Channel) -> [Int] {
         let base = channel.slotIndex * HourOfWeek.count
         return Array(a[base..<(base + HourOfWeek.count)])
+    }
+}
+
+// Cluster mode (SPEC §10): each node adds what its own events and sends contributed to its row in the store, and
+// at a fixed cadence every node reads all rows back, sums them, and freezes its decisions on that sum until the
+// next merge. The counts are plain sums, so merging is addition and no count is lost or doubled across nodes.
+extension PopulationStats {
+    /// The read side of cluster mode: an immutable copy (a class, since a struct cannot hold itself).
+    final class Frozen: Sendable, Hashable {
+        let stats: PopulationStats
+
+        init(_ stats: PopulationStats) { self.stats = stats }
+
+        static func == (a: Frozen, b: Frozen) -> Bool { a.stats == b.stats }
+        func hash(into hasher: inout Hasher) { hasher.combine(stats) }
+    }
+
+    /// These counts, with decisions reading them as they are now until the next ``freezing()`` (counts still
+    /// accumulate meanwhile).
+    public func freezing() -> PopulationStats {
+        var out = self
+        out.frozen = nil
+        out.frozen = Frozen(out)
+        return out
+    }
+
+    /// Whether decisions read a frozen copy.
+    public var isFrozen: Bool { frozen != nil }
+
+    /// The live counts without the frozen view.
+    public var live: PopulationStats {
+        var out = self
+        out.frozen = nil
+        return out
+    }
+
+    /// The element-wise sum (`sign` 1) or difference (`sign` −1) of the live counts.
+    public func adding(_ other: PopulationStats, sign: Int = 1) -> PopulationStats {
+        func combine(_ a: [Int], _ b: [Int]) -> [Int] { zip(a, b).map { $0 + sign * $1 } }
+        var out = PopulationStats()
+        out.sendTotals = combine(sendTotals, other.sendTotals)
+        out.openTotals = combine(openTotals, other.openTotals)
+        out.clickTotals = combine(clickTotals, other.clickTotals)
+        out.responseTotals = combine(responseTotals, other.responseTotals)
+        out.sendSlots = combine(sendSlots, other.sendSlots)
+        out.responseSlots = combine(responseSlots, other.responseSlots)
+        out.engagementSlots = combine(engagementSlots, other.engagementSlots)
+        out.activitySlots = combine(activitySlots, other.activitySlots)
+        if moments != nil || other.moments != nil {
+            let empty = Array(repeating: PriorMoments(), count: Self.channels)
+            out.moments = zip(moments ?? empty, other.moments ?? empty).map { a, b in
+                var m = a
+                m.customers += sign * b.customers
+                m.sends += sign * b.sends
+                m.responses += sign * b.responses
+                m.pairs += sign * b.pairs
+                m.answeredPairs += sign * b.answeredPairs
+                return m
+            }
+        }
+        return out
+    }
+
+    /// Whether every count is zero.
+    public var isEmpty: Bool {
+        let counts = [
+            sendTotals, openTotals, clickTotals, responseTotals, sendSlots, responseSlots, engagementSlots,
+        ]
+        return counts.allSatisfy { $0.allSatisfy { $0 == 0 } } && activitySlots.allSatisfy { $0 == 0 }
+            && (moments ?? []).allSatisfy { $0 == PriorMoments() }
     }
 }

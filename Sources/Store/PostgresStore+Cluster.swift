@@ -234,13 +234,21 @@ extension PostgresStore {
         }
     }
 
-    /// Leaves the cluster after a graceful stop: every partition handed back, the node row marked `left`.
-    public func leave() async throws {
+    /// Leaves the cluster after a graceful stop: the partitions of `held` it still holds at those epochs handed
+    /// back, the node row marked `left`. A process that was fenced meanwhile changes nothing (the partitions and the
+    /// row may be a newer incarnation's).
+    public func leave(held: [Int: Int64]) async throws {
         let node = try nodeFence()!
         try await membershipTransaction { c, l in
+            try await Self.checkNode(node, c, l)
+            let sorted = held.sorted { $0.key < $1.key }
             let released = try await c.rows(
-                "UPDATE cluster_partitions SET owner = NULL, expires_at = 0 WHERE owner = $1 RETURNING partition",
-                [.text(node.name)], logger: l
+                """
+                UPDATE cluster_partitions p SET owner = NULL, expires_at = 0
+                FROM unnest($2::int4[], $3::int8[]) AS h(partition, epoch)
+                WHERE p.partition = h.partition AND p.epoch = h.epoch AND p.owner = $1
+                RETURNING p.partition
+                """, [.text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value))], logger: l
             ).map { Int(try $0.decode(Int32.self)) }.sorted()
             try await c.rows(
                 """
@@ -248,8 +256,7 @@ extension PostgresStore {
                 WHERE node = $1 AND epoch = $2
                 """, [.text(node.name), .int(node.epoch)], logger: l)
             try await Self.log(
-                node.name, "left",
-                released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
+                node.name, "left", released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
         }
     }
 

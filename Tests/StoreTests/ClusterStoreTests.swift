@@ -237,8 +237,8 @@ struct ClusterStoreTests {
     @Test("a leaving node hands every partition back at once and is marked left")
     func leaveHandsOver() async throws {
         try await Self.withNodes(["a", "b"]) { nodes, _ in
-            _ = try await nodes[0].acquire(count: 4)
-            try await nodes[0].leave()
+            let held = try await nodes[0].acquire(count: 4)
+            try await nodes[0].leave(held: held)
             let view = try await nodes[1].renew(held: [:])
             #expect(view.free == [0, 1, 2, 3])
             #expect(view.liveNodes == ["b"])

@@ -94,7 +94,8 @@ actor ClusterMember: Service {
             let what =
                 "\(report.requeued.count) send(s) re-queued with the same id, \(report.unknown.count) marked unknown"
             logger.warning(
-                "node \(dead) declared dead (its lease ran out): \(what)", metadata: ["cluster.node": "\(node)"])
+                "node \(dead) declared dead (its lease ran out): \(what)",
+                metadata: ["cluster.node": "\(node)"])
             if !report.requeued.isEmpty { dispatcherWakeup.signal() }
         }
         guard !Task.isShuttingDownGracefully else { return }
@@ -102,7 +103,8 @@ actor ClusterMember: Service {
         if !plan.release.isEmpty {
             let give = held.filter { plan.release.contains($0.key) }
             guard await holder.relinquish(Set(give.keys)) else { return }
-            let released = try await store.release(give, reason: "rebalancing to \(view.liveNodes.count) node(s)")
+            let released = try await store.release(
+                give, reason: "rebalancing to \(view.liveNodes.count) node(s)")
             for p in give.keys { held[p] = nil }
             logger.notice(
                 "handed over \(PostgresStore.describe(released))", metadata: ["cluster.node": "\(node)"])
@@ -114,7 +116,8 @@ actor ClusterMember: Service {
             do {
                 try await holder.adopt(taken)
                 logger.notice(
-                    "took over \(PostgresStore.describe(taken.keys.sorted()))", metadata: ["cluster.node": "\(node)"])
+                    "took over \(PostgresStore.describe(taken.keys.sorted()))",
+                    metadata: ["cluster.node": "\(node)"])
             } catch {
                 for p in taken.keys { held[p] = nil }
                 _ = try? await store.release(taken, reason: "could not load them: \(error)")

@@ -31,16 +31,28 @@ public enum Daemon {
         guard errors.isEmpty else { throw StartupError(diagnostics: errors) }
         for d in project.diagnostics where d.severity == .warning { logger.warning("\(d)") }
 
-        let storePath = project.config.storePath
-        let lock: StoreLock
+        var options = options
+        if let cluster = project.config.cluster { options.leaseOwner = cluster.node }
+        let held = try await DaemonStore.open(
+            project: project, options: options, logger: logger, clock: clock)
         do {
-            lock = try StoreLock(storePath: storePath, owner: options.leaseOwner, at: clock())
-        } catch let inUse as StoreLock.InUse {
-            throw StartupError(diagnostics: [.error("store-in-use", inUse.description, at: nil)])
+            try await run(
+                project: project, adapters: adapters, held: held, options: options, logger: logger,
+                clock: clock)
+        } catch {
+            await held.close()
+            throw error
         }
-        defer { withExtendedLifetime(lock) {} }
-        let store = try SQLiteStore(path: storePath)
-        let stored = try await store.load()
+        await held.close()
+    }
+
+    private static func run(
+        project: Project, adapters: Adapters, held: DaemonStore, options: DaemonOptions, logger: Logger,
+        clock: @escaping @Sendable () -> Instant
+    ) async throws {
+        let store = held.store
+        let storePath = project.config.storeDescription
+        let stored = try await held.startState()
         var offsets = stored.offsets
         if let refusal = startRefusal(stored: stored, options: options, project: project) {
             throw StartupError(diagnostics: [refusal])
@@ -83,7 +95,7 @@ public enum Daemon {
             "touchpoint running",
             metadata: [
                 "rules": "\(project.book.rules.count)", "events": "\(project.config.eventsDirectory)",
-                "store": "\(project.config.storePath)", "customers": "\(decoded.customers.count)",
+                "store": "\(project.config.storeDescription)", "customers": "\(decoded.customers.count)",
                 "events.applied": "\(stored.eventsApplied)",
             ])
 
@@ -156,7 +168,7 @@ public enum Daemon {
     /// (start after them). A folder no store has read yet is applied from its start, as on a first install
     /// (and after a crash during the very first start).
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
-        let store = project.config.storePath
+        let store = project.config.storeDescription
         if options.newStore && options.fromStart {
             return .error(
                 "bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)

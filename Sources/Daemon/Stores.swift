@@ -41,9 +41,11 @@ public enum Stores {
             case .require: .require
             }
         return PostgresStore.Options(
-            host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, tls: tls,
+            host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database,
+            tls: tls,
             pool: pg.pool,
-            idleInTransactionTimeoutMilliseconds: cluster.map { max(1_000, $0.lease.milliseconds / 2) } ?? 60_000)
+            idleInTransactionTimeoutMilliseconds: cluster.map { max(1_000, $0.lease.milliseconds / 2) }
+                ?? 60_000)
     }
 
     /// The store's cluster settings from the config's `cluster:` block.

@@ -248,7 +248,8 @@ extension PostgresStore {
                 FROM unnest($2::int4[], $3::int8[]) AS h(partition, epoch)
                 WHERE p.partition = h.partition AND p.epoch = h.epoch AND p.owner = $1
                 RETURNING p.partition
-                """, [.text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value))], logger: l
+                """, [.text(node.name), .int32s(sorted.map { Int32($0.key) }), .ints(sorted.map(\.value))],
+                logger: l
             ).map { Int(try $0.decode(Int32.self)) }.sorted()
             try await c.rows(
                 """
@@ -256,7 +257,8 @@ extension PostgresStore {
                 WHERE node = $1 AND epoch = $2
                 """, [.text(node.name), .int(node.epoch)], logger: l)
             try await Self.log(
-                node.name, "left", released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
+                node.name, "left",
+                released.isEmpty ? "held nothing" : "handed over \(Self.describe(released))", c, l)
         }
     }
 

@@ -105,3 +105,29 @@ extension FileOffset {
             fingerprint: fingerprint.map { UInt64(bitPattern: $0) })
     }
 }
+
+extension PostgresStore {
+    /// ``load()`` without the customers and globals: what a cluster node needs at start-up (whether the store is
+    /// new, what was applied), where loading every customer would defeat the point of partitions. (Customers come
+    /// only from applied events, so a store with none applied has none.) The offsets are the least advanced
+    /// partition's per file.
+    public func summary() async throws -> StoredState {
+        try await snapshot { c, l in
+            var state = StoredState()
+            for row in try await c.rows(
+                "SELECT DISTINCT ON (path) \(Self.offsetColumns) FROM partition_offsets ORDER BY path, byte_offset",
+                logger: l)
+            {
+                let offset = try FileOffset(postgres: row)
+                state.offsets[offset.path] = offset
+            }
+            state.seenCount = try await Self.count("seen_messages", c, l)
+            let counters = try await Self.counters(c, l)
+            state.eventsApplied = counters.eventsApplied
+            state.pendingTimers = counters.pendingTimers
+            state.firstStartedAt = try await Self.meta(MetaKey.firstStart, c, l).map(
+                Instant.init(milliseconds:))
+            return state
+        }
+    }
+}

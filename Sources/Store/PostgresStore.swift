@@ -158,9 +158,35 @@ public final class PostgresStore: StateStore {
             if let cluster { try await store.prepareCluster(cluster) }
         } catch {
             await store.close()
+            guard error is PSQLError || error is StoreError else {
+                // The pool reports only that it could not connect; one connection of our own says why.
+                throw await connectionProblem(options)
+                    ?? PostgresStore.describe(error, doing: "open \(options.display)")
+            }
             throw PostgresStore.describe(error, doing: "open \(options.display)")
         }
         return store
+    }
+
+    /// Why a connection to the server fails, from one attempt of its own; `nil` when it succeeds.
+    private static func connectionProblem(_ options: Options) async -> (any Error)? {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: try options.connectionConfiguration(), id: 2,
+                logger: Logger(label: "touchpoint.store"))
+            try? await connection.close()
+            return nil
+        } catch {
+            if let psql = error as? PSQLError, psql.code == .authMechanismRequiresPassword {
+                return StoreError.io(
+                    "postgres: \(options.display) asks for a password: give it in the URL or in PGPASSWORD")
+            }
+            if let psql = error as? PSQLError, psql.serverInfo == nil {
+                let cause = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+                return StoreError.io("postgres: cannot connect to \(options.display): \(cause)")
+            }
+            return describe(error, doing: "connect to \(options.display)")
+        }
     }
 
     /// Closes the pool (and a single daemon's lock connection); the store is unusable afterwards.

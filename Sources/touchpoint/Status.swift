@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Engine
 import Foundation
 import Store
@@ -16,14 +17,15 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let project = Project.load(
             configPath: global.config, environment: ProcessInfo.processInfo.environment)
-        guard FileManager.default.fileExists(atPath: project.config.storePath) else {
+        guard let opened = try await Stores.open(project.config) else {
             printError("\(project.config.storePath): no store yet (touchpoint run creates it)")
             throw ExitCode(1)
         }
-        let store = try SQLiteStore(path: project.config.storePath)
+        defer { Task { await opened.close() } }
+        let store = opened.store
         let s = try await store.status()
         var out = Output.stdout()
-        out.line("store            \(project.config.storePath)")
+        out.line("store            \(project.config.storeDescription)")
         out.line("events applied   \(s.eventsApplied)")
         out.line("quarantined      \(s.quarantined)")
         out.line("customers        \(s.customers)")
@@ -45,6 +47,9 @@ struct Status: AsyncParsableCommand {
         if !quarantined.isEmpty {
             out.line("quarantined lines (newest first):")
             for q in quarantined { out.line("  \(q.path):\(q.line): \(q.reason)") }
+        }
+        if let postgres = opened.postgres, project.config.cluster != nil {
+            ClusterReport.write(try await postgres.clusterStatus(), to: &out)
         }
         out.flush()
     }
@@ -74,9 +79,13 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             let project = Project.load(
                 configPath: global.config, environment: ProcessInfo.processInfo.environment)
-            let store = try SQLiteStore(path: project.config.storePath)
+            guard let opened = try await Stores.open(project.config) else {
+                printError("\(project.config.storePath): no store yet (touchpoint run creates it)")
+                throw ExitCode(1)
+            }
             let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
-            let n = try await store.retryDead(messageId: id, at: now)
+            let n = try await opened.store.retryDead(messageId: id, at: now)
+            await opened.close()
             print("re-queued \(n) message\(n == 1 ? "" : "s")")
             if n == 0 { throw ExitCode(1) }
         }

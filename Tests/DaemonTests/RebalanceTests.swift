@@ -9,7 +9,9 @@ import TouchpointCore
 struct RebalanceTests {
     static let now = Instant(milliseconds: 1_000_000)
 
-    static func view(partitions: Int, owners: [Int: String], live: [String], dead: [String] = []) -> ClusterView {
+    static func view(partitions: Int, owners: [Int: String], live: [String], dead: [String] = [])
+        -> ClusterView
+    {
         let nodes =
             live.map {
                 ClusterNode(
@@ -23,7 +25,9 @@ struct RebalanceTests {
             }
         let leases = (0..<partitions).map { p in
             let owner = owners[p]
-            let expires = owner.map { dead.contains($0) ? Instant(milliseconds: now.milliseconds - 1) : now + .minutes(1) }
+            let expires = owner.map {
+                dead.contains($0) ? Instant(milliseconds: now.milliseconds - 1) : now + .minutes(1)
+            }
             return PartitionLease(
                 partition: p, owner: owner, epoch: 1, acquiredAt: nil, renewedAt: nil,
                 expiresAt: expires ?? Instant(milliseconds: 0))
@@ -39,11 +43,13 @@ struct RebalanceTests {
         #expect(Rebalance.targets(live: [], partitions: 8).isEmpty)
     }
 
-    @Test("a node joining a one-node cluster makes the holder hand back its highest partitions, and takes them")
+    @Test(
+        "a node joining a one-node cluster makes the holder hand back its highest partitions, and takes them")
     func joinSpreads() {
         let owners = Dictionary(uniqueKeysWithValues: (0..<8).map { ($0, "a") })
         let v = Self.view(partitions: 8, owners: owners, live: ["a", "b"])
-        #expect(Rebalance.plan(view: v, node: "a", held: Set(0..<8)) == .init(release: [7, 6, 5, 4], acquire: 0))
+        #expect(
+            Rebalance.plan(view: v, node: "a", held: Set(0..<8)) == .init(release: [7, 6, 5, 4], acquire: 0))
         // Nothing is free yet: b waits for a's hand-over rather than taking anything from a live holder.
         #expect(Rebalance.plan(view: v, node: "b", held: []) == .init(release: [], acquire: 0))
         var after = owners
@@ -53,7 +59,9 @@ struct RebalanceTests {
         #expect(Rebalance.plan(view: v2, node: "a", held: Set(0..<4)) == .init())
     }
 
-    @Test("a dead node's partitions are free once its lease ran out, and the survivors' shares grow to take them")
+    @Test(
+        "a dead node's partitions are free once its lease ran out, and the survivors' shares grow to take them"
+    )
     func deathFrees() {
         var owners: [Int: String] = [:]
         for p in 0..<9 { owners[p] = ["a", "b", "c"][p % 3] }

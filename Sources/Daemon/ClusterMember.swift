@@ -106,8 +106,9 @@ actor ClusterMember: Service {
             let released = try await store.release(
                 give, reason: "rebalancing to \(view.liveNodes.count) node(s)")
             for p in give.keys { held[p] = nil }
-            logger.notice(
-                "handed over \(PostgresStore.describe(released))", metadata: ["cluster.node": "\(node)"])
+            if released.count < give.count {
+                logger.warning("\(give.count - released.count) partition(s) were no longer this node's to hand over")
+            }
         }
         if plan.acquire > 0 {
             let taken = try await store.acquire(count: plan.acquire)

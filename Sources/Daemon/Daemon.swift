@@ -102,11 +102,18 @@ public enum Daemon {
         let dispatcherWakeup = Wakeup()
         let reloadRequests = Wakeup()
         let telemetry = project.config.http.map { _ in Telemetry() }
+        let clusterState = held.postgres.flatMap { postgres in
+            project.config.cluster.map { c in
+                PipelineCluster(
+                    store: postgres, settings: Stores.settings(c)!, statsEvery: c.statsEvery.milliseconds,
+                    folder: project.config.eventsDirectory)
+            }
+        }
         let pipeline = Pipeline(
             project: project, engine: engine, adapters: adapters, offsets: offsets, store: store,
             options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
             reloadRequests: reloadRequests,
-            telemetry: telemetry, clock: clock)
+            telemetry: telemetry, cluster: clusterState, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             telemetry: telemetry, clock: clock)
@@ -142,8 +149,19 @@ public enum Daemon {
         }
         defer { hangups.cancel() }
 
+        // A cluster node's membership comes first: the group stops services in reverse order, so it leaves (handing
+        // its partitions over) only after the pipeline's last commit and the dispatcher's last outcome.
+        var membership: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let postgres = held.postgres, let c = project.config.cluster {
+            let member = ClusterMember(
+                store: postgres, node: c.node, leaseMilliseconds: c.lease.milliseconds, holder: pipeline,
+                resendable: resendable, dispatcherWakeup: dispatcherWakeup, logger: logger, clock: clock)
+            membership = [
+                .init(service: member, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "cluster")
+            ]
+        }
         var config = ServiceGroupConfiguration(
-            services: [
+            services: membership + [
                 .init(
                     service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "pipeline"),
@@ -169,6 +187,12 @@ public enum Daemon {
     /// (and after a crash during the very first start).
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
         let store = project.config.storeDescription
+        if project.config.cluster != nil && (options.newStore || options.fromStart) {
+            return .error(
+                "bad-flags",
+                "--new-store and --from-start are not available in cluster mode (each partition resumes from its own "
+                    + "committed offsets); start a new cluster store on an empty events folder instead", at: nil)
+        }
         if options.newStore && options.fromStart {
             return .error(
                 "bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)

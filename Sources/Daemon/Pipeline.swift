@@ -14,13 +14,13 @@ import Tracking
 /// them, so an event that arrives a little late still cancels what it should.
 actor Pipeline: Service {
     private var project: Project
-    private var engine: Engine
+    var engine: Engine
     private var adapters: Adapters
     private var ingestor: Ingestor
     private let store: any StateStore
-    private let options: DaemonOptions
-    private let logger: Logger
-    private let wakeup: Wakeup
+    let options: DaemonOptions
+    let logger: Logger
+    let wakeup: Wakeup
     private let dispatcherWakeup: Wakeup
     private let reloadRequests: Wakeup
     private let clock: @Sendable () -> Instant
@@ -33,14 +33,17 @@ actor Pipeline: Service {
     private var pendingCommit: Task<Void, any Error>?
     /// Event message ids of the batch in `pendingCommit`: not yet visible to `hasSeen`, still seen.
     private var uncommittedIds: Set<String> = []
+    /// Cluster mode (SPEC §10): the partitions this node applies; `nil` for a single daemon.
+    var cluster: PipelineCluster?
 
     init(
         project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
         store: any StateStore,
         options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
-        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.telemetry = telemetry
+        self.cluster = cluster
         self.project = project
         self.engine = engine
         self.adapters = adapters
@@ -73,9 +76,12 @@ actor Pipeline: Service {
         }
         defer { reloadTask.cancel() }
         var lastReloadCheck = clock()
+        defer { stopCluster() }
+        try await startCluster(now: clock())
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let full = try await step()
             let now = clock()
+            try await serveCluster(now: now)
             if now.milliseconds - lastReloadCheck.milliseconds >= options.reloadCheckMilliseconds {
                 lastReloadCheck = now
                 if Pipeline.signature(project) != inputsSignature {
@@ -116,7 +122,12 @@ actor Pipeline: Service {
     /// Reads, applies and commits one batch. Returns `true` when the batch was full (more may be waiting).
     private func step() async throws -> Bool {
         let now = clock()
-        var input = ingestor.read(limit: options.batchLines, now: now)
+        let clusterRead = readCluster(now: now)
+        var input =
+            clusterRead.map {
+                Ingestor.Batch(events: $0.events, rejected: $0.rejected.map(\.line), lines: $0.lines)
+            } ?? ingestor.read(limit: options.batchLines, now: now)
+        let caughtUp = clusterRead.map { !$0.full } ?? (input.lines < options.batchLines)
         for q in input.rejected {
             logger.warning("\(q.path):\(q.line): \(q.reason)", metadata: ["event.quarantined": "true"])
         }
@@ -150,7 +161,7 @@ actor Pipeline: Service {
         // The wall clock drives timers only once the input is caught up. While a backlog is being read
         // (a full batch), the events' own times drive them, exactly as in a dry-run, so where a batch
         // happens to end cannot fire a timer that a later line of the backlog would have cancelled.
-        if input.lines < options.batchLines {
+        if caughtUp {
             records += engine.advance(to: now - project.config.lateness)
         }
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
@@ -191,16 +202,18 @@ actor Pipeline: Service {
             !changes.customers.isEmpty || !input.offsets.isEmpty || !input.removedOffsets.isEmpty
             || !outbox.isEmpty
             || !dropped.isEmpty
-            || !input.rejected.isEmpty
+            || !input.rejected.isEmpty || clusterRead?.offsets.isEmpty == false
+            || clusterRead?.removedOffsets.isEmpty == false
         // Surfaces the previous commit's failure, and keeps commits in batch order.
         try await settlePendingCommit()
         guard anything else { return false }
-        let batch = Batch(
+        var batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
             offsets: Array(input.offsets.values), removedOffsets: input.removedOffsets,
             quarantine: input.rejected,
             outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
+        if let clusterRead { try clusterBatch(&batch, read: clusterRead) }
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
         let store = self.store
@@ -211,7 +224,7 @@ actor Pipeline: Service {
             try await store.commit(batch)
             if wakesDispatcher { dispatcherWakeup.signal() }
         }
-        return input.lines >= options.batchLines
+        return !caughtUp
     }
 
     /// The customers whose current address on `channel` is `address` (an inbound SMS names only a number).
@@ -220,7 +233,7 @@ actor Pipeline: Service {
     }
 
     /// Waits for the previous batch's commit; rethrows its failure (the daemon then stops, as after a crash).
-    private func settlePendingCommit() async throws {
+    func settlePendingCommit() async throws {
         guard let commit = pendingCommit else { return }
         pendingCommit = nil
         try await commit.value
@@ -279,15 +292,21 @@ actor Pipeline: Service {
             logger.error("reload (\(reason)) refused: \(errors.count) error(s); keeping the running rules")
             return
         }
-        var fresh = Engine(book: next.book, templates: next.templates, settings: next.engineSettings())
-        fresh.deduplicates = false
-        fresh.restore(globals: engine.globals, customers: engine.allStates())
-        engine = fresh
         project = next
+        rebuildEngine(keeping: engine.allStates())
         adapters = nextAdapters
         logger.notice(
             "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
         )
+    }
+
+    /// A fresh engine on the current rules with `customers` and the current globals (population, clock): after a
+    /// reload, and after a cluster node handed partitions over (their customers are left out).
+    func rebuildEngine(keeping customers: [String: CustomerState]) {
+        var fresh = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        fresh.deduplicates = false
+        fresh.restore(globals: engine.globals, customers: customers)
+        engine = fresh
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.

@@ -53,6 +53,9 @@ actor ClusterMember: Service {
     func run() async throws {
         let wakeup = self.wakeup
         let period = max(100, leaseMilliseconds / 3)
+        let store = self.store
+        let watcher = Task { await store.watchCluster { wakeup.signal() } }
+        defer { watcher.cancel() }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let started = clock()
             do {

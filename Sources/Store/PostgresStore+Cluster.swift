@@ -418,12 +418,37 @@ extension PostgresStore {
         return ClusterView(now: now, nodes: nodes, leases: leases)
     }
 
+    /// Logs a membership change and tells every node's ``watchCluster(_:)`` (at commit) to rebalance now.
     static func log(_ node: String, _ kind: String, _ detail: String, _ c: PostgresConnection, _ l: Logger)
         async throws
     {
         try await c.rows(
             "INSERT INTO cluster_log (at, node, kind, detail) VALUES (\(nowMilliseconds), $1, $2, $3)",
             [.text(node), .text(kind), .text(detail)], logger: l)
+        if kind != "acquired" {
+            try await c.rows("SELECT pg_notify('\(notifyChannel)', $1)", [.text(kind)], logger: l)
+        }
+    }
+
+    static let notifyChannel = "touchpoint_cluster"
+
+    /// Calls `onChange` whenever a node joins, leaves, hands partitions over or is declared dead (`LISTEN`, on a
+    /// connection of its own), until the task is cancelled; after a lost connection it connects again. Lets the
+    /// nodes rebalance at once instead of at their next renewal.
+    public func watchCluster(_ onChange: @escaping @Sendable () -> Void) async {
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: try options.connectionConfiguration(), id: 3, logger: logger)
+                do {
+                    try await connection.listen(on: Self.notifyChannel) { notifications in
+                        for try await _ in notifications { onChange() }
+                    }
+                } catch {}
+                try? await connection.close()
+            } catch {}
+            try? await Task.sleep(nanoseconds: 1_000_000_000)
+        }
     }
 
     /// `partitions 3, 7-9 (epochs …)` for the log.

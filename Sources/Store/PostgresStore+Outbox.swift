@@ -30,6 +30,8 @@ extension PostgresStore {
             throw StoreError.fenced(why)
         } catch let error as PSQLError {
             throw Self.describe(error, doing: "claim")
+        } catch let lost as LostBeforeCommit {
+            throw Self.describe(lost.error, doing: "claim")
         }
     }
 

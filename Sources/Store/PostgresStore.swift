@@ -114,6 +114,7 @@ public final class PostgresStore: StateStore {
     }
 
     let client: PostgresClient
+    let options: Options
     private let runner: Task<Void, Never>
     let logger: Logger
     /// The database's name and where it is, for messages.
@@ -126,10 +127,11 @@ public final class PostgresStore: StateStore {
     private let lockConnection = Mutex<PostgresConnection?>(nil)
 
     private init(
-        client: PostgresClient, runner: Task<Void, Never>, logger: Logger, display: String,
+        client: PostgresClient, options: Options, runner: Task<Void, Never>, logger: Logger, display: String,
         cluster: ClusterSettings?
     ) {
         self.client = client
+        self.options = options
         self.runner = runner
         self.logger = logger
         self.display = display
@@ -152,7 +154,8 @@ public final class PostgresStore: StateStore {
         var quiet = logger
         quiet.logLevel = .critical
         let store = PostgresStore(
-            client: client, runner: runner, logger: quiet, display: options.display, cluster: cluster)
+            client: client, options: options, runner: runner, logger: quiet, display: options.display,
+            cluster: cluster)
         do {
             try await store.migrate()
             if let cluster { try await store.prepareCluster(cluster) }
@@ -263,10 +266,14 @@ public final class PostgresStore: StateStore {
     ) async throws -> T {
         let logger = self.logger
         return try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
             let value: T
             do {
+                try await connection.query("BEGIN", logger: logger)
                 value = try await body(connection, logger)
+            } catch let error as PSQLError where error.serverInfo == nil {
+                // The connection failed before COMMIT was sent (a session the server ended while this process was
+                // paused, say): the server rolled the transaction back, so it may be run again on another one.
+                throw LostBeforeCommit(error: error)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
@@ -276,9 +283,15 @@ public final class PostgresStore: StateStore {
         }
     }
 
+    /// A transaction whose connection was lost before its COMMIT: certainly not committed.
+    struct LostBeforeCommit: Error {
+        var error: PSQLError
+    }
+
     /// A transaction that records something that already happened in the world: it finishes even if the
     /// calling task is cancelled (an unstructured task does not inherit cancellation), and is tried again
-    /// when the server aborted it to break a deadlock.
+    /// when the server aborted it to break a deadlock, or its connection was lost before it committed. (A
+    /// connection lost during COMMIT leaves the outcome unknown: that is an error, never a retry.)
     func recordingTransaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T
     ) async throws -> T {
@@ -291,6 +304,12 @@ public final class PostgresStore: StateStore {
                 } catch let error as PSQLError where attempt < 5 && Self.isRetryable(error) {
                     try? await Task.sleep(nanoseconds: UInt64(attempt) * 20_000_000)
                     continue
+                } catch let lost as LostBeforeCommit where attempt < 5 {
+                    _ = lost
+                    try? await Task.sleep(nanoseconds: UInt64(attempt) * 50_000_000)
+                    continue
+                } catch let lost as LostBeforeCommit {
+                    throw Self.describe(lost.error, doing: "write")
                 } catch let error as PSQLError {
                     throw Self.describe(error, doing: "write")
                 }
@@ -310,6 +329,8 @@ public final class PostgresStore: StateStore {
             }
         } catch let error as PSQLError {
             throw Self.describe(error, doing: "read")
+        } catch let lost as LostBeforeCommit {
+            throw Self.describe(lost.error, doing: "read")
         }
     }
 

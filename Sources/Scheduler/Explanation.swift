@@ -63,6 +63,8 @@ public struct Explanation: Sendable, Hashable {
     public var constraints: [Constraint] = []
     /// The frequency cap's `max` when it was checked.
     public var capMax: Int?
+    /// Whether exploration sent the message on a channel other than the best estimate's.
+    public var explored = false
     /// A human-readable rendering, one fact per line.
     public var lines: [String] = []
     /// When false, ``note(_:)`` drops the text lines (the numbers stay in the fields): formatting them

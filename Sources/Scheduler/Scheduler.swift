@@ -131,27 +131,25 @@ public struct Scheduler: Sendable {
             }
         }
 
-        // 3. Channel.
-        let chosen = chooseChannel(request, customer: customer, population: population, explanation: &ex)
-
-        // 4. Time.
+        // 3–4. Channel and time, jointly.
         let zone = zone(for: customer)
         ex.zone = zone.identifier
-        var scores: [Double]? = nil
-        if request.transactional {
-            ex.note("time: transactional, sent when due")
-            noteOdds(
-                request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
-                population: population, &ex)
-            return .send(channel: chosen, at: request.due, explanation: ex)
+        let estimate = estimate(for: reachable, customer: customer, now: request.due, population: population)
+        guard let (channel, at) = choose(request, estimate: estimate, zone: zone, explanation: &ex) else {
+            return .suppressed(.quietHours, explanation: ex)
         }
-        let at = chooseTime(
-            request, channel: chosen, customer: customer, zone: zone, population: population, scores: &scores,
-            explanation: &ex)
-        noteOdds(
-            request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
-            population: population, &ex)
-        guard let at else { return .suppressed(.quietHours, explanation: ex) }
-        return .send(channel: chosen, at: at, explanation: ex)
+        return .send(channel: channel, at: at, explanation: ex)
     }
+}
+
+/// Fixed-precision text for explanations, without Foundation's locale-dependent formatting.
+func fmt(_ x: Double, _ digits: Int = 3) -> String {
+    guard x.isFinite else { return String(x) }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let n = Int64((abs(x) * scale).rounded())
+    let whole = n / Int64(scale)
+    var frac = String(n % Int64(scale))
+    while frac.count < digits { frac = "0" + frac }
+    return (x < 0 && n != 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + frac : "")
 }

@@ -82,7 +82,11 @@ struct Simulate {
                         + "| \(f(median(runs.map { Double($0.explored) / n($0) }) * 100, 1)) % "
                         + "| \(runs.map(\.violations).reduce(0, +)) "
                         + "| \(f(median(runs.map(\.microseconds)), 1)) "
-                        + "| \(f(median(runs.map { $0.stateBytes / n($0) }), 0)) |")
+                        + "| \(f(median(runs.map { $0.stateBytes / n($0) }), 0)) |"
+                        + (ProcessInfo.processInfo.environment["SIM_DIAG"] != nil
+                            ? " channel: \(share(\.oursChannelBest)) vs \(share(\.ceilingChannelBest)); hour: "
+                                + "\(f(median(runs.map { $0.ours / $0.oursChannelBest }))) vs \(f(median(runs.map { $0.ceiling / $0.ceilingChannelBest })))"
+                            : ""))
             }
         }
         if worlds.contains(.f) {
@@ -131,21 +135,20 @@ struct Simulate {
 extension SchedulerSettings {
     /// Sets one model knob by name, for experiments; `false` when the key or value is not understood.
     mutating func set(_ key: String, _ value: String) -> Bool {
-        switch key {
-        case "halfLife":
+        if key == "halfLife" {
             guard let v = TimeSpan(parsing: value) else { return false }
             halfLife = v
-        case "channelPriorStrength":
-            guard let v = Double(value) else { return false }
-            channelPriorStrength = v
-        case "timingPriorStrength":
-            guard let v = Double(value) else { return false }
-            timingPriorStrength = v
-        case "exploration":
-            guard let v = Double(value) else { return false }
-            exploration = v
-        default: return false
+            return true
         }
+        let keys: [String: WritableKeyPath<SchedulerSettings, Double>] = [
+            "channelPriorStrength": \.channelPriorStrength, "timingPriorStrength": \.timingPriorStrength,
+            "channelCurveStrength": \.channelCurveStrength, "populationTimingStrength": \.populationTimingStrength,
+            "timingBandwidth": \.timingBandwidth, "presenceEvidence": \.presenceEvidence,
+            "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
+            "toleranceEvidence": \.toleranceEvidence, "exploration": \.exploration,
+        ]
+        guard let path = keys[key], let v = Double(value) else { return false }
+        self[keyPath: path] = v
         return true
     }
 }

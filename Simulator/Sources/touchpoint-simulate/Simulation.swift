@@ -21,6 +21,9 @@ struct Figures {
     var sends = 0.0
     var microseconds = 0.0
     var stateBytes = 0.0
+    /// Diagnostics: the best value on the chosen channel (the hour's ceiling), for Touchpoint and the ceiling.
+    var oursChannelBest = 0.0
+    var ceilingChannelBest = 0.0
 }
 
 /// The benchmark: worlds, histories, decisions by Touchpoint's scheduler and by the baselines, scored by the
@@ -127,7 +130,7 @@ struct Simulation {
             let began = clock.now
             let decision = scheduler.decide(
                 request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population,
-                explain: false)
+                explain: ProcessInfo.processInfo.environment["SIM_DEBUG"] != nil)
             elapsed += clock.now - began
             fig.decisions += 1
             fig.stateBytes += Double(arena.customers[i].engagement.bytes.count)
@@ -139,6 +142,7 @@ struct Simulation {
             fig.oracle += oracle
             if case .send(let channel, let at, let ex) = decision {
                 fig.ours += Self.value(truth, channel, at, due: due, urgency: urgency)
+                fig.oursChannelBest += slots.map { Self.value(truth, channel, $0.at, due: due, urgency: urgency) }.max()!
                 if !slots.contains(where: { $0.at == at }) { fig.violations += 1 }
                 if ex.explored { fig.explored += 1 }
             } else {
@@ -147,6 +151,16 @@ struct Simulation {
             let expected = ceilings[i].expected(channels: channels, quarters: slots.map(\.quarter))
             let c = Self.best(channels, slots, due: due, urgency: urgency) { expected[$0][$1] }
             fig.ceiling += Self.value(truth, c.channel, c.slot.at, due: due, urgency: urgency)
+            fig.ceilingChannelBest += slots.map { Self.value(truth, c.channel, $0.at, due: due, urgency: urgency) }.max()!
+            if let limit = Int(ProcessInfo.processInfo.environment["SIM_DEBUG"] ?? ""), i < limit,
+                case .send(let channel, let at, let ex) = decision
+            {
+                let peaks = truth.peak.map { Double(Truth.peakGrid[$0]) / 4 + 0.125 }
+                print("\(truth.id) \(truth.zoneName) base \(truth.base.map { Simulate.f($0, 2) }) peaks \(peaks.map { Simulate.f($0, 1) })")
+                print("  sends \(arena.customers[i].engagement.channels.map { "\($0.rawValue):\(arena.customers[i].engagement.counts($0))" })")
+                print("  ours \(channel.rawValue) \(truth.zone.format(at)) true \(Simulate.f(truth.openProbability(channel, at: at))); ceiling \(c.channel.rawValue) \(truth.zone.format(c.slot.at)) true \(Simulate.f(truth.openProbability(c.channel, at: c.slot.at))); due \(truth.zone.format(due))")
+                for line in ex.lines { print("    " + line) }
+            }
             let n = Self.best(channels, slots, due: due, urgency: urgency) { k, j in
                 naives[i].estimate(channels[k], hour: truth.zone.fields(slots[j].at).hour)
             }

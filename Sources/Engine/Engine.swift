@@ -116,11 +116,15 @@ public struct Engine: Sendable {
         let counts = EngagementCounts(customers.values[index].engagement)
         let effect = customers.values[index].apply(event, policy: scheduler.settings.engagementPolicy)
         let customer = customers.values[index]
-        if case .engagement = effect {
-            population.updatePrior(from: counts, to: EngagementCounts(customer.engagement))
+        // An open or click that moved the counts was the first response to the channel's last send.
+        var sentAt: Instant? = nil
+        if case .engagement(let kind, let channel, _) = effect {
+            let after = EngagementCounts(customer.engagement)
+            population.updatePrior(from: counts, to: after)
+            if kind != .sent, after != counts { sentAt = customer.engagement.lastSend(channel) }
         }
         let zone = scheduler.zone(for: customer)
-        record(effect: effect, at: event.instant, zone: zone)
+        record(effect: effect, at: event.instant, zone: zone, sentAt: sentAt)
         if settings.explainCustomer == event.userId {
             let kind: String
             switch event.kind {
@@ -198,14 +202,14 @@ public struct Engine: Sendable {
 
     // MARK: - Effects of events
 
-    private mutating func record(effect: EventEffect, at t: Instant, zone: Zone) {
+    private mutating func record(effect: EventEffect, at t: Instant, zone: Zone, sentAt: Instant?) {
         switch effect {
         case .engagement(.sent, let channel, _):
             population.recordSend(channel, at: t, zone: zone)
         case .engagement(.opened, let channel, _):
-            population.recordOpen(channel, at: t, zone: zone)
+            population.recordOpen(channel, at: t, zone: zone, sentAt: sentAt)
         case .engagement(.clicked, let channel, _):
-            population.recordClick(channel, at: t, zone: zone)
+            population.recordClick(channel, at: t, zone: zone, sentAt: sentAt)
         case .activity:
             population.recordActivity(at: t, zone: zone)
         case .unknownChannel:
@@ -331,7 +335,7 @@ public struct Engine: Sendable {
         let request = SendRequest(
             messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value), due: p.due,
             within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
-            priority: rule.priority)
+            priority: rule.priority, urgency: rule.send.urgency?.value)
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             pending.removeValue(forKey: key)
             let late = "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"

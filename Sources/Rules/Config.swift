@@ -28,8 +28,10 @@ public struct Config: Sendable, Hashable {
     public var smsSegmentWarning: Int
     /// The adapter for each channel; a channel missing here has no adapter.
     public var channels: [Channel: ChannelConfig]
-    /// How much the scheduler explores channels (0 = always the best estimate, 1 = plain Thompson sampling).
-    public var exploration: Double = 0.25
+    /// How much the scheduler explores channels: at most this share of messages goes to a runner-up
+    /// channel whose estimate overlaps the best one's (0 = always the best estimate, 1 = plain Thompson
+    /// sampling). The same default as `SchedulerSettings.exploration`.
+    public var exploration: Double = 0.05
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:

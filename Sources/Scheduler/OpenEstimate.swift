@@ -86,6 +86,10 @@ extension Scheduler {
     {
         let e = customer.engagement
         let kernel = Self.kernel(bandwidth: settings.timingBandwidth)
+        // Expected responses are smoothed a little wider than responses, so an hour's estimate falls off
+        // away from the hours the customer was really sent at: one only ever sent at 19:00 is best known at
+        // 19:00, not equally at 18:00 (with full coverage of the day the two kernels agree on the best hour).
+        let wide = Self.kernel(bandwidth: settings.timingBandwidth * settings.exposureWidening)
         var curve = populationCurve(population, kernel: kernel)
 
         // Presence lift.
@@ -142,14 +146,23 @@ extension Scheduler {
         var totalResponses = [Double](repeating: 0, count: 24)
         for r in responseHours { for h in 0..<24 { totalResponses[h] += r[h] } }
         let smoothedResponses = Self.smooth(totalResponses, kernel)
+        // Only responses place the curve: sends that were never answered say the customer rarely opens (the
+        // rates take that), not when they do. One unopened receipt at 15:00 must not push the next message
+        // to the other end of the day.
+        let answered = totalResponses.reduce(0, +)
+        let sent = sendHours.map { $0.reduce(0, +) }.reduce(0, +)
+        let shape = Self.shapeWeight(responses: answered, sends: sent, settings.shapeEvidence)
         refineRates(curve)
         for _ in 0..<2 {
             var expected = [Double](repeating: 0, count: 24)
             for k in informing.indices {
                 for h in 0..<24 { expected[h] += sendHours[k][h] * rates[k] * priorCurve[h] }
             }
-            let smoothedExpected = Self.smooth(expected, kernel)
-            for h in 0..<24 { curve[h] = priorCurve[h] * (m + smoothedResponses[h]) / (m + smoothedExpected[h]) }
+            let smoothedExpected = Self.smooth(expected, wide)
+            for h in 0..<24 {
+                let ratio = (m + smoothedResponses[h]) / (m + smoothedExpected[h])
+                curve[h] = priorCurve[h] * (1 + shape * (ratio - 1))
+            }
             refineRates(curve)
         }
 
@@ -165,9 +178,11 @@ extension Scheduler {
             if mc.isFinite {
                 var expected = [Double](repeating: 0, count: 24)
                 for h in 0..<24 { expected[h] = sendHours[k][h] * rates[k] * curve[h] }
-                let se = Self.smooth(expected, kernel)
+                let se = Self.smooth(expected, wide)
                 let sr = Self.smooth(responseHours[k], kernel)
-                for h in 0..<24 { bend[h] = (max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) }
+                let own = Self.shapeWeight(
+                    responses: responseHours[k].reduce(0, +), sends: sendHours[k].reduce(0, +), settings.shapeEvidence)
+                for h in 0..<24 { bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1) }
             }
             est.bend.append(bend)
             est.alpha.append(alpha[k])
@@ -176,6 +191,15 @@ extension Scheduler {
             est.responses.append(min(responseHours[k].reduce(0, +), est.sends.last!))
         }
         return est
+    }
+
+    /// How far a customer's own sends and responses may move a curve from its prior: responses place it
+    /// quickly (`r / (r + e)`, e = `evidence`); unanswered sends only slowly (`(s / (s + 10e))²`): a few
+    /// misses say the customer rarely opens, not when, while many misses at one hour do say something.
+    static func shapeWeight(responses r: Double, sends s: Double, _ evidence: Double) -> Double {
+        let e = max(evidence, 1e-6)
+        let misses = s / (s + 10 * e)
+        return max(r / (r + e), misses * misses)
     }
 
     /// The population's hour curve: responses over expected responses by local send hour, pooled over

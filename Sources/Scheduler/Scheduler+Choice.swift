@@ -55,16 +55,13 @@ extension Scheduler {
             est.channels.indices.map { k in est.probability(k, minute: c.minuteOfDay, rate: rates[k]) * factor(c) }
         }
         let best = values.map { $0.max()! }.max()!
-        let tolerance = 1 - hourTolerance(est)
-        var j = values.firstIndex { $0.max()! >= best * tolerance }!
-        var k = values[j].indices.max { values[j][$0] < values[j][$1] || (values[j][$0] == values[j][$1] && $0 > $1) }!
+        var j = pick(values, allowed, est)
+        var k = Self.argmax(values[j])
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
             let means = allowed.map { c in est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) * factor(c) } }
-            let meanBest = means.map { $0.max()! }.max()!
-            let jm = means.firstIndex { $0.max()! >= meanBest * tolerance }!
-            let km = means[jm].indices.max { means[jm][$0] < means[jm][$1] || (means[jm][$0] == means[jm][$1] && $0 > $1) }!
-            ex.explored = km != k
+            let jm = pick(means, allowed, est)
+            ex.explored = Self.argmax(means[jm]) != k || jm != j
         } else if let runnerUp = explore(request, est, values: values, chosen: (j, k), &ex) {
             (j, k) = runnerUp
         }
@@ -93,16 +90,29 @@ extension Scheduler {
         return (channel, chosen.at)
     }
 
+    /// The candidate to send at, from `values[j][k]` (candidate j, channel k): the earliest whose best
+    /// value is within ``hourTolerance(_:)`` of the best overall.
+    func pick(_ values: [[Double]], _ allowed: [Candidate], _ est: OpenEstimate) -> Int {
+        let best = values.map { $0.max()! }.max()!
+        let tolerance = 1 - hourTolerance(est)
+        return values.firstIndex { $0.max()! >= best * tolerance }!
+    }
+
     /// How much better a later candidate must be to be taken over an earlier one: differences smaller than
-    /// this are noise. ``SchedulerSettings/hourTolerance`` with no timing evidence of the customer's own,
-    /// shrinking as it builds up (`× k / (k + n)`, k = ``SchedulerSettings/toleranceEvidence``, n = their
-    /// decayed responses and presence observations): one open or one visit at 10:00 does not move an 11:00
+    /// this are noise. ``SchedulerSettings/hourTolerance`` for a customer without timing evidence of their
+    /// own, shrinking as it builds up (`× k / (k + n)`, k = ``SchedulerSettings/toleranceEvidence``, n =
+    /// their decayed responses and presence observations): one visit at 10:00 does not move an 11:00
     /// message to 10:00 tomorrow, a habit does.
     func hourTolerance(_ est: OpenEstimate) -> Double {
         let k = max(settings.toleranceEvidence, 0)
         let n = est.timingResponses + est.presence
         let t = k + n > 0 ? max(settings.hourTolerance, 0) * k / (k + n) : 0
         return min(t, 0.5)
+    }
+
+    /// The index of the largest value; ties go to the first (the rule's order).
+    static func argmax(_ v: [Double]) -> Int {
+        v.indices.max { v[$0] < v[$1] || (v[$0] == v[$1] && $0 > $1) }!
     }
 
     /// A Thompson draw of channel `k`'s rate, seeded by the message id and the channel; channels with the

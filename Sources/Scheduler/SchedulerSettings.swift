@@ -28,6 +28,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Width (standard deviation, hours) of the Gaussian kernel that lets neighbouring hours share their
     /// sends, responses and presence: an open at 19:50 also speaks for 20:00, and habits are hours wide.
     public var timingBandwidth: Double
+    /// How much wider the kernel for expected responses is than ``timingBandwidth`` (the one for responses):
+    /// above 1, an hour's estimate falls off away from the hours the customer was actually sent at.
+    public var exposureWidening: Double
     /// Presence observations (activity, late opens) at which their lift counts half: the lift is raised to
     /// `n / (n + presenceEvidence)`, so a stray event moves nothing and a habit does.
     public var presenceEvidence: Double
@@ -39,6 +42,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var hourTolerance: Double
     /// Timing observations (responses, presence) at which ``hourTolerance`` has halved.
     public var toleranceEvidence: Double
+    /// Responses at which the customer's own responses have moved their curve half way from its prior: an
+    /// hour's sends without any response say the customer rarely opens, not when.
+    public var shapeEvidence: Double
     /// An open or click later than this after a send is not credited to that send.
     public var attributionWindow: TimeSpan
     /// How much channel choice explores: the largest share of messages sent on a runner-up channel whose
@@ -52,8 +58,9 @@ public struct SchedulerSettings: Sendable, Hashable {
         quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
         channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50, timingBandwidth: Double = 2,
+        exposureWidening: Double = 1.25,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.05,
-        toleranceEvidence: Double = 1, attributionWindow: TimeSpan = .days(3), exploration: Double = 0.05
+        toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3), exploration: Double = 0.05
     ) {
         self.quietHours = quietHours
         self.defaultZone = defaultZone
@@ -64,10 +71,12 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.channelCurveStrength = channelCurveStrength
         self.populationTimingStrength = populationTimingStrength
         self.timingBandwidth = timingBandwidth
+        self.exposureWidening = exposureWidening
         self.presenceEvidence = presenceEvidence
         self.presenceFlatStrength = presenceFlatStrength
         self.hourTolerance = hourTolerance
         self.toleranceEvidence = toleranceEvidence
+        self.shapeEvidence = shapeEvidence
         self.attributionWindow = attributionWindow
         self.exploration = exploration
     }

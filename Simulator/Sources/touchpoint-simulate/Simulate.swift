@@ -143,9 +143,9 @@ extension SchedulerSettings {
         let keys: [String: WritableKeyPath<SchedulerSettings, Double>] = [
             "channelPriorStrength": \.channelPriorStrength, "timingPriorStrength": \.timingPriorStrength,
             "channelCurveStrength": \.channelCurveStrength, "populationTimingStrength": \.populationTimingStrength,
-            "timingBandwidth": \.timingBandwidth, "presenceEvidence": \.presenceEvidence,
+            "timingBandwidth": \.timingBandwidth, "exposureWidening": \.exposureWidening, "presenceEvidence": \.presenceEvidence,
             "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
-            "toleranceEvidence": \.toleranceEvidence, "exploration": \.exploration,
+            "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence, "exploration": \.exploration,
         ]
         guard let path = keys[key], let v = Double(value) else { return false }
         self[keyPath: path] = v

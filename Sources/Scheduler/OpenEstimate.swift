@@ -178,7 +178,8 @@ extension Scheduler {
             if mc.isFinite {
                 var expected = [Double](repeating: 0, count: 24)
                 for h in 0..<24 { expected[h] = sendHours[k][h] * rates[k] * curve[h] }
-                let se = Self.smooth(expected, wide)
+                // The same kernel on both sides: the shared curve already falls off away from tried hours.
+                let se = Self.smooth(expected, kernel)
                 let sr = Self.smooth(responseHours[k], kernel)
                 let own = Self.shapeWeight(
                     responses: responseHours[k].reduce(0, +), sends: sendHours[k].reduce(0, +), settings.shapeEvidence)

@@ -71,7 +71,11 @@ extension Scheduler {
         ex.bestScore = best
         ex.earliestScore = values[0].max()!
         if request.urgency != nil, !request.transactional { ex.urgencyFactor = factor(chosen) }
-        ex.hourRank = request.transactional ? nil : 1 + values.filter { $0.max()! > values[j].max()! }.count
+        // Ranked by open probability alone, so a rank above 1 shows what urgency (or a tie) traded away.
+        if !request.transactional {
+            let odds = allowed.map { c in est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) }.max()! }
+            ex.hourRank = 1 + odds.filter { $0 > odds[j] * (1 + 1e-9) }.count
+        }
         noteOdds(est, chosen: k, minute: chosen.minuteOfDay, dueMinute: dueMinute, &ex)
         if request.transactional {
             ex.note("time: transactional, sent when due")
@@ -141,7 +145,10 @@ extension Scheduler {
         }
         let s1 = est.relativeSpread(chosen.k) * v1
         var options: [(j: Int, k: Int, p: Double)] = []
-        for k in est.channels.indices where k != chosen.k {
+        // A channel with the same posterior as the chosen one has nothing different to teach (no data on
+        // either, say): the rule's order decides, not a coin.
+        for k in est.channels.indices
+        where k != chosen.k && (est.alpha[k] != est.alpha[chosen.k] || est.beta[k] != est.beta[chosen.k]) {
             let column = values.map { $0[k] }
             let top = column.max()!
             let j = column.firstIndex { $0 >= top * tolerance }!

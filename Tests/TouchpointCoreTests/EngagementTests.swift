@@ -191,6 +191,43 @@ struct EngagementTests {
         #expect(Engagement(packed: e.bytes) == e)
     }
 
+    @Test("where in their hour sends fall is kept (local time, about the last eight sends)")
+    func sendMinute() {
+        var e = Engagement()
+        #expect(e.sendMinute == 30)
+        let kolkata = Zone("Asia/Kolkata")!  // UTC+05:30: 08:00Z is 13:30 local
+        e.recordSend(.email, at: t0, zone: kolkata, policy: policy)
+        #expect(abs(e.sendMinute - 30) < 0.3)
+        for d in 1...40 { e.recordSend(.sms, at: t0 + .days(Int64(d)) + .minutes(20), zone: kolkata, policy: policy) }
+        #expect(abs(e.sendMinute - 50) < 1.5)
+    }
+
+    @Test("an open within an hour of its send is the send's answer, not an open time")
+    func quickOpens() {
+        var e = Engagement()
+        e.recordSend(.email, at: hours(0), zone: utc, policy: policy)
+        #expect(e.recordOpen(.email, at: hours(0) + .minutes(59), zone: utc, policy: policy) == hours(0))
+        #expect(e.engagedHours(.email, at: hours(2)).allSatisfy { $0 == 0 })
+        #expect(e.responseHours(.email, at: hours(2))[8] > 0)
+        e.recordOpen(.email, at: hours(1) + .minutes(1), zone: utc, policy: policy)
+        #expect(e.engagedHours(.email, at: hours(2))[9] > 0)
+    }
+
+    @Test("state of format 1 (without the send minute) decodes, reading sends as mid-hour")
+    func formatOne() throws {
+        var e = Engagement()
+        e.recordSend(.sms, at: t0 + .minutes(10), zone: utc, policy: policy)
+        e.recordActivity(at: t0, zone: utc, policy: policy)
+        var v1 = e.bytes
+        v1.remove(at: 9)
+        v1[0] = 1
+        let decoded = try #require(Engagement(packed: v1))
+        #expect(decoded.sendMinute == Double(Engagement.noSendMinute) / 255 * 60)
+        #expect(decoded.sendHours(.sms, at: t0) == e.sendHours(.sms, at: t0))
+        #expect(decoded.activityHours(at: t0) == e.activityHours(at: t0))
+        #expect(decoded.counts(.sms) == e.counts(.sms))
+    }
+
     @Test("a customer's policy zone is their timezone trait, else the default")
     func policyZone() {
         var c = Customer(id: "u1", traits: ["timezone": "Asia/Tokyo"])

@@ -76,7 +76,8 @@ final class Transfer {
                 _ = tp_curl_setopt_long(easy, CURLOPT_HTTP_VERSION, tp_curl_http_version_1_1())
             }
             if r.method == "POST" {
-                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, r.body.count), alignment: 1)
+                let copy = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: max(1, r.body.count), alignment: 1)
                 r.body.withUnsafeBytes { copy.copyMemory(from: $0) }
                 postFields = copy
                 _ = tp_curl_setopt_long(easy, CURLOPT_POST, 1)

@@ -76,7 +76,7 @@ public struct TwilioAdapter: ChannelAdapter {
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
             ("Body", message.text),
         ]
-        if let cb = statusCallback { fields.append(("StatusCallback", cb)) }
+        if let cb = message.statusCallbackURL ?? statusCallback { fields.append(("StatusCallback", cb)) }
         let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
             .joined(separator: "&")
         let sid = TwilioAdapter.formEncode(accountSid)
@@ -111,20 +111,5 @@ public struct TwilioAdapter: ChannelAdapter {
     }
 
     /// `application/x-www-form-urlencoded` escaping: everything but RFC 3986 unreserved characters.
-    static func formEncode(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += byte < 16 ? "%0" + hex : "%" + hex
-            }
-        }
-        return out
-    }
+    static func formEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 }

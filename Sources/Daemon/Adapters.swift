@@ -16,30 +16,47 @@ public struct Adapters: Sendable {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let options = adapterOptions(c, config: config)
+            let options = adapterOptions(c, config: config, registry: registry)
             do {
                 out[channel] = try registry.make(kind: c.kind.value, options: options)
             } catch let error as AdapterConfigError {
                 diagnostics.append(
                     .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
             } catch {
-                diagnostics.append(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+                diagnostics.append(
+                    .error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
             }
         }
         return (Adapters(byChannel: out), diagnostics)
     }
 
+    /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
+    /// their options, at the places in the config.
+    public static func check(config: Config, registry: AdapterRegistry = .standard) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
+            let options = c.options.map { key, located in
+                AdapterRegistry.LocatedOption(
+                    key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
+                    valueLocation: located.location)
+            }
+            diagnostics += registry.check(
+                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
+                options: options,
+                entry: c.location)
+        }
+        return diagnostics
+    }
+
     /// Config keys as the adapters read them: `kebab-case` or `snake_case`, SPEC §6's short Twilio names,
     /// paths resolved against the config's folder; `unsubscribe-url` is the engine's, not the adapter's.
-    static func adapterOptions(_ c: ChannelConfig, config: Config) -> [String: String] {
+    static func adapterOptions(_ c: ChannelConfig, config: Config, registry: AdapterRegistry = .standard)
+        -> [String: String]
+    {
         var out: [String: String] = [:]
         for (key, located) in c.options {
-            var k = key.replacingOccurrences(of: "-", with: "_")
-            if k == "unsubscribe_url" { continue }
-            if c.kind.value == "twilio" {
-                if k == "account" { k = "account_sid" }
-                if k == "token" { k = "auth_token" }
-            }
+            let k = registry.adapterKey(key, kind: c.kind.value)
+            if AdapterRegistry.engineOptions.contains(k) { continue }
             let value: String
             switch located.value {
             case .string(let s): value = s
@@ -64,7 +81,9 @@ public struct Adapters: Sendable {
         guard t.hasSuffix(">"), let open = t.lastIndex(of: "<") else { return nil }
         let address = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
         var name = t[..<open].trimmingCharacters(in: .whitespaces)
-        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
+            name = String(name.dropFirst().dropLast())
+        }
         guard !address.isEmpty, !name.isEmpty else { return nil }
         return (name, address)
     }

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 import UnixSignals
 
 /// `touchpoint run`: the long-running daemon.
@@ -32,19 +33,22 @@ public enum Daemon {
 
         let store = try SQLiteStore(path: project.config.storePath)
         let stored = try await store.load()
-        var engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        var engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
         engine.restore(globals: decoded.globals, customers: decoded.customers)
         if engine.stats.droppedOnRestore > 0 {
-            logger.warning("\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
+            logger.warning(
+                "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
 
         let resendable = Set(adapters.byChannel.values.filter(\.peerDeduplicates).map(\.kind))
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
         if !recovery.requeued.isEmpty {
             logger.notice(
-                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)")
+                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)"
+            )
         }
         for id in recovery.unknown {
             logger.error(
@@ -61,13 +65,38 @@ public enum Daemon {
 
         let dispatcherWakeup = Wakeup()
         let reloadRequests = Wakeup()
+        let telemetry = project.config.http.map { _ in Telemetry() }
         let pipeline = Pipeline(
             project: project, engine: engine, adapters: adapters, offsets: stored.offsets, store: store,
-            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup, reloadRequests: reloadRequests,
-            clock: clock)
+            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
+            reloadRequests: reloadRequests,
+            telemetry: telemetry, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
-            clock: clock)
+            telemetry: telemetry, clock: clock)
+        // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
+        // before the recorder writes its last lines, and both before the pipeline's last batch.
+        var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let config = project.config.http, let telemetry {
+            let recorder = EventRecorder(folder: project.config.eventsDirectory, logger: logger)
+            let listening = options.httpListening ?? { _ in }
+            let server = TrackingServer(
+                config: config, recorder: recorder, telemetry: telemetry, store: store,
+                eventsFolder: project.config.eventsDirectory,
+                hooks: .init(
+                    customers: { channel, address in await pipeline.customers(on: channel, address: address)
+                    },
+                    listening: listening),
+                logger: logger, clock: clock)
+            http = [
+                .init(
+                    service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "recorder"),
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
+                ),
+            ]
+        }
 
         let hangups = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
@@ -79,9 +108,13 @@ public enum Daemon {
 
         var config = ServiceGroupConfiguration(
             services: [
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"),
-                .init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dispatcher"),
-            ],
+                .init(
+                    service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "pipeline"),
+                .init(
+                    service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "dispatcher"),
+            ] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(15)

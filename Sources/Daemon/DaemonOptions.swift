@@ -21,6 +21,8 @@ public struct DaemonOptions: Sendable {
     public var fromStart = false
     /// A name for this process in the outbox's lease column.
     public var leaseOwner = "touchpoint"
+    /// Told the bound port once the HTTP side listens (`http.listen` port 0 picks a free one).
+    public var httpListening: (@Sendable (Int) -> Void)?
 
     public init(configPath: String?, environment: [String: String]) {
         self.configPath = configPath

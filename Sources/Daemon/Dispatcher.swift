@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 
 /// Sends due outbox rows through their adapters and records every outcome.
 ///
@@ -23,14 +24,16 @@ actor Dispatcher: Service {
     private let logger: Logger
     private let wakeup: Wakeup
     private let clock: @Sendable () -> Instant
+    private let telemetry: Telemetry?
     /// Channels whose endpoint answered 410 Gone: nothing more is sent there until a restart.
     private var disabled: Set<String> = []
 
     init(
         store: any StateStore, adapters: Adapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
-        clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
+        self.telemetry = telemetry
         var byChannel: [String: any ChannelAdapter] = [:]
         for (channel, adapter) in adapters.byChannel { byChannel[channel.rawValue] = adapter }
         self.adapters = byChannel
@@ -171,8 +174,18 @@ actor Dispatcher: Service {
     /// Queues the outcome for the next transaction; the row's slot is freed when that commits.
     private func finish(_ row: OutboxRow, _ outcome: DeliveryOutcome) {
         let now = clock()
+        if let telemetry {
+            let delivered: Bool
+            if case .delivered = outcome { delivered = true } else { delivered = false }
+            telemetry.send(
+                channel: row.channel, outcome: outcome.metricName,
+                latencyMilliseconds: delivered ? now.milliseconds - row.sendAt.milliseconds : nil)
+        }
         settled.append(
-            (SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now), row.channel))
+            (
+                SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now),
+                row.channel
+            ))
         wakeup.signal()
     }
 
@@ -207,8 +220,22 @@ actor Dispatcher: Service {
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
-            logger.error("endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
+            logger.error(
+                "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
+        }
+    }
+}
+
+extension DeliveryOutcome {
+    /// The `outcome` label of `touchpoint_sends_total`.
+    var metricName: String {
+        switch self {
+        case .delivered: "delivered"
+        case .retry: "retry"
+        case .ambiguous: "unknown"
+        case .permanent: "failed"
+        case .disableEndpoint: "endpoint-gone"
         }
     }
 }

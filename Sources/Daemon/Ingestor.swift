@@ -1,12 +1,13 @@
+import Events
+import Foundation
+import Store
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Events
-import Foundation
-import Store
-import TouchpointCore
 
 /// Reads new complete lines from `*.jsonl` files in the events folder, in name order, from the offsets
 /// the store remembers.
@@ -35,7 +36,9 @@ struct Ingestor {
     /// The `*.jsonl` files in the folder, in name order.
     func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
+        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map {
+            folder + "/" + $0
+        }
     }
 
     /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines.
@@ -53,13 +56,16 @@ struct Ingestor {
                 start = FileOffset(path: path, offset: 0, line: 0, inode: inode, size: 0)
             }
             guard size > start.offset else { continue }
-            guard let reader = try? JSONLinesReader(path: path, startOffset: start.offset, startLine: start.line + 1)
+            guard
+                let reader = try? JSONLinesReader(
+                    path: path, startOffset: start.offset, startLine: start.line + 1)
             else { continue }
             var position = start
             while batch.lines < limit, let line = try? reader.next() {
                 guard line.complete else { break }  // wait for the writer to finish the line
                 batch.lines += 1
-                position = FileOffset(path: path, offset: line.endOffset, line: line.number, inode: inode, size: size)
+                position = FileOffset(
+                    path: path, offset: line.endOffset, line: line.number, inode: inode, size: size)
                 switch decoder.decode(line, file: path) {
                 case nil:
                     continue

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 
 /// The live engine: reads new event lines, applies them, fires due timers by the wall clock, and commits
 /// the state change, the file offsets and the resulting outbox rows in one transaction per batch.
@@ -23,6 +24,7 @@ actor Pipeline: Service {
     private let dispatcherWakeup: Wakeup
     private let reloadRequests: Wakeup
     private let clock: @Sendable () -> Instant
+    private let telemetry: Telemetry?
     private var watcher: FolderWatcher?
     private var inputsSignature: [String: Int64] = [:]
     /// The previous batch's commit, still running on the store's writer while the next batch is read and
@@ -33,14 +35,17 @@ actor Pipeline: Service {
     private var uncommittedIds: Set<String> = []
 
     init(
-        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset], store: any StateStore,
+        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
+        store: any StateStore,
         options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
-        clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
     ) {
+        self.telemetry = telemetry
         self.project = project
         self.engine = engine
         self.adapters = adapters
-        self.ingestor = Ingestor(folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
+        self.ingestor = Ingestor(
+            folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
         self.options = options
         self.logger = logger
@@ -73,7 +78,9 @@ actor Pipeline: Service {
             let now = clock()
             if now.milliseconds - lastReloadCheck.milliseconds >= options.reloadCheckMilliseconds {
                 lastReloadCheck = now
-                if Pipeline.signature(project) != inputsSignature { reload(reason: "rule or template files changed") }
+                if Pipeline.signature(project) != inputsSignature {
+                    reload(reason: "rule or template files changed")
+                }
             }
             if pendingReload {
                 pendingReload = false
@@ -124,9 +131,11 @@ actor Pipeline: Service {
         var duplicates = 0
         // Within a batch, apply in timestamp order (stable), as dry-run does.
         input.events = input.events.enumerated().sorted { a, b in
-            a.element.instant != b.element.instant ? a.element.instant < b.element.instant : a.offset < b.offset
+            a.element.instant != b.element.instant
+                ? a.element.instant < b.element.instant : a.offset < b.offset
         }.map(\.element)
         engine.wallClock = now
+        let lateBefore = engine.stats.lateEvents
         for event in input.events {
             if let id = event.messageId {
                 if seen.contains(id) || !fresh.insert(id).inserted {
@@ -145,6 +154,14 @@ actor Pipeline: Service {
             records += engine.advance(to: now - project.config.lateness)
         }
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
+        if let telemetry {
+            telemetry.batch(
+                applied: applied, quarantined: input.rejected.count,
+                late: engine.stats.lateEvents - lateBefore)
+            for r in records {
+                telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
+            }
+        }
 
         var outbox: [OutboxRow] = []
         var dropped: [DroppedMessage] = []
@@ -153,7 +170,9 @@ actor Pipeline: Service {
                 if let d = r.dropped { dropped.append(d) }
                 logger.info(
                     "held back: \(r.reason?.rawValue ?? "?")",
-                    metadata: ["message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)"])
+                    metadata: [
+                        "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                    ])
                 continue
             }
             switch outboxRow(for: r, now: now) {
@@ -176,7 +195,8 @@ actor Pipeline: Service {
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
-            offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox, dropped: dropped,
+            offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox,
+            dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
@@ -189,6 +209,11 @@ actor Pipeline: Service {
             if wakesDispatcher { dispatcherWakeup.signal() }
         }
         return input.lines >= options.batchLines
+    }
+
+    /// The customers whose current address on `channel` is `address` (an inbound SMS names only a number).
+    func customers(on channel: Channel, address: String) -> [String] {
+        engine.customers.values.filter { $0.address(for: channel) == address }.map(\.id).sorted()
     }
 
     /// Waits for the previous batch's commit; rethrows its failure (the daemon then stops, as after a crash).
@@ -207,11 +232,12 @@ actor Pipeline: Service {
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
     private func outboxRow(for r: MessageRecord, now: Instant) -> Result<OutboxRow, Unsendable> {
         guard let channel = r.channel, let adapter = adapters.byChannel[channel] else {
-            logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
+            logger.error(
+                "no adapter for channel \(r.channel?.rawValue ?? "?")",
+                metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]
-        guard let message = r.outbound(customer: engine.customers[r.customer], unsubscribeURL: unsubscribe, now: now)
+        guard let message = r.outbound(customer: engine.customers[r.customer], now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
@@ -228,8 +254,13 @@ actor Pipeline: Service {
 
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.
     private func reload(reason: String) {
-        let next = Project.load(configPath: options.configPath, environment: options.environment)
+        var next = Project.load(configPath: options.configPath, environment: options.environment)
         inputsSignature = Pipeline.signature(next)
+        // The HTTP side keeps the block it started with; links signed with another secret would 404.
+        if next.config.http != project.config.http {
+            logger.warning("the http block changed; it takes effect at the next restart")
+            next.config.http = project.config.http
+        }
         let (nextAdapters, adapterDiagnostics) = Adapters.build(config: next.config)
         let errors = next.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
         guard errors.isEmpty else {
@@ -243,7 +274,9 @@ actor Pipeline: Service {
         engine = fresh
         project = next
         adapters = nextAdapters
-        logger.notice("reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates")
+        logger.notice(
+            "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
+        )
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.
@@ -257,7 +290,9 @@ actor Pipeline: Service {
             guard fm.fileExists(atPath: root, isDirectory: &isDir) else { continue }
             let paths = isDir.boolValue ? (fm.subpaths(atPath: root) ?? []).map { root + "/" + $0 } : [root]
             for p in paths {
-                if let attrs = try? fm.attributesOfItem(atPath: p), let date = attrs[.modificationDate] as? Date {
+                if let attrs = try? fm.attributesOfItem(atPath: p),
+                    let date = attrs[.modificationDate] as? Date
+                {
                     out[p] = Int64(date.timeIntervalSince1970 * 1000)
                 }
             }

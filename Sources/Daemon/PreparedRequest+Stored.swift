@@ -11,11 +11,15 @@ extension PreparedRequest {
     /// The bytes the outbox keeps for this request.
     func storedBytes() -> Data {
         var out = [UInt8]()
-        out.reserveCapacity(64 + url.utf8.count + body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+        out.reserveCapacity(
+            64 + url.utf8.count + body.count
+                + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
         out.append(Self.storedTag)
         func put(_ n: Int) {
             let v = UInt32(n)
-            out.append(contentsOf: [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)])
+            out.append(contentsOf: [
+                UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24),
+            ])
         }
         func put(_ s: String) {
             put(s.utf8.count)
@@ -100,7 +104,8 @@ private struct StoredReader {
     /// A length or count; at most the bytes left, so a corrupt count cannot ask for a huge allocation.
     mutating func count() -> Int? {
         guard buffer.count - at >= 4 else { return nil }
-        let n = Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
+        let n =
+            Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
         at += 4
         return n <= buffer.count - at ? n : nil
     }

@@ -55,7 +55,8 @@ public struct Replay: Sendable {
                 if let until, event.instant > until { continue }
                 offer(event, emit: emit)
             case .failure(let rejection)?:
-                let r = Rejection(file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
+                let r = Rejection(
+                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
                 rejections.append(r)
                 reject(r)
             }

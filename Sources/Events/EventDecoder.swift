@@ -147,7 +147,7 @@ public struct EventDecoder: Sendable {
         case "page", "screen", "group", "alias": kind = .other(type)
         default:
             throw FieldError(
-                "unknown event type '\(type)' (expected track, identify, page, screen, group or alias)"
+                "unknown event type '\(Excerpt.of(type))' (expected track, identify, page, screen, group or alias)"
                     + Suggest.didYouMean(type, in: knownTypes))
         }
         let userId = try self.userId(fields.userId, otherKeys)

@@ -32,6 +32,8 @@ public struct Config: Sendable, Hashable {
     /// channel whose estimate overlaps the best one's (0 = always the best estimate, 1 = plain Thompson
     /// sampling). The same default as `SchedulerSettings.exploration`.
     public var exploration: Double = 0.05
+    /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
+    public var http: HTTPConfig?
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:
@@ -42,7 +44,8 @@ public struct Config: Sendable, Hashable {
             path: nil, baseDirectory: baseDirectory, rulesDirectory: "rules", templatesDirectory: "templates",
             eventsDirectory: "events", storePath: "touchpoint.sqlite", defaultTimezone: .utc,
             quietHours: QuietHours(startMinute: 21 * 60, endMinute: 8 * 60),
-            frequencyCap: FrequencyCap(max: 3, per: .days(7)), maxLateness: .hours(1), lateness: .minutes(5), smsSegmentWarning: 3,
+            frequencyCap: FrequencyCap(max: 3, per: .days(7)), maxLateness: .hours(1), lateness: .minutes(5),
+            smsSegmentWarning: 3,
             channels: Config.defaultChannels(file: "<built-in>"))
         config.rulesDirectory = config.resolve(config.rulesDirectory)
         config.templatesDirectory = config.resolve(config.templatesDirectory)
@@ -56,15 +59,19 @@ public struct Config: Sendable, Hashable {
         var out: [Channel: ChannelConfig] = [:]
         for channel in Channel.allCases {
             out[channel] = ChannelConfig(
-                kind: Located("file", at: at), options: ["path": Located(.string("outbox"), at: at)], location: at)
+                kind: Located("file", at: at), options: ["path": Located(.string("outbox"), at: at)],
+                location: at)
         }
         return out
     }
 
     /// `path` resolved against ``baseDirectory`` (absolute paths are kept), for the adapters' own paths.
     public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty { return Config.normalize(path) }
-        return Config.normalize(baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
+        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty {
+            return Config.normalize(path)
+        }
+        return Config.normalize(
+            baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
     }
 
     /// Removes `.` and `name/..` segments lexically, so diagnostics read `rules/cart.yaml`, not

@@ -12,6 +12,9 @@ public struct SendSpec: Sendable, Hashable {
     /// `send.urgency`: a send this long after the due time is worth half as much, twice as long a quarter
     /// (`nil`: the scheduler takes the best hour anywhere in the window). Located for `check`'s notes.
     public var urgency: Located<TimeSpan>?
+    /// Whether links are rewritten to tracked ones and the email gets the open pixel when the config
+    /// has `http` (default `true`; `tracking: false` opts the rule out).
+    public var tracking = true
 
     /// A send specification.
     public init(

@@ -13,7 +13,8 @@ extension SQLiteStore {
     ) async throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
         return try await writer.write { db in
-            try Self.claim(now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
+            try Self.claim(
+                now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
         }
     }
 
@@ -31,7 +32,8 @@ extension SQLiteStore {
     /// happened); the claim is skipped once it is cancelled. An outcome the store refuses (the row is not
     /// in flight) is reported in ``ClaimCycle/refused`` without failing the others.
     public func settleAndClaim(
-        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String,
+        excludingChannels: Set<String>
     ) async throws -> ClaimCycle {
         guard !settled.isEmpty || limit > 0 else { return ClaimCycle() }
         let cancelled = CancellationFlag()
@@ -107,7 +109,9 @@ extension SQLiteStore {
                 WHERE message_id = ?
                 """)
         let open = try db.cachedStatement(
-            sql: "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)")
+            sql:
+                "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)"
+        )
         var claimed: [OutboxRow] = []
         claimed.reserveCapacity(due.count)
         for row in due {
@@ -150,11 +154,14 @@ extension SQLiteStore {
         let messageId = s.messageId
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, attempts, rule, customer FROM outbox WHERE message_id = ?"),
+                db.cachedStatement(
+                    sql: "SELECT state, attempts, rule, customer FROM outbox WHERE message_id = ?"),
                 arguments: [messageId])
         else { throw StoreError.unknownMessage(messageId) }
         let stateName: String = row[0]
-        guard let state = OutboxState(rawValue: stateName) else { throw StoreError.corrupt("outbox state '\(stateName)'") }
+        guard let state = OutboxState(rawValue: stateName) else {
+            throw StoreError.corrupt("outbox state '\(stateName)'")
+        }
         guard state == .sending else { throw StoreError.notInFlight(messageId: messageId, state: state) }
         let attempts: Int = row[1]
         let ms = s.at.milliseconds
@@ -194,7 +201,8 @@ extension SQLiteStore {
             ).execute(arguments: [reason, ms, messageId])
             _ = try insertDropped(
                 DroppedMessage(
-                    messageId: messageId, rule: row[2], customer: row[3], reason: reason, detail: detail, at: s.at),
+                    messageId: messageId, rule: row[2], customer: row[3], reason: reason, detail: detail,
+                    at: s.at),
                 in: db)
         }
         let answer: String? =
@@ -204,7 +212,8 @@ extension SQLiteStore {
             default: s.outcome.answer
             }
         try closeAttempt(
-            messageId: messageId, attempt: attempts, outcome: s.outcome.state.rawValue, answer: answer, at: s.at,
+            messageId: messageId, attempt: attempts, outcome: s.outcome.state.rawValue, answer: answer,
+            at: s.at,
             in: db)
     }
 
@@ -290,7 +299,9 @@ extension SQLiteStore {
     public func nextDueAt() async throws -> Instant? {
         try await writer.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
+                db,
+                sql:
+                    "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
             ).map(Instant.init(milliseconds:))
         }
     }

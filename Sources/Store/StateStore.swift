@@ -53,7 +53,8 @@ public protocol StateStore: Sendable {
     /// opened in this same transaction, before anything is sent. The outcomes are recorded even if the
     /// calling task is cancelled; the claim is then skipped. With no outcomes and `limit` 0 it does nothing.
     func settleAndClaim(
-        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String,
+        excludingChannels: Set<String>
     ) async throws -> ClaimCycle
 
     /// At start-up, settles rows left in `sending` by a crash.

@@ -39,7 +39,8 @@ struct Run: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "touchpoint")
-        var options = DaemonOptions(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        var options = DaemonOptions(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         options.fromStart = fromStart
         options.batchLines = max(1, batchLines)
         options.concurrency = max(1, concurrency)

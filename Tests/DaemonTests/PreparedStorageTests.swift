@@ -8,14 +8,17 @@ import Testing
 struct PreparedStorageTests {
     static let full = PreparedRequest(
         kind: "smtp", messageId: "m-1", url: "smtp://127.0.0.1:2525", method: "SMTP",
-        headers: [.init("Content-Type", "text/plain; charset=utf-8"), .init("X-Empty", ""), .init("X-中文", "雷，您好")],
+        headers: [
+            .init("Content-Type", "text/plain; charset=utf-8"), .init("X-Empty", ""), .init("X-中文", "雷，您好"),
+        ],
         body: Data([0, 1, 2, 255, 13, 10]) + Data("body ✓".utf8), mailFrom: "news@shop.example",
         recipients: ["a@example.com", "b@example.com"], idempotencyKey: "m-1")
 
     @Test("the stored bytes read back as the same request, with and without optional parts")
     func roundTrip() throws {
         #expect(PreparedRequest.stored(Self.full.storedBytes()) == Self.full)
-        let bare = PreparedRequest(kind: "webhook", messageId: "", url: "", method: "POST", body: Data(), idempotencyKey: "")
+        let bare = PreparedRequest(
+            kind: "webhook", messageId: "", url: "", method: "POST", body: Data(), idempotencyKey: "")
         #expect(PreparedRequest.stored(bare.storedBytes()) == bare)
     }
 

@@ -28,7 +28,9 @@ enum Paths {
     }
 
     static func python() throws -> String {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map {
+            "\($0)/python3"
+        }
         for p in ["/usr/bin/python3", "/usr/local/bin/python3"] + path
         where FileManager.default.isExecutableFile(atPath: p) {
             return p
@@ -77,7 +79,9 @@ final class Peer {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard
+            let port = Int(
+                String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             kill(process.processIdentifier, SIGKILL)
             throw TestFailure("\(script) did not print a port")
@@ -144,7 +148,9 @@ final class DaemonProcess {
     /// Waits for the "running" log line; throws with the log if the daemon exits or never gets there.
     @discardableResult
     func running(within seconds: Double = 30) async throws -> DaemonProcess {
-        let up = await eventually(within: seconds) { !process.isRunning || logText().contains("touchpoint running") }
+        let up = await eventually(within: seconds) {
+            !process.isRunning || logText().contains("touchpoint running")
+        }
         guard up, process.isRunning else {
             throw TestFailure("the daemon did not start:\n\(logText())")
         }
@@ -216,7 +222,8 @@ struct Sandbox {
             \(channels)
 
             """
-        try config.write(to: root.appendingPathComponent("touchpoint.yaml"), atomically: true, encoding: .utf8)
+        try config.write(
+            to: root.appendingPathComponent("touchpoint.yaml"), atomically: true, encoding: .utf8)
     }
 
     /// Appends lines (each gets a newline) to `events/<name>`.
@@ -232,7 +239,8 @@ struct Sandbox {
     }
 
     func startDaemon(arguments: [String] = []) throws -> DaemonProcess {
-        try DaemonProcess(config: config, log: root.appendingPathComponent("daemon.log"), arguments: arguments)
+        try DaemonProcess(
+            config: config, log: root.appendingPathComponent("daemon.log"), arguments: arguments)
     }
 
     /// `touchpoint status` output.
@@ -254,7 +262,9 @@ struct Sandbox {
 
     /// Names of the files the file adapter wrote.
     func fileOutboxNames() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: fileOutbox.path)) ?? []).filter { !$0.hasPrefix(".") }
+        ((try? FileManager.default.contentsOfDirectory(atPath: fileOutbox.path)) ?? []).filter {
+            !$0.hasPrefix(".")
+        }
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }

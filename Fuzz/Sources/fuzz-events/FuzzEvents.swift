@@ -1,10 +1,11 @@
+import Events
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Events
-import TouchpointCore
 
 /// libFuzzer entry point: the bytes as one event line, as a JSON document, and as a whole JSON Lines
 /// file read through a pipe in tiny chunks with a small line limit, so the reader's buffer

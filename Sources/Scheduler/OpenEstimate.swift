@@ -120,7 +120,10 @@ extension Scheduler {
             sendHours.append(e.sendHours(c, at: now))
             responseHours.append(e.responseHours(c, at: now))
             prior.append(
-                (population.openRate(c), max(population.fittedPriorStrength(c) ?? settings.channelPriorStrength, 1e-3)))
+                (
+                    population.openRate(c),
+                    max(population.fittedPriorStrength(c) ?? settings.channelPriorStrength, 1e-3)
+                ))
         }
         var alpha = [Double](repeating: 1, count: informing.count)
         var beta = alpha
@@ -182,8 +185,11 @@ extension Scheduler {
                 let se = Self.smooth(expected, kernel)
                 let sr = Self.smooth(responseHours[k], kernel)
                 let own = Self.shapeWeight(
-                    responses: responseHours[k].reduce(0, +), sends: sendHours[k].reduce(0, +), settings.shapeEvidence)
-                for h in 0..<24 { bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1) }
+                    responses: responseHours[k].reduce(0, +), sends: sendHours[k].reduce(0, +),
+                    settings.shapeEvidence)
+                for h in 0..<24 {
+                    bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)
+                }
             }
             est.bend.append(bend)
             est.alpha.append(alpha[k])

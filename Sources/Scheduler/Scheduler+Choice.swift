@@ -52,14 +52,18 @@ extension Scheduler {
         }
         // values[j][k]: candidate j, channel k.
         let values = allowed.map { c in
-            est.channels.indices.map { k in est.probability(k, minute: c.minuteOfDay, rate: rates[k]) * factor(c) }
+            est.channels.indices.map { k in
+                est.probability(k, minute: c.minuteOfDay, rate: rates[k]) * factor(c)
+            }
         }
         let best = values.map { $0.max()! }.max()!
         var j = pick(values, allowed, est)
         var k = Self.argmax(values[j])
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
-            let means = allowed.map { c in est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) * factor(c) } }
+            let means = allowed.map { c in
+                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) * factor(c) }
+            }
             let jm = pick(means, allowed, est)
             ex.explored = Self.argmax(means[jm]) != k || jm != j
         } else if let runnerUp = explore(request, est, values: values, chosen: (j, k), &ex) {
@@ -73,7 +77,9 @@ extension Scheduler {
         if request.urgency != nil, !request.transactional { ex.urgencyFactor = factor(chosen) }
         // Ranked by open probability alone, so a rank above 1 shows what urgency (or a tie) traded away.
         if !request.transactional {
-            let odds = allowed.map { c in est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) }.max()! }
+            let odds = allowed.map { c in
+                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) }.max()!
+            }
             ex.hourRank = 1 + odds.filter { $0 > odds[j] * (1 + 1e-9) }.count
         }
         noteOdds(est, chosen: k, minute: chosen.minuteOfDay, dueMinute: dueMinute, &ex)
@@ -122,7 +128,9 @@ extension Scheduler {
     /// A Thompson draw of channel `k`'s rate, seeded by the message id and the channel; channels with the
     /// same posterior share one draw, so with nothing to learn the rule's order still decides.
     func draw(_ request: SendRequest, _ est: OpenEstimate, _ k: Int) -> Double {
-        let first = est.channels.indices.first { est.alpha[$0] == est.alpha[k] && est.beta[$0] == est.beta[k] }!
+        let first = est.channels.indices.first {
+            est.alpha[$0] == est.alpha[k] && est.beta[$0] == est.beta[k]
+        }!
         var rng = SeededGenerator(seed: StableID.seed(request.messageId + "/" + est.channels[first].rawValue))
         return rng.beta(est.alpha[k], est.beta[k])
     }
@@ -175,7 +183,9 @@ extension Scheduler {
             x -= o.p
             if x < 0 || o.k == options.last!.k {
                 ex.explored = true
-                ex.note("exploration: trying \(est.channels[o.k].rawValue) instead of \(est.channels[chosen.k].rawValue)")
+                ex.note(
+                    "exploration: trying \(est.channels[o.k].rawValue) instead of \(est.channels[chosen.k].rawValue)"
+                )
                 return (o.j, o.k)
             }
         }
@@ -197,13 +207,16 @@ extension Scheduler {
         if (all.map { best($0) }.max() ?? 0) > chosenValue * margin { ex.constraints.append(.quietHours) }
         if request.within < .hours(24) {
             var day = candidates(due: request.due, within: .hours(24), zone: zone)
-            if let quiet = settings.quietHours { day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) } }
+            if let quiet = settings.quietHours {
+                day.removeAll { quiet.contains(minuteOfDay: $0.minuteOfDay) }
+            }
             if (day.map { best($0, discounted: false) * factor($0) }.max() ?? 0) > chosenValue * margin {
                 ex.constraints.append(.window)
             }
         }
         if request.urgency != nil,
-            (allowed.map { best($0, discounted: false) }.max() ?? 0) > best(chosen, discounted: false) * margin
+            (allowed.map { best($0, discounted: false) }.max() ?? 0) > best(chosen, discounted: false)
+                * margin
         {
             ex.constraints.append(.urgency)
         }
@@ -226,7 +239,8 @@ extension Scheduler {
         let top = est.curve.indices.sorted { est.curve[$0] > est.curve[$1] }.prefix(3)
         ex.note(
             "hour curve: best \(top.map { "\($0):00 ×\(fmt(est.curve[$0], 2))" }.joined(separator: ", ")); "
-                + "evidence \(fmt(est.timingResponses, 1)) response(s), \(fmt(est.presence, 1)) presence observation(s)")
+                + "evidence \(fmt(est.timingResponses, 1)) response(s), \(fmt(est.presence, 1)) presence observation(s)"
+        )
     }
 
     /// Fills ``Explanation/odds``: per reachable channel, the estimated open probability at the chosen time

@@ -57,10 +57,12 @@ public struct SchedulerSettings: Sendable, Hashable {
     public init(
         quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
-        channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50, timingBandwidth: Double = 2,
+        channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50,
+        timingBandwidth: Double = 2,
         exposureWidening: Double = 1.25,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
-        toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3), exploration: Double = 0.05
+        toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
+        exploration: Double = 0.05
     ) {
         self.quietHours = quietHours
         self.defaultZone = defaultZone

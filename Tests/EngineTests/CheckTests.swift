@@ -89,14 +89,21 @@ struct CheckTests {
 struct UrgencyCheckTests {
     @Test("the shipped cart and checkout rules set urgency, and check explains each at its place")
     func shippedNotes() throws {
-        let project = Project.load(configPath: CheckTests.root + "/examples/touchpoint.yaml", environment: [:])
+        let project = Project.load(
+            configPath: CheckTests.root + "/examples/touchpoint.yaml", environment: [:])
         let notes = project.diagnostics.filter { $0.code == "urgency" }
         #expect(notes.count == 2)
-        #expect(notes.allSatisfy { $0.severity == .note && $0.location?.file.hasSuffix("rules/cart.yaml") == true })
+        #expect(
+            notes.allSatisfy {
+                $0.severity == .note && $0.location?.file.hasSuffix("rules/cart.yaml") == true
+            })
         let cart = try #require(notes.first { $0.message.hasPrefix("rule 'cart-abandoned'") })
         #expect(cart.message.contains("a send 12h after due is worth half, 1d after a quarter"))
-        #expect(project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(12))
-        #expect(project.book.rules.first { $0.name == "checkout-abandoned" }?.rule.send.urgency?.value == .hours(3))
+        #expect(
+            project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(12))
+        #expect(
+            project.book.rules.first { $0.name == "checkout-abandoned" }?.rule.send.urgency?.value
+                == .hours(3))
     }
 
     @Test("urgency on a transactional rule or without a window is flagged as having no effect")
@@ -115,7 +122,10 @@ struct UrgencyCheckTests {
         let warnings = f.project.diagnostics.filter { $0.code == "urgency-unused" }
         #expect(warnings.map(\.severity) == [.warning, .warning])
         #expect(warnings.map { $0.location?.line } == [4, 8])
-        #expect(warnings.first?.message == "rule 'receipt' is transactional and is sent when due, so 'urgency' has no effect")
-        #expect(warnings.last?.message == "rule 'now' has no send window ('within'), so 'urgency' has no effect")
+        #expect(
+            warnings.first?.message
+                == "rule 'receipt' is transactional and is sent when due, so 'urgency' has no effect")
+        #expect(
+            warnings.last?.message == "rule 'now' has no send window ('within'), so 'urgency' has no effect")
     }
 }

@@ -77,11 +77,14 @@ struct EngagementWiringTests {
         #expect(engine.population.responses(.email) == opens)
         // A second open of the same message, and an open with no send before it.
         _ = engine.apply(
-            EventDecoderShim.decode(Line.track("u3", "Message Opened", at: "2026-11-04T13:00:00Z", #"{"channel":"email"}"#)))
+            EventDecoderShim.decode(
+                Line.track("u3", "Message Opened", at: "2026-11-04T13:00:00Z", #"{"channel":"email"}"#)))
         _ = engine.apply(
-            EventDecoderShim.decode(Line.identify("new", at: "2026-11-04T13:00:00Z", #"{"email":"n@example.com"}"#)))
+            EventDecoderShim.decode(
+                Line.identify("new", at: "2026-11-04T13:00:00Z", #"{"email":"n@example.com"}"#)))
         _ = engine.apply(
-            EventDecoderShim.decode(Line.track("new", "Message Opened", at: "2026-11-04T13:05:00Z", #"{"channel":"email"}"#)))
+            EventDecoderShim.decode(
+                Line.track("new", "Message Opened", at: "2026-11-04T13:05:00Z", #"{"channel":"email"}"#)))
         #expect(engine.population.opens(.email) == opens + 2)
         #expect(engine.population.responses(.email) == opens)
     }
@@ -89,14 +92,24 @@ struct EngagementWiringTests {
     @Test("a rule's urgency reaches the scheduler: without it the better hour tomorrow wins, with it today")
     func urgencyWired() throws {
         func lines() -> [String] {
-            var out = [Line.identify("u1", at: "2026-10-01T00:00:00+08:00", #"{"email":"a@example.com","first_name":"Li","timezone":"Asia/Shanghai"}"#)]
+            var out = [
+                Line.identify(
+                    "u1", at: "2026-10-01T00:00:00+08:00",
+                    #"{"email":"a@example.com","first_name":"Li","timezone":"Asia/Shanghai"}"#)
+            ]
             for day in 1...20 {
                 for hour in [8, 9, 12, 15, 18, 20] {
                     let d = (day < 10 ? "0" : "") + String(day)
                     let h = (hour < 10 ? "0" : "") + String(hour)
-                    out.append(Line.track("u1", "Message Sent", at: "2026-10-\(d)T\(h):00:00+08:00", #"{"channel":"email"}"#))
+                    out.append(
+                        Line.track(
+                            "u1", "Message Sent", at: "2026-10-\(d)T\(h):00:00+08:00", #"{"channel":"email"}"#
+                        ))
                     if hour == 9 {
-                        out.append(Line.track("u1", "Message Opened", at: "2026-10-\(d)T09:04:00+08:00", #"{"channel":"email"}"#))
+                        out.append(
+                            Line.track(
+                                "u1", "Message Opened", at: "2026-10-\(d)T09:04:00+08:00",
+                                #"{"channel":"email"}"#))
                     }
                 }
             }

@@ -98,7 +98,8 @@ struct ChannelChoiceTests {
             var explored = 0
             for i in 0..<400 {
                 let d = scheduler(exploration: cap).decide(
-                    request(id: "m-\(i)", channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+                    request(id: "m-\(i)", channels: [.email, .sms], due: due), customer: c,
+                    ledger: SendLedger(),
                     population: closePopulation())
                 let ex = d.explanation
                 #expect((ex.explorationShare ?? 1) <= cap + 1e-12)
@@ -132,11 +133,14 @@ struct ChannelChoiceTests {
     func plainThompson() throws {
         let c = customer(email: "a@example.com", phone: "+1555")
         let r = request(id: "m-scale", channels: [.email, .sms], due: due)
-        let plain = scheduler(exploration: 1).decide(r, customer: c, ledger: SendLedger(), population: closePopulation())
-        let again = scheduler(exploration: 1).decide(r, customer: c, ledger: SendLedger(), population: closePopulation())
+        let plain = scheduler(exploration: 1).decide(
+            r, customer: c, ledger: SendLedger(), population: closePopulation())
+        let again = scheduler(exploration: 1).decide(
+            r, customer: c, ledger: SendLedger(), population: closePopulation())
         #expect(plain == again)
         for e in plain.explanation.channels { #expect(e.sample != e.mean) }
-        let none = scheduler(exploration: 0).decide(r, customer: c, ledger: SendLedger(), population: closePopulation())
+        let none = scheduler(exploration: 0).decide(
+            r, customer: c, ledger: SendLedger(), population: closePopulation())
         for e in none.explanation.channels { #expect(e.sample == e.mean) }
         #expect(none.channel == .sms)
     }

@@ -98,7 +98,9 @@ struct TimingTests {
                 let t = at("2026-10-\(day < 10 ? "0" : "")\(day)T\(hour < 10 ? "0" : "")\(hour):00:00+08:00")
                 for _ in 0..<10 { population.recordSend(.email, at: t, zone: zone) }
                 let opened = hour == 18 ? 8 : 2
-                for _ in 0..<opened { population.recordOpen(.email, at: t + .minutes(5), zone: zone, sentAt: t) }
+                for _ in 0..<opened {
+                    population.recordOpen(.email, at: t + .minutes(5), zone: zone, sentAt: t)
+                }
             }
         }
         let d = scheduler(quiet: "21:00-08:00").decide(
@@ -112,7 +114,8 @@ struct TimingTests {
         // Open times alone (opens credited to no send) say nothing about when to send.
         var opensOnly = PopulationStats()
         for day in 1...28 {
-            opensOnly.recordOpen(.email, at: at("2026-10-\(day < 10 ? "0" : "")\(day)T18:10:00+08:00"), zone: zone)
+            opensOnly.recordOpen(
+                .email, at: at("2026-10-\(day < 10 ? "0" : "")\(day)T18:10:00+08:00"), zone: zone)
         }
         let e = scheduler(quiet: "21:00-08:00").decide(
             request(due: at("2026-11-20T09:00:00+08:00"), within: .hours(24)),
@@ -131,7 +134,8 @@ struct TimingTests {
             }
             for day in 8...17 {
                 c.engagement.recordOpen(
-                    .email, at: at("2026-11-\(day < 10 ? "0" : "")\(day)T20:05:00+08:00"), zone: zone, policy: policy)
+                    .email, at: at("2026-11-\(day < 10 ? "0" : "")\(day)T20:05:00+08:00"), zone: zone,
+                    policy: policy)
             }
             return c
         }
@@ -314,13 +318,16 @@ struct TimingTests {
             for hour in [8, 9, 12, 15, 18, 20] {
                 let t = at("2026-10-\(day < 10 ? "0" : "")\(day)T\(hour < 10 ? "0" : "")\(hour):00:00+08:00")
                 c.engagement.recordSend(.email, at: t)
-                if hour == 9 || (hour == 12 && day % 4 == 0) { c.engagement.recordOpen(.email, at: t + .minutes(4)) }
+                if hour == 9 || (hour == 12 && day % 4 == 0) {
+                    c.engagement.recordOpen(.email, at: t + .minutes(4))
+                }
             }
         }
         let due = at("2026-11-20T12:00:00+08:00")
         let s = scheduler(quiet: "21:00-08:00", exploration: 0)
         // 09:00 is far better than noon: without urgency the message waits for 09:00 tomorrow.
-        let patient = s.decide(request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
+        let patient = s.decide(
+            request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty)
         #expect(patient.sendAt == at("2026-11-21T09:00:00+08:00"))
         #expect(patient.explanation.urgencyFactor == nil)
         // Halving every 3 h, 21 h of waiting leaves 0.8 % of the value: it goes today.
@@ -334,7 +341,9 @@ struct TimingTests {
         #expect(urgent.explanation.constraints.contains(.urgency))
         // A long urgency barely discounts a day: the better hour is still worth waiting for.
         r.urgency = .days(7)
-        #expect(s.decide(r, customer: c, ledger: none, population: empty).sendAt == at("2026-11-21T09:00:00+08:00"))
+        #expect(
+            s.decide(r, customer: c, ledger: none, population: empty).sendAt
+                == at("2026-11-21T09:00:00+08:00"))
     }
 
     @Test("one stray visit or one unopened message does not move a message to another day")
@@ -343,13 +352,21 @@ struct TimingTests {
         let due = at("2026-11-20T11:00:00+08:00")
         var visited = customer(timezone: shanghai)
         visited.engagement.recordActivity(at: at("2026-11-19T10:00:00+08:00"))
-        #expect(s.decide(request(due: due, within: .hours(24)), customer: visited, ledger: none, population: empty).sendAt == due)
+        #expect(
+            s.decide(
+                request(due: due, within: .hours(24)), customer: visited, ledger: none, population: empty
+            ).sendAt == due)
         var ignored = customer(timezone: shanghai)
         ignored.engagement.recordSend(.email, at: at("2026-11-17T11:00:00+08:00"))
-        #expect(s.decide(request(due: due, within: .hours(24)), customer: ignored, ledger: none, population: empty).sendAt == due)
+        #expect(
+            s.decide(
+                request(due: due, within: .hours(24)), customer: ignored, ledger: none, population: empty
+            ).sendAt == due)
         var opened = customer(timezone: shanghai)
         opened.engagement.recordSend(.email, at: at("2026-11-17T10:00:00+08:00"))
         opened.engagement.recordOpen(.email, at: at("2026-11-17T10:05:00+08:00"))
-        #expect(s.decide(request(due: due, within: .hours(24)), customer: opened, ledger: none, population: empty).sendAt == due)
+        #expect(
+            s.decide(request(due: due, within: .hours(24)), customer: opened, ledger: none, population: empty)
+                .sendAt == due)
     }
 }

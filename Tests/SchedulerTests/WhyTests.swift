@@ -68,7 +68,8 @@ struct WhyTests {
         }
         var r = request(due: due, within: .hours(24))
         r.urgency = .hours(3)
-        let d = scheduler(quiet: "21:00-08:00").decide(r, customer: c, ledger: SendLedger(), population: PopulationStats())
+        let d = scheduler(quiet: "21:00-08:00").decide(
+            r, customer: c, ledger: SendLedger(), population: PopulationStats())
         #expect(localTime(d.sendAt, shanghai) != "09:00")
         #expect(d.explanation.constraints.contains(.urgency))
         #expect((d.explanation.hourRank ?? 0) > 1)
@@ -79,7 +80,8 @@ struct WhyTests {
         #expect(factor > 0 && factor <= 1)
         // Without urgency the same customer waits for 09:00 tomorrow, and the why has no urgency member.
         let patient = scheduler(quiet: "21:00-08:00").decide(
-            request(due: due, within: .hours(24)), customer: c, ledger: SendLedger(), population: PopulationStats())
+            request(due: due, within: .hours(24)), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
         #expect(localTime(patient.sendAt, shanghai) == "09:00")
         #expect(member(patient.explanation.whyJSON, "urgency") == nil)
     }

@@ -198,7 +198,9 @@ struct EngagementTests {
         let kolkata = Zone("Asia/Kolkata")!  // UTC+05:30: 08:00Z is 13:30 local
         e.recordSend(.email, at: t0, zone: kolkata, policy: policy)
         #expect(abs(e.sendMinute - 30) < 0.3)
-        for d in 1...40 { e.recordSend(.sms, at: t0 + .days(Int64(d)) + .minutes(20), zone: kolkata, policy: policy) }
+        for d in 1...40 {
+            e.recordSend(.sms, at: t0 + .days(Int64(d)) + .minutes(20), zone: kolkata, policy: policy)
+        }
         #expect(abs(e.sendMinute - 50) < 1.5)
     }
 

@@ -21,7 +21,9 @@ struct Send {
 
 /// Draws histories and outcomes from the truth.
 enum History {
-    static func event(_ name: String, _ user: String, _ t: Instant, channel: Channel? = nil, id: String? = nil)
+    static func event(
+        _ name: String, _ user: String, _ t: Instant, channel: Channel? = nil, id: String? = nil
+    )
         -> Event
     {
         var props: [String: JSONValue] = [:]
@@ -73,7 +75,8 @@ enum History {
                 }
                 let t = truth.zone.atLocal(day: day, hours: hours)
                 if t >= from && t < to {
-                    out.append(send(truth, channel, at: t, u: rng.unit(), id: "h-\(truth.id)-\(n)", rng: &rng))
+                    out.append(
+                        send(truth, channel, at: t, u: rng.unit(), id: "h-\(truth.id)-\(n)", rng: &rng))
                     n += 1
                 }
             }

@@ -91,11 +91,15 @@ struct Simulate {
         }
         if worlds.contains(.f) {
             print("")
-            print("World (f): closed loop, \(loopWeeks) weeks, a message every other day; mean regret per round.")
+            print(
+                "World (f): closed loop, \(loopWeeks) weeks, a message every other day; mean regret per round."
+            )
             print("")
             let policies = Simulation.Policy.allCases
             var loops: [Simulation.Policy: [(regret: [Double], explored: Double)]] = [:]
-            for p in policies { loops[p] = seedList.map { sim.closedLoop(seed: $0, weeks: loopWeeks, policy: p) } }
+            for p in policies {
+                loops[p] = seedList.map { sim.closedLoop(seed: $0, weeks: loopWeeks, policy: p) }
+            }
             print("| rounds | " + policies.map(\.rawValue).joined(separator: " | ") + " |")
             print("|---" + String(repeating: "|---", count: policies.count) + "|")
             let rounds = loopWeeks * 7 / 2
@@ -114,7 +118,8 @@ struct Simulate {
             print("| cumulative | " + cumulative.map { f($0, 2) }.joined(separator: " | ") + " |")
             print("")
             print(
-                "Touchpoint explored in \(f(median(loops[.ours]!.map(\.explored)) * 100, 1)) % of closed-loop decisions.")
+                "Touchpoint explored in \(f(median(loops[.ours]!.map(\.explored)) * 100, 1)) % of closed-loop decisions."
+            )
         }
     }
 
@@ -142,10 +147,13 @@ extension SchedulerSettings {
         }
         let keys: [String: WritableKeyPath<SchedulerSettings, Double>] = [
             "channelPriorStrength": \.channelPriorStrength, "timingPriorStrength": \.timingPriorStrength,
-            "channelCurveStrength": \.channelCurveStrength, "populationTimingStrength": \.populationTimingStrength,
-            "timingBandwidth": \.timingBandwidth, "exposureWidening": \.exposureWidening, "presenceEvidence": \.presenceEvidence,
+            "channelCurveStrength": \.channelCurveStrength,
+            "populationTimingStrength": \.populationTimingStrength,
+            "timingBandwidth": \.timingBandwidth, "exposureWidening": \.exposureWidening,
+            "presenceEvidence": \.presenceEvidence,
             "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
-            "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence, "exploration": \.exploration,
+            "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence,
+            "exploration": \.exploration,
         ]
         guard let path = keys[key], let v = Double(value) else { return false }
         self[keyPath: path] = v

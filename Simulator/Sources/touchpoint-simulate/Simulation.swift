@@ -83,7 +83,9 @@ struct Simulation {
 
     func truths(_ world: WorldSpec, seed: UInt64) -> [Truth] {
         var rng = SeededGenerator(seed: seed)
-        return (0..<customers).map { Truth.draw(id: "c\($0)", rng: &rng, perChannelPeaks: world.perChannelPeaks) }
+        return (0..<customers).map {
+            Truth.draw(id: "c\($0)", rng: &rng, perChannelPeaks: world.perChannelPeaks)
+        }
     }
 
     /// One offline run: `weeks` of history drawn from the truth, then one triggered message per customer
@@ -107,7 +109,10 @@ struct Simulation {
             dues.append(due)
             // The trigger is the customer's own activity, an hour before the message is due.
             arena.enqueue(
-                i, sends.flatMap { $0.events(user: truth.id) } + [History.event("Product Added", truth.id, due - .hours(1))])
+                i,
+                sends.flatMap { $0.events(user: truth.id) } + [
+                    History.event("Product Added", truth.id, due - .hours(1))
+                ])
             for s in sends {
                 ceilings[i].observe(s.channel, quarter: truth.quarter(s.at), opened: s.opened)
                 naives[i].observe(s, zone: truth.zone)
@@ -125,7 +130,8 @@ struct Simulation {
             let slots = slots(due: due, truth: truth)
             guard !slots.isEmpty else { continue }
             let request = SendRequest(
-                messageId: "s\(seed)-\(truth.id)", rule: "triggered", candidates: [.email, .sms, .chat], due: due,
+                messageId: "s\(seed)-\(truth.id)", rule: "triggered", candidates: [.email, .sms, .chat],
+                due: due,
                 within: within, urgency: urgency)
             let began = clock.now
             let decision = scheduler.decide(
@@ -137,12 +143,16 @@ struct Simulation {
             let channels = truth.reachable
             var oracle = 0.0
             for c in channels {
-                for s in slots { oracle = max(oracle, Self.value(truth, c, s.at, due: due, urgency: urgency)) }
+                for s in slots {
+                    oracle = max(oracle, Self.value(truth, c, s.at, due: due, urgency: urgency))
+                }
             }
             fig.oracle += oracle
             if case .send(let channel, let at, let ex) = decision {
                 fig.ours += Self.value(truth, channel, at, due: due, urgency: urgency)
-                fig.oursChannelBest += slots.map { Self.value(truth, channel, $0.at, due: due, urgency: urgency) }.max()!
+                fig.oursChannelBest += slots.map {
+                    Self.value(truth, channel, $0.at, due: due, urgency: urgency)
+                }.max()!
                 if !slots.contains(where: { $0.at == at }) { fig.violations += 1 }
                 if ex.explored { fig.explored += 1 }
             } else {
@@ -151,14 +161,22 @@ struct Simulation {
             let expected = ceilings[i].expected(channels: channels, quarters: slots.map(\.quarter))
             let c = Self.best(channels, slots, due: due, urgency: urgency) { expected[$0][$1] }
             fig.ceiling += Self.value(truth, c.channel, c.slot.at, due: due, urgency: urgency)
-            fig.ceilingChannelBest += slots.map { Self.value(truth, c.channel, $0.at, due: due, urgency: urgency) }.max()!
+            fig.ceilingChannelBest += slots.map {
+                Self.value(truth, c.channel, $0.at, due: due, urgency: urgency)
+            }.max()!
             if let limit = Int(ProcessInfo.processInfo.environment["SIM_DEBUG"] ?? ""), i < limit,
                 case .send(let channel, let at, let ex) = decision
             {
                 let peaks = truth.peak.map { Double(Truth.peakGrid[$0]) / 4 + 0.125 }
-                print("\(truth.id) \(truth.zoneName) base \(truth.base.map { Simulate.f($0, 2) }) peaks \(peaks.map { Simulate.f($0, 1) })")
-                print("  sends \(arena.customers[i].engagement.channels.map { "\($0.rawValue):\(arena.customers[i].engagement.counts($0))" })")
-                print("  ours \(channel.rawValue) \(truth.zone.format(at)) true \(Simulate.f(truth.openProbability(channel, at: at))); ceiling \(c.channel.rawValue) \(truth.zone.format(c.slot.at)) true \(Simulate.f(truth.openProbability(c.channel, at: c.slot.at))); due \(truth.zone.format(due))")
+                print(
+                    "\(truth.id) \(truth.zoneName) base \(truth.base.map { Simulate.f($0, 2) }) peaks \(peaks.map { Simulate.f($0, 1) })"
+                )
+                print(
+                    "  sends \(arena.customers[i].engagement.channels.map { "\($0.rawValue):\(arena.customers[i].engagement.counts($0))" })"
+                )
+                print(
+                    "  ours \(channel.rawValue) \(truth.zone.format(at)) true \(Simulate.f(truth.openProbability(channel, at: at))); ceiling \(c.channel.rawValue) \(truth.zone.format(c.slot.at)) true \(Simulate.f(truth.openProbability(c.channel, at: c.slot.at))); due \(truth.zone.format(due))"
+                )
                 for line in ex.lines { print("    " + line) }
             }
             let n = Self.best(channels, slots, due: due, urgency: urgency) { k, j in
@@ -220,7 +238,8 @@ struct Simulation {
                         messageId: "s\(seed)-\(truth.id)-r\(round)", rule: "triggered",
                         candidates: [.email, .sms, .chat], due: due, within: within)
                     let d = scheduler.decide(
-                        request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population,
+                        request, customer: arena.customers[i], ledger: SendLedger(),
+                        population: arena.population,
                         explain: false)
                     guard case .send(let c, let at, let ex) = d else { continue }
                     if ex.explored { explored += 1 }
@@ -238,14 +257,17 @@ struct Simulation {
                     choice = (.email, slots[0].at)
                 }
                 var oracle = 0.0
-                for c in channels { for s in slots { oracle = max(oracle, truth.openProbability(c, at: s.at)) } }
+                for c in channels {
+                    for s in slots { oracle = max(oracle, truth.openProbability(c, at: s.at)) }
+                }
                 let u = SeededGenerator(seed: Self.mix(seed, UInt64(i), UInt64(round) + 2)).unitValue
                 let send = History.send(
                     truth, choice.channel, at: choice.at, u: u, id: "s-\(truth.id)-\(round)", rng: &lagRng)
                 total += oracle - truth.openProbability(choice.channel, at: choice.at)
                 switch policy {
                 case .ours, .thompson: arena.enqueue(i, send.events(user: truth.id))
-                case .ceiling: ceilings[i].observe(send.channel, quarter: truth.quarter(send.at), opened: send.opened)
+                case .ceiling:
+                    ceilings[i].observe(send.channel, quarter: truth.quarter(send.at), opened: send.opened)
                 case .naive: naives[i].observe(send, zone: truth.zone)
                 case .emailNow: break
                 }
@@ -256,7 +278,8 @@ struct Simulation {
     }
 
     static func mix(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
-        var g = SeededGenerator(seed: a &* 0x9E37_79B9_7F4A_7C15 ^ b &* 0xBF58_476D_1CE4_E5B9 ^ c &* 0x94D0_49BB_1331_11EB)
+        var g = SeededGenerator(
+            seed: a &* 0x9E37_79B9_7F4A_7C15 ^ b &* 0xBF58_476D_1CE4_E5B9 ^ c &* 0x94D0_49BB_1331_11EB)
         return g.next()
     }
 

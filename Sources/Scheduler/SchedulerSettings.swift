@@ -59,7 +59,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
         channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50,
         timingBandwidth: Double = 2,
-        exposureWidening: Double = 1.25,
+        exposureWidening: Double = 1.5,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.05

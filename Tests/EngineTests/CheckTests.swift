@@ -98,9 +98,9 @@ struct UrgencyCheckTests {
                 $0.severity == .note && $0.location?.file.hasSuffix("rules/cart.yaml") == true
             })
         let cart = try #require(notes.first { $0.message.hasPrefix("rule 'cart-abandoned'") })
-        #expect(cart.message.contains("a send 12h after due is worth half, 1d after a quarter"))
+        #expect(cart.message.contains("a send 1d after due is worth half, 2d after a quarter"))
         #expect(
-            project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(12))
+            project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(24))
         #expect(
             project.book.rules.first { $0.name == "checkout-abandoned" }?.rule.send.urgency?.value
                 == .hours(3))

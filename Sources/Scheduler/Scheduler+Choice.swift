@@ -58,7 +58,9 @@ extension Scheduler {
         }
         let best = values.map { $0.max()! }.max()!
         var j = pick(values, allowed, est)
-        var k = Self.argmax(values[j])
+        // Channels within the tolerance of the best count as equal too: the rule's order decides.
+        let channelTolerance = 1 - hourTolerance(est)
+        var k = values[j].indices.first { values[j][$0] >= values[j].max()! * channelTolerance }!
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
             let means = allowed.map { c in

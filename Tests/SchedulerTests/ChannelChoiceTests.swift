@@ -45,7 +45,7 @@ struct ChannelChoiceTests {
         #expect(d.channel == .sms)
         let sms = d.explanation.channels.first { $0.channel == .sms }
         let email = d.explanation.channels.first { $0.channel == .email }
-        #expect((sms?.mean ?? 0) > 0.6)
+        #expect((sms?.mean ?? 0) > 0.5)
         #expect((email?.mean ?? 1) < 0.3)
         #expect(choices([.email, .sms], c)[.sms, default: 0] >= 95)
     }

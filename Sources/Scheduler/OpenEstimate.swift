@@ -201,11 +201,11 @@ extension Scheduler {
     }
 
     /// How far a customer's own sends and responses may move a curve from its prior: responses place it
-    /// quickly (`r / (r + e)`, e = `evidence`); unanswered sends only slowly (`(s / (s + 10e))²`): a few
+    /// quickly (`r / (r + e)`, e = `evidence`); unanswered sends only slowly (`(s / (s + 5e))²`): a few
     /// misses say the customer rarely opens, not when, while many misses at one hour do say something.
     static func shapeWeight(responses r: Double, sends s: Double, _ evidence: Double) -> Double {
         let e = max(evidence, 1e-6)
-        let misses = s / (s + 10 * e)
+        let misses = s / (s + 5 * e)
         return max(r / (r + e), misses * misses)
     }
 

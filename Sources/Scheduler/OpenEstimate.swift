@@ -73,8 +73,11 @@ extension Scheduler {
     /// - **Responses.** Prior curve = population curve × presence lift. Each hour's lift is Gamma-Poisson:
     ///   `prior × (m + responses) / (m + expected)`, responses and expected responses (sends × the channel's
     ///   rate × the prior) smoothed over neighbouring hours (``SchedulerSettings/timingBandwidth``) and
-    ///   pooled over channels; m = ``SchedulerSettings/timingPriorStrength``, small: the customer's own
-    ///   responses speak for the hours they were sent at, while hours never tried keep the prior.
+    ///   pooled over channels (expected responses ``SchedulerSettings/exposureWidening`` times wider, so the
+    ///   estimate falls off away from the hours really tried); m = ``SchedulerSettings/timingPriorStrength``,
+    ///   small: the customer's own responses speak for the hours they were sent at, while hours never tried
+    ///   keep the prior. How far this moves the curve from its prior is ``shapeWeight(responses:sends:_:)``:
+    ///   responses move it quickly, unanswered sends slowly.
     /// - **Channels.** Each channel's rate is Beta, centred on the population rate (strength fitted by
     ///   empirical Bayes, else ``SchedulerSettings/channelPriorStrength``), updated with the responses over
     ///   *effective* sends (each send weighted by the curve at its hour), so a channel tried only at bad

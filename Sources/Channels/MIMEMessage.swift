@@ -103,7 +103,8 @@ public struct MIMEMessage: Sendable, Hashable {
             || a.unicodeScalars.contains {
                 $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
             }
-        if bad { throw AdapterConfigError("not a usable email address: '\(a)'") }
+        // Masked and escaped: this message is logged and kept with the dropped message.
+        if bad { throw AdapterConfigError("not a usable email address: '\(LogSafety.clean(a))'") }
     }
 
     /// `Name <addr>`: a plain or quoted name when ASCII, encoded words otherwise.

@@ -70,7 +70,12 @@ public struct TwilioAdapter: ChannelAdapter {
         self.transport = transport
     }
 
-    /// The form body and its URL.
+    /// The Messages endpoint, from the configuration at send time.
+    public var endpoint: String {
+        messagesURL ?? "\(baseURL)/2010-04-01/Accounts/\(TwilioAdapter.formEncode(accountSid))/Messages.json"
+    }
+
+    /// The form body.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         var fields = [
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
@@ -79,11 +84,8 @@ public struct TwilioAdapter: ChannelAdapter {
         if let cb = message.statusCallbackURL ?? statusCallback { fields.append(("StatusCallback", cb)) }
         let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
             .joined(separator: "&")
-        let sid = TwilioAdapter.formEncode(accountSid)
         return PreparedRequest(
-            kind: kind, messageId: message.messageId,
-            url: messagesURL ?? "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
-            method: "POST",
+            kind: kind, messageId: message.messageId, method: "POST",
             headers: [
                 PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
                 PreparedRequest.Header("Accept", "application/json"),
@@ -95,7 +97,7 @@ public struct TwilioAdapter: ChannelAdapter {
 
     /// Posts with basic auth and classifies; the provider id is the answer's `sid`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
-        var t = settings.request(url: request.url)
+        var t = settings.request(url: endpoint)
         let credentials = Data("\(accountSid):\(authToken)".utf8).base64EncodedString()
         t.headers =
             request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]

@@ -9,25 +9,20 @@ public struct Adapters: Sendable {
     /// Channel → (adapter kind, adapter).
     public let byChannel: [Channel: any ChannelAdapter]
 
-    /// Builds one adapter per configured channel; errors name the channel and point into the config.
+    /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
+    /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
     public static func build(
         config: Config, registry: AdapterRegistry = .standard
     ) -> (Adapters, [Diagnostic]) {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let options = adapterOptions(c, config: config, registry: registry)
-            do {
-                out[channel] = try registry.make(kind: c.kind.value, options: options)
-            } catch let error as AdapterConfigError {
-                diagnostics.append(
-                    .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
-            } catch {
-                diagnostics.append(
-                    .error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+            switch make(channel, c, config: config, registry: registry) {
+            case .adapter(let adapter): out[channel] = adapter
+            case .refused(let d): diagnostics.append(d)
             }
         }
-        return (Adapters(byChannel: out), diagnostics)
+        return (Adapters(byChannel: out), diagnostics.map(config.redact))
     }
 
     /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
@@ -40,12 +35,42 @@ public struct Adapters: Sendable {
                     key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
                     valueLocation: located.location)
             }
-            diagnostics += registry.check(
+            let found = registry.check(
                 channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
                 options: options,
                 entry: c.location)
+            diagnostics += found
+            // Options that are each fine may still be refused together (SMTP AUTH without TLS): what `run`
+            // would say, said here too.
+            if !found.contains(where: { $0.severity == .error }),
+                case .refused(let refusal) = make(channel, c, config: config, registry: registry)
+            {
+                diagnostics.append(refusal)
+            }
         }
-        return diagnostics
+        return diagnostics.map(config.redact)
+    }
+
+    /// A channel's adapter, or why `run` refuses it.
+    private enum Built {
+        case adapter(any ChannelAdapter)
+        case refused(Diagnostic)
+    }
+
+    /// One channel's adapter, or the diagnostic `run` refuses it with.
+    private static func make(
+        _ channel: Channel, _ c: ChannelConfig, config: Config, registry: AdapterRegistry
+    ) -> Built {
+        do {
+            return .adapter(
+                try registry.make(
+                    kind: c.kind.value, options: adapterOptions(c, config: config, registry: registry)))
+        } catch let error as AdapterConfigError {
+            return .refused(
+                .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
+        } catch {
+            return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+        }
     }
 
     /// Config keys as the adapters read them: `kebab-case` or `snake_case`, SPEC §6's short Twilio names,

@@ -31,8 +31,32 @@ public enum Daemon {
         guard errors.isEmpty else { throw StartupError(diagnostics: errors) }
         for d in project.diagnostics where d.severity == .warning { logger.warning("\(d)") }
 
-        let store = try SQLiteStore(path: project.config.storePath)
+        let storePath = project.config.storePath
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(storePath: storePath, owner: options.leaseOwner, at: clock())
+        } catch let inUse as StoreLock.InUse {
+            throw StartupError(diagnostics: [.error("store-in-use", inUse.description, at: nil)])
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let store = try SQLiteStore(path: storePath)
         let stored = try await store.load()
+        var offsets = stored.offsets
+        if let refusal = startRefusal(stored: stored, options: options, project: project) {
+            throw StartupError(diagnostics: [refusal])
+        }
+        if options.newStore {
+            offsets = Ingestor.endOffsets(folder: project.config.eventsDirectory)
+            logger.notice(
+                "new store: starting after the lines already in the events folder",
+                metadata: [
+                    "files": "\(offsets.count)",
+                    "lines.skipped": "\(offsets.values.reduce(0) { $0 + $1.line })",
+                ])
+        }
+        try await store.recordFirstStart(at: clock())
+        // After the store's own record, so a crash in between leaves a store that is no longer new.
+        ReadMarker.record(folder: project.config.eventsDirectory, store: storePath, at: clock())
         var engine = Engine(
             book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
@@ -67,7 +91,7 @@ public enum Daemon {
         let reloadRequests = Wakeup()
         let telemetry = project.config.http.map { _ in Telemetry() }
         let pipeline = Pipeline(
-            project: project, engine: engine, adapters: adapters, offsets: stored.offsets, store: store,
+            project: project, engine: engine, adapters: adapters, offsets: offsets, store: store,
             options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
             reloadRequests: reloadRequests,
             telemetry: telemetry, clock: clock)
@@ -117,7 +141,52 @@ public enum Daemon {
             ] + http,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
-        config.maximumGracefulShutdownDuration = .seconds(15)
+        // The dispatcher cuts its in-flight sends at `shutdownGraceMilliseconds` and records them; this
+        // bound is the backstop a second later, should anything else hang.
+        config.maximumGracefulShutdownDuration = .milliseconds(options.shutdownGraceMilliseconds + 1_000)
         try await ServiceGroup(configuration: config).run()
+    }
+
+    /// Why the daemon must not start on this store, or `nil`.
+    ///
+    /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every
+    /// event in the folder and send every message again (120 requests for 60 ids). So a new store next to an
+    /// events folder that a store has already read (its ``ReadMarker``) and that holds lines needs the
+    /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
+    /// (start after them). A folder no store has read yet is applied from its start, as on a first install
+    /// (and after a crash during the very first start).
+    static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
+        let store = project.config.storePath
+        if options.newStore && options.fromStart {
+            return .error(
+                "bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)
+        }
+        if options.newStore && !stored.isNew {
+            return .error(
+                "store-not-new",
+                "--new-store: store \(store) is not new (\(stored.eventsApplied) events applied, "
+                    + "\(stored.offsets.count) file offsets); leave the flag out to resume from it", at: nil)
+        }
+        guard stored.isNew, !options.fromStart, !options.newStore,
+            let marker = ReadMarker.read(folder: project.config.eventsDirectory)
+        else { return nil }
+        let waiting = Ingestor(folder: project.config.eventsDirectory, offsets: [:]).files().compactMap {
+            path in
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64).flatMap {
+                $0 > 0 ? (path, $0) : nil
+            }
+        }
+        guard !waiting.isEmpty else { return nil }
+        let bytes = waiting.reduce(0) { $0 + $1.1 }
+        let names =
+            waiting.prefix(3).map { ($0.0 as NSString).lastPathComponent }.joined(separator: ", ")
+            + (waiting.count > 3 ? ", …" : "")
+        return .error(
+            "new-store",
+            "store \(store) is new, but the events folder \(project.config.eventsDirectory) was read before "
+                + "(\(marker)) and holds \(bytes) bytes in \(waiting.count) file(s) (\(names)). If the store was lost, starting on a new one "
+                + "would apply every event and send every message again. Start with --from-start to apply them all "
+                + "(events with a messageId still once), or --new-store to start after the lines already there",
+            at: nil)
     }
 }

@@ -68,11 +68,25 @@ actor Dispatcher: Service {
                     break
                 }
             }
-            // Keep committing outcomes while the last sends finish, so a shutdown cut short by its time
-            // bound loses as few as possible (those left are recovered at the next start).
+            // Keep committing outcomes while the last sends finish. At the shutdown bound the sends still in
+            // flight are cut (a peer that takes 20 s must not hold the exit past it); each then ends as an
+            // aborted transfer and is recorded by the usual rule: re-queued where the peer deduplicates or
+            // nothing went out, `unknown` where it may have arrived.
+            let cutAt = clock().milliseconds + options.shutdownGraceMilliseconds
+            var cut = false
             while failure == nil && inFlight > 0 && !Task.isCancelled {
                 do {
-                    if settled.isEmpty { await wakeup.wait(milliseconds: options.pollMilliseconds) }
+                    let left = cutAt - clock().milliseconds
+                    if !cut && left <= 0 {
+                        cut = true
+                        logger.warning("shutdown bound reached: cutting \(inFlight) send(s) in flight")
+                        group.cancelAll()
+                    }
+                    if settled.isEmpty {
+                        await wakeup.wait(
+                            milliseconds: cut
+                                ? options.pollMilliseconds : min(options.pollMilliseconds, max(1, left)))
+                    }
                     _ = try await cycle(claiming: false, in: &group)
                 } catch {
                     failure = error
@@ -127,9 +141,12 @@ actor Dispatcher: Service {
             let id: String =
                 switch refusal {
                 case .unknownMessage(let id), .notInFlight(let id, _): id
-                case .corrupt: "?"
+                case .corrupt, .replaced, .io: "?"
                 }
             logger.critical("cannot record outcome: \(refusal)", metadata: ["message.id": "\(id)"])
+        }
+        for id in result.expired {
+            logger.notice("dropped at claim: window-expired", metadata: ["message.id": "\(id)"])
         }
         for row in result.claimed { start(row, in: &group) }
         return (free > 0 && result.claimed.count == free) || !settled.isEmpty

@@ -188,15 +188,18 @@ actor Pipeline: Service {
         }
         let changes = try engine.takeChanges()
         let anything =
-            !changes.customers.isEmpty || !input.offsets.isEmpty || !outbox.isEmpty || !dropped.isEmpty
+            !changes.customers.isEmpty || !input.offsets.isEmpty || !input.removedOffsets.isEmpty
+            || !outbox.isEmpty
+            || !dropped.isEmpty
             || !input.rejected.isEmpty
         // Surfaces the previous commit's failure, and keeps commits in batch order.
         try await settlePendingCommit()
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers, globals: ["engine": changes.globals], seenMessageIds: seenRows,
-            offsets: Array(input.offsets.values), quarantine: input.rejected, outbox: outbox,
-            dropped: dropped,
+            offsets: Array(input.offsets.values), removedOffsets: input.removedOffsets,
+            quarantine: input.rejected,
+            outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
@@ -245,11 +248,19 @@ actor Pipeline: Service {
             return .success(
                 OutboxRow.pending(
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
-                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now))
+                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now,
+                    expiresAt: expiry(of: r)))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "cannot prepare: \(error)"))
         }
+    }
+
+    /// The last instant the message may go out: the end of its rule's window plus `max-lateness`, the same
+    /// bound the engine drops it by (`window-expired`); the dispatcher holds every attempt to it.
+    private func expiry(of r: MessageRecord) -> Instant? {
+        guard let index = project.book.index(of: r.rule) else { return nil }
+        return r.dueAt + project.book.rules[index].rule.send.within + project.config.maxLateness
     }
 
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.

@@ -97,7 +97,8 @@ extension Config {
             config.exploration = x
         }
         if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
-        return (config, r.reader.diagnostics)
+        config.expansions = r.expansions
+        return (config, r.reader.diagnostics.map(config.redact))
     }
 }
 
@@ -105,6 +106,8 @@ extension Config {
 struct ConfigReader {
     var reader: YAMLReader
     let environment: [String: String]
+    /// Each value a `${VAR}` expanded to → the variable's name.
+    var expansions: [String: String] = [:]
 
     /// A string value with `${VAR}` replaced.
     mutating func string(_ node: Node, name: String) -> String? {
@@ -132,6 +135,7 @@ struct ConfigReader {
                 name.unicodeScalars.append(contentsOf: scalars[(i + 2)..<close])
                 if let value = environment[name] {
                     out += value
+                    expansions[value] = name
                 } else {
                     reader.error(
                         "missing-env",

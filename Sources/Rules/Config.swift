@@ -34,6 +34,8 @@ public struct Config: Sendable, Hashable {
     public var exploration: Double = 0.05
     /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
     public var http: HTTPConfig?
+    /// Every value a `${VAR}` expanded to, with the variable's name: what ``redact(_:)`` hides.
+    public var expansions: [String: String] = [:]
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:
@@ -63,6 +65,28 @@ public struct Config: Sendable, Hashable {
                 location: at)
         }
         return out
+    }
+
+    /// `text` with every value that came from a `${VAR}` written back as `${VAR}`: a message about the
+    /// config (a refused channel, a refused reload) must never print an SMTP password, a Slack webhook URL or
+    /// an API token. Values shorter than 4 characters are left alone (they would garble every message and are
+    /// no secrets); the longest values go first, so a value inside another is not half replaced.
+    public func redact(_ text: String) -> String {
+        var out = text
+        for (value, name) in expansions.sorted(by: {
+            $0.key.count != $1.key.count ? $0.key.count > $1.key.count : $0.key < $1.key
+        })
+        where value.count >= 4 && out.contains(value) {
+            out = out.replacingOccurrences(of: value, with: "${\(name)}")
+        }
+        return out
+    }
+
+    /// `diagnostic` with its message redacted (see ``redact(_:)``).
+    public func redact(_ diagnostic: Diagnostic) -> Diagnostic {
+        var d = diagnostic
+        d.message = redact(d.message)
+        return d
     }
 
     /// `path` resolved against ``baseDirectory`` (absolute paths are kept), for the adapters' own paths.

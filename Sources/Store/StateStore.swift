@@ -18,6 +18,10 @@ public protocol StateStore: Sendable {
     /// Everything needed to rebuild the engine at start-up.
     func load() async throws -> StoredState
 
+    /// Records that a daemon has started on this store (the first call's time is kept), so that a store
+    /// deleted and created again can be told from one that has simply not seen any events yet.
+    func recordFirstStart(at: Instant) async throws
+
     /// The subset of `ids` already recorded as processed event message ids.
     func hasSeen(_ ids: [String]) async throws -> Set<String>
 

@@ -93,7 +93,7 @@ struct RegistryTests {
             var peerDeduplicates: Bool { true }
             func prepare(_ m: OutboundMessage, now: Instant) throws -> PreparedRequest {
                 PreparedRequest(
-                    kind: kind, messageId: m.messageId, url: "null:", method: "NONE", body: .init(),
+                    kind: kind, messageId: m.messageId, method: "NONE", body: .init(),
                     idempotencyKey: m.messageId)
             }
             func send(_ r: PreparedRequest) async -> DeliveryOutcome {

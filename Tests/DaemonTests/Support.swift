@@ -112,13 +112,16 @@ final class DaemonProcess {
     let process = Process()
     let log: URL
 
-    init(config: URL, log: URL, arguments: [String] = []) throws {
+    init(config: URL, log: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
         process.arguments = ["run", "--config", config.path] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
@@ -238,23 +241,34 @@ struct Sandbox {
         handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
     }
 
-    func startDaemon(arguments: [String] = []) throws -> DaemonProcess {
+    func startDaemon(
+        arguments: [String] = [], environment: [String: String] = [:], log: String = "daemon.log"
+    ) throws -> DaemonProcess {
         try DaemonProcess(
-            config: config, log: root.appendingPathComponent("daemon.log"), arguments: arguments)
+            config: config, log: root.appendingPathComponent(log), arguments: arguments,
+            environment: environment)
     }
 
     /// `touchpoint status` output.
-    func status() throws -> String {
+    func status() throws -> String { try touchpoint(["status"]).output }
+
+    /// Runs `touchpoint COMMAND --config <this config> ARGUMENTS…` to the end: its output and exit status.
+    func touchpoint(_ command: [String], environment: [String: String] = [:]) throws -> (
+        output: String, status: Int32
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
-        p.arguments = ["status", "--config", config.path]
+        p.arguments = [command[0], "--config", config.path] + command.dropFirst()
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), p.terminationStatus)
     }
 
     /// The store, opened read-mostly alongside a running daemon (WAL allows it).

@@ -77,7 +77,7 @@ public struct Explanation: Sendable, Hashable {
     public var explored = false
     /// The customer's own timing evidence: decayed responses to sends ...
     public var timingResponses: Double = 0
-    /// ... and presence observations (activity, opens and clicks long after their send).
+    /// ... and presence observations (activity, opens and clicks an hour or more after their send).
     public var presence: Double = 0
     /// A human-readable rendering, one fact per line.
     public var lines: [String] = []

@@ -21,8 +21,8 @@ struct OpenEstimate {
     var curve: [Double]
     /// Per channel, its own bend of the shared curve (1 where the channel's responses agree with it).
     var bend: [[Double]]
-    /// The customer's own timing evidence: decayed responses, and presence observations (activity and
-    /// opens that came long after their send).
+    /// The customer's own timing evidence: decayed prompt answers, and presence observations (activity,
+    /// late opens).
     var timingResponses: Double
     var presence: Double
     /// Where in their hour the customer's sends fell, as a fraction of the hour: the point each hour's
@@ -33,22 +33,25 @@ struct OpenEstimate {
     func rate(_ k: Int) -> Double { alpha[k] / (alpha[k] + beta[k]) }
 
     /// The estimated open probability of channel `k` at local hour `h` (for sends spread over that hour),
-    /// with `rate` in place of the mean.
-    func probability(_ k: Int, hour h: Int, rate r: Double? = nil) -> Double {
-        min(1, (r ?? rate(k)) * curve[h] * bend[k][h])
+    /// with `rate` in place of the mean; uncapped (`capped: false`) it still ranks hours where the estimate
+    /// passes 1 — a customer who opens everything still has hours they open sooner.
+    func probability(_ k: Int, hour h: Int, rate r: Double? = nil, capped: Bool = true) -> Double {
+        let p = (r ?? rate(k)) * curve[h] * bend[k][h]
+        return capped ? min(1, p) : p
     }
 
     /// The estimated open probability of channel `k` sent at `minute` after local midnight. An hour's
     /// estimate speaks for the point of the hour its sends fell at (``Engagement/sendMinute``): with sends
     /// spread over the hour, a send at 15:00 reads halfway between the 14:00–15:00 and 15:00–16:00
     /// estimates (otherwise every choice would land half an hour early); with sends on the hour, at 15:00.
-    func probability(_ k: Int, minute: Int, rate r: Double? = nil) -> Double {
+    func probability(_ k: Int, minute: Int, rate r: Double? = nil, capped: Bool = true) -> Double {
         let x = Double(minute) / 60 - sendPoint
         let lower = x.rounded(.down)
         let f = x - lower
         let h0 = (Int(lower) + 24) % 24
         let h1 = (h0 + 1) % 24
-        return (1 - f) * probability(k, hour: h0, rate: r) + f * probability(k, hour: h1, rate: r)
+        return (1 - f) * probability(k, hour: h0, rate: r, capped: capped) + f
+            * probability(k, hour: h1, rate: r, capped: capped)
     }
 
     /// The relative posterior spread (standard deviation ÷ mean) of channel `k`'s rate.
@@ -66,11 +69,13 @@ extension Scheduler {
     ///   channels (each channel's sends weighted by its population rate), both smoothed over neighbouring
     ///   hours and shrunk towards a flat curve with ``SchedulerSettings/populationTimingStrength`` expected
     ///   responses per hour, so it moves only where the population has shown a real difference.
-    /// - **Presence.** The customer's activity and their opens and clicks that came long after a send
-    ///   (``Engagement/engagedHours(_:at:)``) say when they are around. Their smoothed share per hour, over
+    /// - **Presence.** The customer's activity and their opens and clicks that came an hour or more after a
+    ///   send (``Engagement/engagedHours(_:at:)``) say when they are around. Their smoothed share per hour, over
     ///   the flat share, is a lift raised to `n / (n + presenceEvidence)`: one event moves nothing, a
     ///   habit over weeks does.
-    /// - **Responses.** Prior curve = population curve × presence lift. Each hour's lift is Gamma-Poisson:
+    /// - **Responses.** Prompt answers (within an hour) count for their send's hour; a send answered only
+    ///   later (``Engagement/lateHours(_:at:)``) counts for the channel's rate, for its hour neither way,
+    ///   and its open time for presence. Prior curve = population curve × presence lift. Each hour's lift is Gamma-Poisson:
     ///   `prior × (m + responses) / (m + expected)`, responses and expected responses (sends × the channel's
     ///   rate × the prior) smoothed over neighbouring hours (``SchedulerSettings/timingBandwidth``) and
     ///   pooled over channels (expected responses ``SchedulerSettings/exposureWidening`` times wider, so the
@@ -117,11 +122,20 @@ extension Scheduler {
         // Every channel with data informs the curve, reachable or not.
         let informing = Channel.allCases.filter { e.channels.contains($0) || channels.contains($0) }
         var sendHours: [[Double]] = []
+        var answeredTotals: [Double] = []
+        // For the curve: sends with their prompt answers; a send answered only later is neither a hit nor a
+        // miss for its hour (the late open says when the customer reads: presence).
+        var timedSends: [[Double]] = []
         var responseHours: [[Double]] = []
         var prior: [(rate: Double, strength: Double)] = []
         for c in informing {
-            sendHours.append(e.sendHours(c, at: now))
-            responseHours.append(e.responseHours(c, at: now))
+            let sends = e.sendHours(c, at: now)
+            let prompt = e.responseHours(c, at: now)
+            let late = e.lateHours(c, at: now)
+            sendHours.append(sends)
+            answeredTotals.append(prompt.reduce(0, +) + late.reduce(0, +))
+            timedSends.append((0..<24).map { max(sends[$0] - late[$0], 0) })
+            responseHours.append(prompt)
             prior.append(
                 (
                     population.openRate(c),
@@ -139,7 +153,7 @@ extension Scheduler {
                     effective += sendHours[k][h] * curve[h]
                     sends += sendHours[k][h]
                 }
-                let responses = min(responseHours[k].reduce(0, +), sends)
+                let responses = min(answeredTotals[k], sends)
                 alpha[k] = max(prior[k].rate * prior[k].strength + responses, 1e-3)
                 beta[k] = max((1 - prior[k].rate) * prior[k].strength + max(effective - responses, 0), 1e-3)
                 rates[k] = alpha[k] / (alpha[k] + beta[k])
@@ -156,13 +170,13 @@ extension Scheduler {
         // rates take that), not when they do. One unopened receipt at 15:00 must not push the next message
         // to the other end of the day.
         let answered = totalResponses.reduce(0, +)
-        let sent = sendHours.map { $0.reduce(0, +) }.reduce(0, +)
+        let sent = timedSends.map { $0.reduce(0, +) }.reduce(0, +)
         let shape = Self.shapeWeight(responses: answered, sends: sent, settings.shapeEvidence)
         refineRates(curve)
         for _ in 0..<2 {
             var expected = [Double](repeating: 0, count: 24)
             for k in informing.indices {
-                for h in 0..<24 { expected[h] += sendHours[k][h] * rates[k] * priorCurve[h] }
+                for h in 0..<24 { expected[h] += timedSends[k][h] * rates[k] * priorCurve[h] }
             }
             let smoothedExpected = Self.smooth(expected, wide)
             for h in 0..<24 {
@@ -183,12 +197,12 @@ extension Scheduler {
             var bend = [Double](repeating: 1, count: 24)
             if mc.isFinite {
                 var expected = [Double](repeating: 0, count: 24)
-                for h in 0..<24 { expected[h] = sendHours[k][h] * rates[k] * curve[h] }
+                for h in 0..<24 { expected[h] = timedSends[k][h] * rates[k] * curve[h] }
                 // The same kernel on both sides: the shared curve already falls off away from tried hours.
                 let se = Self.smooth(expected, kernel)
                 let sr = Self.smooth(responseHours[k], kernel)
                 let own = Self.shapeWeight(
-                    responses: responseHours[k].reduce(0, +), sends: sendHours[k].reduce(0, +),
+                    responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +),
                     settings.shapeEvidence)
                 for h in 0..<24 {
                     bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)
@@ -198,7 +212,7 @@ extension Scheduler {
             est.alpha.append(alpha[k])
             est.beta.append(beta[k])
             est.sends.append(sendHours[k].reduce(0, +))
-            est.responses.append(min(responseHours[k].reduce(0, +), est.sends.last!))
+            est.responses.append(min(answeredTotals[k], est.sends.last!))
         }
         return est
     }
@@ -212,8 +226,8 @@ extension Scheduler {
         return max(r / (r + e), misses * misses)
     }
 
-    /// The population's hour curve: responses over expected responses by local send hour, pooled over
-    /// channels (each weighted by its population rate), smoothed and shrunk towards flat with
+    /// The population's hour curve: prompt responses over expected prompt responses by local send hour,
+    /// pooled over channels (each weighted by its rate of prompt answers), smoothed and shrunk towards flat with
     /// ``SchedulerSettings/populationTimingStrength`` expected responses per hour, and scaled so the
     /// population's own sends see an average lift of 1 (the population rates stay rates).
     func populationCurve(_ population: PopulationStats, kernel: [Double]) -> [Double] {
@@ -222,7 +236,8 @@ extension Scheduler {
         for c in Channel.allCases {
             let sends = population.sendSlots(c)
             let answered = population.responseSlots(c)
-            let rate = population.openRate(c)
+            // The rate of prompt answers: only those are kept by send hour.
+            let rate = Double(answered.reduce(0, +) + 1) / Double(sends.reduce(0, +) + 2)
             for s in 0..<HourOfWeek.count {
                 responses[s % 24] += Double(answered[s])
                 expected[s % 24] += Double(sends[s]) * rate

@@ -53,7 +53,7 @@ extension Scheduler {
         // values[j][k]: candidate j, channel k.
         let values = allowed.map { c in
             est.channels.indices.map { k in
-                est.probability(k, minute: c.minuteOfDay, rate: rates[k]) * factor(c)
+                est.probability(k, minute: c.minuteOfDay, rate: rates[k], capped: false) * factor(c)
             }
         }
         let best = values.map { $0.max()! }.max()!
@@ -64,7 +64,9 @@ extension Scheduler {
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
             let means = allowed.map { c in
-                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) * factor(c) }
+                est.channels.indices.map {
+                    est.probability($0, minute: c.minuteOfDay, capped: false) * factor(c)
+                }
             }
             let jm = pick(means, allowed, est)
             ex.explored = Self.argmax(means[jm]) != k || jm != j
@@ -73,14 +75,14 @@ extension Scheduler {
         }
         let chosen = allowed[j]
         let channel = est.channels[k]
-        ex.chosenScore = values[j][k]
-        ex.bestScore = best
-        ex.earliestScore = values[0].max()!
+        ex.chosenScore = min(1, values[j][k])
+        ex.bestScore = min(1, best)
+        ex.earliestScore = min(1, values[0].max()!)
         if request.urgency != nil, !request.transactional { ex.urgencyFactor = factor(chosen) }
         // Ranked by open probability alone, so a rank above 1 shows what urgency (or a tie) traded away.
         if !request.transactional {
             let odds = allowed.map { c in
-                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) }.max()!
+                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay, capped: false) }.max()!
             }
             ex.hourRank = 1 + odds.filter { $0 > odds[j] * (1 + 1e-9) }.count
         }
@@ -96,7 +98,7 @@ extension Scheduler {
                 "time: \(zone.format(chosen.at)) on \(channel.rawValue), estimated open probability "
                     + "\(fmt(est.probability(k, minute: chosen.minuteOfDay, rate: rates[k])))"
                     + (request.urgency.map { " × urgency \(fmt(factor(chosen))) (halves every \($0))" } ?? "")
-                    + "; earliest allowed \(zone.format(allowed[0].at)) \(fmt(values[0].max()!)), best \(fmt(best)); "
+                    + "; earliest allowed \(zone.format(allowed[0].at)) \(fmt(min(1, values[0].max()!))), best \(fmt(min(1, best))); "
                     + "\(all.count) candidate(s), \(quietCount) in quiet hours\(quietText)")
         }
         return (channel, chosen.at)
@@ -202,7 +204,9 @@ extension Scheduler {
     ) {
         let margin = 1 + hourTolerance(est)
         func best(_ c: Candidate, discounted: Bool = true) -> Double {
-            let p = est.channels.indices.map { est.probability($0, minute: c.minuteOfDay) }.max() ?? 0
+            let p =
+                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay, capped: false) }.max()
+                ?? 0
             return discounted ? p * factor(c) : p
         }
         let chosenValue = best(chosen)

@@ -263,7 +263,7 @@ struct ChannelChoiceTests {
         let s3 = due - .days(5) + .hours(5)  // 15:00 local
         c.engagement.recordSend(.email, at: s1)
         c.engagement.recordSend(.email, at: s2)
-        c.engagement.recordOpen(.email, at: s2 + .hours(1))  // credits s2, not s1
+        c.engagement.recordOpen(.email, at: s2 + .minutes(40))  // credits s2, not s1
         c.engagement.recordOpen(.email, at: s2 + .hours(2))  // a second open of the same message
         c.engagement.recordSend(.email, at: s3)
         c.engagement.recordClick(.email, at: s3 + .days(4))  // outside the 3-day window
@@ -274,7 +274,8 @@ struct ChannelChoiceTests {
         #expect(responses.enumerated().allSatisfy { $0.offset == 10 || $0.element == 0 })
         let sends = c.engagement.sendHours(.email, at: due)
         #expect(sends[10] > 0 && sends[11] > 0 && sends[15] > 0)
-        // Opens and clicks count as engagement times whether or not they were credited.
-        #expect(c.engagement.engagedHours(.email, at: due).filter { $0 > 0 }.count == 3)
+        // Opens and clicks an hour or more after the last send count as open times, credited or not; the
+        // prompt one only answers its send.
+        #expect(c.engagement.engagedHours(.email, at: due).filter { $0 > 0 }.count == 2)
     }
 }

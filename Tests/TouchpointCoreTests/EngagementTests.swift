@@ -11,21 +11,21 @@ struct EngagementTests {
 
     func hours(_ h: Int64) -> Instant { t0 + .hours(h) }
 
-    @Test("nothing recorded holds no bytes; activity 59; each channel with data adds 82")
+    @Test("nothing recorded holds no bytes; activity 59; each channel with data adds 107")
     func sizes() {
         var e = Engagement()
         #expect(e.bytes.isEmpty)
         e.recordActivity(at: t0, zone: utc, policy: policy)
         #expect(e.bytes.count == 59)
         e.recordSend(.email, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 141)
+        #expect(e.bytes.count == 166)
         e.recordOpen(.chat, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 223)
+        #expect(e.bytes.count == 273)
         e.recordSend(.sms, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 305)
+        #expect(e.bytes.count == 380)
         #expect(e.channels == [.email, .sms, .chat])
         // Growing by a channel keeps the buffer close to its size: memory is the size plus a little.
-        #expect(e.bytes.capacity < 305 + 32)
+        #expect(e.bytes.capacity < 380 + 32)
         #expect(MemoryLayout<Engagement>.size == 8)
     }
 
@@ -115,8 +115,10 @@ struct EngagementTests {
         e.recordSend(.email, at: hours(3), zone: utc, policy: flat)  // 11:00 replaces it
         #expect(e.recordClick(.email, at: hours(12), zone: utc, policy: flat) == hours(3))
         #expect(e.recordOpen(.email, at: hours(13), zone: utc, policy: flat) == nil)
-        let r = e.responseHours(.email, at: hours(13))
-        #expect(r[11] > 0 && r[8] == 0 && r[20] == 0)
+        // Nine hours after its send: a late answer, kept by send hour apart from the prompt ones.
+        #expect(e.responseHours(.email, at: hours(13)).allSatisfy { $0 == 0 })
+        let late = e.lateHours(.email, at: hours(13))
+        #expect(late[11] == 1 && late.reduce(0, +) == 1)
         // A later send outside the window: the open comes too late.
         e.recordSend(.email, at: hours(24), zone: utc, policy: flat)
         #expect(e.recordOpen(.email, at: hours(24 + 72), zone: utc, policy: flat) == nil)
@@ -215,12 +217,21 @@ struct EngagementTests {
         #expect(e.engagedHours(.email, at: hours(2))[9] > 0)
     }
 
-    @Test("state of format 1 (without the send minute) decodes, reading sends as mid-hour")
+    @Test(
+        "state of formats 1 and 2 decodes: without the send minute sends read as mid-hour, without late bins every answer as prompt"
+    )
     func formatOne() throws {
         var e = Engagement()
         e.recordSend(.sms, at: t0 + .minutes(10), zone: utc, policy: policy)
         e.recordActivity(at: t0, zone: utc, policy: policy)
-        var v1 = e.bytes
+        // Format 2: no late-response bins; format 1: no send-minute byte either.
+        var v2 = e.bytes
+        v2.removeSubrange(
+            (Engagement.channelsOffset + Engagement.lateBins)..<(Engagement.channelsOffset
+                + Engagement.channelSize))
+        v2[0] = 2
+        #expect(try #require(Engagement(packed: v2)) == e)
+        var v1 = v2
         v1.remove(at: 9)
         v1[0] = 1
         let decoded = try #require(Engagement(packed: v1))

@@ -24,6 +24,17 @@ public enum Daemon {
     public static func run(
         options: DaemonOptions, logger: Logger, clock: @escaping @Sendable () -> Instant = Delivery.wallClock
     ) async throws {
+        // Trapped before anything else: a SIGTERM while the store loads ends start-up cleanly (exit 0), as one
+        // after start-up shuts the service group down gracefully. The trap stays for the daemon's whole life.
+        let stop = StopRequest()
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let trap = Task {
+            for await signal in signals {
+                logger.notice("\(signal): stopping")
+                await stop.request()
+            }
+        }
+        defer { trap.cancel() }
         let project = Project.load(configPath: options.configPath, environment: options.environment)
         let (adapters, adapterDiagnostics) = Adapters.build(config: project.config)
         let errors = project.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
@@ -39,6 +50,12 @@ public enum Daemon {
         if engine.stats.droppedOnRestore > 0 {
             logger.warning("\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
+        let saved = try stored.globals["sequencer"].map { try JSONDecoder().decode(SequencerState.self, from: $0) }
+            ?? SequencerState()
+        var sequencer = Sequencer(engine: engine, lateness: project.config.lateness)
+        sequencer.restore(
+            clock: Instant(milliseconds: saved.clock), lateCount: saved.lateCount,
+            maxLateMilliseconds: saved.maxLateMilliseconds, wall: clock())
 
         let resendable = Set(adapters.byChannel.values.filter(\.peerDeduplicates).map(\.kind))
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
@@ -62,9 +79,9 @@ public enum Daemon {
         let dispatcherWakeup = Wakeup()
         let reloadRequests = Wakeup()
         let pipeline = Pipeline(
-            project: project, engine: engine, adapters: adapters, offsets: stored.offsets, store: store,
-            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup, reloadRequests: reloadRequests,
-            clock: clock)
+            project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: stored.offsets,
+            store: store, options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
+            reloadRequests: reloadRequests, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             clock: clock)
@@ -82,9 +99,30 @@ public enum Daemon {
                 .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"),
                 .init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dispatcher"),
             ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         config.maximumGracefulShutdownDuration = .seconds(15)
-        try await ServiceGroup(configuration: config).run()
+        let group = ServiceGroup(configuration: config)
+        guard await stop.start(group) else {
+            logger.notice("stopped during start-up; nothing was read")
+            return
+        }
+        try await group.run()
+    }
+}
+
+/// A SIGTERM/SIGINT, before or after the service group exists.
+private actor StopRequest {
+    private var requested = false
+    private var group: ServiceGroup?
+
+    func request() async {
+        requested = true
+        await group?.triggerGracefulShutdown()
+    }
+
+    /// Hands over the group; `false` when a stop was requested before (the daemon then does not start).
+    func start(_ group: ServiceGroup) -> Bool {
+        self.group = group
+        return !requested
     }
 }

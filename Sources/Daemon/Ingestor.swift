@@ -18,6 +18,9 @@ struct Ingestor {
     /// One batch of input: decoded events, rejected lines, and the offsets after them.
     struct Batch {
         var events: [Event] = []
+        /// Per event, where to resume to read it again: the end of the line before it (the daemon commits this
+        /// offset while the event waits for the sequencer's watermark).
+        var starts: [FileOffset] = []
         var rejected: [QuarantinedLine] = []
         var offsets: [String: FileOffset] = [:]
         var lines = 0
@@ -38,8 +41,9 @@ struct Ingestor {
         return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
     }
 
-    /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines.
-    mutating func read(limit: Int, now: Instant) -> Batch {
+    /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines; an event dated
+    /// after `future` is quarantined (`future-timestamp`) instead of returned.
+    mutating func read(limit: Int, now: Instant, future: Instant? = nil) -> Batch {
         var batch = Batch()
         for path in files() {
             guard batch.lines < limit else { break }
@@ -59,12 +63,22 @@ struct Ingestor {
             while batch.lines < limit, let line = try? reader.next() {
                 guard line.complete else { break }  // wait for the writer to finish the line
                 batch.lines += 1
+                let before = position
                 position = FileOffset(path: path, offset: line.endOffset, line: line.number, inode: inode, size: size)
                 switch decoder.decode(line, file: path) {
                 case nil:
                     continue
+                // Issue 12: a date beyond the wall clock would move every customer's timers (begin).
+                case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
+                    batch.rejected.append(
+                        QuarantinedLine(
+                            path: path, line: line.number,
+                            reason: "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
+                            raw: Data(Array(line.bytes)), at: now))
+                // (end)
                 case .success(let event)?:
                     batch.events.append(event)
+                    batch.starts.append(before)
                 case .failure(let rejection)?:
                     batch.rejected.append(
                         QuarantinedLine(

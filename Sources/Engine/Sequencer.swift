@@ -52,7 +52,7 @@ public struct Sequencer: Sendable {
     private var heldIds: [String: Int] = [:]
     private var arrivals = 0
     /// Event names that trigger a prompt rule.
-    private let promptNames: Set<String>
+    private var promptNames: Set<String>
     /// Tokens of the events released since the last ``takeReleased()``.
     private var released: [Int] = []
 
@@ -60,11 +60,37 @@ public struct Sequencer: Sendable {
     public init(engine: Engine, lateness: TimeSpan?) {
         self.engine = engine
         self.lateness = lateness
+        promptNames = Sequencer.promptNames(engine)
+    }
+
+    private static func promptNames(_ engine: Engine) -> Set<String> {
         var names: Set<String> = []
         for (index, compiled) in engine.book.rules.enumerated() where engine.promptly[index] {
             if case .event(let name, _) = compiled.rule.trigger { names.insert(name.value) }
         }
-        promptNames = names
+        return names
+    }
+
+    /// Swaps in an engine with reloaded rules (its state restored from the old one); held events stay held,
+    /// and prompt decisions already made for them stay made.
+    public mutating func replaceEngine(with fresh: Engine) {
+        let oldNames = engine.book.rules.map(\.name)
+        var index: [String: Int] = [:]
+        for (i, r) in fresh.book.rules.enumerated() { index[r.name] = i }
+        for (arrival, settlement) in settled {
+            var s = settlement
+            s.rules = settlement.rules.compactMap { index[oldNames[$0]] }
+            settled[arrival] = s
+        }
+        var fresh = fresh
+        fresh.wallClock = wallClock
+        engine = fresh
+        promptNames = Sequencer.promptNames(fresh)
+    }
+
+    /// A customer as every event that arrived says, the held ones included: a prompt decision's address.
+    public func customer(_ id: String) -> Customer? {
+        engine.view(of: id, asOf: Instant(milliseconds: .max), held: held)
     }
 
     /// The clock minus `lateness`: events and timers up to here are final.
@@ -76,6 +102,17 @@ public struct Sequencer: Sendable {
 
     /// Events waiting for the watermark.
     public var heldCount: Int { heap.count }
+
+    /// The clock time at which something next becomes due: a held event or timer once the watermark reaches
+    /// it (its time plus `lateness`), a prompt trigger or timer once the clock does. A daemon sleeps until then.
+    public var nextDue: Instant? {
+        let l = lateness ?? .zero
+        let candidates: [Instant?] = [
+            heap.first.map { $0.event.instant + l }, engine.nextTimerAt.map { $0 + l },
+            promptQueue.first.map { $0.event.instant }, engine.nextPromptTimerAt,
+        ]
+        return candidates.compactMap { $0 }.min()
+    }
 
     /// Whether an event with this `messageId` is waiting for the watermark.
     public func holds(messageId: String) -> Bool { heldIds[messageId] != nil }
@@ -132,8 +169,11 @@ public struct Sequencer: Sendable {
     }
 
     /// Restores the clock and the late counts after a restart (the daemon).
-    public mutating func restore(clock: Instant, lateCount: Int, maxLateMilliseconds: Int64) {
-        self.clock = max(self.clock, clock)
+    /// The clock is kept behind the wall clock (`wall`): a clock a future-dated event once pushed ahead (before
+    /// such events were quarantined) does not keep its skew across restarts.
+    public mutating func restore(clock: Instant, lateCount: Int, maxLateMilliseconds: Int64, wall: Instant) {
+        self.clock = max(self.clock, min(clock, wall))
+        if engine.now > wall { engine.now = wall }
         self.lateCount = lateCount
         self.maxLateMilliseconds = maxLateMilliseconds
     }

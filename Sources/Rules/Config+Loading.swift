@@ -8,7 +8,7 @@ extension Config {
 
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
-        "max-lateness", "lateness", "sms-segment-warning", "channels", "exploration",
+        "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -78,6 +78,7 @@ extension Config {
         if let n = top["frequency-cap"] { config.frequencyCap = r.frequencyCap(n) }
         if let n = top["max-lateness"], let d = r.reader.duration(n, name: "max-lateness") { config.maxLateness = d }
         if let n = top["lateness"], let d = r.reader.duration(n, name: "lateness") { config.lateness = d }
+        if let n = top["future-skew"], let d = r.reader.duration(n, name: "future-skew") { config.futureSkew = d }
         if let n = top["sms-segment-warning"], let i = r.reader.int(n, name: "sms-segment-warning") {
             if i < 1 {
                 r.reader.error("bad-value", "'sms-segment-warning' must be at least 1", at: r.reader.location(of: n))

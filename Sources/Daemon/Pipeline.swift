@@ -366,17 +366,27 @@ struct HeldLines {
 /// were applied (or were duplicates, or quarantined) before the restart and are skipped; the others were
 /// held and are offered again. Lines quarantined `future-timestamp` are listed, since the wall clock may
 /// have moved past them since.
-struct SequencerState: Codable, Sendable {
+public struct SequencerState: Codable, Sendable {
     struct ReadEnd: Codable, Sendable {
         var line: Int
         var inode: UInt64
     }
 
-    var clock: Int64 = .min
-    var watermark: Int64 = .min
-    var lateCount = 0
-    var maxLateMilliseconds: Int64 = 0
-    var held = 0
+    /// The sequencer's clock, epoch milliseconds.
+    public internal(set) var clock: Int64 = .min
+    /// Its watermark (clock minus `lateness`), epoch milliseconds.
+    public internal(set) var watermark: Int64 = .min
+    /// Events that arrived dated before the watermark (applied at once, counted).
+    public internal(set) var lateCount = 0
+    /// The most a late event was behind the clock.
+    public internal(set) var maxLateMilliseconds: Int64 = 0
+    /// Events waiting for the watermark when this was committed.
+    public internal(set) var held = 0
     var readEnds: [String: ReadEnd] = [:]
     var futureLines: [String: [Int]] = [:]
+
+    /// Decodes the stored `sequencer` global.
+    public static func decode(_ data: Data) throws -> SequencerState {
+        try JSONDecoder().decode(SequencerState.self, from: data)
+    }
 }

@@ -50,6 +50,9 @@ public struct Sequencer: Sendable {
     /// Message ids of held events, when the engine does not deduplicate itself (the daemon's store only
     /// knows the ids of events it applied).
     private var heldIds: [String: Int] = [:]
+    /// Message ids of events released since the last ``takeReleased()``: the caller records them as seen only
+    /// then, so until then they are still this sequencer's to deduplicate.
+    private var releasedIds: Set<String> = []
     private var arrivals = 0
     /// Event names that trigger a prompt rule.
     private var promptNames: Set<String>
@@ -119,7 +122,10 @@ public struct Sequencer: Sendable {
 
     /// Tokens (given to ``offer(_:token:emit:)``) of the events released to the engine since the last call.
     public mutating func takeReleased() -> [Int] {
-        defer { released.removeAll(keepingCapacity: true) }
+        defer {
+            released.removeAll(keepingCapacity: true)
+            releasedIds.removeAll(keepingCapacity: true)
+        }
         return released
     }
 
@@ -128,7 +134,7 @@ public struct Sequencer: Sendable {
     @discardableResult
     public mutating func offer(_ event: Event, token: Int? = nil, emit: (MessageRecord) -> Void) -> Arrival {
         if let id = event.messageId {
-            if heldIds[id] != nil {
+            if heldIds[id] != nil || releasedIds.contains(id) {
                 engine.stats.duplicates += 1
                 return .duplicate
             }
@@ -236,7 +242,10 @@ public struct Sequencer: Sendable {
             if let i = list.firstIndex(where: { $0.arrival == e.arrival }) { list.remove(at: i) }
             held.byCustomer[id] = list.isEmpty ? nil : list
         }
-        if let mid = e.event.messageId, heldIds[mid] == e.arrival { heldIds[mid] = nil }
+        if let mid = e.event.messageId, heldIds[mid] == e.arrival {
+            heldIds[mid] = nil
+            releasedIds.insert(mid)
+        }
     }
 
     /// A held event: ordered by timestamp, then arrival.

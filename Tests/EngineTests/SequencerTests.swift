@@ -196,4 +196,19 @@ struct SequencerTests {
         #expect(out.map(\.rule) == ["cart-abandoned"], "the reminder due 09:00 is behind the watermark: final")
         #expect(s.engine.now <= base + .minutes(1))
     }
+
+    @Test("a dry-run reports a line dated far beyond its watermark (year 9999) and counts late lines with the worst")
+    func dryRunReportsFarAheadAndLate() throws {
+        let f = Fixture(rules: rules, config: noCaps)
+        let (_, replay) = try f.replay([
+            Line.identify("u1", at: at(0), #"{"email":"u1@example.com"}"#),
+            Line.track("u1", "Product Added", at: at(1)),
+            Line.track("mallory", "Page Viewed", at: "9999-12-31T23:59:59Z"),
+            Line.track("u1", "Order Completed", at: at(2)),
+        ])
+        #expect(replay.farAhead.map(\.line) == [3])
+        #expect(replay.farAhead.first?.description.contains("beyond the replay's watermark") == true)
+        #expect(replay.sequencer.lateCount == 1, "the order arrives after the year-9999 line fired the reminder")
+        #expect(replay.sequencer.maxLateMilliseconds > 365 * 86_400_000)
+    }
 }

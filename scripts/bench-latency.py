@@ -28,6 +28,7 @@ class Receiver:
 
     def __init__(self):
         self.times = {}
+        self.counts = {"lat": 0, "alarm": 0}
         self.port = None
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
@@ -52,7 +53,10 @@ class Receiver:
                 now = time.time()
                 t = token.search(body)
                 if t:
-                    self.times.setdefault((t.group(1).decode(), int(t.group(2))), now)
+                    key = (t.group(1).decode(), int(t.group(2)))
+                    if key not in self.times:
+                        self.times[key] = now
+                        self.counts[key[0]] += 1
                 writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -143,10 +147,10 @@ channels:
                     pings[n] = now
             hold = seconds(lateness) if lateness else 300
             deadline = time.time() + 30
-            while sum(1 for k in rx.times if k[0] == "lat") < count and time.time() < deadline:
+            while rx.counts["lat"] < count and time.time() < deadline:
                 time.sleep(0.05)
             deadline = max(due.values(), default=time.time()) + hold + 30
-            while sum(1 for k in rx.times if k[0] == "alarm") < len(due) and time.time() < deadline:
+            while rx.counts["alarm"] < len(due) and time.time() < deadline:
                 time.sleep(0.2)
         finally:
             daemon.send_signal(signal.SIGTERM)

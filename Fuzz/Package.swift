@@ -1,8 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// libFuzzer harnesses for the three parsers that read untrusted input: the rule loader, the
-// expression parser and the event decoder. Build with the sanitizer flags in run.sh; see README.md.
+// libFuzzer harnesses for the code that reads untrusted input: the rule loader, the expression
+// parser, the event decoder, and the templates with the HTML escaper. Build with the sanitizer flags in run.sh; see README.md.
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let kit: Target.Dependency = .product(name: "TouchpointKit", package: "Touchpoint")
 
@@ -14,5 +14,6 @@ let package = Package(
         .executableTarget(name: "fuzz-rules", dependencies: [kit], swiftSettings: strict),
         .executableTarget(name: "fuzz-expressions", dependencies: [kit], swiftSettings: strict),
         .executableTarget(name: "fuzz-events", dependencies: [kit], swiftSettings: strict),
+        .executableTarget(name: "fuzz-templates", dependencies: [kit], swiftSettings: strict),
     ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses and fuzzes one target.
 #
-#   Fuzz/run.sh rules|expressions|events SECONDS [extra libFuzzer flags...]
+#   Fuzz/run.sh rules|expressions|events|templates SECONDS [extra libFuzzer flags...]
 #
 # New corpus entries go to Fuzz/.build/fuzz-corpus/TARGET (ignored by git); the committed seeds in
 # Fuzz/corpus/TARGET are only read. Crashes, timeouts and OOMs land in Fuzz/.build/fuzz-artifacts/TARGET/.
@@ -9,7 +9,7 @@
 # and lazily initialised globals look like leaks to LeakSanitizer; -rss_limit_mb catches real growth.
 set -euo pipefail
 
-target=${1:?usage: run.sh rules|expressions|events SECONDS [libFuzzer flags...]}
+target=${1:?usage: run.sh rules|expressions|events|templates SECONDS [libFuzzer flags...]}
 seconds=${2:-300}
 shift $(($# >= 2 ? 2 : $#))
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,8 @@ case $target in
     rules) dict=yaml.dict max_len=16384 ;;      # the largest shipped rule test file is ~15 KB
     expressions) dict=cel.dict max_len=4500 ;;  # just past Expression.maximumLength (4096)
     events) dict=json.dict max_len=16384 ;;     # many lines per input, under the 64 KiB pipe buffer
-    *) echo "unknown target '$target' (rules, expressions, events)" >&2; exit 2 ;;
+    templates) dict=mustache.dict max_len=8192 ;;  # the largest shipped template is ~3 KB
+    *) echo "unknown target '$target' (rules, expressions, events, templates)" >&2; exit 2 ;;
 esac
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then

@@ -58,5 +58,6 @@ static inline int tp_curl_multi_next_done(CURLM *multi, CURL **easy, CURLcode *r
 static inline long tp_curl_http_version_1_1(void) { return CURL_HTTP_VERSION_1_1; }
 static inline long tp_curl_usessl_all(void) { return CURLUSESSL_ALL; }
 static inline long tp_curl_usessl_none(void) { return CURLUSESSL_NONE; }
+static inline long tp_curl_usessl_try(void) { return CURLUSESSL_TRY; }
 static inline long tp_curl_error_size(void) { return CURL_ERROR_SIZE; }
 #endif

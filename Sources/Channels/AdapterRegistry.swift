@@ -12,6 +12,8 @@ public struct AdapterRegistry: Sendable {
         public var optional: Set<String>
         /// Builds the adapter from validated options and the shared transport.
         public var make: @Sendable (AdapterOptions, CurlTransport) throws -> any ChannelAdapter
+        /// Other config spellings of an option (`account` for Twilio's `account_sid`).
+        public var aliases: [String: String] = [:]
 
         /// A registration.
         public init(
@@ -36,15 +38,134 @@ public struct AdapterRegistry: Sendable {
         registrations[registration.kind] = registration
     }
 
-    /// The kinds Touchpoint ships: `file`, `webhook`, `twilio`, `smtp`.
+    /// The kinds Touchpoint ships: `file`, `webhook`, `twilio`, `smtp` — the one list of channel kinds
+    /// (`check` validates the config against it, `run` builds from it).
     public static let standard: AdapterRegistry = {
         var r = AdapterRegistry()
         r.register(FileAdapter.registration)
         r.register(WebhookAdapter.registration)
-        r.register(TwilioAdapter.registration)
+        var twilio = TwilioAdapter.registration
+        // SPEC §6 writes Twilio's credentials as `account` and `token`.
+        twilio.aliases = ["account": "account_sid", "token": "auth_token"]
+        r.register(twilio)
         r.register(SMTPAdapter.registration)
         return r
     }()
+
+    /// What an option's value must be, where it is more than text.
+    public enum OptionType: Sendable, Hashable {
+        case flag
+        case duration
+        case choice([String])
+    }
+
+    /// Option types by name, the same for every kind that has the option.
+    public static let optionTypes: [String: OptionType] = [
+        "timeout": .duration, "connect_timeout": .duration, "insecure": .flag, "starttls": .flag,
+        "insecure_auth": .flag, "format": .choice(["generic", "slack"]),
+    ]
+
+    /// Options every kind accepts that are not the adapter's: the engine reads `unsubscribe-url`.
+    public static let engineOptions: Set<String> = ["unsubscribe_url"]
+
+    /// The key as the adapter reads it: `kebab-case` or `snake_case`, aliases resolved.
+    public func adapterKey(_ key: String, kind: String) -> String {
+        let snake = key.replacingOccurrences(of: "-", with: "_")
+        return registrations[kind]?.aliases[snake] ?? snake
+    }
+
+    /// One option as written in the config, with the places of its key and value.
+    public struct LocatedOption: Sendable, Hashable {
+        public var key: String
+        public var keyLocation: SourceLocation
+        public var value: JSONValue
+        public var valueLocation: SourceLocation
+
+        public init(key: String, keyLocation: SourceLocation, value: JSONValue, valueLocation: SourceLocation)
+        {
+            self.key = key
+            self.keyLocation = keyLocation
+            self.value = value
+            self.valueLocation = valueLocation
+        }
+    }
+
+    /// `check`'s view of one `channels:` entry: an unknown kind or option (at its key, with a
+    /// did-you-mean in the config's kebab-case spelling), a missing required option, a value of the
+    /// wrong type (flags, durations, choices). Values are not otherwise checked here (a URL's reach is
+    /// `send-test`'s business).
+    public func check(
+        channel: String, kind: String, kindLocation: SourceLocation, options: [LocatedOption],
+        entry: SourceLocation
+    ) -> [Diagnostic] {
+        guard let reg = registrations[kind] else {
+            let kinds = registrations.keys.sorted()
+            return [
+                .error(
+                    "unknown-adapter",
+                    "unknown channel kind '\(kind)' in channel '\(channel)'\(Suggest.didYouMean(kind, in: kinds)); kinds are \(kinds.joined(separator: ", "))",
+                    at: kindLocation)
+            ]
+        }
+        var diagnostics: [Diagnostic] = []
+        let known = reg.required.union(reg.optional)
+        let spellings = (known.union(reg.aliases.keys)).map { $0.replacingOccurrences(of: "_", with: "-") }
+            .sorted()
+        var present = Set<String>()
+        for option in options.sorted(by: { $0.keyLocation < $1.keyLocation }) {
+            let key = adapterKey(option.key, kind: kind)
+            if Self.engineOptions.contains(key) { continue }
+            guard known.contains(key) else {
+                diagnostics.append(
+                    .error(
+                        "unknown-option",
+                        "unknown option '\(option.key)' in channel '\(channel)'\(Suggest.didYouMean(option.key, in: spellings))",
+                        at: option.keyLocation))
+                continue
+            }
+            present.insert(key)
+            if let problem = Self.typeProblem(option.value, type: Self.optionTypes[key]) {
+                diagnostics.append(
+                    .error(
+                        "bad-option", "option '\(option.key)' in channel '\(channel)' \(problem)",
+                        at: option.valueLocation))
+            }
+        }
+        for key in reg.required.sorted() where !present.contains(key) {
+            diagnostics.append(
+                .error(
+                    "missing-option",
+                    "channel '\(channel)' (kind \(kind)) needs option '\(key.replacingOccurrences(of: "_", with: "-"))'",
+                    at: entry))
+        }
+        return diagnostics
+    }
+
+    private static func typeProblem(_ value: JSONValue, type: OptionType?) -> String? {
+        switch (type, value) {
+        case (nil, .string), (nil, .number), (nil, .bool):
+            return nil
+        case (nil, _):
+            return "must be text, not \(value.typeName)"
+        case (.flag?, .bool):
+            return nil
+        case (.flag?, .string(let s))
+        where ["true", "false", "yes", "no", "on", "off"].contains(s.lowercased()):
+            return nil
+        case (.flag?, _):
+            return "must be true or false"
+        case (.duration?, .string(let s)) where TimeSpan(parsing: s).map({ $0.seconds > 0 }) == true:
+            return nil
+        case (.duration?, _):
+            return "must be a duration like 30s"
+        case (.choice(let choices)?, .string(let s)) where choices.contains(s):
+            return nil
+        case (.choice(let choices)?, _):
+            let written = value.stringValue ?? value.jsonText
+            return
+                "must be \(choices.joined(separator: " or ")), not '\(written)'\(Suggest.didYouMean(written, in: choices))"
+        }
+    }
 
     /// Checks `options` against the kind's registration: unknown keys (with a did-you-mean) and missing ones.
     /// A `kind` key in `options` is ignored, so a configuration block can be passed whole.

@@ -5,13 +5,14 @@ import TouchpointCore
 /// | peer | facts | outcome |
 /// | --- | --- | --- |
 /// | HTTP | 2xx | delivered |
+/// | HTTP | a 2xx status line read, then the transfer failed (closed early, timed out) | delivered (the peer took it) |
 /// | HTTP | 408, 429 | retry, after `Retry-After` (clamped) |
 /// | HTTP | 410 | disable endpoint |
 /// | HTTP | other 4xx, 1xx/3xx | permanent |
 /// | HTTP | 5xx | retry (after `Retry-After`) if the peer deduplicates, else ambiguous |
 /// | any | could not resolve / connect, TLS handshake | retry (nothing was sent) |
-/// | any | bad URL, unsupported protocol, certificate rejected | permanent (configuration) |
-/// | HTTP | timeout / reset / empty or garbled answer before the body went out | retry |
+/// | any | bad URL, certificate rejected | permanent (configuration) |
+/// | HTTP | timeout / reset / empty or garbled answer (HTTP/0.9, no status line) before the body went out | retry |
 /// | HTTP | the same after the body went out | retry if the peer deduplicates, else ambiguous |
 /// | SMTP | success | delivered |
 /// | SMTP | a 4xx reply | retry |
@@ -29,9 +30,11 @@ public enum Classification {
 
     /// libcurl codes for failures before anything was sent: resolve proxy/host, connect, TLS handshake.
     static let notSent: Set<Int> = [5, 6, 7, 35]
-    /// libcurl codes that mean the configuration is wrong: unsupported protocol, bad URL, certificate
-    /// rejected, client certificate problem, unreadable CA file, bad content encoding.
-    static let misconfigured: Set<Int> = [1, 3, 58, 60, 77, 61]
+    /// libcurl codes that mean the configuration is wrong: bad URL, certificate rejected, client certificate
+    /// problem, unreadable CA file, bad content encoding. Not 1 (unsupported protocol): the adapters check
+    /// the scheme when they are built, so at send time libcurl says it for an answer without a status
+    /// line (HTTP/0.9), which is a broken peer, not a broken config.
+    static let misconfigured: Set<Int> = [3, 58, 60, 77, 61]
 
     /// Classifies one transfer. `limit` caps how long a `Retry-After` may make us wait.
     public static func outcome(
@@ -47,6 +50,10 @@ public enum Classification {
         -> DeliveryOutcome
     {
         let answer = answerText(r)
+        if r.curlCode != 0, let status = r.statusLineCode, (200..<300).contains(status) {
+            // The peer said it took the message before the transfer broke: sending it again would be a copy.
+            return .delivered(providerId: nil, answer: answer)
+        }
         if r.curlCode == 0 {
             // Looked up only where it matters: a header search per delivered message is measurable.
             func after() -> TimeSpan? {

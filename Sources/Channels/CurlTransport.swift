@@ -5,14 +5,20 @@ import Foundation
 ///
 /// Async callers submit a ``TransferRequest`` and await its ``TransferResult``; the multi handle keeps
 /// connections open between transfers, so a stream of messages to one peer reuses one connection.
+/// Cancelling the awaiting task cuts its transfer short (a shutdown must not wait out a slow peer): it
+/// ends as aborted, with ``TransferResult/bodyStarted`` telling whether the request had gone out.
 public final class CurlTransport: Sendable {
     struct Submission: Sendable {
+        let id: UInt64
         let request: TransferRequest
         let continuation: UnsafeContinuation<TransferResult, Never>
     }
 
     struct Shared: Sendable {
         var pending: [Submission] = []
+        /// Submissions whose callers were cancelled; the thread aborts them.
+        var cancelled: Set<UInt64> = []
+        var lastId: UInt64 = 0
         var stopping = false
         /// Set by the thread just before it frees the multi handle; nobody may wake it after that.
         var closed = false
@@ -41,23 +47,37 @@ public final class CurlTransport: Sendable {
 
     /// Runs one transfer and returns what happened; never throws.
     public func perform(_ request: TransferRequest) async -> TransferResult {
+        let shared = self.shared
+        let multi = self.multi
+        let id = shared.withLock { s -> UInt64 in
+            s.lastId &+= 1
+            return s.lastId
+        }
         // Unsafe, not checked: the transport thread resumes each continuation exactly once (when its transfer
-        // ends or the transport closes), and the checked variant costs an allocation per transfer.
-        await withUnsafeContinuation { continuation in
-            let accepted = shared.withLock { s -> Bool in
-                guard !s.stopping else { return false }
-                // Only the first submission since the thread last drained the queue needs to wake it; the
-                // others ride on that wake-up (one syscall per batch instead of one per transfer).
-                let wake = s.pending.isEmpty
-                s.pending.append(Submission(request: request, continuation: continuation))
-                // Woken under the lock so the thread cannot free the handle in between.
-                if wake { _ = curl_multi_wakeup(multi.raw) }
-                return true
+        // ends, is cancelled or the transport closes), and the checked variant costs an allocation per transfer.
+        return await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                let refusal = shared.withLock { s -> String? in
+                    guard !s.stopping else { return "transport shut down" }
+                    // Cancelled before it was submitted: the cancellation handler already ran.
+                    guard !Task.isCancelled else { return "cancelled before it was sent" }
+                    // Only the first submission since the thread last drained the queue needs to wake it; the
+                    // others ride on that wake-up (one syscall per batch instead of one per transfer).
+                    let wake = s.pending.isEmpty
+                    s.pending.append(Submission(id: id, request: request, continuation: continuation))
+                    // Woken under the lock so the thread cannot free the handle in between.
+                    if wake { _ = curl_multi_wakeup(multi.raw) }
+                    return nil
+                }
+                if let refusal {
+                    continuation.resume(
+                        returning: TransferResult(curlCode: TransferResult.abortedCode, errorText: refusal))
+                }
             }
-            if !accepted {
-                continuation.resume(
-                    returning: TransferResult(
-                        curlCode: TransferResult.abortedCode, errorText: "transport shut down"))
+        } onCancel: {
+            shared.withLock { s in
+                s.cancelled.insert(id)
+                if !s.closed { _ = curl_multi_wakeup(multi.raw) }
             }
         }
     }

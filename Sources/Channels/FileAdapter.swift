@@ -33,7 +33,18 @@ public struct FileAdapter: ChannelAdapter {
         self.mime = mime
     }
 
-    /// The file's bytes and its URL.
+    /// `Content-Type` of an email file (`<id>.eml`).
+    public static let emailType = "message/rfc822"
+    /// `Content-Type` of any other file (`<id>.json`).
+    public static let jsonType = "application/json"
+
+    /// The file a request is written to: in the configured folder, named by message id and content type.
+    public func target(for request: PreparedRequest) -> URL {
+        let ext = request.header("Content-Type") == FileAdapter.emailType ? ".eml" : ".json"
+        return folder.appendingPathComponent(request.messageId + ext)
+    }
+
+    /// The file's bytes and what they are.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         let id = message.messageId
         guard !id.isEmpty, !id.hasPrefix("."),
@@ -42,31 +53,31 @@ public struct FileAdapter: ChannelAdapter {
             })
         else { throw AdapterConfigError("message id '\(id)' cannot be a file name") }
         let body: [UInt8]
-        let name: String
+        let type: String
         if message.channel == .email {
             body = try mime.render(message, now: now)
-            name = id + ".eml"
+            type = FileAdapter.emailType
         } else {
             body = Array((WebhookAdapter.genericPayload(message).jsonText + "\n").utf8)
-            name = id + ".json"
+            type = FileAdapter.jsonType
         }
         return PreparedRequest(
-            kind: kind, messageId: id, url: folder.appendingPathComponent(name).absoluteString,
-            method: "FILE",
+            kind: kind, messageId: id, method: "FILE", headers: [.init("Content-Type", type)],
             body: Data(body), recipients: [message.to], idempotencyKey: id)
     }
 
-    /// Writes the file atomically; an I/O failure is worth a retry (a full disk drains).
+    /// Writes the file atomically, `0600` in a folder created `0700` (the files hold addresses); an I/O
+    /// failure is worth a retry (a full disk drains).
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
-        guard let target = URL(string: request.url), target.isFileURL else {
-            return .permanent(answer: "not a file URL: \(request.url)")
-        }
+        let target = target(for: request)
         let fm = FileManager.default
         let temp = target.deletingLastPathComponent().appendingPathComponent(
             ".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try request.body.write(to: temp)
+            try fm.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            try FileAdapter.writePrivate(request.body, to: temp)
             // rename(2) replaces the target atomically: readers see the old file or the new one, never half.
             guard rename(temp.path, target.path) == 0 else {
                 let why = String(cString: strerror(errno))
@@ -77,6 +88,23 @@ public struct FileAdapter: ChannelAdapter {
         } catch {
             try? fm.removeItem(at: temp)
             return .retry(after: nil, answer: "write \(target.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Creates `url` with mode `0600` (not the umask's) and writes `data` to it.
+    static func writePrivate(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+        defer { close(fd) }
+        var done = 0
+        try data.withUnsafeBytes { raw in
+            while done < raw.count {
+                let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                guard n > 0 else {
+                    throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: url.path])
+                }
+                done += n
+            }
         }
     }
 }

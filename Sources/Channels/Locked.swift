@@ -1,16 +1,14 @@
-import Foundation
+import Synchronization
 
-/// A value several threads share, reachable only while holding its lock.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // Sendable because every read and write of `value` happens inside `lock`.
-    private let lock = NSLock()
-    private var value: Value
+/// A value several threads share by reference: the standard library's `Mutex` does the locking
+/// (no `@unchecked Sendable` of our own), the class lets the submitting threads and the transport
+/// loop hold the same one.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
 
-    init(_ value: Value) { self.value = value }
+    init(_ value: Value) { mutex = Mutex(value) }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+    func withLock<Result: Sendable>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        try mutex.withLock { value in try body(&value) }
     }
 }

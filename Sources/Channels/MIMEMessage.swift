@@ -20,7 +20,9 @@ public struct MIMEMessage: Sendable, Hashable {
         if let open = from.lastIndex(of: "<"), from.hasSuffix(">") {
             let address = from[from.index(after: open)..<from.index(before: from.endIndex)]
             var name = from[..<open].trimmingCharacters(in: .whitespaces)
-            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
+                name = String(name.dropFirst().dropLast())
+            }
             self.from = String(address).trimmingCharacters(in: .whitespaces)
             self.fromName = fromName ?? (name.isEmpty ? nil : name)
         } else {
@@ -83,7 +85,7 @@ public struct MIMEMessage: Sendable, Hashable {
     /// The preview text goes first in the body, hidden, so inbox lists show it after the subject.
     static func withPreheader(_ html: String, _ preheader: String?) -> String {
         guard let p = preheader, !p.isEmpty else { return html }
-        let div = "<div style=\"display:none;max-height:0;overflow:hidden\">\(escapeHTML(p))</div>"
+        let div = "<div style=\"display:none;max-height:0;overflow:hidden\">\(HTMLEscape.escape(p))</div>"
         if let open = html.range(of: "<body", options: .caseInsensitive),
             let close = html[open.upperBound...].firstIndex(of: ">")
         {
@@ -94,20 +96,6 @@ public struct MIMEMessage: Sendable, Hashable {
         return div + html
     }
 
-    static func escapeHTML(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     /// An address refused if it could break the header or envelope it goes into.
     static func checkAddress(_ a: String) throws {
         let bad =
@@ -115,7 +103,8 @@ public struct MIMEMessage: Sendable, Hashable {
             || a.unicodeScalars.contains {
                 $0.value < 0x21 || $0 == "<" || $0 == ">" || $0 == "," || $0 == "\""
             }
-        if bad { throw AdapterConfigError("not a usable email address: '\(a)'") }
+        // Masked and escaped: this message is logged and kept with the dropped message.
+        if bad { throw AdapterConfigError("not a usable email address: '\(LogSafety.clean(a))'") }
     }
 
     /// `Name <addr>`: a plain or quoted name when ASCII, encoded words otherwise.

@@ -36,6 +36,9 @@ public struct OutboundMessage: Sendable, Hashable, Codable {
     public var buttons: [Button]
     /// The one-click unsubscribe link, when the rule has one.
     public var unsubscribeURL: String?
+    /// Where the provider reports this message's delivery (Twilio's `StatusCallback`), when the daemon's
+    /// HTTP side is on; it overrides the adapter's own `status_callback`.
+    public var statusCallbackURL: String?
     /// The rule that decided this message.
     public var rule: String
     /// The customer it is for.

@@ -1,9 +1,12 @@
 import Foundation
 
 /// The exact bytes an adapter will send for one message, computed once by `prepare` and persisted, so a
-/// retry after a restart sends byte-for-byte the same request.
+/// retry after a restart sends byte-for-byte the same body.
 ///
-/// Credentials are not part of it: an adapter adds them in `send`, so the outbox never holds a secret.
+/// Where it goes and how it is authenticated are not part of it: the adapter resolves its endpoint and
+/// credentials from its configuration in `send`, so the outbox never holds a secret (a Slack webhook URL
+/// is one, an SMTP URL may carry a password) and an endpoint changed in the config applies to messages
+/// already queued. Signatures are made in `send` too (a webhook's, with the attempt's own timestamp).
 public struct PreparedRequest: Sendable, Hashable, Codable {
     /// One header line.
     public struct Header: Sendable, Hashable, Codable {
@@ -23,11 +26,9 @@ public struct PreparedRequest: Sendable, Hashable, Codable {
     public var kind: String
     /// The message it carries.
     public var messageId: String
-    /// Where it goes: an `http(s)://`, `smtp(s)://` or `file://` URL.
-    public var url: String
     /// The HTTP method (`POST`), or `SMTP` / `FILE`.
     public var method: String
-    /// Request headers (HTTP only).
+    /// Request headers, none of them secret (HTTP; the file adapter reads `Content-Type`).
     public var headers: [Header]
     /// The body: JSON, a form, or a complete RFC 5322 message.
     public var body: Data
@@ -40,12 +41,11 @@ public struct PreparedRequest: Sendable, Hashable, Codable {
 
     /// A prepared request.
     public init(
-        kind: String, messageId: String, url: String, method: String, headers: [Header] = [], body: Data,
+        kind: String, messageId: String, method: String, headers: [Header] = [], body: Data,
         mailFrom: String? = nil, recipients: [String] = [], idempotencyKey: String
     ) {
         self.kind = kind
         self.messageId = messageId
-        self.url = url
         self.method = method
         self.headers = headers
         self.body = body

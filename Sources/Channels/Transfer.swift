@@ -4,6 +4,7 @@ import Foundation
 /// One transfer in flight: the buffers libcurl's callbacks read from and write into.
 /// Created, used and released on the transport thread only.
 final class Transfer {
+    let id: UInt64
     let request: TransferRequest
     let continuation: UnsafeContinuation<TransferResult, Never>
     private var offset = 0
@@ -22,6 +23,7 @@ final class Transfer {
     private static let responseLimit = 1 << 20
 
     init(_ submission: CurlTransport.Submission) {
+        id = submission.id
         request = submission.request
         continuation = submission.continuation
         let size = Int(tp_curl_error_size())
@@ -68,7 +70,8 @@ final class Transfer {
             _ = tp_curl_setopt_long(easy, CURLOPT_UPLOAD, 1)
             _ = tp_curl_setopt_off(easy, CURLOPT_INFILESIZE_LARGE, curl_off_t(r.body.count))
             _ = tp_curl_setopt_long(
-                easy, CURLOPT_USE_SSL, r.requireTLS ? tp_curl_usessl_all() : tp_curl_usessl_none())
+                easy, CURLOPT_USE_SSL,
+                r.requireTLS ? tp_curl_usessl_all() : r.tryTLS ? tp_curl_usessl_try() : tp_curl_usessl_none())
         } else {
             isHTTP = true
             if Transfer.hasPrefix(r.url, "http://") {
@@ -76,7 +79,8 @@ final class Transfer {
                 _ = tp_curl_setopt_long(easy, CURLOPT_HTTP_VERSION, tp_curl_http_version_1_1())
             }
             if r.method == "POST" {
-                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, r.body.count), alignment: 1)
+                let copy = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: max(1, r.body.count), alignment: 1)
                 r.body.withUnsafeBytes { copy.copyMemory(from: $0) }
                 postFields = copy
                 _ = tp_curl_setopt_long(easy, CURLOPT_POST, 1)

@@ -18,6 +18,8 @@ public struct TransferRequest: Sendable, Hashable {
     public var password: String?
     /// Refuse to go on without TLS (STARTTLS required: `CURLUSESSL_ALL`).
     public var requireTLS: Bool
+    /// Use STARTTLS when the server offers it, go on in the clear when it does not (`CURLUSESSL_TRY`).
+    public var tryTLS: Bool = false
     /// A CA bundle to verify the peer with, instead of the system's.
     public var caFile: String?
     /// Skip certificate verification (tests and private relays only).
@@ -91,6 +93,16 @@ public struct TransferResult: Sendable, Hashable {
             return String(line.dropFirst(prefix.count)).trimmingSpaces()
         }
         return nil
+    }
+
+    /// The status of the response's status line (`HTTP/1.1 200 OK` → 200) as read before the transfer ended,
+    /// whether or not it ended well; `nil` when no status line arrived.
+    public var statusLineCode: Int? {
+        if status > 0 { return status }
+        guard let line = headerLines.first, line.hasPrefix("HTTP/") else { return nil }
+        let parts = line.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[1].count == 3 else { return nil }
+        return Int(parts[1])
     }
 
     /// The body as text, lossily decoded.

@@ -17,17 +17,29 @@ final class TransportLoop {
     func run() {
         var running: Int32 = 0
         while true {
-            let (batch, stop) = shared.withLock { s -> ([CurlTransport.Submission], Bool) in
+            let (batch, cancelled, stop) = shared.withLock {
+                s -> ([CurlTransport.Submission], Set<UInt64>, Bool) in
                 let batch = s.pending
                 s.pending.removeAll(keepingCapacity: true)
+                let cancelled = s.cancelled
+                if !cancelled.isEmpty { s.cancelled.removeAll() }
                 if s.stopping { s.closed = true }
-                return (batch, s.stopping)
+                return (batch, cancelled, s.stopping)
             }
             if stop {
                 close(failing: batch)
                 return
             }
-            for submission in batch { start(submission) }
+            for submission in batch {
+                if cancelled.contains(submission.id) {
+                    submission.continuation.resume(
+                        returning: TransferResult(
+                            curlCode: TransferResult.abortedCode, errorText: "cancelled before it was sent"))
+                } else {
+                    start(submission)
+                }
+            }
+            if !cancelled.isEmpty { abort(cancelled) }
             _ = curl_multi_perform(multi, &running)
             collectFinished()
             _ = curl_multi_poll(multi, nil, 0, 1000, nil)
@@ -68,6 +80,21 @@ final class TransportLoop {
             let result = transfer.result(handle, code: code)
             _ = curl_multi_remove_handle(multi, handle)
             idle.append(handle)
+            transfer.continuation.resume(returning: result)
+        }
+    }
+
+    /// Cuts the transfers of cancelled callers short; ids already finished are ignored.
+    private func abort(_ ids: Set<UInt64>) {
+        for (handle, transfer) in active where ids.contains(transfer.id) {
+            active[handle] = nil
+            // Whether the body had started going out decides between retry and ambiguous.
+            var result = TransferResult(
+                curlCode: TransferResult.abortedCode, errorText: "cut short: shutting down")
+            result.bodyStarted = transfer.bodyStarted(handle)
+            _ = curl_multi_remove_handle(multi, handle)
+            // Not reused: the connection may be half-way through a request.
+            curl_easy_cleanup(handle)
             transfer.continuation.resume(returning: result)
         }
     }

@@ -70,20 +70,22 @@ public struct TwilioAdapter: ChannelAdapter {
         self.transport = transport
     }
 
-    /// The form body and its URL.
+    /// The Messages endpoint, from the configuration at send time.
+    public var endpoint: String {
+        messagesURL ?? "\(baseURL)/2010-04-01/Accounts/\(TwilioAdapter.formEncode(accountSid))/Messages.json"
+    }
+
+    /// The form body.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         var fields = [
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
             ("Body", message.text),
         ]
-        if let cb = statusCallback { fields.append(("StatusCallback", cb)) }
+        if let cb = message.statusCallbackURL ?? statusCallback { fields.append(("StatusCallback", cb)) }
         let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
             .joined(separator: "&")
-        let sid = TwilioAdapter.formEncode(accountSid)
         return PreparedRequest(
-            kind: kind, messageId: message.messageId,
-            url: messagesURL ?? "\(baseURL)/2010-04-01/Accounts/\(sid)/Messages.json",
-            method: "POST",
+            kind: kind, messageId: message.messageId, method: "POST",
             headers: [
                 PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
                 PreparedRequest.Header("Accept", "application/json"),
@@ -95,7 +97,7 @@ public struct TwilioAdapter: ChannelAdapter {
 
     /// Posts with basic auth and classifies; the provider id is the answer's `sid`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
-        var t = settings.request(url: request.url)
+        var t = settings.request(url: endpoint)
         let credentials = Data("\(accountSid):\(authToken)".utf8).base64EncodedString()
         t.headers =
             request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
@@ -111,20 +113,5 @@ public struct TwilioAdapter: ChannelAdapter {
     }
 
     /// `application/x-www-form-urlencoded` escaping: everything but RFC 3986 unreserved characters.
-    static func formEncode(_ s: String) -> String {
-        var out = ""
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
-                UInt8(ascii: "."),
-                UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += byte < 16 ? "%0" + hex : "%" + hex
-            }
-        }
-        return out
-    }
+    static func formEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 }

@@ -12,9 +12,12 @@ import TouchpointCore
 /// The `slack` payload: `{"text":…,"blocks":[{"type":"section",…},{"type":"actions","elements":[URL
 /// buttons]}]}`.
 ///
-/// Headers: `Idempotency-Key` and `webhook-id` = message id, `webhook-timestamp` = unix seconds at prepare,
-/// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. The timestamp is fixed at prepare so
-/// retries are byte-identical; a receiver with a short tolerance may reject a long-delayed retry.
+/// Headers: `Idempotency-Key` and `webhook-id` = message id, `webhook-timestamp` = unix seconds of the
+/// attempt, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. The body is prepared once
+/// and the same on every attempt; the signature is made at each send with that attempt's own timestamp
+/// (receivers reject timestamps outside a few minutes, so a retry signed at prepare time was refused after
+/// a long backoff), under the same `webhook-id`, which receivers deduplicate on. The URL and the secret are
+/// the adapter's, resolved at send time: neither is stored with the message.
 public struct WebhookAdapter: ChannelAdapter {
     /// The body shape.
     public enum Format: String, Sendable, Hashable, CaseIterable {
@@ -62,7 +65,8 @@ public struct WebhookAdapter: ChannelAdapter {
         url: String, secret: String?, format: Format, settings: TransferSettings, transport: CurlTransport
     ) throws {
         guard url.lowercased().hasPrefix("http://") || url.lowercased().hasPrefix("https://") else {
-            throw AdapterConfigError("webhook url must start with http:// or https://, not '\(url)'")
+            // Not the URL itself: a webhook URL is often the secret.
+            throw AdapterConfigError("webhook url must start with http:// or https://")
         }
         self.url = url
         if let secret {
@@ -81,33 +85,47 @@ public struct WebhookAdapter: ChannelAdapter {
         self.transport = transport
     }
 
-    /// The JSON body and signed headers.
+    /// The Standard Webhooks headers, which ``send(_:)`` makes for each attempt (lowercased).
+    public static let signingHeaders: Set<String> = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+
+    /// The JSON body and its unsigned headers.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         let body = format == .slack ? WebhookAdapter.slackBody(message) : WebhookAdapter.genericBody(message)
         let id = message.messageId
-        var headers = [
+        let headers = [
             PreparedRequest.Header("Content-Type", "application/json"),
             PreparedRequest.Header("User-Agent", "touchpoint"),
             PreparedRequest.Header("Idempotency-Key", id),
         ]
-        if let signer {
-            let timestamp = String(now.epochSeconds)
-            headers.append(PreparedRequest.Header("webhook-id", id))
-            headers.append(PreparedRequest.Header("webhook-timestamp", timestamp))
-            headers.append(
-                PreparedRequest.Header(
-                    "webhook-signature",
-                    "v1," + WebhookAdapter.signature(signer, id: id, timestamp: timestamp, body: body)))
-        }
         return PreparedRequest(
-            kind: kind, messageId: id, url: url, method: "POST", headers: headers, body: Data(body),
+            kind: kind, messageId: id, method: "POST", headers: headers, body: Data(body),
             recipients: [message.to], idempotencyKey: id)
     }
 
-    /// Posts and classifies; a timeout is retried, since the receiver deduplicates on `webhook-id`.
+    /// The header lines of one attempt at `now`: the stored ones, and a signature over this attempt's timestamp.
+    public func headerLines(for request: PreparedRequest, at now: Instant) -> [String] {
+        var lines: [String] = []
+        lines.reserveCapacity(request.headers.count + 3)
+        for h in request.headers where !WebhookAdapter.signingHeaders.contains(h.name.lowercased()) {
+            lines.append(h.name + ": " + h.value)
+        }
+        if let signer {
+            let timestamp = String(now.epochSeconds)
+            let signature = WebhookAdapter.signature(
+                signer, id: request.messageId, timestamp: timestamp, body: Array(request.body))
+            lines.append("webhook-id: " + request.messageId)
+            lines.append("webhook-timestamp: " + timestamp)
+            lines.append("webhook-signature: v1," + signature)
+        }
+        return lines
+    }
+
+    /// Signs, posts to the configured URL and classifies; a timeout is retried, since the receiver
+    /// deduplicates on `webhook-id`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
-        var t = settings.request(url: request.url)
-        t.headers = request.headers.map { $0.name + ": " + $0.value }
+        let now = Delivery.wallClock()
+        var t = settings.request(url: url)
+        t.headers = headerLines(for: request, at: now)
         t.body = Array(request.body)
         let result = await transport.perform(t)
         return Classification.outcome(

@@ -9,37 +9,79 @@ public struct Adapters: Sendable {
     /// Channel → (adapter kind, adapter).
     public let byChannel: [Channel: any ChannelAdapter]
 
-    /// Builds one adapter per configured channel; errors name the channel and point into the config.
+    /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
+    /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
     public static func build(
         config: Config, registry: AdapterRegistry = .standard
     ) -> (Adapters, [Diagnostic]) {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let options = adapterOptions(c, config: config)
-            do {
-                out[channel] = try registry.make(kind: c.kind.value, options: options)
-            } catch let error as AdapterConfigError {
-                diagnostics.append(
-                    .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
-            } catch {
-                diagnostics.append(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+            switch make(channel, c, config: config, registry: registry) {
+            case .adapter(let adapter): out[channel] = adapter
+            case .refused(let d): diagnostics.append(d)
             }
         }
-        return (Adapters(byChannel: out), diagnostics)
+        return (Adapters(byChannel: out), diagnostics.map(config.redact))
+    }
+
+    /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
+    /// their options, at the places in the config.
+    public static func check(config: Config, registry: AdapterRegistry = .standard) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
+            let options = c.options.map { key, located in
+                AdapterRegistry.LocatedOption(
+                    key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
+                    valueLocation: located.location)
+            }
+            let found = registry.check(
+                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
+                options: options,
+                entry: c.location)
+            diagnostics += found
+            // Options that are each fine may still be refused together (SMTP AUTH without TLS): what `run`
+            // would say, said here too.
+            if !found.contains(where: { $0.severity == .error }),
+                case .refused(let refusal) = make(channel, c, config: config, registry: registry)
+            {
+                diagnostics.append(refusal)
+            }
+        }
+        return diagnostics.map(config.redact)
+    }
+
+    /// A channel's adapter, or why `run` refuses it.
+    private enum Built {
+        case adapter(any ChannelAdapter)
+        case refused(Diagnostic)
+    }
+
+    /// One channel's adapter, or the diagnostic `run` refuses it with.
+    private static func make(
+        _ channel: Channel, _ c: ChannelConfig, config: Config, registry: AdapterRegistry
+    ) -> Built {
+        do {
+            return .adapter(
+                try registry.make(
+                    kind: c.kind.value, options: adapterOptions(c, config: config, registry: registry)))
+        } catch let error as AdapterConfigError {
+            return .refused(
+                .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
+        } catch {
+            return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+        }
     }
 
     /// Config keys as the adapters read them: `kebab-case` or `snake_case`, SPEC §6's short Twilio names,
     /// paths resolved against the config's folder; `unsubscribe-url` is the engine's, not the adapter's.
-    static func adapterOptions(_ c: ChannelConfig, config: Config) -> [String: String] {
+    static func adapterOptions(_ c: ChannelConfig, config: Config, registry: AdapterRegistry = .standard)
+        -> [String: String]
+    {
         var out: [String: String] = [:]
         for (key, located) in c.options {
-            var k = key.replacingOccurrences(of: "-", with: "_")
-            if k == "unsubscribe_url" { continue }
-            if c.kind.value == "twilio" {
-                if k == "account" { k = "account_sid" }
-                if k == "token" { k = "auth_token" }
-            }
+            let k = registry.adapterKey(key, kind: c.kind.value)
+            if AdapterRegistry.engineOptions.contains(k) { continue }
             let value: String
             switch located.value {
             case .string(let s): value = s
@@ -64,7 +106,9 @@ public struct Adapters: Sendable {
         guard t.hasSuffix(">"), let open = t.lastIndex(of: "<") else { return nil }
         let address = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
         var name = t[..<open].trimmingCharacters(in: .whitespaces)
-        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") { name = String(name.dropFirst().dropLast()) }
+        if name.count >= 2, name.hasPrefix("\""), name.hasSuffix("\"") {
+            name = String(name.dropFirst().dropLast())
+        }
         guard !address.isEmpty, !name.isEmpty else { return nil }
         return (name, address)
     }

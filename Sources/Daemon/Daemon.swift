@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 import UnixSignals
 
 /// `touchpoint run`: the long-running daemon.
@@ -41,14 +42,40 @@ public enum Daemon {
         guard errors.isEmpty else { throw StartupError(diagnostics: errors) }
         for d in project.diagnostics where d.severity == .warning { logger.warning("\(d)") }
 
-        let store = try SQLiteStore(path: project.config.storePath)
+        let storePath = project.config.storePath
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(storePath: storePath, owner: options.leaseOwner, at: clock())
+        } catch let inUse as StoreLock.InUse {
+            throw StartupError(diagnostics: [.error("store-in-use", inUse.description, at: nil)])
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let store = try SQLiteStore(path: storePath)
         let stored = try await store.load()
-        var engine = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        var offsets = stored.offsets
+        if let refusal = startRefusal(stored: stored, options: options, project: project) {
+            throw StartupError(diagnostics: [refusal])
+        }
+        if options.newStore {
+            offsets = Ingestor.endOffsets(folder: project.config.eventsDirectory)
+            logger.notice(
+                "new store: starting after the lines already in the events folder",
+                metadata: [
+                    "files": "\(offsets.count)",
+                    "lines.skipped": "\(offsets.values.reduce(0) { $0 + $1.line })",
+                ])
+        }
+        try await store.recordFirstStart(at: clock())
+        // After the store's own record, so a crash in between leaves a store that is no longer new.
+        ReadMarker.record(folder: project.config.eventsDirectory, store: storePath, at: clock())
+        var engine = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         engine.deduplicates = false
         let decoded = try Engine.decode(customers: stored.customers, globals: stored.globals["engine"])
         engine.restore(globals: decoded.globals, customers: decoded.customers)
         if engine.stats.droppedOnRestore > 0 {
-            logger.warning("\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
+            logger.warning(
+                "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
         let saved = try stored.globals["sequencer"].map { try JSONDecoder().decode(SequencerState.self, from: $0) }
             ?? SequencerState()
@@ -61,7 +88,8 @@ public enum Daemon {
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
         if !recovery.requeued.isEmpty {
             logger.notice(
-                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)")
+                "\(recovery.requeued.count) message(s) caught mid-send re-queued with the same id (peer deduplicates)"
+            )
         }
         for id in recovery.unknown {
             logger.error(
@@ -78,13 +106,37 @@ public enum Daemon {
 
         let dispatcherWakeup = Wakeup()
         let reloadRequests = Wakeup()
+        let telemetry = project.config.http.map { _ in Telemetry() }
         let pipeline = Pipeline(
-            project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: stored.offsets,
+            project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: offsets,
             store: store, options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
-            reloadRequests: reloadRequests, clock: clock)
+            reloadRequests: reloadRequests, telemetry: telemetry, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
-            clock: clock)
+            telemetry: telemetry, clock: clock)
+        // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
+        // before the recorder writes its last lines, and both before the pipeline's last batch.
+        var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let config = project.config.http, let telemetry {
+            let recorder = EventRecorder(folder: project.config.eventsDirectory, logger: logger)
+            let listening = options.httpListening ?? { _ in }
+            let server = TrackingServer(
+                config: config, recorder: recorder, telemetry: telemetry, store: store,
+                eventsFolder: project.config.eventsDirectory,
+                hooks: .init(
+                    customers: { channel, address in await pipeline.customers(on: channel, address: address)
+                    },
+                    listening: listening),
+                logger: logger, clock: clock)
+            http = [
+                .init(
+                    service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "recorder"),
+                .init(
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
+                ),
+            ]
+        }
 
         let hangups = Task {
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
@@ -96,11 +148,17 @@ public enum Daemon {
 
         var config = ServiceGroupConfiguration(
             services: [
-                .init(service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "pipeline"),
-                .init(service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "dispatcher"),
-            ],
+                .init(
+                    service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "pipeline"),
+                .init(
+                    service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "dispatcher"),
+            ] + http,
             logger: logger)
-        config.maximumGracefulShutdownDuration = .seconds(15)
+        // The dispatcher cuts its in-flight sends at `shutdownGraceMilliseconds` and records them; this
+        // bound is the backstop a second later, should anything else hang.
+        config.maximumGracefulShutdownDuration = .milliseconds(options.shutdownGraceMilliseconds + 1_000)
         let group = ServiceGroup(configuration: config)
         guard await stop.start(group) else {
             logger.notice("stopped during start-up; nothing was read")
@@ -124,5 +182,50 @@ private actor StopRequest {
     func start(_ group: ServiceGroup) -> Bool {
         self.group = group
         return !requested
+    }
+}
+
+extension Daemon {
+    /// Why the daemon must not start on this store, or `nil`.
+    ///
+    /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every
+    /// event in the folder and send every message again (120 requests for 60 ids). So a new store next to an
+    /// events folder that a store has already read (its ``ReadMarker``) and that holds lines needs the
+    /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
+    /// (start after them). A folder no store has read yet is applied from its start, as on a first install
+    /// (and after a crash during the very first start).
+    static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
+        let store = project.config.storePath
+        if options.newStore && options.fromStart {
+            return .error(
+                "bad-flags", "--new-store and --from-start contradict each other; give one", at: nil)
+        }
+        if options.newStore && !stored.isNew {
+            return .error(
+                "store-not-new",
+                "--new-store: store \(store) is not new (\(stored.eventsApplied) events applied, "
+                    + "\(stored.offsets.count) file offsets); leave the flag out to resume from it", at: nil)
+        }
+        guard stored.isNew, !options.fromStart, !options.newStore,
+            let marker = ReadMarker.read(folder: project.config.eventsDirectory)
+        else { return nil }
+        let waiting = Ingestor(folder: project.config.eventsDirectory, offsets: [:]).files().compactMap {
+            path in
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64).flatMap {
+                $0 > 0 ? (path, $0) : nil
+            }
+        }
+        guard !waiting.isEmpty else { return nil }
+        let bytes = waiting.reduce(0) { $0 + $1.1 }
+        let names =
+            waiting.prefix(3).map { ($0.0 as NSString).lastPathComponent }.joined(separator: ", ")
+            + (waiting.count > 3 ? ", …" : "")
+        return .error(
+            "new-store",
+            "store \(store) is new, but the events folder \(project.config.eventsDirectory) was read before "
+                + "(\(marker)) and holds \(bytes) bytes in \(waiting.count) file(s) (\(names)). If the store was lost, starting on a new one "
+                + "would apply every event and send every message again. Start with --from-start to apply them all "
+                + "(events with a messageId still once), or --new-store to start after the lines already there",
+            at: nil)
     }
 }

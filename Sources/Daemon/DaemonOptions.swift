@@ -19,8 +19,16 @@ public struct DaemonOptions: Sendable {
     public var retry = RetryPolicy()
     /// Re-read every events file from its start (events with a `messageId` are still applied once).
     public var fromStart = false
+    /// The store is new on purpose: start after the lines already in the events folder instead of
+    /// refusing to start (see ``Daemon/run(options:logger:clock:)``).
+    public var newStore = false
+    /// How long a graceful shutdown waits for in-flight sends before it cuts them; the whole shutdown
+    /// stays within this bound plus the time to record what was cut.
+    public var shutdownGraceMilliseconds: Int64 = 14_000
     /// A name for this process in the outbox's lease column.
     public var leaseOwner = "touchpoint"
+    /// Told the bound port once the HTTP side listens (`http.listen` port 0 picks a free one).
+    public var httpListening: (@Sendable (Int) -> Void)?
 
     public init(configPath: String?, environment: [String: String]) {
         self.configPath = configPath

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 
 /// Sends due outbox rows through their adapters and records every outcome.
 ///
@@ -23,14 +24,16 @@ actor Dispatcher: Service {
     private let logger: Logger
     private let wakeup: Wakeup
     private let clock: @Sendable () -> Instant
+    private let telemetry: Telemetry?
     /// Channels whose endpoint answered 410 Gone: nothing more is sent there until a restart.
     private var disabled: Set<String> = []
 
     init(
         store: any StateStore, adapters: Adapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
-        clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
+        self.telemetry = telemetry
         var byChannel: [String: any ChannelAdapter] = [:]
         for (channel, adapter) in adapters.byChannel { byChannel[channel.rawValue] = adapter }
         self.adapters = byChannel
@@ -65,11 +68,25 @@ actor Dispatcher: Service {
                     break
                 }
             }
-            // Keep committing outcomes while the last sends finish, so a shutdown cut short by its time
-            // bound loses as few as possible (those left are recovered at the next start).
+            // Keep committing outcomes while the last sends finish. At the shutdown bound the sends still in
+            // flight are cut (a peer that takes 20 s must not hold the exit past it); each then ends as an
+            // aborted transfer and is recorded by the usual rule: re-queued where the peer deduplicates or
+            // nothing went out, `unknown` where it may have arrived.
+            let cutAt = clock().milliseconds + options.shutdownGraceMilliseconds
+            var cut = false
             while failure == nil && inFlight > 0 && !Task.isCancelled {
                 do {
-                    if settled.isEmpty { await wakeup.wait(milliseconds: options.pollMilliseconds) }
+                    let left = cutAt - clock().milliseconds
+                    if !cut && left <= 0 {
+                        cut = true
+                        logger.warning("shutdown bound reached: cutting \(inFlight) send(s) in flight")
+                        group.cancelAll()
+                    }
+                    if settled.isEmpty {
+                        await wakeup.wait(
+                            milliseconds: cut
+                                ? options.pollMilliseconds : min(options.pollMilliseconds, max(1, left)))
+                    }
                     _ = try await cycle(claiming: false, in: &group)
                 } catch {
                     failure = error
@@ -124,9 +141,12 @@ actor Dispatcher: Service {
             let id: String =
                 switch refusal {
                 case .unknownMessage(let id), .notInFlight(let id, _): id
-                case .corrupt: "?"
+                case .corrupt, .replaced, .io: "?"
                 }
             logger.critical("cannot record outcome: \(refusal)", metadata: ["message.id": "\(id)"])
+        }
+        for id in result.expired {
+            logger.notice("dropped at claim: window-expired", metadata: ["message.id": "\(id)"])
         }
         for row in result.claimed { start(row, in: &group) }
         return (free > 0 && result.claimed.count == free) || !settled.isEmpty
@@ -171,8 +191,18 @@ actor Dispatcher: Service {
     /// Queues the outcome for the next transaction; the row's slot is freed when that commits.
     private func finish(_ row: OutboxRow, _ outcome: DeliveryOutcome) {
         let now = clock()
+        if let telemetry {
+            let delivered: Bool
+            if case .delivered = outcome { delivered = true } else { delivered = false }
+            telemetry.send(
+                channel: row.channel, outcome: outcome.metricName,
+                latencyMilliseconds: delivered ? now.milliseconds - row.sendAt.milliseconds : nil)
+        }
         settled.append(
-            (SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now), row.channel))
+            (
+                SettledAttempt(messageId: row.messageId, outcome: stored(row, outcome, now: now), at: now),
+                row.channel
+            ))
         wakeup.signal()
     }
 
@@ -207,8 +237,22 @@ actor Dispatcher: Service {
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
-            logger.error("endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
+            logger.error(
+                "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
+        }
+    }
+}
+
+extension DeliveryOutcome {
+    /// The `outcome` label of `touchpoint_sends_total`.
+    var metricName: String {
+        switch self {
+        case .delivered: "delivered"
+        case .retry: "retry"
+        case .ambiguous: "unknown"
+        case .permanent: "failed"
+        case .disableEndpoint: "endpoint-gone"
         }
     }
 }

@@ -1,8 +1,9 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Synchronization
 
 /// Wakes the pipeline when files in the watched folders change: inotify on Linux, on a dedicated thread
 /// (its blocking `poll` must not sit on Swift's cooperative pool). Where inotify is unavailable the
@@ -13,21 +14,22 @@ final class FolderWatcher {
         let stopped = Atomic<Bool>(false)
     }
 
-    private let stop_ = StopFlag()
+    private let stopFlag = StopFlag()
 
     /// Watches `folders`, calling `wakeup.signal()` on every change; `nil` when inotify is unavailable.
     init?(folders: [String], wakeup: Wakeup) {
         #if canImport(Glibc)
             let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
             guard fd >= 0 else { return nil }
-            let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)
+            let mask = UInt32(
+                IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)
             var watched = 0
             for folder in folders where inotify_add_watch(fd, folder, mask) >= 0 { watched += 1 }
             guard watched > 0 else {
                 close(fd)
                 return nil
             }
-            let flag = stop_
+            let flag = stopFlag
             let thread = Thread {
                 defer { close(fd) }
                 var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -51,7 +53,7 @@ final class FolderWatcher {
 
     /// Stops the watcher thread (it notices within half a second) and closes the descriptor after it.
     func stop() {
-        stop_.stopped.store(true, ordering: .relaxed)
+        stopFlag.stopped.store(true, ordering: .relaxed)
     }
 
     deinit {

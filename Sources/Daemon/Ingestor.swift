@@ -1,19 +1,21 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import Events
 import Foundation
 import Store
 import TouchpointCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads new complete lines from `*.jsonl` files in the events folder, in name order, from the offsets
 /// the store remembers.
 ///
-/// A partial last line (no newline yet) is left for the next read. A file whose inode changed (rotated)
-/// or that shrank below the remembered offset (truncated) is read again from the start. Offsets move only
-/// in the batch the engine commits, so a crash re-reads exactly the lines that were not committed.
+/// A partial last line (no newline yet) is left for the next read. Files are matched to remembered offsets
+/// by identity and content (``FileTracking``): a renamed file continues where it was, a truncated or
+/// rewritten one is read again from its start. Offsets move only in the batch the engine commits, so a
+/// crash re-reads exactly the lines that were not committed.
 struct Ingestor {
     /// One batch of input: decoded events, rejected lines, and the offsets after them.
     struct Batch {
@@ -23,6 +25,8 @@ struct Ingestor {
         var starts: [FileOffset] = []
         var rejected: [QuarantinedLine] = []
         var offsets: [String: FileOffset] = [:]
+        /// Remembered paths whose offset moved to another file (a rename): deleted from the store.
+        var removedOffsets: [String] = []
         var lines = 0
     }
 
@@ -38,59 +42,141 @@ struct Ingestor {
     /// The `*.jsonl` files in the folder, in name order.
     func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
+        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") }.sorted().map {
+            folder + "/" + $0
+        }
+    }
+
+    /// The files as they are now: identity and size.
+    func currentFiles() -> [FileTracking.Current] {
+        files().compactMap { path in
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return FileTracking.Current(
+                path: path, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: UInt64(st.st_size))
+        }
     }
 
     /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines; an event dated
     /// after `future` is quarantined (`future-timestamp`) instead of returned.
     mutating func read(limit: Int, now: Instant, future: Instant? = nil) -> Batch {
         var batch = Batch()
-        for path in files() {
-            guard batch.lines < limit else { break }
-            var st = stat()
-            guard stat(path, &st) == 0 else { continue }
-            let inode = UInt64(st.st_ino)
-            let size = UInt64(st.st_size)
-            var start = offsets[path] ?? FileOffset(path: path, offset: 0, line: 0, inode: inode, size: 0)
-            if start.inode != inode || size < start.offset {
-                // Rotated or truncated: a new file under the old name.
-                start = FileOffset(path: path, offset: 0, line: 0, inode: inode, size: 0)
+        let current = currentFiles()
+        // A file exactly as it was at the last read has nothing new, and keeps its offset without a look at
+        // its bytes; only the others are matched (which reads their fingerprints).
+        let changed = current.filter { file in
+            guard let o = offsets[file.path], o.fingerprint != nil else { return true }
+            return !(o.device == file.device && o.inode == file.inode && o.size == file.size)
+        }
+        guard !changed.isEmpty else { return batch }
+        let unchanged = Set(current.map(\.path)).subtracting(changed.map(\.path))
+        let resolution = FileTracking.resolve(
+            current: changed, remembered: offsets.filter { !unchanged.contains($0.key) },
+            fingerprint: Self.fingerprint(path:offset:))
+        for path in resolution.moved {
+            offsets[path] = nil
+            batch.removedOffsets.append(path)
+        }
+        for file in changed {
+            guard let start = resolution.starts[file.path] else { continue }
+            let path = file.path
+            let known = offsets[path]
+            guard batch.lines < limit else {
+                // Out of room in this batch: still remember where a file that moved or restarted begins.
+                if known != start { record(start, in: &batch) }
+                continue
             }
-            guard size > start.offset else { continue }
-            guard let reader = try? JSONLinesReader(path: path, startOffset: start.offset, startLine: start.line + 1)
-            else { continue }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            var st = stat()
+            // Replaced between the listing and the open: the next read sees the new file.
+            guard fstat(fd, &st) == 0, UInt64(st.st_ino) == file.inode, UInt64(st.st_dev) == file.device
+            else {
+                continue
+            }
+            let size = UInt64(st.st_size)
             var position = start
-            while batch.lines < limit, let line = try? reader.next() {
-                guard line.complete else { break }  // wait for the writer to finish the line
-                batch.lines += 1
-                let before = position
-                position = FileOffset(path: path, offset: line.endOffset, line: line.number, inode: inode, size: size)
-                switch decoder.decode(line, file: path) {
-                case nil:
-                    continue
-                // Issue 12: a date beyond the wall clock would move every customer's timers (begin).
-                case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
-                    batch.rejected.append(
-                        QuarantinedLine(
-                            path: path, line: line.number,
-                            reason: "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
-                            raw: Data(Array(line.bytes)), at: now))
-                // (end)
-                case .success(let event)?:
-                    batch.events.append(event)
-                    batch.starts.append(before)
-                case .failure(let rejection)?:
-                    batch.rejected.append(
-                        QuarantinedLine(
-                            path: path, line: line.number, reason: rejection.reason,
-                            raw: Data(line.tooLong ? [] : Array(line.bytes)), at: now))
+            var full = false
+            if size > start.offset, lseek(fd, off_t(start.offset), SEEK_SET) >= 0 {
+                let reader = JSONLinesReader(
+                    fileDescriptor: fd, path: path, closeWhenDone: false, startOffset: start.offset,
+                    startLine: start.line + 1)
+                while let line = try? reader.next() {
+                    guard line.complete else { break }  // wait for the writer to finish the line
+                    guard batch.lines < limit else {
+                        full = true
+                        break
+                    }
+                    batch.lines += 1
+                    let before = position
+                    position.offset = line.endOffset
+                    position.line = line.number
+                    switch decoder.decode(line, file: path) {
+                    case nil:
+                        continue
+                    // Issue 11/12: a date beyond the wall clock would move every customer's timers (begin).
+                    case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
+                        batch.rejected.append(
+                            QuarantinedLine(
+                                path: path, line: line.number,
+                                reason:
+                                    "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
+                                raw: Data(Array(line.bytes)), at: now))
+                    // (end)
+                    case .success(let event)?:
+                        batch.events.append(event)
+                        batch.starts.append(before)
+                    case .failure(let rejection)?:
+                        batch.rejected.append(
+                            QuarantinedLine(
+                                path: path, line: line.number, reason: rejection.reason,
+                                raw: Data(line.tooLong ? [] : Array(line.bytes)), at: now))
+                    }
                 }
             }
-            if position != start || offsets[path] == nil || offsets[path]?.inode != inode {
-                batch.offsets[path] = position
-                offsets[path] = position
+            // `size` is how far the file has been looked at: all of it, unless the batch filled up first (then
+            // the rest is read next time, even if the file does not grow meanwhile).
+            position.size = full ? position.offset : size
+            if position.offset != start.offset || start.fingerprint == nil {
+                position.fingerprint = FileFingerprint.of(fd: fd, offset: position.offset)
             }
+            if position != known { record(position, in: &batch) }
         }
         return batch
+    }
+
+    private mutating func record(_ position: FileOffset, in batch: inout Batch) {
+        batch.offsets[position.path] = position
+        offsets[position.path] = position
+    }
+
+    /// The fingerprint of the first `offset` bytes of the file at `path`.
+    static func fingerprint(path: String, offset: UInt64) -> UInt64? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return FileFingerprint.of(fd: fd, offset: offset)
+    }
+
+    /// Offsets at the end of the last complete line of every events file now, for a store that is new on
+    /// purpose (`--new-store`): what is already there is not applied.
+    static func endOffsets(folder: String) -> [String: FileOffset] {
+        var out: [String: FileOffset] = [:]
+        for file in Ingestor(folder: folder, offsets: [:]).currentFiles() {
+            let fd = open(file.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            let reader = JSONLinesReader(fileDescriptor: fd, path: file.path, closeWhenDone: false)
+            var end = FileOffset(
+                path: file.path, offset: 0, line: 0, inode: file.inode, size: file.size, device: file.device)
+            while let line = try? reader.next(), line.complete {
+                end.offset = line.endOffset
+                end.line = line.number
+            }
+            end.fingerprint = FileFingerprint.of(fd: fd, offset: end.offset)
+            out[file.path] = end
+        }
+        return out
     }
 }

@@ -6,23 +6,26 @@ import TouchpointCore
 
 extension MessageRecord {
     /// The adapter's input for a message the engine decided to send, with the customer's address now.
-    func outbound(customer: Customer?, unsubscribeURL: String?, now: Instant) -> OutboundMessage? {
+    func outbound(customer: Customer?, now: Instant) -> OutboundMessage? {
         guard decision == .send, let channel, let content, let to = customer?.address(for: channel) else {
             return nil
         }
         let name = customer?.traits["name"]?.stringValue ?? customer?.traits["first_name"]?.stringValue
-        return OutboundMessage(
+        var message = OutboundMessage(
             messageId: messageId, channel: channel, to: to, toName: name, subject: content.subject,
             preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) },
-            unsubscribeURL: unsubscribeURL?.replacingOccurrences(of: "{{message.id}}", with: messageId),
+            unsubscribeURL: unsubscribeURL,
             rule: rule, customerId: self.customer, createdAt: now)
+        message.statusCallbackURL = statusCallbackURL
+        return message
     }
 
     /// The dropped-message record the store keeps for a suppressed decision.
     var dropped: DroppedMessage? {
         guard decision == .suppressed, let reason else { return nil }
         return DroppedMessage(
-            messageId: messageId, rule: rule, customer: customer, reason: reason, detail: detail, at: decidedAt)
+            messageId: messageId, rule: rule, customer: customer, reason: reason, detail: detail,
+            at: decidedAt)
     }
 }

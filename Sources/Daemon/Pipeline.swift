@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Store
 import TouchpointCore
+import Tracking
 
 /// The live engine: reads new event lines, offers them to the sequencer `dry-run` also uses, and commits
 /// the state change, the file offsets and the resulting outbox rows in one transaction per batch.
@@ -30,6 +31,7 @@ actor Pipeline: Service {
     private let dispatcherWakeup: Wakeup
     private let reloadRequests: Wakeup
     private let clock: @Sendable () -> Instant
+    private let telemetry: Telemetry?
     private var watcher: FolderWatcher?
     private var inputsSignature: [String: Int64] = [:]
     /// The previous batch's commit, still running on the store's writer while the next batch is read and
@@ -54,8 +56,10 @@ actor Pipeline: Service {
     init(
         project: Project, sequencer: Sequencer, saved: SequencerState, adapters: Adapters,
         offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
-        dispatcherWakeup: Wakeup, reloadRequests: Wakeup, clock: @escaping @Sendable () -> Instant
+        dispatcherWakeup: Wakeup, reloadRequests: Wakeup, telemetry: Telemetry? = nil,
+        clock: @escaping @Sendable () -> Instant
     ) {
+        self.telemetry = telemetry
         self.project = project
         self.sequencer = sequencer
         self.saved = saved
@@ -63,7 +67,8 @@ actor Pipeline: Service {
         self.reread = options.fromStart ? [:] : saved.readEnds
         self.rereadWatermark = Instant(milliseconds: saved.watermark)
         self.adapters = adapters
-        self.ingestor = Ingestor(folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
+        self.ingestor = Ingestor(
+            folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
         self.options = options
         self.logger = logger
@@ -96,7 +101,9 @@ actor Pipeline: Service {
             let now = clock()
             if now.milliseconds - lastReloadCheck.milliseconds >= options.reloadCheckMilliseconds {
                 lastReloadCheck = now
-                if Pipeline.signature(project) != inputsSignature { reload(reason: "rule or template files changed") }
+                if Pipeline.signature(project) != inputsSignature {
+                    reload(reason: "rule or template files changed")
+                }
             }
             if pendingReload {
                 pendingReload = false
@@ -155,6 +162,7 @@ actor Pipeline: Service {
         var records: [MessageRecord] = []
         var duplicates = 0
         sequencer.wallClock = now
+        let lateBefore = sequencer.lateCount
         for (event, start) in candidates {
             if let id = event.messageId, seen.contains(id) || !fresh.insert(id).inserted {
                 duplicates += 1
@@ -183,12 +191,23 @@ actor Pipeline: Service {
             held[o.path]?.release(token)
             touched.insert(o.path)
         }
+        if let telemetry {
+            telemetry.batch(applied: applied, quarantined: quarantine.count, late: sequencer.lateCount - lateBefore)
+            for r in records {
+                telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
+            }
+        }
         // A file's offset stops before its first line still held: a crash reads that line again.
         var offsets: [FileOffset] = []
         for path in touched {
             guard let read = ingestor.offsets[path] else { continue }
             var target = read
-            if let first = held[path]?.firstStart, first.inode == read.inode { target = first }
+            if let first = held[path]?.firstStart, first.inode == read.inode {
+                // Where a crash resumes: looked at no further than there, and fingerprinted there.
+                target = first
+                target.size = first.offset
+                target.fingerprint = Ingestor.fingerprint(path: path, offset: first.offset)
+            }
             if held[path]?.isEmpty == true { held[path] = nil }
             if committed[path] != target {
                 committed[path] = target
@@ -214,7 +233,9 @@ actor Pipeline: Service {
                 if let d = r.dropped { dropped.append(d) }
                 logger.info(
                     "held back: \(r.reason?.rawValue ?? "?")",
-                    metadata: ["message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)"])
+                    metadata: [
+                        "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                    ])
                 continue
             }
             switch outboxRow(for: r, now: now) {
@@ -230,15 +251,16 @@ actor Pipeline: Service {
         }
         let changes = try sequencer.engine.takeChanges()
         let anything =
-            !changes.customers.isEmpty || !offsets.isEmpty || !outbox.isEmpty || !dropped.isEmpty
-            || !quarantine.isEmpty || applied > 0
+            !changes.customers.isEmpty || !offsets.isEmpty || !input.removedOffsets.isEmpty || !outbox.isEmpty
+            || !dropped.isEmpty || !quarantine.isEmpty || applied > 0
         // Surfaces the previous commit's failure, and keeps commits in batch order.
         try await settlePendingCommit()
         guard anything else { return false }
         let batch = Batch(
             customers: changes.customers,
             globals: ["engine": changes.globals, "sequencer": try JSONEncoder().encode(saved)],
-            seenMessageIds: seenRows, offsets: offsets, quarantine: quarantine, outbox: outbox, dropped: dropped,
+            seenMessageIds: seenRows, offsets: offsets, removedOffsets: input.removedOffsets,
+            quarantine: quarantine, outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
@@ -251,6 +273,11 @@ actor Pipeline: Service {
             if wakesDispatcher { dispatcherWakeup.signal() }
         }
         return input.lines >= options.batchLines
+    }
+
+    /// The customers whose current address on `channel` is `address` (an inbound SMS names only a number).
+    func customers(on channel: Channel, address: String) -> [String] {
+        sequencer.engine.customers.values.filter { $0.address(for: channel) == address }.map(\.id).sorted()
     }
 
     /// Whether `line` of `path` was read before the restart (see ``SequencerState/readEnds``).
@@ -277,11 +304,12 @@ actor Pipeline: Service {
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
     private func outboxRow(for r: MessageRecord, now: Instant) -> Result<OutboxRow, Unsendable> {
         guard let channel = r.channel, let adapter = adapters.byChannel[channel] else {
-            logger.error("no adapter for channel \(r.channel?.rawValue ?? "?")", metadata: ["message.id": "\(r.messageId)"])
+            logger.error(
+                "no adapter for channel \(r.channel?.rawValue ?? "?")",
+                metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]
-        guard let message = r.outbound(customer: sequencer.customer(r.customer), unsubscribeURL: unsubscribe, now: now)
+        guard let message = r.outbound(customer: sequencer.customer(r.customer), now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
@@ -289,17 +317,30 @@ actor Pipeline: Service {
             return .success(
                 OutboxRow.pending(
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
-                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now))
+                    adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now,
+                    expiresAt: expiry(of: r)))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "cannot prepare: \(error)"))
         }
     }
 
+    /// The last instant the message may go out: the end of its rule's window plus `max-lateness`, the same
+    /// bound the engine drops it by (`window-expired`); the dispatcher holds every attempt to it.
+    private func expiry(of r: MessageRecord) -> Instant? {
+        guard let index = project.book.index(of: r.rule) else { return nil }
+        return r.dueAt + project.book.rules[index].rule.send.within + project.config.maxLateness
+    }
+
     /// Reloads config, rules and templates; an invalid set is refused and the running one kept.
     private func reload(reason: String) {
-        let next = Project.load(configPath: options.configPath, environment: options.environment)
+        var next = Project.load(configPath: options.configPath, environment: options.environment)
         inputsSignature = Pipeline.signature(next)
+        // The HTTP side keeps the block it started with; links signed with another secret would 404.
+        if next.config.http != project.config.http {
+            logger.warning("the http block changed; it takes effect at the next restart")
+            next.config.http = project.config.http
+        }
         let (nextAdapters, adapterDiagnostics) = Adapters.build(config: next.config)
         let errors = next.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
         guard errors.isEmpty else {
@@ -313,7 +354,9 @@ actor Pipeline: Service {
         sequencer.replaceEngine(with: fresh)
         project = next
         adapters = nextAdapters
-        logger.notice("reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates")
+        logger.notice(
+            "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
+        )
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.
@@ -327,7 +370,9 @@ actor Pipeline: Service {
             guard fm.fileExists(atPath: root, isDirectory: &isDir) else { continue }
             let paths = isDir.boolValue ? (fm.subpaths(atPath: root) ?? []).map { root + "/" + $0 } : [root]
             for p in paths {
-                if let attrs = try? fm.attributesOfItem(atPath: p), let date = attrs[.modificationDate] as? Date {
+                if let attrs = try? fm.attributesOfItem(atPath: p),
+                    let date = attrs[.modificationDate] as? Date
+                {
                     out[p] = Int64(date.timeIntervalSince1970 * 1000)
                 }
             }

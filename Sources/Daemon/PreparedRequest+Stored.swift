@@ -2,20 +2,27 @@ import Channels
 import Foundation
 
 // The outbox keeps each prepared request as bytes. JSON (`Codable`) was the first encoding; decoding it
-// cost about as much CPU per message as the whole outbox transaction, so new rows use a length-prefixed
-// binary layout instead. Rows written as JSON by an earlier version are still read.
+// cost about as much CPU per message as the whole outbox transaction, so rows use a length-prefixed
+// binary layout instead. Layout 1 also held the endpoint URL (a secret for a Slack webhook) and layout 2
+// does not: endpoints are resolved at send time. Rows written as JSON or in layout 1 by an earlier
+// version are still read, their URL dropped.
 extension PreparedRequest {
-    /// First byte of the binary layout; a JSON encoding starts with `{`.
-    static let storedTag: UInt8 = 0x01
+    /// First byte of the binary layout written now; a JSON encoding starts with `{`.
+    static let storedTag: UInt8 = 0x02
+    /// First byte of the earlier layout, with the URL after the message id.
+    static let storedTagWithURL: UInt8 = 0x01
 
     /// The bytes the outbox keeps for this request.
     func storedBytes() -> Data {
         var out = [UInt8]()
-        out.reserveCapacity(64 + url.utf8.count + body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+        out.reserveCapacity(
+            64 + body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
         out.append(Self.storedTag)
         func put(_ n: Int) {
             let v = UInt32(n)
-            out.append(contentsOf: [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)])
+            out.append(contentsOf: [
+                UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24),
+            ])
         }
         func put(_ s: String) {
             put(s.utf8.count)
@@ -23,7 +30,6 @@ extension PreparedRequest {
         }
         put(kind)
         put(messageId)
-        put(url)
         put(method)
         put(headers.count)
         for h in headers {
@@ -44,15 +50,22 @@ extension PreparedRequest {
         return Data(out)
     }
 
-    /// Reads bytes written by ``storedBytes()``, or the JSON of earlier versions; `nil` when unreadable.
+    /// Reads bytes written by ``storedBytes()``, or by earlier versions; `nil` when unreadable.
     static func stored(_ data: Data) -> PreparedRequest? {
         guard let first = data.first else { return nil }
-        if first != storedTag { return try? JSONDecoder().decode(PreparedRequest.self, from: data) }
+        guard first == storedTag || first == storedTagWithURL else {
+            guard let legacy = try? JSONDecoder().decode(LegacyJSON.self, from: data) else { return nil }
+            return legacy.request.withLegacyURL(legacy.url)
+        }
         return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> PreparedRequest? in
             var reader = StoredReader(buffer: raw, at: 1)
-            guard let kind = reader.string(), let messageId = reader.string(), let url = reader.string(),
-                let method = reader.string(), let headerCount = reader.count()
-            else { return nil }
+            guard let kind = reader.string(), let messageId = reader.string() else { return nil }
+            var legacyURL: String?
+            if first == storedTagWithURL {
+                guard let url = reader.string() else { return nil }
+                legacyURL = url
+            }
+            guard let method = reader.string(), let headerCount = reader.count() else { return nil }
             var headers: [Header] = []
             headers.reserveCapacity(headerCount)
             for _ in 0..<headerCount {
@@ -73,9 +86,37 @@ extension PreparedRequest {
             }
             guard let key = reader.string(), reader.atEnd else { return nil }
             return PreparedRequest(
-                kind: kind, messageId: messageId, url: url, method: method, headers: headers, body: body,
-                mailFrom: mailFrom, recipients: recipients, idempotencyKey: key)
+                kind: kind, messageId: messageId, method: method, headers: headers, body: body,
+                mailFrom: mailFrom, recipients: recipients, idempotencyKey: key
+            ).withLegacyURL(legacyURL)
         }
+    }
+
+    /// A request as an earlier version stored it, its URL beside it.
+    private struct LegacyJSON: Decodable {
+        var request: PreparedRequest
+        var url: String?
+
+        private enum Keys: String, CodingKey { case url }
+
+        init(from decoder: any Decoder) throws {
+            request = try PreparedRequest(from: decoder)
+            url = try decoder.container(keyedBy: Keys.self).decodeIfPresent(String.self, forKey: .url)
+        }
+    }
+
+    /// The one thing an earlier version's URL still tells: which file a `file` adapter row was to write
+    /// (`.eml` or `.json`), now said by `Content-Type`. Signature headers stored then are dropped: the
+    /// webhook adapter signs each attempt itself.
+    private func withLegacyURL(_ url: String?) -> PreparedRequest {
+        guard let url else { return self }
+        var out = self
+        out.headers.removeAll { WebhookAdapter.signingHeaders.contains($0.name.lowercased()) }
+        if kind == "file", header("Content-Type") == nil {
+            out.headers.append(
+                Header("Content-Type", url.hasSuffix(".eml") ? FileAdapter.emailType : FileAdapter.jsonType))
+        }
+        return out
     }
 }
 
@@ -100,7 +141,8 @@ private struct StoredReader {
     /// A length or count; at most the bytes left, so a corrupt count cannot ask for a huge allocation.
     mutating func count() -> Int? {
         guard buffer.count - at >= 4 else { return nil }
-        let n = Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
+        let n =
+            Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
         at += 4
         return n <= buffer.count - at ? n : nil
     }

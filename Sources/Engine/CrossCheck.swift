@@ -55,7 +55,8 @@ struct CrossCheck {
                 if case .success(false) = e.test([:]) {
                     out.append(
                         .warning(
-                            "never-fires", "condition '\(cond.value)' is always false: rule '\(rule.name.value)' never fires",
+                            "never-fires",
+                            "condition '\(cond.value)' is always false: rule '\(rule.name.value)' never fires",
                             at: cond.location))
                 }
             }
@@ -129,7 +130,8 @@ struct CrossCheck {
         if quiet.duration >= 1440 {
             return [
                 .error(
-                    "never-fires", "quiet hours \(quiet) cover the whole day: rule '\(rule.name.value)' never sends",
+                    "never-fires",
+                    "quiet hours \(quiet) cover the whole day: rule '\(rule.name.value)' never sends",
                     at: rule.name.location)
             ]
         }

@@ -83,7 +83,8 @@ extension Engine {
             if let d = inactivityDeadlines[key] { deadlines[compiled.name] = d }
         }
         return CustomerState(
-            customer: customers[id] ?? Customer(id: id), ledger: ledgers[id] ?? SendLedger(), pending: pendingMessages,
+            customer: customers[id] ?? Customer(id: id), ledger: ledgers[id] ?? SendLedger(),
+            pending: pendingMessages,
             inactivity: deadlines)
     }
 
@@ -110,7 +111,8 @@ extension Engine {
                 sequence += 1
                 let key = PendingKey(rule: index, customer: id)
                 var p = Pending(
-                    generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due, phase: .waiting,
+                    generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due,
+                    phase: .waiting,
                     why: m.why ?? .null)
                 if let channel = m.channel, let at = m.sendAt {
                     p.phase = .scheduled(channel: channel, at: at, explanation: m.explanation)

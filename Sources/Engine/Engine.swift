@@ -89,7 +89,8 @@ public struct Engine: Sendable {
         self.settings = settings
         self.scheduler = Scheduler(settings: settings.scheduler)
         // The furthest back a ledger is ever asked about (`once-per`, the frequency cap), plus a day.
-        let spans = book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
+        let spans =
+            book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
         self.promptly = book.rules.map { RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap) }
     }
@@ -173,8 +174,10 @@ public struct Engine: Sendable {
             case .identify: kind = "identify"
             case .other(let type): kind = type
             }
-            note(event.userId, "event \(kind) at \(zone.format(event.instant))"
-                + (event.source.map { " (\($0))" } ?? ""))
+            note(
+                event.userId,
+                "event \(kind) at \(zone.format(event.instant))"
+                    + (event.source.map { " (\($0))" } ?? ""))
         }
 
         guard event.kind == .track, let name = event.name else {
@@ -445,7 +448,9 @@ public struct Engine: Sendable {
                     "inactive_for": .string(span.description),
                 ])
             if pending[timer.key] != nil, !book.rules[timer.key.rule].rule.restart { return }
-            start(rule: timer.key.rule, key: timer.key, trigger: event, triggerKey: "inactive@\(deadline.milliseconds)")
+            start(
+                rule: timer.key.rule, key: timer.key, trigger: event,
+                triggerKey: "inactive@\(deadline.milliseconds)")
         case .due:
             guard let p = pending[timer.key], p.generation == timer.generation, case .waiting = p.phase else { return }
             schedule(p, key: timer.key, customer: customer ?? Customer(id: timer.key.customer), into: &out)
@@ -463,12 +468,14 @@ public struct Engine: Sendable {
         let compiled = book.rules[key.rule]
         let rule = compiled.rule
         let request = SendRequest(
-            messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value), due: p.due,
+            messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value),
+            due: p.due,
             within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
             priority: rule.priority)
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             pending.removeValue(forKey: key)
-            let late = "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
+            let late =
+                "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
             out.append(suppressed(p, rule: compiled, reason: .windowExpired, detail: late, channel: nil))
             return
         }
@@ -498,7 +505,9 @@ public struct Engine: Sendable {
             pending[key] = scheduled
             if settings.explainCustomer == key.customer {
                 let zone = zoneName(key.customer)
-                note(key.customer, "rule \(compiled.name): scheduled on \(channel.rawValue) for \(zone.format(at))")
+                note(
+                    key.customer,
+                    "rule \(compiled.name): scheduled on \(channel.rawValue) for \(zone.format(at))")
             }
             for line in explanation.lines { note(key.customer, "  " + line) }
             if at <= decisionTime {
@@ -522,41 +531,62 @@ public struct Engine: Sendable {
         guard case .scheduled(_, let at, _) = p.phase else { return }
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             ledgers[key.customer]?.remove(messageId: p.messageId)
-            let late = "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
+            let late =
+                "window ended \(zoneName(key.customer).format(p.due + rule.send.within)), now \(zoneName(key.customer).format(wall))"
             out.append(suppressed(p, rule: compiled, reason: .windowExpired, detail: late, channel: channel))
             return
         }
         // Consent can change between scheduling and sending: the latest word wins.
-        if customer.address(for: channel) == nil
+        if customer.address(for: channel) == nil || customer.isBlocked(channel)
             || (!rule.transactional && (customer.optedOutAll || customer.optedOut.contains(channel)))
         {
             ledgers[key.customer]?.remove(messageId: p.messageId)
-            let reason: SuppressionReason = customer.address(for: channel) == nil ? .noReachableChannel : .unsubscribed
-            var r = suppressed(p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel)
+            let reason: SuppressionReason =
+                customer.address(for: channel) == nil
+                ? .noReachableChannel : customer.isBlocked(channel) ? .bounced : .unsubscribed
+            var r = suppressed(
+                p, rule: compiled, reason: reason, detail: "consent changed before the send", channel: channel
+            )
             r.explanation = explanation
             r.why = p.why
             out.append(r)
             return
         }
         var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
-        if let url = settings.unsubscribeURLs[channel] {
-            message["unsubscribe_url"] = .string(url.replacingOccurrences(of: "{{message.id}}", with: p.messageId))
+        // An explicitly configured unsubscribe-url wins over the built-in page.
+        var unsubscribe: String?
+        var linkFailure: RenderFailure?
+        switch settings.unsubscribeURL(
+            channel: channel, messageId: p.messageId, customer: customer, rule: compiled.name)
+        {
+        case .success(let url)?: unsubscribe = url
+        case .failure(let failure)?: linkFailure = failure
+        case nil:
+            unsubscribe = settings.links?.unsubscribeURL(
+                messageId: p.messageId, customer: key.customer, channel: channel, locale: customer.locale,
+                issuedAt: decisionTime)
         }
+        if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
             "customer": customer.contextValue,
             "event": p.trigger.contextValue,
             "message": .object(message),
             "rule": ["name": .string(compiled.name)],
         ]
+        let job = MessageRecord.RenderJob(
+            template: rule.send.template.value, channel: channel, locale: customer.locale, context: context,
+            links: rule.send.tracking ? settings.links : nil, messageId: p.messageId, customer: key.customer,
+            issuedAt: decisionTime)
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
-        if defersRendering {
+        if let linkFailure {
+            rendered = .failure(linkFailure)
+        } else if defersRendering {
             rendered = templates.check(
-                template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
+                template: rule.send.template.value, channel: channel, locale: customer.locale,
+                context: context
             ).map { (locale: $0, content: nil) }
         } else {
-            rendered = templates.render(
-                template: rule.send.template.value, channel: channel, locale: customer.locale, context: context
-            ).map { (locale: $0.locale, content: $0) }
+            rendered = job.render(with: templates).map { (locale: $0.locale, content: $0) }
         }
         switch rendered {
         case .failure(let failure):
@@ -581,13 +611,15 @@ public struct Engine: Sendable {
                 triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
                 triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
                 template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
-                content: result.content, zone: zone, priority: rule.priority, transactional: rule.transactional,
+                content: result.content, zone: zone, priority: rule.priority,
+                transactional: rule.transactional,
                 decidedAt: decisionTime, explanation: explanation, why: p.why)
-            if result.content == nil {
-                record.pendingRender = MessageRecord.RenderJob(
-                    template: rule.send.template.value, channel: channel, locale: customer.locale,
-                    context: context)
+            if !rule.transactional { record.unsubscribeURL = unsubscribe }
+            if channel == .sms {
+                record.statusCallbackURL = settings.links?.statusCallbackURL(
+                    messageId: p.messageId, customer: key.customer, issuedAt: decisionTime)
             }
+            if result.content == nil { record.pendingRender = job }
             out.append(record)
         }
     }
@@ -595,7 +627,8 @@ public struct Engine: Sendable {
     // MARK: - Helpers
 
     private mutating func suppressed(
-        _ p: Pending, rule compiled: CompiledRule, reason: SuppressionReason, detail: String?, channel: Channel?
+        _ p: Pending, rule compiled: CompiledRule, reason: SuppressionReason, detail: String?,
+        channel: Channel?
     ) -> MessageRecord {
         stats.suppressed[reason, default: 0] += 1
         let customer = customers[p.trigger.userId]
@@ -603,7 +636,8 @@ public struct Engine: Sendable {
             decision: .suppressed, rule: compiled.name, customer: p.trigger.userId, messageId: p.messageId,
             triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
             triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: nil, channel: channel,
-            template: compiled.rule.send.template.value, locale: customer?.locale, reason: reason, detail: detail,
+            template: compiled.rule.send.template.value, locale: customer?.locale, reason: reason,
+            detail: detail,
             content: nil, zone: zoneName(p.trigger.userId), priority: compiled.rule.priority,
             transactional: compiled.rule.transactional, decidedAt: decisionTime, explanation: [])
     }
@@ -612,7 +646,8 @@ public struct Engine: Sendable {
         scheduler.zone(for: customers[customer] ?? Customer(id: customer))
     }
 
-    private mutating func test(_ e: Expression, rule: String, event: Event, customer: Customer? = nil) -> Bool {
+    private mutating func test(_ e: Expression, rule: String, event: Event, customer: Customer? = nil) -> Bool
+    {
         let c = customer ?? customers[event.userId] ?? Customer(id: event.userId)
         switch e.test(["event": event.contextValue, "customer": c.contextValue]) {
         case .success(let b): return b

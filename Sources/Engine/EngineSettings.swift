@@ -1,11 +1,14 @@
 import Scheduler
+import Templates
 import TouchpointCore
 
 /// Everything the engine needs besides rules and templates.
 public struct EngineSettings: Sendable {
     public var scheduler: SchedulerSettings
-    /// Per channel, the unsubscribe URL template (`https://shop.example/u/{{message.id}}`).
-    public var unsubscribeURLs: [Channel: String]
+    /// Per channel, the compiled `unsubscribe-url` (`https://shop.example/u/{{message.id}}`).
+    public var unsubscribeLinks: [Channel: LinkTemplate]
+    /// Signs tracked links when the config has `http` (SPEC §9): links, the pixel and the unsubscribe page.
+    public var links: LinkTracker?
     /// How late past its window (plus this grace) a message may still go out (SPEC §2 `max-lateness`).
     public var maxLateness: TimeSpan
     /// A customer whose timeline is traced for `--explain`.
@@ -15,13 +18,36 @@ public struct EngineSettings: Sendable {
     public var keepsExplanations = true
 
     public init(
-        scheduler: SchedulerSettings, unsubscribeURLs: [Channel: String] = [:], maxLateness: TimeSpan = .hours(1),
-        explainCustomer: String? = nil
+        scheduler: SchedulerSettings, unsubscribeLinks: [Channel: LinkTemplate] = [:],
+        maxLateness: TimeSpan = .hours(1), explainCustomer: String? = nil
     ) {
         self.scheduler = scheduler
-        self.unsubscribeURLs = unsubscribeURLs
+        self.unsubscribeLinks = unsubscribeLinks
         self.maxLateness = maxLateness
         self.explainCustomer = explainCustomer
+    }
+}
+
+extension EngineSettings {
+    /// What an `unsubscribe-url` may name: the customer's traits, the message and the rule.
+    public static let linkRoots: [String: [String]?] = [
+        "customer": nil, "message": ["id", "channel"], "rule": ["name"],
+    ]
+
+    /// The one builder of a configured unsubscribe link (the engine's render context and the
+    /// `List-Unsubscribe` it records, `send-test`): `nil` when the channel has none, a failure naming
+    /// a variable the customer lacks.
+    public func unsubscribeURL(channel: Channel, messageId: String, customer: Customer?, rule: String)
+        -> Result<String, RenderFailure>?
+    {
+        guard let link = unsubscribeLinks[channel] else { return nil }
+        let context: JSONValue = [
+            "customer": customer?.contextValue ?? [:],
+            "message": ["id": .string(messageId), "channel": .string(channel.rawValue)],
+            "rule": ["name": .string(rule)],
+        ]
+        return link.render(
+            context: context, name: "channels.\(channel.rawValue).unsubscribe-url", file: "unsubscribe-url")
     }
 }
 

@@ -22,121 +22,28 @@ enum JSONBytes {
         if let s { appendQuoted(s, to: &out) } else { append("null", to: &out) }
     }
 
-    /// Appends a number as `JSONValue.format(number:)` writes it.
-    static func appendNumber(_ n: Double, to out: inout [UInt8]) {
-        if n.rounded() == n, abs(n) < 1e15 {
-            appendInteger(Int64(n), to: &out)
-        } else {
-            out.append(contentsOf: JSONValue.format(number: n).utf8)
-        }
-    }
+    /// Appends a number as `JSONValue.format(number:)` writes it (Core's writer).
+    @inline(__always)
+    static func appendNumber(_ n: Double, to out: inout [UInt8]) { JSONValue.appendNumber(n, to: &out) }
 
-    static func appendInteger(_ v: Int64, to out: inout [UInt8]) {
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = v.magnitude
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            out.append(contentsOf: buffer[(20 - count)...])
-        }
-    }
+    @inline(__always)
+    static func appendInteger(_ v: Int64, to out: inout [UInt8]) { JSONValue.appendInteger(v, to: &out) }
 
-    /// Appends any JSON value with sorted keys, as `JSONValue.write(to:)` does.
-    static func appendValue(_ value: JSONValue, to out: inout [UInt8]) {
-        switch value {
-        case .null: append("null", to: &out)
-        case .bool(let b): b ? append("true", to: &out) : append("false", to: &out)
-        case .number(let n): appendNumber(n, to: &out)
-        case .string(let s): appendQuoted(s, to: &out)
-        case .array(let a):
-            out.append(UInt8(ascii: "["))
-            for (i, v) in a.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendValue(v, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            for (i, k) in o.keys.sorted().enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                appendQuoted(k, to: &out)
-                out.append(UInt8(ascii: ":"))
-                appendValue(o[k]!, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-    }
+    /// Appends any JSON value with sorted keys (Core's writer).
+    @inline(__always)
+    static func appendValue(_ value: JSONValue, to out: inout [UInt8]) { value.append(to: &out) }
 
     /// Appends `zone.format(instant)` quoted.
     static func appendTime(_ instant: Instant, in zone: Zone, to out: inout [UInt8]) {
-        appendTime(instant, offsetSeconds: zone.offset(at: instant), to: &out)
+        out.append(UInt8(ascii: "\""))
+        zone.append(instant, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Appends `ISO8601.format(instant, offsetSeconds:)` quoted.
     static func appendTime(_ instant: Instant, offsetSeconds: Int, to out: inout [UInt8]) {
-        let local = instant.milliseconds.addingReportingOverflow(Int64(offsetSeconds) * 1000)
-        let ms = Int(((local.partialValue % 1000) + 1000) % 1000)
-        let secs = (local.partialValue - Int64(ms)) / 1000
-        var days = secs / 86_400
-        var rem = secs % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let (y, m, d) = local.overflow ? (-1, 0, 0) : ISO8601.civilFromDays(Int(days))
-        // Years outside 0...9999 are padded oddly by the String code; let it write those.
-        guard (0...9999).contains(y), abs(offsetSeconds) < 100 * 3600 else {
-            appendQuoted(ISO8601.format(instant, offsetSeconds: offsetSeconds), to: &out)
-            return
-        }
         out.append(UInt8(ascii: "\""))
-        appendDigits(y, 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(m, 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(d, 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(Int(rem / 3600), 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(Int(rem % 3600 / 60), 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(Int(rem % 60), 2, to: &out)
-        if ms != 0 {
-            out.append(UInt8(ascii: "."))
-            appendDigits(ms, 3, to: &out)
-        }
-        if offsetSeconds == 0 {
-            out.append(UInt8(ascii: "Z"))
-        } else {
-            out.append(offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            let a = abs(offsetSeconds)
-            appendDigits(a / 3600, 2, to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendDigits(a % 3600 / 60, 2, to: &out)
-        }
+        ISO8601.append(instant, offsetSeconds: offsetSeconds, to: &out)
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// A non-negative value below `10^width`, zero-padded to `width` digits.
-    @inline(__always)
-    private static func appendDigits(_ v: Int, _ width: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = v
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }

@@ -44,12 +44,35 @@ public struct MessageRecord: Sendable {
     /// that it renders; ``completeRendering(with:)`` fills ``content``.
     public var pendingRender: RenderJob?
 
-    /// What to render for a send decided with ``Engine/defersRendering``.
+    /// The unsubscribe link for the adapter (the email's `List-Unsubscribe`, the webhook's
+    /// `unsubscribe_url`); `nil` for transactional messages, and when neither `http` nor the channel's
+    /// `unsubscribe-url` gives one.
+    public var unsubscribeURL: String?
+    /// Where the SMS provider reports delivery (Twilio's `StatusCallback`), when `http` is on.
+    public var statusCallbackURL: String?
+
+    /// What to render for a send: the template, the context, and the link tracking applied after it.
     public struct RenderJob: Sendable {
         public var template: String
         public var channel: Channel
         public var locale: String?
         public var context: JSONValue
+        /// Tracks the rendered links (the rule's `send.tracking` with `http` on); `nil` leaves them.
+        public var links: LinkTracker?
+        public var messageId: String
+        public var customer: String
+        /// When the tracked links are issued: the send decision.
+        public var issuedAt: Instant
+
+        /// The content as the channel sends it: rendered, then its links tracked. The one place both
+        /// happen, for the engine's immediate rendering and for a deferred one alike.
+        public func render(with templates: TemplateSet) -> Result<RenderedContent, RenderFailure> {
+            templates.render(template: template, channel: channel, locale: locale, context: context).map {
+                content in
+                guard let links else { return content }
+                return links.rewrite(content, messageId: messageId, customer: customer, issuedAt: issuedAt)
+            }
+        }
     }
 
     /// Renders a deferred send's content (no-op for any other record). The engine's check guarantees
@@ -57,7 +80,7 @@ public struct MessageRecord: Sendable {
     public mutating func completeRendering(with templates: TemplateSet) {
         guard let job = pendingRender else { return }
         pendingRender = nil
-        switch templates.render(template: job.template, channel: job.channel, locale: job.locale, context: job.context) {
+        switch job.render(with: templates) {
         case .success(let rendered): content = rendered
         case .failure(let failure): detail = "internal error: rendered after a passing check: \(failure)"
         }

@@ -14,6 +14,8 @@ public struct Project: Sendable {
     public var templates: TemplateSet
     /// Sorted by file, line and column; errors and warnings together.
     public var diagnostics: [Diagnostic]
+    /// Each channel's `unsubscribe-url`, compiled at load (a broken one is a diagnostic and left out).
+    public var unsubscribeLinks: [Channel: LinkTemplate] = [:]
 
     /// Loads config (`configPath`, or `./touchpoint.yaml`, or built-in defaults), then its rules and templates.
     public static func load(configPath: String?, environment: [String: String]) -> Project {
@@ -34,6 +36,8 @@ public struct Project: Sendable {
         diagnostics += compileDiagnostics
         diagnostics += templates.checkVariables()
         diagnostics += CrossCheck(config: config, book: book, ruleSet: ruleSet, templates: templates).run()
+        let (links, linkDiagnostics) = compileLinks(config)
+        diagnostics += linkDiagnostics
         var seen = Set<Diagnostic>()
         diagnostics = diagnostics.filter { seen.insert($0).inserted }
         diagnostics.sort { a, b in
@@ -44,7 +48,44 @@ public struct Project: Sendable {
             case (let x?, let y?): return x < y
             }
         }
-        return Project(config: config, ruleSet: ruleSet, book: book, templates: templates, diagnostics: diagnostics)
+        return Project(
+            config: config, ruleSet: ruleSet, book: book, templates: templates, diagnostics: diagnostics,
+            unsubscribeLinks: links)
+    }
+
+    /// Every channel's `unsubscribe-url` as a link template, with errors placed in the config.
+    static func compileLinks(_ config: Config) -> ([Channel: LinkTemplate], [Diagnostic]) {
+        var links: [Channel: LinkTemplate] = [:]
+        var diagnostics: [Diagnostic] = []
+        for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
+            guard let option = c.options["unsubscribe-url"] ?? c.options["unsubscribe_url"] else { continue }
+            guard case .string(let text) = option.value else {
+                diagnostics.append(.error("bad-value", "'unsubscribe-url' must be text", at: option.location))
+                continue
+            }
+            let located = Located(
+                text, at: option.location, style: option.style, isVerbatim: option.isVerbatim,
+                places: option.places)
+            switch LinkTemplate.parse(text) {
+            case .success(let link):
+                let problems = link.problems(roots: EngineSettings.linkRoots)
+                for problem in problems {
+                    diagnostics.append(
+                        .error(
+                            "unknown-variable",
+                            "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
+                            at: located.location(atScalarOffset: problem.offset)))
+                }
+                if problems.isEmpty { links[channel] = link }
+            case .failure(let problem):
+                diagnostics.append(
+                    .error(
+                        "template-syntax",
+                        "\(problem.message) in channels.\(channel.rawValue).unsubscribe-url",
+                        at: located.location(atScalarOffset: problem.offset)))
+            }
+        }
+        return (links, diagnostics)
     }
 
     /// `true` when any diagnostic is an error.
@@ -57,13 +98,11 @@ public struct Project: Sendable {
         scheduler.defaultZone = config.defaultTimezone
         scheduler.frequencyCap = config.frequencyCap
         scheduler.exploration = config.exploration
-        var unsubscribe: [Channel: String] = [:]
-        for (channel, c) in config.channels {
-            if let url = c.string("unsubscribe-url") { unsubscribe[channel] = url }
-        }
-        return EngineSettings(
-            scheduler: scheduler, unsubscribeURLs: unsubscribe, maxLateness: config.maxLateness,
+        var settings = EngineSettings(
+            scheduler: scheduler, unsubscribeLinks: unsubscribeLinks, maxLateness: config.maxLateness,
             explainCustomer: explain)
+        settings.links = config.http.map { LinkTracker(publicURL: $0.publicURL, secret: $0.secret) }
+        return settings
     }
 }
 

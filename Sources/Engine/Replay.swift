@@ -85,7 +85,8 @@ public struct Replay: Sendable {
                 }
                 offer(event, emit: emit)
             case .failure(let rejection)?:
-                let r = Rejection(file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
+                let r = Rejection(
+                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
                 rejections.append(r)
                 reject(r)
             }

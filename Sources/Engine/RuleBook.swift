@@ -54,7 +54,8 @@ public struct RuleBook: Sendable {
             var condition: Expression? = nil
             if case .event(_, let cond) = rule.trigger { condition = parse(cond) }
             let cancels = rule.unless.map { c in
-                CompiledRule.Cancel(event: c.event.value, condition: parse(c.condition), same: c.same.map(\.value))
+                CompiledRule.Cancel(
+                    event: c.event.value, condition: parse(c.condition), same: c.same.map(\.value))
             }
             guard ok else { continue }
             let index = book.rules.count

@@ -10,6 +10,13 @@ extension Customer {
     ///   explicit re-subscription wins without re-enabling anything else.
     /// - `Message Sent` / `Message Opened` / `Message Clicked` with `properties.channel` record a
     ///   send / open / click; `Email Opened` and `Email Link Clicked` are opens and clicks on email.
+    /// - An open or click with `properties.machine: true` is not engagement (a proxy or scanner fetched
+    ///   it, not a person): ``EventEffect/machineEngagement(_:_:)``.
+    /// - `Message Bounced` (`properties.type` `hard`, the default, or `soft`) and `Email Bounced`, and
+    ///   `Complaint Received` / `Email Marked as Spam`, on `properties.channel` (default `email`) for the
+    ///   address in `properties.address` (default: the customer's current one): a hard bounce or a
+    ///   complaint blocks that address on that channel for good; soft bounces block it after
+    ///   ``Customer/softBounceLimit`` in a row. A delivery, open or click on the channel ends a run.
     /// - A consent or engagement event without a usable channel changes nothing and reports
     ///   ``EventEffect/unknownChannel(event:channel:)``.
     /// - Any other `track` event outside ``WellKnownEvent/nonActivity`` is activity: ``lastActivity``
@@ -53,6 +60,14 @@ extension Customer {
             return recordEngagement(.opened, .email, at: at, event: event, policy: policy)
         case WellKnownEvent.emailLinkClicked:
             return recordEngagement(.clicked, .email, at: at, event: event, policy: policy)
+        case WellKnownEvent.messageBounced, WellKnownEvent.emailBounced, WellKnownEvent.complaintReceived,
+            WellKnownEvent.emailMarkedAsSpam:
+            return applyBounce(event, named: name)
+        case WellKnownEvent.messageDelivered:
+            if case .channel(let channel)? = Self.consentScope(event.properties["channel"]) {
+                softBounces.removeValue(forKey: channel)
+            }
+            return .ignored
         default:
             if WellKnownEvent.nonActivity.contains(name) { return .ignored }
             lastActivity = max(lastActivity ?? at, at)
@@ -88,9 +103,43 @@ extension Customer {
         }
     }
 
+    private mutating func applyBounce(_ event: Event, named name: String) -> EventEffect {
+        let value = event.properties["channel"] ?? .string(Channel.email.rawValue)
+        guard case .channel(let channel)? = Self.consentScope(value) else {
+            return .unknownChannel(event: name, channel: value)
+        }
+        guard let address = event.properties["address"]?.stringValue ?? self.address(for: channel) else {
+            return .ignored
+        }
+        if name == WellKnownEvent.complaintReceived || name == WellKnownEvent.emailMarkedAsSpam {
+            blockedAddresses[channel, default: []].insert(address)
+            softBounces.removeValue(forKey: channel)
+            return .complaint(channel)
+        }
+        if event.properties["type"]?.stringValue?.lowercased() == "soft" {
+            var run = softBounces[channel] ?? SoftBounceRun(address: address, count: 0)
+            if run.address != address { run = SoftBounceRun(address: address, count: 0) }
+            run.count += 1
+            guard run.count >= Customer.softBounceLimit else {
+                softBounces[channel] = run
+                return .bounce(channel, hard: false, blocked: false)
+            }
+            softBounces.removeValue(forKey: channel)
+            blockedAddresses[channel, default: []].insert(address)
+            return .bounce(channel, hard: false, blocked: true)
+        }
+        softBounces.removeValue(forKey: channel)
+        blockedAddresses[channel, default: []].insert(address)
+        return .bounce(channel, hard: true, blocked: true)
+    }
+
     private mutating func recordEngagement(
         _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy
     ) -> EventEffect {
+        if kind != .sent { softBounces.removeValue(forKey: channel) }
+        if kind != .sent, event.properties["machine"] == .bool(true) {
+            return .machineEngagement(kind, channel)
+        }
         let zone = policy.zone(for: self)
         switch kind {
         case .sent: engagement.recordSend(channel, at: at, zone: zone, policy: policy)

@@ -14,6 +14,9 @@ import TouchpointCore
 /// - For `identify`, traits are `context.traits` overlaid with top-level `traits` (both optional objects).
 ///   Other types keep no traits: `group` traits describe the group, not the user.
 /// - A UTF-8 byte order mark at the start of the line is skipped.
+/// - `userId`, `messageId`, `event` and `type` are keys (of stored rows, timers, deduplication) and must not
+///   hold a control character (U+0000–U+001F, U+007F–U+009F), escaped or not: an escaped `\u0000` would
+///   otherwise reach SQLite, which cuts C strings at the NUL, and `victim\u0000x` would become `victim`.
 public struct EventDecoder: Sendable {
     /// Creates a decoder.
     public init() {}
@@ -140,6 +143,7 @@ public struct EventDecoder: Sendable {
     /// line's top-level keys, for hints.
     static func event(from fields: Fields, otherKeys: () -> [String]) throws(FieldError) -> Event {
         let type = try requiredString("type", fields.type, otherKeys)
+        try checkIdentifier(type, field: "type")
         let kind: Event.Kind
         switch type {
         case "track": kind = .track
@@ -147,22 +151,27 @@ public struct EventDecoder: Sendable {
         case "page", "screen", "group", "alias": kind = .other(type)
         default:
             throw FieldError(
-                "unknown event type '\(type)' (expected track, identify, page, screen, group or alias)"
+                "unknown event type '\(Excerpt.of(type))' (expected track, identify, page, screen, group or alias)"
                     + Suggest.didYouMean(type, in: knownTypes))
         }
         let userId = try self.userId(fields.userId, otherKeys)
+        try checkIdentifier(userId, field: "userId")
         let timestampText = try requiredString("timestamp", fields.timestamp, otherKeys)
         guard let timestamp = ISO8601.parse(timestampText) else {
             throw FieldError("'timestamp' is not an ISO 8601 time with an offset: \(quoted(timestampText))")
         }
         var name: String? = nil
         if kind == .track {
-            name = try requiredString("event", fields.event, otherKeys)
+            let text = try requiredString("event", fields.event, otherKeys)
+            try checkIdentifier(text, field: "event")
+            name = text
         }
         var messageId: String? = nil
         switch fields.messageId {
         case nil, .null?: break
-        case .string(let s)?: messageId = s.isEmpty ? nil : s
+        case .string(let s)?:
+            try checkIdentifier(s, field: "messageId")
+            messageId = s.isEmpty ? nil : s
         case let other?: throw FieldError("'messageId' must be a string, found \(other.typeName)")
         }
         let properties = try optionalObject("properties", fields.properties)
@@ -179,6 +188,29 @@ public struct EventDecoder: Sendable {
         return Event(
             kind: kind, name: name, userId: userId, messageId: messageId, timestamp: timestamp,
             properties: properties, traits: traits)
+    }
+
+    /// The first control character in `text` and its 1-based character position, or `nil` when there is none.
+    public static func controlCharacter(in text: String) -> (scalar: Unicode.Scalar, position: Int)? {
+        var position = 0
+        for scalar in text.unicodeScalars {
+            position += 1
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { return (scalar, position) }
+        }
+        return nil
+    }
+
+    /// Why `text` cannot be the id in `field`, or `nil` when it can: the reason a line is quarantined with.
+    public static func identifierProblem(_ text: String, field: String) -> String? {
+        guard let (scalar, position) = controlCharacter(in: text) else { return nil }
+        let code = String(scalar.value, radix: 16, uppercase: true)
+        return
+            "'\(field)' contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code) "
+            + "at character \(position)); ids must be printable text"
+    }
+
+    static func checkIdentifier(_ text: String, field: String) throws(FieldError) {
+        if let problem = identifierProblem(text, field: field) { throw FieldError(problem) }
     }
 
     static func userId(_ value: JSONValue?, _ otherKeys: () -> [String]) throws(FieldError) -> String {

@@ -14,6 +14,14 @@ public enum EventEffect: Sendable, Hashable {
     /// A `track` event that counts as customer activity: ``Customer/lastActivity`` moved and the
     /// activity time was recorded.
     case activity
+    /// An open or click flagged `properties.machine: true` (a mail privacy proxy's prefetch, a link
+    /// scanner): recorded in the events file, not learned from.
+    case machineEngagement(EngagementKind, Channel)
+    /// `Message Bounced` / `Email Bounced`: `blocked` when it blocked the address (a hard bounce, or the
+    /// ``Customer/softBounceLimit``-th soft bounce in a row).
+    case bounce(Channel, hard: Bool, blocked: Bool)
+    /// `Complaint Received` / `Email Marked as Spam` blocked the address.
+    case complaint(Channel)
     /// Nothing to do: `page`/`screen`/`group`/`alias`, and feedback events such as `Email Delivered`.
     case ignored
 }

@@ -457,7 +457,7 @@ struct JSONParser {
         let text = String(
             decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
-            throw JSONError(offset: start, message: "number out of range: \(text)")
+            throw JSONError(offset: start, message: "number out of range: \(Excerpt.of(text))")
         }
         return value
     }

@@ -1,5 +1,5 @@
 extension Expression {
-    /// The longest source accepted, in `Character`s.
+    /// The longest source accepted, in Unicode scalars.
     public static let maximumLength = 4096
     /// The deepest nesting accepted: parentheses, operator chains and member access all count.
     public static let maximumDepth = 64

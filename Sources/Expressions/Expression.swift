@@ -16,7 +16,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
     public let fieldPaths: [FieldPath]
     private let root: Node
 
-    /// Parses `source`, reporting the first problem with its `Character` offset.
+    /// Parses `source`, reporting the first problem with its Unicode-scalar offset.
     public init(parsing source: String) throws(ExpressionError) {
         let (root, paths) = try Parser.parse(source)
         self.source = source

@@ -2,7 +2,7 @@
 public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong, in words a rule author understands (`expected ')' after argument list`).
     public let message: String
-    /// The 0-based `Character` offset into the source of the token where the problem is.
+    /// The 0-based Unicode-scalar offset into the source of the token where the problem is.
     ///
     /// Equal to the source's character count when the problem is the end of input.
     public let offset: Int

@@ -5,7 +5,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     /// The path stops before a method call or an index that is not a string literal, so
     /// `event.properties.tags[0]` yields `["event", "properties", "tags"]`.
     public let components: [String]
-    /// The 0-based `Character` offset of the root identifier in the expression source.
+    /// The 0-based Unicode-scalar offset of the root identifier in the expression source.
     public let offset: Int
 
     /// Creates a field path.

@@ -1,14 +1,17 @@
 /// Splits expression source into tokens, reporting the first lexical error with its offset.
+///
+/// The source is read as Unicode scalars, as CEL defines it: a combining mark or a joiner right
+/// after a quote or an escape is just another scalar of the string, and an offset counts scalars.
 struct Lexer {
-    private let chars: [Character]
+    private let chars: [Unicode.Scalar]
     private var position = 0
 
-    init(_ chars: [Character]) {
+    init(_ chars: [Unicode.Scalar]) {
         self.chars = chars
     }
 
     /// All tokens of the source, ending with `.end`.
-    static func tokenize(_ chars: [Character]) throws(ExpressionError) -> [Token] {
+    static func tokenize(_ chars: [Unicode.Scalar]) throws(ExpressionError) -> [Token] {
         var lexer = Lexer(chars)
         var tokens: [Token] = []
         tokens.reserveCapacity(chars.count / 2 + 1)
@@ -19,7 +22,7 @@ struct Lexer {
         }
     }
 
-    private func peek(_ ahead: Int = 0) -> Character? {
+    private func peek(_ ahead: Int = 0) -> Unicode.Scalar? {
         let i = position + ahead
         return i < chars.count ? chars[i] : nil
     }
@@ -32,7 +35,7 @@ struct Lexer {
         if c.isASCIIDigit { return try number() }
         if c.isIdentifierStart {
             while let d = peek(), d.isIdentifierPart { position += 1 }
-            return Token(kind: .word(String(chars[start..<position])), offset: start)
+            return Token(kind: .word(Lexer.string(chars[start..<position])), offset: start)
         }
         if c == "\"" || c == "'" { return try string() }
 
@@ -72,7 +75,13 @@ struct Lexer {
         return Token(kind: .punct(punct), offset: start)
     }
 
-    private mutating func take(_ c: Character) -> Bool {
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
+        return text
+    }
+
+    private mutating func take(_ c: Unicode.Scalar) -> Bool {
         if peek() == c {
             position += 1
             return true
@@ -101,7 +110,7 @@ struct Lexer {
         if let c = peek(), c.isIdentifierPart {
             throw ExpressionError("unexpected character \(Lexer.show(c)) in number", at: position)
         }
-        let text = String(chars[start..<position])
+        let text = Lexer.string(chars[start..<position])
         guard let value = Double(text), value.isFinite else {
             throw ExpressionError("number '\(text)' is out of range", at: start)
         }
@@ -121,7 +130,7 @@ struct Lexer {
             position += 1
             if c == quote { break }
             if c != "\\" {
-                value.append(c)
+                value.unicodeScalars.append(c)
                 continue
             }
             let escapeStart = position - 1
@@ -155,7 +164,7 @@ struct Lexer {
     private mutating func hexValue(digits: Int, escapeStart: Int) throws(ExpressionError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<digits {
-            guard let c = peek(), c.isASCII, let h = c.hexDigitValue else {
+            guard let c = peek(), c.isASCII, let h = Character(c).hexDigitValue else {
                 throw ExpressionError("escape sequence needs \(digits) hex digits", at: escapeStart)
             }
             value = value << 4 | UInt32(h)
@@ -191,24 +200,33 @@ struct Lexer {
     }
 
     /// A character quoted for a message, with invisible ones spelled as `U+0007`.
-    static func show(_ c: Character) -> String {
-        if c.unicodeScalars.count == 1, let s = c.unicodeScalars.first,
-            s.value < 0x20 || s.value == 0x7F || s.properties.generalCategory == .format
+    /// A scalar quoted for a message, with invisible ones (controls, format and combining marks)
+    /// spelled as `U+0301`.
+    static func show(_ s: Unicode.Scalar) -> String {
+        let category = s.properties.generalCategory
+        if s.value < 0x20 || s.value == 0x7F || category == .format || category == .nonspacingMark
+            || category == .enclosingMark || category == .spacingMark
         {
             let hex = String(s.value, radix: 16, uppercase: true)
             return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
         }
-        return "'\(c)'"
+        return "'\(Character(s))'"
     }
 }
 
-extension Character {
-    var isASCIIDigit: Bool { asciiValue.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
+extension Unicode.Scalar {
+    var isASCIIDigit: Bool { value >= 0x30 && value <= 0x39 }
 
     var isIdentifierStart: Bool {
-        guard let a = asciiValue else { return false }
-        return (a >= 0x41 && a <= 0x5A) || (a >= 0x61 && a <= 0x7A) || a == 0x5F
+        (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A) || value == 0x5F
     }
 
     var isIdentifierPart: Bool { isIdentifierStart || isASCIIDigit }
+
+    /// White space between tokens: CEL's space, tab, newline, form feed and carriage return, and
+    /// also other Unicode spaces (an ideographic space typed in a Chinese rule file).
+    var isWhitespace: Bool { properties.isWhitespace }
+
+    /// A line end inside a string literal.
+    var isNewline: Bool { value == 0x0A || value == 0x0D }
 }

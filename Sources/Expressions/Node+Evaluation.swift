@@ -48,7 +48,7 @@ extension Node {
         case .compare(let op, let left, let right):
             return .bool(try Node.compare(op, try left.evaluate(env), try right.evaluate(env)))
         case .equal(let left, let right, let negated):
-            return .bool((try left.evaluate(env) == right.evaluate(env)) != negated)
+            return .bool(Node.equal(try left.evaluate(env), try right.evaluate(env)) != negated)
         case .membership(let element, let container):
             return .bool(try Node.contains(try container.evaluate(env), try element.evaluate(env)))
         case .and(let left, let right):
@@ -64,7 +64,8 @@ extension Node {
         case .size(let operand):
             let value = try operand.evaluate(env)
             switch value {
-            case .string(let s): return .number(Double(s.count))
+            // CEL counts code points, not grapheme clusters: size('e\u0301') is 2.
+            case .string(let s): return .number(Double(s.unicodeScalars.count))
             case .array(let a): return .number(Double(a.count))
             case .object(let o): return .number(Double(o.count))
             default: throw EvaluationError("size() needs a string, list or map, got \(value.typeName)")
@@ -80,9 +81,11 @@ extension Node {
                     "\(test.rawValue)() needs a string argument, got \(argumentValue.typeName)")
             }
             switch test {
-            case .startsWith: return .bool(s.hasPrefix(t))
-            case .endsWith: return .bool(s.hasSuffix(t))
-            case .contains: return .bool(t.isEmpty || s.contains(t))
+            // By code point, never by canonical equivalence: UTF-8 is self-synchronising, so a byte
+            // match is a scalar match.
+            case .startsWith: return .bool(s.utf8.starts(with: t.utf8))
+            case .endsWith: return .bool(s.utf8.reversed().starts(with: t.utf8.reversed()))
+            case .contains: return .bool(Node.utf8(s, contains: t))
             }
         }
     }
@@ -162,7 +165,8 @@ extension Node {
             guard case .object(let members) = value, let next = members[field] else { return false }
             value = next
         }
-        return !value.isNull
+        // CEL's has() tests presence: a field holding null is present.
+        return true
     }
 
     private static func arithmetic(_ op: Arithmetic, _ left: JSONValue, _ right: JSONValue)
@@ -205,7 +209,8 @@ extension Node {
     {
         switch (left, right) {
         case (.number(let a), .number(let b)): return order(op, a, b)
-        case (.string(let a), .string(let b)): return order(op, a, b)
+        // Code-point order, which is UTF-8 byte order; Swift's String order is over canonical equivalents.
+        case (.string(let a), .string(let b)): return order(op, ScalarOrder(a), ScalarOrder(b))
         case (.bool(let a), .bool(let b)): return order(op, a ? 1 : 0, b ? 1 : 0)
         default: throw EvaluationError("cannot compare \(left.typeName) and \(right.typeName)")
         }
@@ -225,7 +230,7 @@ extension Node {
     {
         switch container {
         case .array(let elements):
-            return elements.contains(element)
+            return elements.contains { equal($0, element) }
         case .object(let members):
             guard case .string(let key) = element else {
                 throw EvaluationError("'in' on a map needs a string key, got \(element.typeName)")
@@ -238,4 +243,42 @@ extension Node {
             throw EvaluationError("'in' needs a list or map on the right, got \(container.typeName)")
         }
     }
+
+    /// CEL equality: strings equal when their code points are (no normalisation: `'\u00e9' != 'e\u0301'`),
+    /// lists element by element, maps key by key; numbers, bools and null as `JSONValue` compares them.
+    static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.string(let x), .string(let y)):
+            return x.utf8.elementsEqual(y.utf8)
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count
+                && x.allSatisfy { key, value in y[key].map { equal(value, $0) } ?? false }
+        default:
+            return a == b
+        }
+    }
+
+    static func utf8(_ s: String, contains t: String) -> Bool {
+        let haystack = Array(s.utf8)
+        let needle = Array(t.utf8)
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count)
+        where haystack[start] == needle[0] && haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
+    }
+}
+
+/// A string ordered by code point (its UTF-8 bytes), for CEL's `<` on strings.
+private struct ScalarOrder: Comparable {
+    let text: String
+    init(_ text: String) { self.text = text }
+    static func < (a: ScalarOrder, b: ScalarOrder) -> Bool {
+        a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
+    }
+    static func == (a: ScalarOrder, b: ScalarOrder) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
 }

@@ -27,7 +27,7 @@ struct Parser {
     /// Parses a whole expression, returning its tree and the variable paths it reads (in source order).
     static func parse(_ source: String) throws(ExpressionError) -> (Node, [FieldPath]) {
         var length = 0
-        for _ in source {
+        for _ in source.unicodeScalars {
             length += 1
             if length > Expression.maximumLength {
                 throw ExpressionError(
@@ -35,7 +35,7 @@ struct Parser {
                     at: Expression.maximumLength)
             }
         }
-        let tokens = try Lexer.tokenize(Array(source))
+        let tokens = try Lexer.tokenize(Array(source.unicodeScalars))
         var parser = Parser(tokens: tokens)
         if parser.current.kind == .end {
             throw ExpressionError("empty expression", at: 0)

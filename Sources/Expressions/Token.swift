@@ -1,6 +1,6 @@
 import TouchpointCore
 
-/// One lexical token of an expression, with the `Character` offset where it starts.
+/// One lexical token of an expression, with the Unicode-scalar offset where it starts.
 struct Token: Sendable, Hashable {
     enum Kind: Sendable, Hashable {
         case number(Double)

@@ -1,25 +1,9 @@
+import TouchpointCore
+
 /// Escaping for text and attribute values, and the link check that keeps hostile URLs inert.
 enum HTML {
-    /// `text` safe in element content and in quoted attribute values: `& < > " '` become entities.
-    static func escape(_ text: String) -> String {
-        // Fast path: most names, ids and times need nothing.
-        guard
-            text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 })
-        else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// `text` safe in element content and in quoted attribute values: Core's escaper, by scalar.
+    static func escape(_ text: String) -> String { HTMLEscape.escape(text) }
 
     /// `true` for links a reader may follow from the preview: `http`, `https`, `mailto`, `tel`.
     ///

@@ -1,22 +1,25 @@
 import TouchpointCore
 
 /// One `channels:` entry of the config: the adapter kind and its options, kept with their places so
-/// each adapter can validate its own keys.
+/// the adapter registry (`Channels.AdapterRegistry`, the one list of kinds) can check them.
 public struct ChannelConfig: Sendable, Hashable {
-    /// The adapter kinds Touchpoint knows.
-    public static let kinds = ["smtp", "twilio", "webhook", "file"]
-
-    /// `smtp`, `twilio`, `webhook` or `file`.
+    /// The adapter kind as written (`smtp`, `twilio`, `webhook`, `file`); the registry validates it.
     public var kind: Located<String>
     /// Every other key, `${VAR}` already replaced from the environment.
     public var options: [String: Located<JSONValue>]
+    /// Where each option's key is written, for errors about the key itself.
+    public var keyLocations: [String: SourceLocation]
     /// Where the entry starts.
     public var location: SourceLocation
 
     /// A channel adapter configuration.
-    public init(kind: Located<String>, options: [String: Located<JSONValue>] = [:], location: SourceLocation) {
+    public init(
+        kind: Located<String>, options: [String: Located<JSONValue>] = [:],
+        keyLocations: [String: SourceLocation] = [:], location: SourceLocation
+    ) {
         self.kind = kind
         self.options = options
+        self.keyLocations = keyLocations
         self.location = location
     }
 

@@ -8,7 +8,7 @@ extension Config {
 
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
-        "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration",
+        "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration", "http",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -60,11 +60,15 @@ extension Config {
         guard let top = r.reader.mapping(root, name: "config", context: "the config file", keys: keys) else {
             return (config, r.reader.diagnostics)
         }
-        if let n = top["rules"], let s = r.string(n, name: "rules") { config.rulesDirectory = config.resolve(s) }
+        if let n = top["rules"], let s = r.string(n, name: "rules") {
+            config.rulesDirectory = config.resolve(s)
+        }
         if let n = top["templates"], let s = r.string(n, name: "templates") {
             config.templatesDirectory = config.resolve(s)
         }
-        if let n = top["events"], let s = r.string(n, name: "events") { config.eventsDirectory = config.resolve(s) }
+        if let n = top["events"], let s = r.string(n, name: "events") {
+            config.eventsDirectory = config.resolve(s)
+        }
         if let n = top["store"], let s = r.string(n, name: "store") { config.storePath = config.resolve(s) }
         if let n = top["default-timezone"], let s = r.reader.string(n, name: "default-timezone") {
             if let zone = Zone(s.value) {
@@ -76,19 +80,26 @@ extension Config {
         }
         if let n = top["quiet-hours"] { config.quietHours = r.quietHours(n) }
         if let n = top["frequency-cap"] { config.frequencyCap = r.frequencyCap(n) }
-        if let n = top["max-lateness"], let d = r.reader.duration(n, name: "max-lateness") { config.maxLateness = d }
+        if let n = top["max-lateness"], let d = r.reader.duration(n, name: "max-lateness") {
+            config.maxLateness = d
+        }
         if let n = top["lateness"], let d = r.reader.duration(n, name: "lateness") { config.lateness = d }
         if let n = top["future-skew"], let d = r.reader.duration(n, name: "future-skew") { config.futureSkew = d }
         if let n = top["sms-segment-warning"], let i = r.reader.int(n, name: "sms-segment-warning") {
             if i < 1 {
-                r.reader.error("bad-value", "'sms-segment-warning' must be at least 1", at: r.reader.location(of: n))
+                r.reader.error(
+                    "bad-value", "'sms-segment-warning' must be at least 1", at: r.reader.location(of: n))
             } else {
                 config.smsSegmentWarning = i
             }
         }
         if let n = top["channels"] { config.channels = r.channels(n) }
-        if let n = top["exploration"], let x = r.reader.fraction(n, name: "exploration") { config.exploration = x }
-        return (config, r.reader.diagnostics)
+        if let n = top["exploration"], let x = r.reader.fraction(n, name: "exploration") {
+            config.exploration = x
+        }
+        if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
+        config.expansions = r.expansions
+        return (config, r.reader.diagnostics.map(config.redact))
     }
 }
 
@@ -96,6 +107,8 @@ extension Config {
 struct ConfigReader {
     var reader: YAMLReader
     let environment: [String: String]
+    /// Each value a `${VAR}` expanded to → the variable's name.
+    var expansions: [String: String] = [:]
 
     /// A string value with `${VAR}` replaced.
     mutating func string(_ node: Node, name: String) -> String? {
@@ -115,13 +128,15 @@ struct ConfigReader {
             if scalars[i] == "$", i + 1 < scalars.count, scalars[i + 1] == "{" {
                 guard let close = scalars[(i + 2)...].firstIndex(of: "}") else {
                     reader.error(
-                        "bad-interpolation", "unterminated '${' (write ${NAME})", at: text.location(atScalarOffset: i))
+                        "bad-interpolation", "unterminated '${' (write ${NAME})",
+                        at: text.location(atScalarOffset: i))
                     return nil
                 }
                 var name = ""
                 name.unicodeScalars.append(contentsOf: scalars[(i + 2)..<close])
                 if let value = environment[name] {
                     out += value
+                    expansions[value] = name
                 } else {
                     reader.error(
                         "missing-env",
@@ -156,7 +171,9 @@ struct ConfigReader {
     mutating func frequencyCap(_ node: Node) -> FrequencyCap? {
         if node.tagName == .null { return nil }
         if case .scalar(let s) = node, ["none", "false", "off"].contains(s.string) { return nil }
-        guard let fields = reader.mapping(node, name: "frequency-cap", keys: ["max", "per"]) else { return nil }
+        guard let fields = reader.mapping(node, name: "frequency-cap", keys: ["max", "per"]) else {
+            return nil
+        }
         let maxNode = reader.require(fields, "max")
         let perNode = reader.require(fields, "per")
         guard let maxNode, let perNode, let max = reader.int(maxNode, name: "max"),
@@ -197,32 +214,28 @@ struct ConfigReader {
             }
             var kind: Located<String>?
             var options: [String: Located<JSONValue>] = [:]
+            var keyLocations: [String: SourceLocation] = [:]
             for (optionKey, optionValue) in entry {
                 guard let k = reader.string(optionKey, name: "option") else { continue }
                 if k.value == "kind" {
+                    // Which kinds exist, and which options each takes, is the adapter registry's to say.
                     guard let s = reader.string(optionValue, name: "kind") else { continue }
-                    guard ChannelConfig.kinds.contains(s.value) else {
-                        reader.error(
-                            "unknown-adapter",
-                            "unknown channel kind '\(s.value)'"
-                                + Suggest.didYouMean(s.value, in: ChannelConfig.kinds)
-                                + "; kinds are smtp, twilio, webhook and file",
-                            at: s.location)
-                        continue
-                    }
                     kind = s
                 } else if let json = option(optionValue) {
                     let at = optionValue.scalar.map { reader.located($0) }
                     options[k.value] = Located(
                         json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
-                        isVerbatim: at?.isVerbatim ?? false)
+                        isVerbatim: at?.isVerbatim ?? false, places: at?.places)
+                    keyLocations[k.value] = k.location
                 }
             }
             let location = reader.location(of: value)
             if let kind {
-                out[channel] = ChannelConfig(kind: kind, options: options, location: location)
+                out[channel] = ChannelConfig(
+                    kind: kind, options: options, keyLocations: keyLocations, location: location)
             } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
-                reader.error("missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
+                reader.error(
+                    "missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
             }
         }
         return out

@@ -33,6 +33,10 @@ public struct Config: Sendable, Hashable {
     public var channels: [Channel: ChannelConfig]
     /// How much the scheduler explores channels (0 = always the best estimate, 1 = plain Thompson sampling).
     public var exploration: Double = 0.25
+    /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
+    public var http: HTTPConfig?
+    /// Every value a `${VAR}` expanded to, with the variable's name: what ``redact(_:)`` hides.
+    public var expansions: [String: String] = [:]
 
     /// The built-in configuration: everything relative to `baseDirectory`, every channel written by the
     /// `file` adapter into `outbox`, and the protective defaults a marketer expects out of the box:
@@ -43,7 +47,8 @@ public struct Config: Sendable, Hashable {
             path: nil, baseDirectory: baseDirectory, rulesDirectory: "rules", templatesDirectory: "templates",
             eventsDirectory: "events", storePath: "touchpoint.sqlite", defaultTimezone: .utc,
             quietHours: QuietHours(startMinute: 21 * 60, endMinute: 8 * 60),
-            frequencyCap: FrequencyCap(max: 3, per: .days(7)), maxLateness: .hours(1), lateness: .minutes(5), smsSegmentWarning: 3,
+            frequencyCap: FrequencyCap(max: 3, per: .days(7)), maxLateness: .hours(1), lateness: .minutes(5),
+            smsSegmentWarning: 3,
             channels: Config.defaultChannels(file: "<built-in>"))
         config.rulesDirectory = config.resolve(config.rulesDirectory)
         config.templatesDirectory = config.resolve(config.templatesDirectory)
@@ -57,15 +62,41 @@ public struct Config: Sendable, Hashable {
         var out: [Channel: ChannelConfig] = [:]
         for channel in Channel.allCases {
             out[channel] = ChannelConfig(
-                kind: Located("file", at: at), options: ["path": Located(.string("outbox"), at: at)], location: at)
+                kind: Located("file", at: at), options: ["path": Located(.string("outbox"), at: at)],
+                location: at)
         }
         return out
     }
 
+    /// `text` with every value that came from a `${VAR}` written back as `${VAR}`: a message about the
+    /// config (a refused channel, a refused reload) must never print an SMTP password, a Slack webhook URL or
+    /// an API token. Values shorter than 4 characters are left alone (they would garble every message and are
+    /// no secrets); the longest values go first, so a value inside another is not half replaced.
+    public func redact(_ text: String) -> String {
+        var out = text
+        for (value, name) in expansions.sorted(by: {
+            $0.key.count != $1.key.count ? $0.key.count > $1.key.count : $0.key < $1.key
+        })
+        where value.count >= 4 && out.contains(value) {
+            out = out.replacingOccurrences(of: value, with: "${\(name)}")
+        }
+        return out
+    }
+
+    /// `diagnostic` with its message redacted (see ``redact(_:)``).
+    public func redact(_ diagnostic: Diagnostic) -> Diagnostic {
+        var d = diagnostic
+        d.message = redact(d.message)
+        return d
+    }
+
     /// `path` resolved against ``baseDirectory`` (absolute paths are kept), for the adapters' own paths.
     public func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty { return Config.normalize(path) }
-        return Config.normalize(baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
+        if path.hasPrefix("/") || baseDirectory == "." || baseDirectory.isEmpty {
+            return Config.normalize(path)
+        }
+        return Config.normalize(
+            baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
     }
 
     /// Removes `.` and `name/..` segments lexically, so diagnostics read `rules/cart.yaml`, not

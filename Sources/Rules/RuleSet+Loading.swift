@@ -7,7 +7,9 @@ extension RuleSet {
     /// order. A rule with errors is left out and reported; the other rules still load.
     public static func load(directory: String) -> (RuleSet, [Diagnostic]) {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
             return (
                 RuleSet(),
                 [.error("missing-directory", "rules folder '\(directory)' does not exist", at: nil)]
@@ -79,10 +81,11 @@ struct RuleLoader {
     private var firstDefinition: [String: SourceLocation] = [:]
 
     static let ruleKeys = [
-        "name", "description", "when", "wait", "unless", "restart", "send", "limit", "priority", "transactional",
+        "name", "description", "when", "wait", "unless", "restart", "send", "limit", "priority",
+        "transactional",
     ]
     static let whenKeys = ["event", "if", "inactive"]
-    static let sendKeys = ["template", "channels", "within"]
+    static let sendKeys = ["template", "channels", "within", "tracking"]
     static let limitKeys = ["once-per"]
     static let unlessKeys = ["event", "if", "same"]
 
@@ -115,7 +118,8 @@ struct RuleLoader {
                 at: reader.location(of: root))
             return
         }
-        guard let top = reader.mapping(root, name: "rule file", context: "a rule file", keys: ["rules"]) else {
+        guard let top = reader.mapping(root, name: "rule file", context: "a rule file", keys: ["rules"])
+        else {
             return
         }
         guard let list = reader.require(top, "rules") else { return }
@@ -140,7 +144,9 @@ struct RuleLoader {
         var name: Located<String>?
         if let n = r.require(fields, "name"), let s = r.name(n, name: "name") {
             if let first = firstDefinition[s.value] {
-                r.error("duplicate-rule", "duplicate rule name '\(s.value)'; it is first defined at \(first)", at: s.location)
+                r.error(
+                    "duplicate-rule", "duplicate rule name '\(s.value)'; it is first defined at \(first)",
+                    at: s.location)
             } else {
                 firstDefinition[s.value] = s.location
             }
@@ -162,12 +168,15 @@ struct RuleLoader {
             oncePer = r.duration(once, name: "once-per")
         }
         let priority = fields["priority"].map { r.int($0, name: "priority") ?? 0 } ?? 0
-        let transactional = fields["transactional"].map { r.bool($0, name: "transactional") ?? false } ?? false
+        let transactional =
+            fields["transactional"].map { r.bool($0, name: "transactional") ?? false } ?? false
 
         guard let name, let trigger, let send else { return nil }
         return Rule(
-            name: name, description: description, trigger: trigger, wait: wait, unless: unless, restart: restart,
-            send: send, oncePer: oncePer, priority: priority, transactional: transactional, location: fields.location)
+            name: name, description: description, trigger: trigger, wait: wait, unless: unless,
+            restart: restart,
+            send: send, oncePer: oncePer, priority: priority, transactional: transactional,
+            location: fields.location)
     }
 
     private func readExpression(_ node: Node, _ r: inout YAMLReader) -> Located<String>? {
@@ -197,7 +206,9 @@ struct RuleLoader {
             return nil
         case (nil, nil):
             if when["if"] != nil {
-                r.error("missing-key", "missing required key 'event' in when ('if' needs an event)", at: when.location)
+                r.error(
+                    "missing-key", "missing required key 'event' in when ('if' needs an event)",
+                    at: when.location)
             } else {
                 r.error("missing-key", "'when' needs 'event' or 'inactive'", at: when.location)
             }
@@ -247,7 +258,9 @@ struct RuleLoader {
                     let names: [Node]
                     if case .sequence(let s) = sameNode { names = Array(s) } else { names = [sameNode] }
                     if names.isEmpty {
-                        r.error("empty-list", "'same' must list at least one property", at: r.location(of: sameNode))
+                        r.error(
+                            "empty-list", "'same' must list at least one property",
+                            at: r.location(of: sameNode))
                     }
                     for n in names {
                         if let s = r.name(n, name: "same") { same.append(s) }
@@ -270,8 +283,11 @@ struct RuleLoader {
         let template = r.require(send, "template").flatMap { r.name($0, name: "template") }
         let channels = r.require(send, "channels").flatMap { readChannels($0, &r) }
         let within = send["within"].map { r.duration($0, name: "within") ?? .zero } ?? .zero
+        let tracking = send["tracking"].map { r.bool($0, name: "tracking") ?? true } ?? true
         guard let template, let channels else { return nil }
-        return SendSpec(template: template, channels: channels, within: within)
+        var spec = SendSpec(template: template, channels: channels, within: within)
+        spec.tracking = tracking
+        return spec
     }
 
     private func readChannels(_ node: Node, _ r: inout YAMLReader) -> [Located<Channel>]? {

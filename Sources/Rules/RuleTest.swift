@@ -23,7 +23,8 @@ public struct RuleTest: Sendable, Hashable {
     /// A rule test.
     public init(
         name: Located<String>, start: Timestamp, customers: [TestCustomer] = [], events: [TestEvent] = [],
-        until: TimeRef? = nil, rules: [Located<String>]? = nil, expect: [Expectation] = [], location: SourceLocation
+        until: TimeRef? = nil, rules: [Located<String>]? = nil, expect: [Expectation] = [],
+        location: SourceLocation
     ) {
         self.name = name
         self.start = start
@@ -72,7 +73,8 @@ public struct TestEvent: Sendable, Hashable {
 
     /// A test event.
     public init(
-        at: TimeRef, customer: Located<String>, name: Located<String>? = nil, identify: [String: JSONValue]? = nil,
+        at: TimeRef, customer: Located<String>, name: Located<String>? = nil,
+        identify: [String: JSONValue]? = nil,
         properties: [String: JSONValue] = [:], messageId: String? = nil, location: SourceLocation
     ) {
         self.at = at
@@ -87,8 +89,10 @@ public struct TestEvent: Sendable, Hashable {
     /// The Core event this stands for, with times resolved against the test's start.
     public func event(start: Timestamp) -> Event {
         Event(
-            kind: name == nil ? .identify : .track, name: name?.value, userId: customer.value, messageId: messageId,
-            timestamp: at.timestamp(from: start), properties: properties, traits: identify ?? [:], source: location)
+            kind: name == nil ? .identify : .track, name: name?.value, userId: customer.value,
+            messageId: messageId,
+            timestamp: at.timestamp(from: start), properties: properties, traits: identify ?? [:],
+            source: location)
     }
 }
 
@@ -121,8 +125,10 @@ public struct Expectation: Sendable, Hashable {
 
     /// An expectation.
     public init(
-        rule: Located<String>? = nil, customer: String? = nil, channel: Channel? = nil, sendAt: TimeRef? = nil,
-        decision: Decision = .send, reason: SuppressionReason? = nil, text: String? = nil, location: SourceLocation
+        rule: Located<String>? = nil, customer: String? = nil, channel: Channel? = nil,
+        sendAt: TimeRef? = nil,
+        decision: Decision = .send, reason: SuppressionReason? = nil, text: String? = nil,
+        location: SourceLocation
     ) {
         self.rule = rule
         self.customer = customer

@@ -79,7 +79,8 @@ public enum RuleTestFile {
             start = ISO8601.parse(s.value)
             if start == nil {
                 r.error(
-                    "bad-time", "'start' must be an ISO 8601 time with offset like 2026-11-02T10:00:00+08:00, found '\(s.value)'",
+                    "bad-time",
+                    "'start' must be an ISO 8601 time with offset like 2026-11-02T10:00:00+08:00, found '\(s.value)'",
                     at: s.location)
             }
         }
@@ -108,7 +109,8 @@ public enum RuleTestFile {
             rules = items.compactMap { r.name($0, name: "rules") }
         }
         var expect: [Expectation] = []
-        if let n = r.require(fields, "expect"), n.tagName != .null, let items = r.sequence(n, name: "expect") {
+        if let n = r.require(fields, "expect"), n.tagName != .null, let items = r.sequence(n, name: "expect")
+        {
             for item in items {
                 if let e = readExpectation(item, &r) { expect.append(e) }
             }
@@ -120,7 +122,9 @@ public enum RuleTestFile {
     }
 
     private static func readEvent(_ node: Node, _ r: inout YAMLReader) -> TestEvent? {
-        guard let fields = r.mapping(node, name: "event entry", context: "events", keys: eventKeys) else { return nil }
+        guard let fields = r.mapping(node, name: "event entry", context: "events", keys: eventKeys) else {
+            return nil
+        }
         let at = r.require(fields, "at").flatMap { timeRef($0, name: "at", &r) }
         let customer = r.require(fields, "customer").flatMap { r.name($0, name: "customer") }
         var name: Located<String>?
@@ -132,7 +136,9 @@ public enum RuleTestFile {
                 at: fields.keyLocation("identify") ?? fields.location)
             return nil
         case (nil, nil):
-            r.error("missing-key", "an event entry needs 'event' (a track) or 'identify' (traits)", at: fields.location)
+            r.error(
+                "missing-key", "an event entry needs 'event' (a track) or 'identify' (traits)",
+                at: fields.location)
             return nil
         case (let e?, nil):
             name = r.name(e, name: "event")
@@ -152,7 +158,8 @@ public enum RuleTestFile {
         let messageId = idNode.flatMap { r.name($0, name: "message_id")?.value }
         guard let at, let customer else { return nil }
         return TestEvent(
-            at: at, customer: customer, name: name, identify: identify, properties: properties, messageId: messageId,
+            at: at, customer: customer, name: name, identify: identify, properties: properties,
+            messageId: messageId,
             location: fields.location)
     }
 
@@ -193,7 +200,8 @@ public enum RuleTestFile {
                 let hint = Suggest.didYouMean(s.value, in: known)
                 r.error(
                     "bad-value",
-                    "unknown reason '\(s.value)'" + (hint.isEmpty ? "; reasons are \(known.joined(separator: ", "))" : hint),
+                    "unknown reason '\(s.value)'"
+                        + (hint.isEmpty ? "; reasons are \(known.joined(separator: ", "))" : hint),
                     at: s.location)
             }
             if decision == .send {

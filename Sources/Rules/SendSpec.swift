@@ -8,6 +8,9 @@ public struct SendSpec: Sendable, Hashable {
     public var channels: [Located<Channel>]
     /// The window after the due time inside which the scheduler picks the send time (default 0).
     public var within: TimeSpan
+    /// Whether links are rewritten to tracked ones and the email gets the open pixel when the config
+    /// has `http` (default `true`; `tracking: false` opts the rule out).
+    public var tracking = true
 
     /// A send specification.
     public init(template: Located<String>, channels: [Located<Channel>], within: TimeSpan = .zero) {

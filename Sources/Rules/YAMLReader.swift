@@ -69,7 +69,9 @@ struct YAMLReader {
     }
 
     mutating func wrongType(_ node: Node, name: String, expected: String) {
-        error("wrong-type", "'\(name)' must be \(expected), found \(YAMLReader.kind(of: node))", at: location(of: node))
+        error(
+            "wrong-type", "'\(name)' must be \(expected), found \(YAMLReader.kind(of: node))",
+            at: location(of: node))
     }
 
     // MARK: Mappings
@@ -133,7 +135,9 @@ struct YAMLReader {
         case .singleQuoted, .doubleQuoted:
             let at = SourceLocation(file: file, line: line, column: column + 1)
             let style: ScalarStyle = scalar.style == .singleQuoted ? .singleQuoted : .doubleQuoted
-            return Located(value, at: at, style: style, isVerbatim: isVerbatimLine(value, at: at))
+            return Located(
+                value, at: at, style: style, isVerbatim: isVerbatimLine(value, at: at),
+                places: places(of: value, style: style, from: at, blockIndent: nil))
         case .literal, .folded:
             let style: ScalarStyle = scalar.style == .literal ? .literal : .folded
             var contentLine = line + 1
@@ -143,7 +147,8 @@ struct YAMLReader {
                 contentLine += 1
             }
             guard contentLine <= source.lines.count, !value.isEmpty else {
-                return Located(value, at: SourceLocation(file: file, line: line, column: column), style: style)
+                return Located(
+                    value, at: SourceLocation(file: file, line: line, column: column), style: style)
             }
             let text = source.lines[contentLine - 1]
             let indent = text.unicodeScalars.prefix(while: { $0 == " " }).count
@@ -163,15 +168,20 @@ struct YAMLReader {
                     }
                 }
             }
-            return Located(value, at: at, style: style, isVerbatim: verbatim)
+            return Located(
+                value, at: at, style: style, isVerbatim: verbatim,
+                places: places(of: value, style: style, from: at, blockIndent: indent))
         default:
             let at = SourceLocation(file: file, line: line, column: column)
-            return Located(value, at: at, style: .plain, isVerbatim: isVerbatimLine(value, at: at))
+            return Located(
+                value, at: at, style: .plain, isVerbatim: isVerbatimLine(value, at: at),
+                places: places(of: value, style: .plain, from: at, blockIndent: nil))
         }
     }
 
     private func isVerbatimLine(_ value: String, at: SourceLocation) -> Bool {
-        !value.contains("\n") && source.text(line: at.line, from: at.column).starts(with: value.unicodeScalars)
+        !value.contains("\n")
+            && source.text(line: at.line, from: at.column).starts(with: value.unicodeScalars)
     }
 
     /// A name or text: any scalar but null or a boolean (a number written as a name is taken as its text).
@@ -194,7 +204,8 @@ struct YAMLReader {
     }
 
     mutating func int(_ node: Node, name: String) -> Int? {
-        guard case .scalar(let scalar) = node, node.tagName == .int, let value = YAMLReader.integer(scalar.string)
+        guard case .scalar(let scalar) = node, node.tagName == .int,
+            let value = YAMLReader.integer(scalar.string)
         else {
             wrongType(node, name: name, expected: "an integer")
             return nil
@@ -226,7 +237,8 @@ struct YAMLReader {
     mutating func duration(_ node: Node, name: String) -> TimeSpan? {
         guard case .scalar(let scalar) = node, node.tagName != .null, node.tagName != .bool else {
             error(
-                "bad-duration", "'\(name)' must be a duration like \(YAMLReader.durationForms), found \(YAMLReader.kind(of: node))",
+                "bad-duration",
+                "'\(name)' must be a duration like \(YAMLReader.durationForms), found \(YAMLReader.kind(of: node))",
                 at: location(of: node))
             return nil
         }

@@ -52,7 +52,9 @@ struct YAMLSource {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw DiagnosticList([.error("unreadable-file", "cannot read file", at: SourceLocation(file: name, line: 0))])
+            throw DiagnosticList([
+                .error("unreadable-file", "cannot read file", at: SourceLocation(file: name, line: 0))
+            ])
         }
         try self.init(text: text, file: name)
     }
@@ -64,15 +66,18 @@ struct YAMLSource {
     }
 
     static func diagnostic(for error: YamlError, file: String, lines: [Substring]) -> Diagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
+        func at(_ mark: Mark) -> SourceLocation {
+            SourceLocation(file: file, line: mark.line, column: mark.column)
+        }
         func describe(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> Diagnostic {
             let line = mark.line >= 1 && mark.line <= lines.count ? lines[mark.line - 1] : ""
             if line.unicodeScalars.dropFirst(max(0, mark.column - 1)).first == "\t"
                 || line.prefix(while: { $0 == " " || $0 == "\t" }).contains("\t")
             {
-                let column = (line.unicodeScalars.firstIndex(of: "\t")).map {
-                    line.unicodeScalars.distance(from: line.unicodeScalars.startIndex, to: $0) + 1
-                } ?? mark.column
+                let column =
+                    (line.unicodeScalars.firstIndex(of: "\t")).map {
+                        line.unicodeScalars.distance(from: line.unicodeScalars.startIndex, to: $0) + 1
+                    } ?? mark.column
                 return .error(
                     "yaml-tab", "tab character in indentation; YAML indents with spaces only",
                     at: SourceLocation(file: file, line: mark.line, column: column))
@@ -81,7 +86,9 @@ struct YAMLSource {
             if let context {
                 message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
             }
-            if problem.contains("did not find expected '-' indicator") || problem.contains("did not find expected key") {
+            if problem.contains("did not find expected '-' indicator")
+                || problem.contains("did not find expected key")
+            {
                 message += "; check the indentation of this line"
             } else if problem.contains("mapping values are not allowed") {
                 message += "; check the indentation, or quote a value that contains ': '"
@@ -106,7 +113,9 @@ struct YAMLSource {
                     }
                 }
             }
-            return .error("yaml-syntax", "invalid YAML: \(problem)", at: SourceLocation(file: file, line: line, column: column))
+            return .error(
+                "yaml-syntax", "invalid YAML: \(problem)",
+                at: SourceLocation(file: file, line: line, column: column))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? ""
             let first = context.mark

@@ -124,14 +124,38 @@ extension Scheduler {
                     let ms = Int64((q.endMinute % 60 - f.minute) * 60 - f.second) * 1000 - subSecond
                     let quietEnd = Instant(milliseconds: t.milliseconds + ms)
                     if quietEnd <= stop {
-                        out.append(Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.endMinute))
+                        out.append(
+                            Candidate(at: quietEnd, slot: f.weekday * 24 + f.hour, minuteOfDay: q.endMinute))
                     }
                 }
             }
             let intoHour = Int64(f.minute * 60 + f.second) * 1000 + subSecond
-            t = Instant(milliseconds: t.milliseconds + 3_600_000 - intoHour)
+            let next = Instant(milliseconds: t.milliseconds + 3_600_000 - intoHour)
+            // A spring-forward gap that does not end on a whole hour (Chatham's 02:45 → 03:45): the first
+            // instant after it is a candidate too, or a quiet-hours end inside the gap would never be met.
+            if let change = Self.gapEnd(after: t, before: next, zone: zone), change <= stop {
+                let g = zone.fields(change)
+                out.append(
+                    Candidate(at: change, slot: g.weekday * 24 + g.hour, minuteOfDay: g.hour * 60 + g.minute))
+            }
+            t = next
         }
         return out
+    }
+
+    /// The first instant after a forward offset change strictly between `start` and `end`, when there is one.
+    static func gapEnd(after start: Instant, before end: Instant, zone: Zone) -> Instant? {
+        let before = zone.offset(at: start)
+        let after = zone.offset(at: end)
+        guard after > before else { return nil }
+        var lo = start.epochSeconds
+        var hi = end.epochSeconds
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2
+            if zone.offset(atEpochSeconds: mid) == after { hi = mid } else { lo = mid }
+        }
+        let change = Instant(milliseconds: hi * 1000)
+        return change > start && change < end ? change : nil
     }
 
     /// The customer's decayed timing observations for `channel`: sends and opens/clicks on it, and activity.

@@ -10,8 +10,10 @@ import TouchpointCore
 /// Model choices:
 /// - **Reachability.** A candidate needs an address. Non-transactional messages also need no channel
 ///   opt-out and no `Unsubscribed` with channel `all`. Transactional messages ignore both kinds of opt-out
-///   (SPEC §2 calls them marketing unsubscribes) but still need an address. When every candidate with an
-///   address is opted out the reason is `unsubscribed`; when none has an address, `no-reachable-channel`.
+///   (SPEC §2 calls them marketing unsubscribes) but still need an address. An address that hard-bounced
+///   or complained (``TouchpointCore/Customer/isBlocked(_:)``) is out for every message, transactional
+///   ones included. When no candidate has an address the reason is `no-reachable-channel`; else when one
+///   is opted out, `unsubscribed`; else (every address blocked) `bounced`.
 /// - **Caps.** `once-per` counts ledger entries of the same rule sent after `due - once-per`, including
 ///   ones scheduled in the future; it applies to transactional messages too. The frequency cap counts
 ///   non-transactional entries after `due - per` the same way and never applies to transactional ones.
@@ -89,13 +91,19 @@ public struct Scheduler: Sendable {
 
         // 1. Reachable channels.
         var anyAddress = false
+        var anyOptedOut = false
         for channel in request.candidates where !ex.reachable.contains(channel) {
             guard customer.address(for: channel) != nil else {
                 ex.rejected.append(.init(channel: channel, why: "no address"))
                 continue
             }
             anyAddress = true
+            if customer.isBlocked(channel) {
+                ex.rejected.append(.init(channel: channel, why: "address bounced"))
+                continue
+            }
             if !request.transactional, customer.optedOutAll || customer.optedOut.contains(channel) {
+                anyOptedOut = true
                 ex.rejected.append(.init(channel: channel, why: "opted out"))
                 continue
             }
@@ -107,7 +115,9 @@ public struct Scheduler: Sendable {
                 + (reachable.isEmpty ? "none" : reachable.map(\.rawValue).joined(separator: ", "))
                 + rejected.map { "; \($0.channel.rawValue): \($0.why)" }.joined())
         if ex.reachable.isEmpty {
-            return .suppressed(anyAddress ? .unsubscribed : .noReachableChannel, explanation: ex)
+            let reason: SuppressionReason =
+                !anyAddress ? .noReachableChannel : anyOptedOut ? .unsubscribed : .bounced
+            return .suppressed(reason, explanation: ex)
         }
 
         // 2. Caps.

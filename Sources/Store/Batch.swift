@@ -13,6 +13,8 @@ public struct Batch: Sendable, Hashable {
     public var seenMessageIds: [SeenMessage]
     /// Where each events file has been read up to, upserted by path.
     public var offsets: [FileOffset]
+    /// Paths whose offsets are deleted (before ``offsets`` are written): a file renamed took its offset along.
+    public var removedOffsets: [String]
     /// Malformed lines, with the reason.
     public var quarantine: [QuarantinedLine]
     /// New outbox rows; a row whose message id already exists is ignored, so a replayed
@@ -33,7 +35,8 @@ public struct Batch: Sendable, Hashable {
     /// A batch; every part defaults to empty.
     public init(
         customers: [String: Data] = [:], removedCustomers: [String] = [], globals: [String: Data] = [:],
-        seenMessageIds: [SeenMessage] = [], offsets: [FileOffset] = [], quarantine: [QuarantinedLine] = [],
+        seenMessageIds: [SeenMessage] = [], offsets: [FileOffset] = [], removedOffsets: [String] = [],
+        quarantine: [QuarantinedLine] = [],
         outbox: [OutboxRow] = [], dropped: [DroppedMessage] = [], withdrawn: [DroppedMessage] = [],
         eventsApplied: Int = 0, pendingTimers: Int? = nil
     ) {
@@ -42,6 +45,7 @@ public struct Batch: Sendable, Hashable {
         self.globals = globals
         self.seenMessageIds = seenMessageIds
         self.offsets = offsets
+        self.removedOffsets = removedOffsets
         self.quarantine = quarantine
         self.outbox = outbox
         self.dropped = dropped

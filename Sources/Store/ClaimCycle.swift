@@ -5,10 +5,14 @@ public struct ClaimCycle: Sendable, Hashable {
     /// The outcomes that were not recorded, one error each: the row was no longer in flight (already
     /// settled, or recovered at start-up) or does not exist. The other outcomes were recorded.
     public var refused: [StoreError]
+    /// Due rows found past their ``OutboxRow/expiresAt`` instead of claimed: now `dropped` as
+    /// `window-expired`, never sent.
+    public var expired: [String]
 
     /// A cycle's result.
-    public init(claimed: [OutboxRow] = [], refused: [StoreError] = []) {
+    public init(claimed: [OutboxRow] = [], refused: [StoreError] = [], expired: [String] = []) {
         self.claimed = claimed
         self.refused = refused
+        self.expired = expired
     }
 }

@@ -7,7 +7,7 @@ extension OutboxRow: Codable {
     private enum CodingKeys: String, CodingKey {
         case messageId, rule, customer, channel, adapterKind, sendAt, prepared, state, attempts,
             attemptsAtRequeue
-        case nextAttemptAt, lastAnswer, providerId, reason, leaseOwner, createdAt, updatedAt
+        case nextAttemptAt, lastAnswer, providerId, reason, leaseOwner, createdAt, updatedAt, expiresAt
     }
 
     /// Decodes a row; instants are epoch milliseconds.
@@ -33,7 +33,8 @@ extension OutboxRow: Codable {
             reason: try c.decodeIfPresent(String.self, forKey: .reason),
             leaseOwner: try c.decodeIfPresent(String.self, forKey: .leaseOwner),
             createdAt: try instant(.createdAt),
-            updatedAt: try instant(.updatedAt))
+            updatedAt: try instant(.updatedAt),
+            expiresAt: try c.decodeIfPresent(Int64.self, forKey: .expiresAt).map(Instant.init(milliseconds:)))
     }
 
     /// Encodes a row; instants as epoch milliseconds.
@@ -56,5 +57,6 @@ extension OutboxRow: Codable {
         try c.encodeIfPresent(leaseOwner, forKey: .leaseOwner)
         try c.encode(createdAt.milliseconds, forKey: .createdAt)
         try c.encode(updatedAt.milliseconds, forKey: .updatedAt)
+        try c.encodeIfPresent(expiresAt?.milliseconds, forKey: .expiresAt)
     }
 }

@@ -40,6 +40,9 @@ public struct OutboxRow: Sendable, Hashable {
     public var createdAt: Instant
     /// When it last changed.
     public var updatedAt: Instant
+    /// The last instant it may still be sent (its window plus `max-lateness`): a row claimed later is
+    /// dropped as `window-expired` instead, at every attempt and after a restart. `nil`: no limit.
+    public var expiresAt: Instant?
 
     /// A row with every field given.
     public init(
@@ -48,7 +51,7 @@ public struct OutboxRow: Sendable, Hashable {
         prepared: Data, state: OutboxState, attempts: Int, attemptsAtRequeue: Int = 0, nextAttemptAt: Instant,
         lastAnswer: String? = nil, providerId: String? = nil, reason: String? = nil,
         leaseOwner: String? = nil,
-        createdAt: Instant, updatedAt: Instant
+        createdAt: Instant, updatedAt: Instant, expiresAt: Instant? = nil
     ) {
         self.messageId = messageId
         self.rule = rule
@@ -67,17 +70,18 @@ public struct OutboxRow: Sendable, Hashable {
         self.leaseOwner = leaseOwner
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
     }
 
     /// A freshly decided row: `pending`, no attempts, due at `sendAt`.
     public static func pending(
         messageId: String, rule: String, customer: String, channel: String, adapterKind: String,
         sendAt: Instant,
-        prepared: Data, createdAt: Instant
+        prepared: Data, createdAt: Instant, expiresAt: Instant? = nil
     ) -> OutboxRow {
         OutboxRow(
             messageId: messageId, rule: rule, customer: customer, channel: channel, adapterKind: adapterKind,
             sendAt: sendAt, prepared: prepared, state: .pending, attempts: 0, nextAttemptAt: sendAt,
-            createdAt: createdAt, updatedAt: createdAt)
+            createdAt: createdAt, updatedAt: createdAt, expiresAt: expiresAt)
     }
 }

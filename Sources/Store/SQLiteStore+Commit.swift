@@ -16,13 +16,13 @@ extension SQLiteStore {
         if !batch.customers.isEmpty {
             let upsert = try db.cachedStatement(
                 sql:
-                    "INSERT INTO customers (id, state) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state"
+                    "INSERT INTO customers (id, state) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state"
             )
-            for (id, state) in batch.customers { try upsert.execute(arguments: [id, state]) }
+            for (id, state) in batch.customers { try upsert.execute(arguments: [id.exactText, state]) }
         }
         if !batch.removedCustomers.isEmpty {
-            let delete = try db.cachedStatement(sql: "DELETE FROM customers WHERE id = ?")
-            for id in batch.removedCustomers { try delete.execute(arguments: [id]) }
+            let delete = try db.cachedStatement(sql: "DELETE FROM customers WHERE id = CAST(? AS TEXT)")
+            for id in batch.removedCustomers { try delete.execute(arguments: [id.exactText]) }
         }
         if !batch.globals.isEmpty {
             let upsert = try db.cachedStatement(
@@ -33,23 +33,32 @@ extension SQLiteStore {
         }
         if !batch.seenMessageIds.isEmpty {
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO seen_messages (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+                sql:
+                    "INSERT INTO seen_messages (id, seen_at) VALUES (CAST(? AS TEXT), ?) ON CONFLICT (id) DO NOTHING"
+            )
             for seen in batch.seenMessageIds {
-                try insert.execute(arguments: [seen.id, seen.at.milliseconds])
+                try insert.execute(arguments: [seen.id.exactText, seen.at.milliseconds])
                 report.seenInserted += db.changesCount
             }
+        }
+        if !batch.removedOffsets.isEmpty {
+            let delete = try db.cachedStatement(sql: "DELETE FROM file_offsets WHERE path = ?")
+            for path in batch.removedOffsets { try delete.execute(arguments: [path]) }
         }
         if !batch.offsets.isEmpty {
             let upsert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO file_offsets (path, byte_offset, line, inode, size) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO file_offsets (path, byte_offset, line, inode, size, device, fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (path) DO UPDATE SET byte_offset = excluded.byte_offset, line = excluded.line,
-                        inode = excluded.inode, size = excluded.size
+                        inode = excluded.inode, size = excluded.size, device = excluded.device,
+                        fingerprint = excluded.fingerprint
                     """)
             for o in batch.offsets {
                 try upsert.execute(arguments: [
                     o.path, Int64(bitPattern: o.offset), o.line, Int64(bitPattern: o.inode),
-                    Int64(bitPattern: o.size),
+                    Int64(bitPattern: o.size), Int64(bitPattern: o.device),
+                    o.fingerprint.map { Int64(bitPattern: $0) },
                 ])
             }
         }
@@ -65,17 +74,19 @@ extension SQLiteStore {
                 sql: """
                     INSERT INTO outbox (message_id, rule, customer, channel, adapter_kind, send_at, prepared, state,
                         attempts, attempts_at_requeue, next_attempt_at, last_answer, provider_id, reason, lease_owner,
-                        created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, expires_at)
+                    VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (message_id) DO NOTHING
                     """)
             for r in batch.outbox {
                 try insert.execute(arguments: [
-                    r.messageId, r.rule, r.customer, r.channel, r.adapterKind, r.sendAt.milliseconds,
+                    r.messageId, r.rule, r.customer.exactText, r.channel, r.adapterKind,
+                    r.sendAt.milliseconds,
                     r.prepared,
                     r.state.rawValue, r.attempts, r.attemptsAtRequeue, r.nextAttemptAt.milliseconds,
                     r.lastAnswer,
                     r.providerId, r.reason, r.leaseOwner, r.createdAt.milliseconds, r.updatedAt.milliseconds,
+                    r.expiresAt?.milliseconds,
                 ])
                 if db.changesCount > 0 { report.outboxInserted += 1 } else { report.outboxIgnored += 1 }
             }
@@ -113,10 +124,13 @@ extension SQLiteStore {
     static func insertDropped(_ d: DroppedMessage, in db: Database) throws -> Int {
         try db.cachedStatement(
             sql: """
-                INSERT INTO dropped (message_id, rule, customer, reason, detail, at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO dropped (message_id, rule, customer, reason, detail, at)
+                VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?)
                 ON CONFLICT (message_id) DO NOTHING
                 """
-        ).execute(arguments: [d.messageId, d.rule, d.customer, d.reason, d.detail, d.at.milliseconds])
+        ).execute(arguments: [
+            d.messageId, d.rule, d.customer.exactText, d.reason, d.detail, d.at.milliseconds,
+        ])
         return db.changesCount
     }
 

@@ -12,8 +12,12 @@ extension SQLiteStore {
         now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
     ) async throws -> [OutboxRow] {
         guard limit > 0 else { return [] }
+        try file?.check()
         return try await writer.write { db in
-            try Self.claim(now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
+            try Self.claim(
+                now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db
+            )
+            .claimed
         }
     }
 
@@ -31,7 +35,8 @@ extension SQLiteStore {
     /// happened); the claim is skipped once it is cancelled. An outcome the store refuses (the row is not
     /// in flight) is reported in ``ClaimCycle/refused`` without failing the others.
     public func settleAndClaim(
-        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String,
+        excludingChannels: Set<String>
     ) async throws -> ClaimCycle {
         guard !settled.isEmpty || limit > 0 else { return ClaimCycle() }
         let cancelled = CancellationFlag()
@@ -46,7 +51,7 @@ extension SQLiteStore {
                     }
                 }
                 if limit > 0 && !cancelled.isSet {
-                    cycle.claimed = try Self.claim(
+                    (cycle.claimed, cycle.expired) = try Self.claim(
                         now: now, limit: limit, leaseOwner: leaseOwner, excluding: excludingChannels, in: db)
                 }
                 return cycle
@@ -69,16 +74,36 @@ extension SQLiteStore {
     // delivery slower the longer the outbox was. With channels left out, a filter on the first index would
     // read (and skip) a saturated channel's whole backlog on every claim; instead each other channel that
     // has claimable rows is read from the per-channel index, and the runs are merged in claim order.
+    //
+    // A due row past its `expires_at` is not claimed: it becomes `dropped` (`window-expired`) in the same
+    // transaction, so expiry holds at every attempt (a 429 with `Retry-After: 90` on a message with 30 s of
+    // lateness left went out 91 s late) and after a restart. The claim then reads on, so expired rows do not
+    // take the free slots.
     static func claim(
         now: Instant, limit: Int, leaseOwner: String, excluding: Set<String>, in db: Database
-    ) throws -> [OutboxRow] {
-        guard limit > 0 else { return [] }
+    ) throws -> (claimed: [OutboxRow], expired: [String]) {
+        var claimed: [OutboxRow] = []
+        var expired: [String] = []
+        while claimed.count < limit {
+            let round = try claimRound(
+                now: now, limit: limit - claimed.count, leaseOwner: leaseOwner, excluding: excluding, in: db)
+            claimed += round.claimed
+            expired += round.expired
+            if round.expired.isEmpty { break }
+        }
+        return (claimed, expired)
+    }
+
+    private static func claimRound(
+        now: Instant, limit: Int, leaseOwner: String, excluding: Set<String>, in db: Database
+    ) throws -> (claimed: [OutboxRow], expired: [String]) {
+        guard limit > 0 else { return ([], []) }
         var due: [Row]
         if excluding.isEmpty {
             due = try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
-                        SELECT * FROM outbox INDEXED BY outbox_claimable
+                        SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable
                         WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
                         ORDER BY next_attempt_at, message_id
                         LIMIT ?
@@ -87,7 +112,7 @@ extension SQLiteStore {
             due = []
             let perChannel = try db.cachedStatement(
                 sql: """
-                    SELECT * FROM outbox INDEXED BY outbox_claimable_channel
+                    SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable_channel
                     WHERE state IN ('pending', 'retry') AND channel = ? AND next_attempt_at <= ?
                     ORDER BY next_attempt_at, message_id
                     LIMIT ?
@@ -107,11 +132,19 @@ extension SQLiteStore {
                 WHERE message_id = ?
                 """)
         let open = try db.cachedStatement(
-            sql: "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)")
+            sql:
+                "INSERT INTO outbox_attempts (message_id, attempt, lease_owner, started_at) VALUES (?, ?, ?, ?)"
+        )
         var claimed: [OutboxRow] = []
+        var expired: [String] = []
         claimed.reserveCapacity(due.count)
         for row in due {
             var r = try OutboxRow(row: row)
+            if let expiresAt = r.expiresAt, now > expiresAt {
+                try expire(r, now: now, in: db)
+                expired.append(r.messageId)
+                continue
+            }
             r.attempts += 1
             r.state = .sending
             r.leaseOwner = leaseOwner
@@ -120,7 +153,24 @@ extension SQLiteStore {
             try open.execute(arguments: [r.messageId, r.attempts, leaseOwner, now.milliseconds])
             claimed.append(r)
         }
-        return claimed
+        return (claimed, expired)
+    }
+
+    /// Drops a row whose window has passed, with the dropped-message record `status` counts.
+    static func expire(_ r: OutboxRow, now: Instant, in db: Database) throws {
+        let reason = SuppressionReason.windowExpired.rawValue
+        guard let expiresAt = r.expiresAt else { return }
+        let detail =
+            "window (with max-lateness) ended \(ISO8601.format(expiresAt, offsetSeconds: 0)), "
+            + "claimed \(ISO8601.format(now, offsetSeconds: 0)) after \(r.attempts) attempt(s)"
+        try db.cachedStatement(
+            sql: "UPDATE outbox SET state = 'dropped', reason = ?, updated_at = ? WHERE message_id = ?"
+        ).execute(arguments: [reason, now.milliseconds, r.messageId])
+        _ = try insertDropped(
+            DroppedMessage(
+                messageId: r.messageId, rule: r.rule, customer: r.customer, reason: reason, detail: detail,
+                at: now),
+            in: db)
     }
 
     /// The channels that have claimable rows, one index probe each (a skip scan) rather than a pass over rows.
@@ -150,11 +200,16 @@ extension SQLiteStore {
         let messageId = s.messageId
         guard
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT state, attempts, rule, customer FROM outbox WHERE message_id = ?"),
+                db.cachedStatement(
+                    sql:
+                        "SELECT state, attempts, rule, CAST(customer AS BLOB) FROM outbox WHERE message_id = ?"
+                ),
                 arguments: [messageId])
         else { throw StoreError.unknownMessage(messageId) }
         let stateName: String = row[0]
-        guard let state = OutboxState(rawValue: stateName) else { throw StoreError.corrupt("outbox state '\(stateName)'") }
+        guard let state = OutboxState(rawValue: stateName) else {
+            throw StoreError.corrupt("outbox state '\(stateName)'")
+        }
         guard state == .sending else { throw StoreError.notInFlight(messageId: messageId, state: state) }
         let attempts: Int = row[1]
         let ms = s.at.milliseconds
@@ -194,7 +249,9 @@ extension SQLiteStore {
             ).execute(arguments: [reason, ms, messageId])
             _ = try insertDropped(
                 DroppedMessage(
-                    messageId: messageId, rule: row[2], customer: row[3], reason: reason, detail: detail, at: s.at),
+                    messageId: messageId, rule: row[2], customer: String(exactText: row[3]), reason: reason,
+                    detail: detail,
+                    at: s.at),
                 in: db)
         }
         let answer: String? =
@@ -204,7 +261,8 @@ extension SQLiteStore {
             default: s.outcome.answer
             }
         try closeAttempt(
-            messageId: messageId, attempt: attempts, outcome: s.outcome.state.rawValue, answer: answer, at: s.at,
+            messageId: messageId, attempt: attempts, outcome: s.outcome.state.rawValue, answer: answer,
+            at: s.at,
             in: db)
     }
 
@@ -271,8 +329,11 @@ extension SQLiteStore {
     /// One outbox row by message id.
     public func outboxRow(messageId: String) async throws -> OutboxRow? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE message_id = ?", arguments: [messageId])
-                .map(OutboxRow.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE message_id = ?",
+                arguments: [messageId]
+            )
+            .map(OutboxRow.init(row:))
         }
     }
 
@@ -290,7 +351,9 @@ extension SQLiteStore {
     public func nextDueAt() async throws -> Instant? {
         try await writer.read { db in
             try Int64.fetchOne(
-                db, sql: "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
+                db,
+                sql:
+                    "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
             ).map(Instant.init(milliseconds:))
         }
     }

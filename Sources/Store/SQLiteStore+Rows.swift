@@ -2,15 +2,22 @@ import Foundation
 import GRDB
 import TouchpointCore
 
+extension SQLiteStore {
+    /// The outbox columns as ``OutboxRow/init(row:)`` reads them: the customer id exact (see `ExactText.swift`).
+    static let outboxColumns = "*, CAST(customer AS BLOB) AS customer_exact"
+}
+
 extension OutboxRow {
-    /// Decodes a `SELECT * FROM outbox` row.
+    /// Decodes a `SELECT \(SQLiteStore.outboxColumns) FROM outbox` row.
     init(row: Row) throws {
         let stateName: String = row["state"]
+        let expires: Int64? = row["expires_at"]
         guard let state = OutboxState(rawValue: stateName) else {
             throw StoreError.corrupt("outbox state '\(stateName)'")
         }
         self.init(
-            messageId: row["message_id"], rule: row["rule"], customer: row["customer"],
+            messageId: row["message_id"], rule: row["rule"],
+            customer: String(exactText: row["customer_exact"]),
             channel: row["channel"],
             adapterKind: row["adapter_kind"], sendAt: Instant(milliseconds: row["send_at"]),
             prepared: row["prepared"], state: state, attempts: row["attempts"],
@@ -18,16 +25,20 @@ extension OutboxRow {
             nextAttemptAt: Instant(milliseconds: row["next_attempt_at"]),
             lastAnswer: row["last_answer"], providerId: row["provider_id"], reason: row["reason"],
             leaseOwner: row["lease_owner"], createdAt: Instant(milliseconds: row["created_at"]),
-            updatedAt: Instant(milliseconds: row["updated_at"]))
+            updatedAt: Instant(milliseconds: row["updated_at"]),
+            expiresAt: expires.map(Instant.init(milliseconds:)))
     }
 }
 
 extension FileOffset {
     /// Decodes a `file_offsets` row.
     init(row: Row) {
+        let fingerprint: Int64? = row["fingerprint"]
         self.init(
             path: row["path"], offset: UInt64(bitPattern: row["byte_offset"]), line: row["line"],
-            inode: UInt64(bitPattern: row["inode"]), size: UInt64(bitPattern: row["size"]))
+            inode: UInt64(bitPattern: row["inode"]), size: UInt64(bitPattern: row["size"]),
+            device: UInt64(bitPattern: row["device"]), fingerprint: fingerprint.map { UInt64(bitPattern: $0) }
+        )
     }
 }
 

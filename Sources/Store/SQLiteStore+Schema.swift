@@ -5,6 +5,7 @@ extension SQLiteStore {
     enum MetaKey {
         static let eventsApplied = "events_applied"
         static let pendingTimers = "pending_timers"
+        static let firstStart = "first_start"
     }
 
     /// The schema's history. A migration that has shipped is never edited: a change is a new
@@ -16,6 +17,12 @@ extension SQLiteStore {
         }
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
+        }
+        migrator.registerMigration("file-identity") { db in
+            try db.execute(sql: fileIdentity)
+        }
+        migrator.registerMigration("outbox-expiry") { db in
+            try db.execute(sql: outboxExpiry)
         }
         return migrator
     }
@@ -104,6 +111,19 @@ extension SQLiteStore {
         CREATE INDEX outbox_claimable ON outbox (next_attempt_at, message_id) WHERE state IN ('pending', 'retry');
         CREATE INDEX outbox_claimable_channel ON outbox (channel, next_attempt_at, message_id)
             WHERE state IN ('pending', 'retry');
+        """
+
+    // Which file an offset belongs to beyond its inode: the device, and a fingerprint of the bytes before the
+    // offset (NULL in rows from before; those are trusted on their inode and size, as they were).
+    private static let fileIdentity = """
+        ALTER TABLE file_offsets ADD COLUMN device INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE file_offsets ADD COLUMN fingerprint INTEGER;
+        """
+
+    // The last instant a row may still be sent (its window plus max-lateness), checked at every claim;
+    // NULL = no limit (rows from before, and messages without a window).
+    private static let outboxExpiry = """
+        ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
         """
 }
 

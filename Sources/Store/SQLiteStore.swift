@@ -20,12 +20,17 @@ public struct SQLiteStore: StateStore {
     }
 
     let writer: any DatabaseWriter
+    /// The database file, checked before every write; `nil` in memory.
+    let file: StoreFile?
 
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     ///
     /// WAL journal, foreign keys on, a 5-second busy timeout for other processes holding the lock.
-    /// Open one store per file per process and keep it for the process's life.
+    /// Open one store per file per process and keep it for the process's life. The file (and its WAL)
+    /// is `0600`, a folder created for it `0700`. Every write first checks that the path still names the
+    /// file that was opened, and fails with ``StoreError/replaced(_:)`` once it does not.
     public init(path: String, durability: Durability = .full) throws {
+        try StoreFile.prepare(path)
         var config = Configuration()
         config.label = "touchpoint.store"
         config.foreignKeysEnabled = true
@@ -40,13 +45,16 @@ public struct SQLiteStore: StateStore {
             // commit re-read pages from the file; 64 MB keeps the writer's working set (allocated only as used).
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
-        try self.init(writer: pool)
+        try Self.migrator.migrate(pool)
+        self.writer = pool
+        self.file = StoreFile(path: path)
     }
 
     /// Wraps an already opened GRDB connection and brings its schema up to date.
     public init(writer: any DatabaseWriter) throws {
         try Self.migrator.migrate(writer)
         self.writer = writer
+        self.file = nil
     }
 
     /// A private in-memory database, for tests and dry runs.
@@ -62,6 +70,7 @@ public struct SQLiteStore: StateStore {
     /// shutdown would break "nothing twice". An unstructured task does not inherit cancellation.
     func recordingWrite<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T
     {
+        try file?.check()
         let writer = self.writer
         return try await Task { try await writer.write(updates) }.value
     }

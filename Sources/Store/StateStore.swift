@@ -18,6 +18,10 @@ public protocol StateStore: Sendable {
     /// Everything needed to rebuild the engine at start-up.
     func load() async throws -> StoredState
 
+    /// Records that a daemon has started on this store (the first call's time is kept), so that a store
+    /// deleted and created again can be told from one that has simply not seen any events yet.
+    func recordFirstStart(at: Instant) async throws
+
     /// The subset of `ids` already recorded as processed event message ids.
     func hasSeen(_ ids: [String]) async throws -> Set<String>
 
@@ -53,7 +57,8 @@ public protocol StateStore: Sendable {
     /// opened in this same transaction, before anything is sent. The outcomes are recorded even if the
     /// calling task is cancelled; the claim is then skipped. With no outcomes and `limit` 0 it does nothing.
     func settleAndClaim(
-        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String, excludingChannels: Set<String>
+        _ settled: [SettledAttempt], now: Instant, limit: Int, leaseOwner: String,
+        excludingChannels: Set<String>
     ) async throws -> ClaimCycle
 
     /// At start-up, settles rows left in `sending` by a crash.

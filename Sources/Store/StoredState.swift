@@ -1,4 +1,5 @@
 import Foundation
+import TouchpointCore
 
 /// What ``StateStore/load()`` returns: everything needed to rebuild the engine at start-up.
 ///
@@ -16,6 +17,14 @@ public struct StoredState: Sendable, Hashable {
     public var eventsApplied: Int
     /// The pending timer count last committed, if any was.
     public var pendingTimers: Int?
+    /// When a daemon first started on this store (``StateStore/recordFirstStart(at:)``); `nil` for a new store.
+    public var firstStartedAt: Instant?
+
+    /// Whether no daemon has ever run on this store and it holds nothing: what a deleted store looks like
+    /// when it is created again.
+    public var isNew: Bool {
+        firstStartedAt == nil && eventsApplied == 0 && offsets.isEmpty && customers.isEmpty && seenCount == 0
+    }
 
     /// A loaded state.
     public init(

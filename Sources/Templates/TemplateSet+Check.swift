@@ -18,7 +18,7 @@ extension TemplateSet {
         for (piece, path) in file.pieces.map({ ($0, file.path) })
             + (textPart.map { [($0.body, $0.path)] } ?? [])
         {
-            if let problem = StrictWalk.check(piece.nodes, context: context) {
+            if let problem = piece.check(context: context, library: partials, locale: file.locale) {
                 return .failure(problem.failure(template: template, file: path))
             }
         }
@@ -46,12 +46,19 @@ extension TemplateSet {
 
 extension StrictProblem {
     /// The render failure this problem is reported as, for `template`'s file at `path`.
-    func failure(template: String, file path: String) -> RenderFailure {
-        switch self {
-        case .missing(let name):
-            .missingVariable(name: name, template: template, file: path)
-        case .notAValue(let name, let typeName):
-            .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
+    func failure(template: String, file piecePath: String) -> RenderFailure {
+        let path = file ?? piecePath
+        switch kind {
+        case .missing:
+            return .missingVariable(name: name, template: template, file: path)
+        case .notAValue(let typeName):
+            return .renderError("variable '\(name)' in \(path) is a \(typeName), which has no text form")
+        case .unknownPartial:
+            return .renderError("unknown partial '\(name)' in \(path)")
+        case .tooDeep:
+            return .renderError(
+                "partials nested deeper than \(MustacheWalk.maxDepth) at '\(name)' in \(path); does a partial include itself?"
+            )
         }
     }
 }

@@ -22,6 +22,10 @@ extension TemplateSet {
         let entries = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).sorted()
         for entry in entries where !entry.hasPrefix(".") {
             let folder = "\(base)/\(entry)"
+            if entry == partialsFolder {
+                diagnostics += loadPartials(folder: folder, into: &set.partials)
+                continue
+            }
             guard fm.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
                 diagnostics.append(
                     .warning(
@@ -34,6 +38,7 @@ extension TemplateSet {
             diagnostics += folderDiagnostics
             set.templates[entry] = files
         }
+        diagnostics += set.checkPartialReferences()
         return (set, diagnostics)
     }
 
@@ -51,6 +56,14 @@ extension TemplateSet {
             byTemplate[parts[0], default: []].append((parts[1], text))
         }
         for (name, files) in byTemplate.sorted(by: { $0.key < $1.key }) {
+            if name == partialsFolder {
+                for (fileName, text) in files.sorted(by: { $0.0 < $1.0 }) {
+                    diagnostics += addPartial(
+                        named: fileName, text: text, path: "\(directory)/\(name)/\(fileName)",
+                        into: &set.partials)
+                }
+                continue
+            }
             var loaded: [FileKey: TemplateFile] = [:]
             for (fileName, text) in files.sorted(by: { $0.0 < $1.0 }) {
                 diagnostics += addFile(
@@ -61,7 +74,87 @@ extension TemplateSet {
                 attempted: files.contains { classify(fileName: $0.0) != nil })
             set.templates[name] = loaded
         }
+        diagnostics += set.checkPartialReferences()
         return (set, diagnostics)
+    }
+
+    /// Loads `templates/_partials/`: `<name>[.<locale>].mustache` files, plain Mustache without
+    /// front matter.
+    private static func loadPartials(folder: String, into library: inout PartialLibrary) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        for name in names where !name.hasPrefix(".") {
+            let path = "\(folder)/\(name)"
+            guard let data = FileManager.default.contents(atPath: path),
+                let text = String(data: data, encoding: .utf8)
+            else {
+                diagnostics.append(
+                    .error(
+                        "invalid-utf8", "partial file is unreadable or not UTF-8",
+                        at: SourceLocation(file: path, line: 1)))
+                continue
+            }
+            diagnostics += addPartial(named: name, text: text, path: path, into: &library)
+        }
+        return diagnostics
+    }
+
+    /// Parses one partial file into `library`, returning its diagnostics.
+    static func addPartial(
+        named fileName: String, text: String, path: String, into library: inout PartialLibrary
+    )
+        -> [Diagnostic]
+    {
+        let at = SourceLocation(file: path, line: 1)
+        guard fileName.hasSuffix(".mustache") else {
+            return [
+                .warning(
+                    "unknown-template-file",
+                    "unknown partial file '\(fileName)' (expected <name>[.<locale>].mustache)", at: at)
+            ]
+        }
+        let parts = fileName.dropLast(".mustache".count).split(
+            separator: ".", omittingEmptySubsequences: false
+        )
+        .map(String.init)
+        guard let name = parts.first, !name.isEmpty, parts.count <= 2 else {
+            return [
+                .warning(
+                    "unknown-template-file",
+                    "unknown partial file '\(fileName)' (expected <name>[.<locale>].mustache, the name without dots)",
+                    at: at)
+            ]
+        }
+        var locale: String?
+        if parts.count == 2 {
+            guard let canonical = LocaleTag.canonical(parts[1]) else {
+                return [
+                    .warning(
+                        "unknown-template-file", "'\(parts[1])' in '\(fileName)' is not a locale tag", at: at)
+                ]
+            }
+            locale = canonical
+        }
+        if let existing = library.partials[name]?[locale] {
+            return [
+                .error(
+                    "duplicate-template-file",
+                    "'\(fileName)' is the same partial and locale as '\((existing.path as NSString).lastPathComponent)'",
+                    at: at)
+            ]
+        }
+        switch TemplatePiece.parse(text, html: false, file: path, lineOffset: 0, columnOffset: 0) {
+        case .success(let piece):
+            library.partials[name, default: [:]][locale] = PartialLibrary.Partial(
+                nodes: piece.nodes, path: path, locale: locale)
+            return []
+        case .failure(let problem):
+            return [
+                .error(
+                    "template-syntax", problem.message,
+                    at: SourceLocation(file: path, line: problem.line, column: problem.column))
+            ]
+        }
     }
 
     private static func loadFolder(_ folder: String) -> ([FileKey: TemplateFile], [Diagnostic]) {

@@ -20,9 +20,8 @@ extension TemplateSet {
 
         // Pieces render in the order the strict check used to visit them (subject, preheader,
         // body, buttons, then the text part), so the first failure reported is the same one.
-        var converted: Any?
         func render(_ piece: TemplatePiece, path: String) throws(RenderFailure) -> [UInt8] {
-            switch piece.renderUTF8(context: context, converted: &converted) {
+            switch piece.renderUTF8(context: context, library: partials, locale: file.locale) {
             case .success(let bytes):
                 return bytes
             case .failure(let problem):

@@ -62,9 +62,20 @@ public struct TemplateSet: Sendable {
     /// Template name → its files.
     var templates: [String: [FileKey: TemplateFile]]
 
+    /// `templates/_partials/`: what `{{> name}}` and `{{< name}}` expand to.
+    var partials = PartialLibrary()
+
+    /// The folder inside `templates/` that holds partials instead of a template.
+    public static let partialsFolder = "_partials"
+
     /// An empty set (no templates).
     public init() {
         templates = [:]
+    }
+
+    /// Every partial name, sorted.
+    public var partialNames: [String] {
+        partials.names
     }
 
     /// Every template name (folder), sorted.

@@ -53,7 +53,6 @@ extension TimeSpan: Codable {
     }
 }
 
-
 extension Event.Kind: Codable {
     public init(from decoder: any Decoder) throws {
         let s = try decoder.singleValueContainer().decode(String.self)

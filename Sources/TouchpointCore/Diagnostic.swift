@@ -45,7 +45,8 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
         Diagnostic(.error, code: code, message, at: location)
     }
 
-    public static func warning(_ code: String, _ message: String, at location: SourceLocation?) -> Diagnostic {
+    public static func warning(_ code: String, _ message: String, at location: SourceLocation?) -> Diagnostic
+    {
         Diagnostic(.warning, code: code, message, at: location)
     }
 
@@ -106,5 +107,22 @@ public enum Suggest {
             }
         }
         return d[a.count][b.count]
+    }
+}
+
+/// Input echoed back in a message, cut short: a 500 KB number or name from an event line must not
+/// become a 500 KB line on stderr or in the store.
+public enum Excerpt {
+    /// `text` when it has at most `limit` characters, else its first `limit` and `…` with the
+    /// length in bytes (`12345678901234567890…(500000 bytes)`).
+    public static func of(_ text: some StringProtocol, limit: Int = 40) -> String {
+        var count = 0
+        var end = text.startIndex
+        while end < text.endIndex, count < limit {
+            end = text.index(after: end)
+            count += 1
+        }
+        guard end < text.endIndex else { return String(text) }
+        return String(text[..<end]) + "…(\(text.utf8.count) bytes)"
     }
 }

@@ -22,7 +22,8 @@ public struct Event: Sendable, Hashable, Codable {
 
     public init(
         kind: Kind, name: String? = nil, userId: String, messageId: String? = nil, timestamp: Timestamp,
-        properties: [String: JSONValue] = [:], traits: [String: JSONValue] = [:], source: SourceLocation? = nil
+        properties: [String: JSONValue] = [:], traits: [String: JSONValue] = [:],
+        source: SourceLocation? = nil
     ) {
         self.kind = kind
         self.name = name
@@ -57,10 +58,20 @@ public enum WellKnownEvent {
     public static let messageClicked = "Message Clicked"
     public static let emailOpened = "Email Opened"
     public static let emailLinkClicked = "Email Link Clicked"
+    /// `properties.type` `hard` or `soft` (default `hard`), `properties.channel` (default `email`).
+    public static let messageBounced = "Message Bounced"
+    /// A spam complaint (feedback loop); `properties.channel` (default `email`).
+    public static let complaintReceived = "Complaint Received"
+    public static let messageDelivered = "Message Delivered"
+    public static let messageFailed = "Message Failed"
+    /// Segment's email events with the same meaning as ``messageBounced`` (hard) and ``complaintReceived``.
+    public static let emailBounced = "Email Bounced"
+    public static let emailMarkedAsSpam = "Email Marked as Spam"
 
     /// Engagement, consent and feedback events do not count as customer activity for `when.inactive`.
     public static let nonActivity: Set<String> = [
         unsubscribed, subscribed, messageSent, messageOpened, messageClicked, emailOpened, emailLinkClicked,
-        "Email Delivered", "Email Bounced", "Email Marked as Spam", "Message Delivered", "Message Failed",
+        "Email Delivered", emailBounced, emailMarkedAsSpam, messageDelivered, messageFailed, messageBounced,
+        complaintReceived,
     ]
 }

@@ -117,15 +117,27 @@ public enum ISO8601 {
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
-        return Timestamp(instant: Instant(milliseconds: secs * 1000 + Int64(millis)), offsetSeconds: Int32(offset))
+        return Timestamp(
+            instant: Instant(milliseconds: secs * 1000 + Int64(millis)), offsetSeconds: Int32(offset))
     }
 
-    /// Formats `instant` at `offsetSeconds` east of UTC: `2026-11-20T10:00:00+08:00` (`Z` for 0);
-    /// milliseconds appear only when non-zero.
-    public static func format(_ instant: Instant, offsetSeconds: Int) -> String {
-        let local = instant.milliseconds + Int64(offsetSeconds) * 1000
-        let ms = Int(((local % 1000) + 1000) % 1000)
-        let secs = (local - Int64(ms)) / 1000
+    /// Formats `instant` at `offsetSeconds` east of UTC: `2026-11-20T10:00:00+08:00`; milliseconds
+    /// appear only when non-zero. A zero offset is `Z` when `zulu` (UTC is the reference), else
+    /// `+00:00` (a local time that happens to be at UTC, RFC 3339 §4.3).
+    public static func format(_ instant: Instant, offsetSeconds: Int, zulu: Bool = true) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(29)
+        append(instant, offsetSeconds: offsetSeconds, zulu: zulu, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `format` appended to UTF-8 bytes: the one ISO 8601 writer, for Strings and the dry-run's JSON.
+    public static func append(
+        _ instant: Instant, offsetSeconds: Int, zulu: Bool = true, to out: inout [UInt8]
+    ) {
+        let local = instant.milliseconds.addingReportingOverflow(Int64(offsetSeconds) * 1000)
+        let ms = Int(((local.partialValue % 1000) + 1000) % 1000)
+        let secs = (local.partialValue - Int64(ms)) / 1000
         var days = secs / 86_400
         var rem = secs % 86_400
         if rem < 0 {
@@ -133,13 +145,50 @@ public enum ISO8601 {
             days -= 1
         }
         let (y, m, d) = civilFromDays(Int(days))
-        var out = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        out += pad(Int(rem / 3600), 2) + ":" + pad(Int(rem % 3600 / 60), 2) + ":" + pad(Int(rem % 60), 2)
-        if ms != 0 { out += "." + pad(ms, 3) }
-        if offsetSeconds == 0 { return out + "Z" }
-        let sign = offsetSeconds < 0 ? "-" : "+"
+        appendPadded(y, 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(m, 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendPadded(d, 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendPadded(Int(rem / 3600), 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(Int(rem % 3600 / 60), 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(Int(rem % 60), 2, to: &out)
+        if ms != 0 {
+            out.append(UInt8(ascii: "."))
+            appendPadded(ms, 3, to: &out)
+        }
+        if offsetSeconds == 0, zulu {
+            out.append(UInt8(ascii: "Z"))
+            return
+        }
+        out.append(offsetSeconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
         let a = abs(offsetSeconds)
-        return out + sign + pad(a / 3600, 2) + ":" + pad(a % 3600 / 60, 2)
+        appendPadded(a / 3600, 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendPadded(a % 3600 / 60, 2, to: &out)
+    }
+
+    /// `v` in decimal, zero-padded to `width` digits; a negative value gets its sign first (`-0001`).
+    @inline(__always)
+    private static func appendPadded(_ v: Int, _ width: Int, to out: inout [UInt8]) {
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        var count = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            count += 1
+            rest /= 10
+        }
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(width, count)))
+        var k = out.count - 1
+        while magnitude > 0 {
+            out[k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            k -= 1
+        }
     }
 
     /// Local calendar fields of `instant` at a fixed offset.
@@ -192,8 +241,4 @@ public enum ISO8601 {
         }
     }
 
-    static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-    }
 }

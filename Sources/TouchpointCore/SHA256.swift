@@ -1,12 +1,16 @@
-/// SHA-256 (FIPS 180-4), for stable message ids and seeds. Small inputs only; not a streaming API.
+import Crypto
+
+/// SHA-256 for stable message ids and seeds, from swift-crypto (BoringSSL on Linux, CryptoKit on
+/// Apple platforms).
 public enum SHA256 {
     /// The 32-byte digest of `data`.
     public static func hash(_ data: some Collection<UInt8>) -> [UInt8] {
-        var stream = SHA256Stream()
-        if data.withContiguousStorageIfAvailable({ stream.update(UnsafeRawBufferPointer($0)) }) == nil {
-            stream.update(Array(data))
+        if let digest = data.withContiguousStorageIfAvailable({
+            Array(Crypto.SHA256.hash(data: UnsafeRawBufferPointer($0)))
+        }) {
+            return digest
         }
-        return stream.finish()
+        return Array(Crypto.SHA256.hash(data: Array(data)))
     }
 
     /// The lowercase hex digest of a string's UTF-8 bytes.
@@ -15,24 +19,21 @@ public enum SHA256 {
     /// The first `characters` (at most 64) lowercase hex digits of the digest of `text`'s UTF-8 bytes.
     static func hex(_ text: String, characters: Int) -> String {
         var text = text
-        let digest = text.withUTF8 { bytes -> [UInt8] in
-            var stream = SHA256Stream()
-            stream.update(UnsafeRawBufferPointer(bytes))
-            return stream.finish()
-        }
+        let digest = text.withUTF8 { Crypto.SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         let count = min(max(characters, 0), 64)
         return String(unsafeUninitializedCapacity: count) { out in
             let digits: StaticString = "0123456789abcdef"
             digits.withUTF8Buffer { d in
-                for i in 0..<count {
-                    let byte = digest[i / 2]
-                    out[i] = d[Int(i % 2 == 0 ? byte >> 4 : byte & 0x0F)]
+                var i = 0
+                for byte in digest where i < count {
+                    out[i] = d[Int(byte >> 4)]
+                    if i + 1 < count { out[i + 1] = d[Int(byte & 0x0F)] }
+                    i += 2
                 }
             }
             return count
         }
     }
-
 }
 
 /// Stable identifiers derived from content, so a replay or a restart names things the same way.

@@ -9,4 +9,6 @@ public enum SuppressionReason: String, Sendable, Hashable, CaseIterable, Codable
     case windowExpired = "window-expired"
     case missingVariable = "missing-variable"
     case renderError = "render-error"
+    /// A hard bounce, a complaint or three soft bounces in a row suppressed the address on that channel.
+    case bounced
 }

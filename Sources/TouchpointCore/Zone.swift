@@ -11,12 +11,14 @@ public struct Zone: Sendable, Hashable {
 
     /// `nil` when the name is not a known IANA zone.
     public init?(_ identifier: String) {
-        guard let table = Zone.cache.withLock({ cache -> Table? in
-            if let hit = cache[identifier] { return hit }
-            let built = TimeZone(identifier: identifier).map(Table.init)
-            cache[identifier] = .some(built)
-            return built
-        }) else { return nil }
+        guard
+            let table = Zone.cache.withLock({ cache -> Table? in
+                if let hit = cache[identifier] { return hit }
+                let built = TimeZone(identifier: identifier).map(Table.init)
+                cache[identifier] = .some(built)
+                return built
+            })
+        else { return nil }
         self.identifier = identifier
         self.table = table
     }
@@ -48,9 +50,21 @@ public struct Zone: Sendable, Hashable {
         return Int(table.offsets[lo])
     }
 
-    /// ISO 8601 text of `instant` in this zone, with its offset.
+    /// ISO 8601 text of `instant` in this zone, with its offset: `Z` only for a UTC zone, `+00:00`
+    /// for a local time that is at UTC (London in winter).
     public func format(_ instant: Instant) -> String {
-        ISO8601.format(instant, offsetSeconds: offset(at: instant))
+        ISO8601.format(instant, offsetSeconds: offset(at: instant), zulu: isUTC)
+    }
+
+    /// `format` appended to UTF-8 bytes.
+    public func append(_ instant: Instant, to out: inout [UInt8]) {
+        ISO8601.append(instant, offsetSeconds: offset(at: instant), zulu: isUTC, to: &out)
+    }
+
+    /// Whether this is UTC itself (whose zero offset is written `Z`), not a zone that is at UTC.
+    public var isUTC: Bool {
+        ["UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"].contains(
+            identifier)
     }
 
     /// Local calendar fields of `instant` in this zone.

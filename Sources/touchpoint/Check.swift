@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Engine
 import Foundation
 import TouchpointCore
@@ -20,9 +21,18 @@ struct Check: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let project = Project.load(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         var out = Output.stdout()
-        let diagnostics = project.diagnostics
+        // The channel adapters' own options are checked against the registry that builds them.
+        let diagnostics = (project.diagnostics + Adapters.check(config: project.config)).sorted { a, b in
+            switch (a.location, b.location) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?): return x < y
+            }
+        }
         switch format {
         case .json:
             for d in diagnostics { out.line(d.json.jsonText) }
@@ -32,7 +42,8 @@ struct Check: ParsableCommand {
             let warnings = diagnostics.filter { $0.severity == .warning }.count
             out.line(
                 "check: \(project.book.rules.count) rules, \(project.templates.templateNames.count) templates; "
-                    + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+                    + "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            )
         }
         out.flush()
         if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(1) }

@@ -41,13 +41,15 @@ struct DryRun: ParsableCommand {
 
     func validate() throws {
         if let until, ISO8601.parse(until) == nil {
-            throw ValidationError("--until '\(until)' is not an ISO 8601 time with an offset (2026-11-20T10:00:00+08:00)")
+            throw ValidationError(
+                "--until '\(until)' is not an ISO 8601 time with an offset (2026-11-20T10:00:00+08:00)")
         }
         if events.isEmpty { throw ValidationError("give at least one events file") }
     }
 
     func run() throws {
-        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let project = Project.load(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         let errors = project.diagnostics.filter { $0.severity == .error }
         for d in project.diagnostics where d.severity == .error { printError(d.description) }
         if project.book.rules.isEmpty && !errors.isEmpty {
@@ -161,11 +163,14 @@ struct DryRun: ParsableCommand {
         if !held.isEmpty {
             summary +=
                 ", \(held.values.reduce(0, +)) held back ("
-                + held.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+                + held.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + ")"
         }
         printError(summary)
         for (rule, failure) in stats.expressionFailures.sorted(by: { $0.key < $1.key }) {
-            printError("warning: rule \(rule): condition failed \(failure.count)× (treated as false); first: \(failure.first)")
+            printError(
+                "warning: rule \(rule): condition failed \(failure.count)× (treated as false); first: \(failure.first)"
+            )
         }
         if !errors.isEmpty { throw ExitCode(1) }
     }

@@ -19,6 +19,16 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Re-read every events file from its start (events with a messageId are still applied once).")
     var fromStart = false
 
+    @Flag(
+        help: """
+            The store is new on purpose: start after the lines already in the events folder. Without it (or \
+            --from-start) a new store beside an events folder that holds lines is refused.
+            """)
+    var newStore = false
+
+    @Option(help: "Seconds a graceful stop waits for in-flight sends before cutting them.")
+    var shutdownGrace: Double = 14
+
     @Option(help: "Lines applied per committed batch.")
     var batchLines = 5000
 
@@ -31,16 +41,25 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    func validate() throws {
+        if fromStart && newStore {
+            throw ValidationError("--from-start and --new-store contradict each other; give one")
+        }
+    }
+
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = SafeLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "touchpoint")
-        var options = DaemonOptions(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        var options = DaemonOptions(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         options.fromStart = fromStart
+        options.newStore = newStore
+        options.shutdownGraceMilliseconds = Int64(max(0, shutdownGrace) * 1000)
         options.batchLines = max(1, batchLines)
         options.concurrency = max(1, concurrency)
         options.retry.maxAttempts = max(1, maxAttempts)

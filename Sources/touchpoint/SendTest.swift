@@ -11,8 +11,11 @@ import TouchpointCore
 struct SendTest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send-test",
-        abstract: "Render one template for one channel and really send it to ADDRESS through the configured adapter.",
-        discussion: "Prints the outcome (delivered / retried / failed) and the peer's answer; exit 1 if not delivered.")
+        abstract:
+            "Render one template for one channel and really send it to ADDRESS through the configured adapter.",
+        discussion:
+            "Prints the outcome (delivered / retried / failed) and the peer's answer; exit 1 if not delivered."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -37,9 +40,11 @@ struct SendTest: AsyncParsableCommand {
     func run() async throws {
         guard let channel = Channel(rawValue: channel) else {
             throw ValidationError(
-                "unknown channel '\(self.channel)'\(Suggest.didYouMean(self.channel, in: Channel.allCases.map(\.rawValue)))")
+                "unknown channel '\(self.channel)'\(Suggest.didYouMean(self.channel, in: Channel.allCases.map(\.rawValue)))"
+            )
         }
-        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let project = Project.load(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         let (adapters, adapterDiagnostics) = Adapters.build(config: project.config)
         for d in adapterDiagnostics { printError(d.description) }
         guard let adapter = adapters.byChannel[channel] else {
@@ -51,7 +56,10 @@ struct SendTest: AsyncParsableCommand {
         let id = traits.removeValue(forKey: "id")?.stringValue ?? "send-test"
         var person = Customer(id: id, traits: traits)
         person.traits[channel.addressTrait] = .string(to)
-        var eventValue: JSONValue = ["name": "Send Test", "timestamp": .string(ISO8601.format(Self.now(), offsetSeconds: 0)), "properties": [:]]
+        var eventValue: JSONValue = [
+            "name": "Send Test", "timestamp": .string(ISO8601.format(Self.now(), offsetSeconds: 0)),
+            "properties": [:],
+        ]
         if let path = event {
             let o = try Self.readObject(path, what: "--event")
             eventValue = [
@@ -61,10 +69,17 @@ struct SendTest: AsyncParsableCommand {
                 "message_id": o["messageId"] ?? o["message_id"] ?? .null,
             ]
         }
-        let messageId = StableID.message(rule: "send-test", customer: id, trigger: "\(Self.now().milliseconds)")
+        let messageId = StableID.message(
+            rule: "send-test", customer: id, trigger: "\(Self.now().milliseconds)")
         var message: [String: JSONValue] = ["id": .string(messageId), "channel": .string(channel.rawValue)]
-        let unsubscribe = project.engineSettings().unsubscribeURLs[channel]?
-            .replacingOccurrences(of: "{{message.id}}", with: messageId)
+        var unsubscribe: String?
+        switch project.engineSettings().unsubscribeURL(
+            channel: channel, messageId: messageId, customer: person, rule: "send-test")
+        {
+        case .success(let url)?: unsubscribe = url
+        case .failure(let failure)?: throw ValidationError("unsubscribe-url: \(failure)")
+        case nil: break
+        }
         if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
             "customer": person.contextValue, "event": eventValue, "message": .object(message),
@@ -85,7 +100,9 @@ struct SendTest: AsyncParsableCommand {
             subject: content.subject, preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) }, unsubscribeURL: unsubscribe,
             rule: "send-test", customerId: id, createdAt: Self.now())
-        print("sending \(template) (\(channel.rawValue)\(content.locale.map { ", " + $0 } ?? "")) to \(to) via \(adapter.kind), message id \(messageId)")
+        print(
+            "sending \(template) (\(channel.rawValue)\(content.locale.map { ", " + $0 } ?? "")) to \(to) via \(adapter.kind), message id \(messageId)"
+        )
         if let subject = content.subject { print("  subject: \(subject)") }
         if let sms = content.sms { print("  \(sms.encoding.rawValue), \(sms.segments) segment(s)") }
         let report = await Delivery.deliver(outbound, via: adapter)
@@ -108,9 +125,11 @@ struct SendTest: AsyncParsableCommand {
             throw ValidationError("\(what) \(path): cannot read the file")
         }
         do {
-            guard case .object(let o) = try data.withUnsafeBytes({ raw in
-                try JSON.parse(raw.bindMemory(to: UInt8.self))
-            }) else {
+            guard
+                case .object(let o) = try data.withUnsafeBytes({ raw in
+                    try JSON.parse(raw.bindMemory(to: UInt8.self))
+                })
+            else {
                 throw ValidationError("\(path): \(what) must be a JSON object")
             }
             return o

@@ -8,12 +8,15 @@ import TouchpointCore
 /// `touchpoint status`: what the store holds.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the store's state: events applied, quarantined lines, timers, outbox by state, dead letters.")
+        abstract:
+            "Print the store's state: events applied, quarantined lines, timers, outbox by state, dead letters."
+    )
 
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+        let project = Project.load(
+            configPath: global.config, environment: ProcessInfo.processInfo.environment)
         guard FileManager.default.fileExists(atPath: project.config.storePath) else {
             printError("\(project.config.storePath): no store yet (touchpoint run creates it)")
             throw ExitCode(1)
@@ -37,7 +40,9 @@ struct Status: AsyncParsableCommand {
                     + (q.lateCount > 0 ? " (at most \(Replay.describe(milliseconds: q.maxLateMilliseconds)) late)" : ""))
         }
         out.line("dropped          \(s.dropped)")
-        out.line("outbox           " + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))
+        out.line(
+            "outbox           "
+                + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))
         for f in s.offsets { out.line("file             \(f.path): line \(f.line), byte \(f.offset)") }
         if !s.deadLetters.isEmpty {
             out.line("dead letters (newest first):")
@@ -78,7 +83,8 @@ struct Outbox: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let project = Project.load(configPath: global.config, environment: ProcessInfo.processInfo.environment)
+            let project = Project.load(
+                configPath: global.config, environment: ProcessInfo.processInfo.environment)
             let store = try SQLiteStore(path: project.config.storePath)
             let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
             let n = try await store.retryDead(messageId: id, at: now)

@@ -73,11 +73,41 @@ struct ClassificationTests {
         #expect(smtp(r) == .retry(after: nil, answer: "curl \(code): x"))
     }
 
-    @Test("a bad URL, protocol or certificate is permanent", arguments: [1, 3, 58, 60, 77])
+    @Test("a bad URL or certificate is permanent", arguments: [3, 58, 60, 77])
     func misconfigured(code: Int) {
         let r = TransferResult(curlCode: code, errorText: "x", bodyStarted: false)
         #expect(http(r) == .permanent(answer: "curl \(code): x"))
         #expect(smtp(r) == .permanent(answer: "curl \(code): x"))
+    }
+
+    @Test(
+        "an answer without a status line (curl 1, HTTP/0.9) is a broken peer: retried, or unknown where the body went out to a peer that cannot deduplicate"
+    )
+    func noStatusLine() {
+        let before = TransferResult(
+            curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: false)
+        #expect(http(before, dedup: false).isRetryable)
+        let after = TransferResult(
+            curlCode: 1, errorText: "Received HTTP/0.9 when not allowed", bodyStarted: true)
+        #expect(http(after, dedup: true).isRetryable)
+        #expect(http(after, dedup: false).name == "unknown")
+    }
+
+    @Test(
+        "once a 2xx status line was read, a transfer that then failed is delivered, never retried",
+        arguments: [18, 28, 56, 52])
+    func twoHundredThenFailure(code: Int) {
+        let byCode = TransferResult(curlCode: code, status: 200, errorText: "x", bodyStarted: true)
+        #expect(http(byCode, dedup: false).name == "delivered")
+        #expect(http(byCode, dedup: true).name == "delivered")
+        let byLine = TransferResult(
+            curlCode: code, status: 0, headerLines: ["HTTP/1.1 202 Accepted"], errorText: "x",
+            bodyStarted: true)
+        #expect(http(byLine, dedup: false).name == "delivered")
+        let continued = TransferResult(
+            curlCode: code, status: 0, headerLines: ["HTTP/1.1 100 Continue"], errorText: "x",
+            bodyStarted: true)
+        #expect(http(continued, dedup: false).name == "unknown")
     }
 
     @Test(

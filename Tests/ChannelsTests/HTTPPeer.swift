@@ -3,17 +3,18 @@ import Testing
 
 @testable import Channels
 
-/// The recording HTTP peer (Tests/Peers/http_peer.py) on an ephemeral port.
+/// A recording HTTP peer on an ephemeral port: Tests/Peers/http_peer.py, or another script that takes
+/// the record file (raw_http_peer.py answers as broken servers do).
 struct HTTPPeer {
     let process: PeerProcess
     let folder: TemporaryFolder
     let record: URL
 
-    init() throws {
+    init(script: String = "http_peer.py") throws {
         guard let python = Python.plain else { throw PeerError("no python3") }
         folder = try TemporaryFolder()
         record = folder.url.appendingPathComponent("requests.jsonl")
-        process = try PeerProcess(python: python, script: "http_peer.py", arguments: [record.path])
+        process = try PeerProcess(python: python, script: script, arguments: [record.path])
     }
 
     var base: String { "http://127.0.0.1:\(process.port)" }

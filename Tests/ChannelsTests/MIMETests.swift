@@ -24,6 +24,16 @@ struct MIMETests {
         #expect(text.contains("\r\nMIME-Version: 1.0\r\n"))
     }
 
+    @Test(
+        "the hidden preheader escapes markup by scalar: a mark fused to '<' or '\"' opens nothing (issue 12)")
+    func preheaderEscaping() {
+        let html = MIMEMessage.withPreheader(
+            "<html><body><p>x</p></body></html>", "\u{600}<img src=x onerror=alert(1)>\u{301} \"\u{301}'&")
+        #expect(!html.contains("<img"))
+        #expect(
+            html.contains("\u{600}&lt;img src=x onerror=alert(1)&gt;\u{301} &quot;\u{301}&#39;&amp;</div>"))
+    }
+
     @Test("every line ends in CRLF and none is longer than 78 characters")
     func lineDiscipline() throws {
         let text = try render()

@@ -93,7 +93,7 @@ struct RegistryTests {
             var peerDeduplicates: Bool { true }
             func prepare(_ m: OutboundMessage, now: Instant) throws -> PreparedRequest {
                 PreparedRequest(
-                    kind: kind, messageId: m.messageId, url: "null:", method: "NONE", body: .init(),
+                    kind: kind, messageId: m.messageId, method: "NONE", body: .init(),
                     idempotencyKey: m.messageId)
             }
             func send(_ r: PreparedRequest) async -> DeliveryOutcome {
@@ -103,5 +103,84 @@ struct RegistryTests {
         var r = AdapterRegistry()
         r.register(.init(kind: "null", required: [], optional: []) { _, _ in Null() })
         #expect(try r.make(kind: "null", options: [:]).kind == "null")
+    }
+}
+
+@Suite("Adapter registry: check")
+struct RegistryCheckTests {
+    func at(_ line: Int, _ column: Int) -> TouchpointCore.SourceLocation {
+        TouchpointCore.SourceLocation(file: "touchpoint.yaml", line: line, column: column)
+    }
+
+    func option(_ key: String, _ value: JSONValue, _ line: Int, _ column: Int)
+        -> AdapterRegistry.LocatedOption
+    {
+        AdapterRegistry.LocatedOption(
+            key: key, keyLocation: at(line, column), value: value,
+            valueLocation: at(line, column + key.count + 2))
+    }
+
+    @Test("unknown options are errors at the key, with the nearest option in the config's spelling")
+    func unknownOptions() {
+        let d = AdapterRegistry.standard.check(
+            channel: "chat", kind: "webhook", kindLocation: at(4, 16),
+            options: [
+                option("ulr", "http://x/", 4, 10), option("secert", "s", 5, 10), option("ca_fil", "x", 6, 10),
+            ],
+            entry: at(4, 3))
+        #expect(
+            d.map(\.description) == [
+                "touchpoint.yaml:4:10: error: unknown option 'ulr' in channel 'chat'; did you mean 'url'?",
+                "touchpoint.yaml:5:10: error: unknown option 'secert' in channel 'chat'; did you mean 'secret'?",
+                "touchpoint.yaml:6:10: error: unknown option 'ca_fil' in channel 'chat'; did you mean 'ca-file'?",
+                "touchpoint.yaml:4:3: error: channel 'chat' (kind webhook) needs option 'url'",
+            ])
+    }
+
+    @Test("kinds, aliases, the engine's unsubscribe-url and typed values")
+    func kindsAndTypes() {
+        let registry = AdapterRegistry.standard
+        #expect(
+            registry.check(
+                channel: "email", kind: "smpt", kindLocation: at(3, 16), options: [], entry: at(3, 3)
+            )
+            .map(\.description) == [
+                "touchpoint.yaml:3:16: error: unknown channel kind 'smpt' in channel 'email'; did you mean 'smtp'?; kinds are file, smtp, twilio, webhook"
+            ])
+        let twilio = registry.check(
+            channel: "sms", kind: "twilio", kindLocation: at(4, 16),
+            options: [
+                option("account", "AC1", 4, 20), option("token", "t", 4, 40), option("from", "+1", 4, 50),
+                option("unsubscribe-url", "https://u/{{message.id}}", 4, 60),
+                option("connect-timeout", "soon", 5, 5),
+            ], entry: at(4, 3))
+        #expect(
+            twilio.map(\.description) == [
+                "touchpoint.yaml:5:22: error: option 'connect-timeout' in channel 'sms' must be a duration like 30s"
+            ])
+        let smtp = registry.check(
+            channel: "email", kind: "smtp", kindLocation: at(3, 16),
+            options: [
+                option("url", "smtp://h", 3, 20), option("from", "a@b", 3, 40),
+                option("starttls", "maybe", 3, 60),
+            ],
+            entry: at(3, 3))
+        #expect(
+            smtp.map(\.description) == [
+                "touchpoint.yaml:3:70: error: option 'starttls' in channel 'email' must be true or false"
+            ])
+        let webhook = registry.check(
+            channel: "chat", kind: "webhook", kindLocation: at(5, 16),
+            options: [
+                option("url", "http://x/", 5, 20), option("format", "slak", 5, 40),
+                option("insecure", true, 5, 60),
+            ],
+            entry: at(5, 3))
+        #expect(
+            webhook.map(\.description) == [
+                "touchpoint.yaml:5:48: error: option 'format' in channel 'chat' must be generic or slack, not 'slak'; did you mean 'slack'?"
+            ])
+        #expect(registry.adapterKey("account", kind: "twilio") == "account_sid")
+        #expect(registry.adapterKey("connect-timeout", kind: "smtp") == "connect_timeout")
     }
 }

@@ -57,7 +57,8 @@ struct SMTPPeerTests {
         defer { peer.stop() }
         let message = Samples.email()
         let report = await Delivery.deliver(
-            message, via: try adapter(peer.url, ["username": "mailer", "password": "pa55"]))
+            message,
+            via: try adapter(peer.url, ["username": "mailer", "password": "pa55", "insecure_auth": "true"]))
         guard case .delivered(let id, let answer) = report.outcome else {
             Issue.record("not delivered: \(report.outcome)")
             return
@@ -86,24 +87,22 @@ struct SMTPPeerTests {
         let peer = try SMTPPeer(["--auth", "mailer:pa55"])
         defer { peer.stop() }
         let report = await Delivery.deliver(
-            Samples.email(), via: try adapter(peer.url, ["username": "mailer", "password": "nope"]))
+            Samples.email(),
+            via: try adapter(peer.url, ["username": "mailer", "password": "nope", "insecure_auth": "true"]))
         #expect(report.outcome.name == "failed", "\(report.outcome)")
         #expect(report.attempts == 1)
     }
 
-    @Test("STARTTLS with a throwaway certificate: the message goes over TLS")
-    func startTLS() async throws {
-        guard Self.available else { return }
+    /// A throwaway certificate for 127.0.0.1 (cert, key), or `nil` without openssl.
+    static func certificate(in certs: TemporaryFolder) throws -> (cert: String, key: String)? {
         guard
             let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first(where: {
                 FileManager.default.isExecutableFile(atPath: $0)
             })
         else {
             print("skipped: no openssl to make a throwaway certificate")
-            return
+            return nil
         }
-        let certs = try TemporaryFolder()
-        defer { certs.remove() }
         let cert = certs.url.appendingPathComponent("cert.pem").path
         let key = certs.url.appendingPathComponent("key.pem").path
         let made = try Python.run(
@@ -113,6 +112,52 @@ struct SMTPPeerTests {
                 "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
             ])
         try #require(made.status == 0)
+        return (cert, key)
+    }
+
+    @Test("AUTH over smtp:// without TLS is a configuration error unless insecure-auth says so (issue 12 #5)")
+    func cleartextAuthRefused() throws {
+        for extra in [["username": "mailer", "password": "pa55"], ["password": "pa55"]] {
+            let refusal = #expect(throws: AdapterConfigError.self) {
+                _ = try adapter("smtp://127.0.0.1:25", extra)
+            }
+            #expect(refusal?.message.contains("in the clear") == true)
+            #expect(refusal?.message.contains("pa55") == false)
+        }
+        #expect(throws: AdapterConfigError.self) { _ = try adapter("smtp://mailer:pa55@127.0.0.1:25") }
+        _ = try adapter(
+            "smtp://127.0.0.1:587", ["username": "mailer", "password": "pa55", "starttls": "true"])
+        _ = try adapter("smtps://127.0.0.1:465", ["username": "mailer", "password": "pa55"])
+        _ = try adapter(
+            "smtp://127.0.0.1:25", ["username": "mailer", "password": "pa55", "insecure_auth": "true"])
+        _ = try adapter("smtp://127.0.0.1:25")
+    }
+
+    @Test("without starttls: true, STARTTLS is used when the server offers it, AUTH included")
+    func opportunisticSTARTTLS() async throws {
+        guard Self.available else { return }
+        let certs = try TemporaryFolder()
+        defer { certs.remove() }
+        guard let (cert, key) = try Self.certificate(in: certs) else { return }
+        // This peer requires STARTTLS before anything, and AUTH only over TLS.
+        let peer = try SMTPPeer(["--tls", cert, key, "--auth", "mailer:pa55"])
+        defer { peer.stop() }
+        let report = await Delivery.deliver(
+            Samples.email(),
+            via: try adapter(
+                peer.url,
+                ["username": "mailer", "password": "pa55", "insecure_auth": "true", "ca_file": cert]))
+        #expect(report.outcome.name == "delivered", "\(report.outcome)")
+        #expect(try peer.envelope(1)["tls"] as? Bool == true)
+        #expect(try peer.envelope(1)["login"] as? String == "mailer")
+    }
+
+    @Test("STARTTLS with a throwaway certificate: the message goes over TLS")
+    func startTLS() async throws {
+        guard Self.available else { return }
+        let certs = try TemporaryFolder()
+        defer { certs.remove() }
+        guard let (cert, key) = try Self.certificate(in: certs) else { return }
         let peer = try SMTPPeer(["--tls", cert, key])
         defer { peer.stop() }
         let report = await Delivery.deliver(

@@ -52,6 +52,20 @@ struct TwilioPeerTests {
             ])
     }
 
+    @Test(
+        "a message's own status callback (the daemon's signed /hooks/twilio/status URL) replaces the adapter's"
+    )
+    func perMessageStatusCallback() throws {
+        let a = try adapter("http://127.0.0.1:1", ["status_callback": "https://example.com/cb"])
+        var message = Samples.sms()
+        message.statusCallbackURL = "https://t.shop.example/hooks/twilio/status?t=abc_-1"
+        let body = String(decoding: try a.prepare(message, now: Samples.now).body, as: UTF8.self)
+        #expect(form(body)["StatusCallback"] == "https://t.shop.example/hooks/twilio/status?t=abc_-1")
+        #expect(
+            form(String(decoding: try a.prepare(Samples.sms(), now: Samples.now).body, as: UTF8.self))[
+                "StatusCallback"] == "https://example.com/cb")
+    }
+
     @Test("a messaging service sid replaces From")
     func messagingService() async throws {
         let peer = try HTTPPeer()

@@ -14,11 +14,14 @@ struct WebhookBodyTests {
     ]
 
     static func messages() -> [OutboundMessage] {
-        var all = [Samples.email(), Samples.chat(), Samples.sms(), Samples.email(html: nil, unsubscribe: nil)]
+        var all = [
+            Samples.email(), Samples.chat(), Samples.sms(), Samples.email(html: nil, unsubscribe: nil),
+        ]
         for (i, s) in awkward.enumerated() {
             all.append(
                 OutboundMessage(
-                    messageId: "id-\(i)-\(s)", channel: .chat, to: s, toName: s, subject: i % 2 == 0 ? s : nil,
+                    messageId: "id-\(i)-\(s)", channel: .chat, to: s, toName: s,
+                    subject: i % 2 == 0 ? s : nil,
                     text: s, html: i % 3 == 0 ? s : nil,
                     buttons: i % 2 == 0 ? [] : [.init(label: s, url: s), .init(label: "b", url: "u")],
                     unsubscribeURL: i % 4 == 0 ? nil : s, rule: s, customerId: s, createdAt: Samples.now))
@@ -43,7 +46,9 @@ struct WebhookBodyTests {
         let long = String(repeating: "é", count: 3100)
         let m = OutboundMessage(
             messageId: "x", channel: .chat, to: "C1", text: long,
-            buttons: (0..<30).map { .init(label: String(repeating: "L", count: 80) + "\($0)", url: "u\($0)") },
+            buttons: (0..<30).map {
+                .init(label: String(repeating: "L", count: 80) + "\($0)", url: "u\($0)")
+            },
             rule: "r", customerId: "c", createdAt: Samples.now)
         let body = WebhookAdapter.slackBody(m)
         #expect(body == Array(WebhookAdapter.slackPayload(m).jsonText.utf8))
@@ -55,7 +60,8 @@ struct WebhookBodyTests {
     func prepareUsesBody() throws {
         let adapter = try WebhookAdapter(
             url: "http://127.0.0.1:9/hook", secret: nil, format: .generic,
-            settings: TransferSettings(AdapterOptions(kind: "webhook", values: [:])), transport: CurlTransport.shared)
+            settings: TransferSettings(AdapterOptions(kind: "webhook", values: [:])),
+            transport: CurlTransport.shared)
         let request = try adapter.prepare(Samples.chat(), now: Samples.now)
         #expect(Array(request.body) == Array(WebhookAdapter.genericPayload(Samples.chat()).jsonText.utf8))
     }

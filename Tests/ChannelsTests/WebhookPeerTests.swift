@@ -28,7 +28,9 @@ struct WebhookPeerTests {
         #expect(recordedHeader(got, "Content-Type") == "application/json")
         #expect(recordedHeader(got, "webhook-id") == message.messageId)
         #expect(recordedHeader(got, "Idempotency-Key") == message.messageId)
-        #expect(recordedHeader(got, "webhook-timestamp") == String(now.epochSeconds))
+        // Signed when sent, not when prepared: the attempt's own second.
+        let stamp = try #require(recordedHeader(got, "webhook-timestamp").flatMap { Int64($0) })
+        #expect(stamp >= now.epochSeconds && stamp <= Delivery.wallClock().epochSeconds)
         #expect(recordedHeader(got, "webhook-signature")?.hasPrefix("v1,") == true)
         let body = try #require((got["body"] as? String).map { Data($0.utf8) })
         let payload = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
@@ -93,7 +95,7 @@ struct WebhookPeerTests {
         #expect(peer.requests.count == 1)
     }
 
-    @Test("429 is retried after its Retry-After, with byte-identical requests, up to the attempt limit")
+    @Test("429 is retried after its Retry-After, with byte-identical bodies, up to the attempt limit")
     func tooManyRequests() async throws {
         let peer = try HTTPPeer()
         defer { peer.stop() }
@@ -108,7 +110,50 @@ struct WebhookPeerTests {
         let got = peer.requests
         #expect(got.count == 3)
         #expect(Set(got.map { $0["body"] as? String }).count == 1)
-        #expect(Set(got.map { recordedHeader($0, "webhook-signature") }).count == 1)
+        #expect(Set(got.map { recordedHeader($0, "webhook-id") }) == [Samples.chat().messageId])
+    }
+
+    @Test(
+        "each attempt is signed at its own time under the same webhook-id, and every signature verifies (issue 12 #4, issue 15)"
+    )
+    func signedPerAttempt() async throws {
+        let peer = try HTTPPeer()
+        defer { peer.stop() }
+        let a = try adapter(peer.base + "/status/503", ["secret": Self.secret])
+        let request = try a.prepare(Samples.chat(), now: Samples.now)
+        #expect(request.header("webhook-signature") == nil, "nothing signed is stored")
+        _ = await a.send(request)
+        // Wait into the next second, so the second attempt's timestamp must differ if it is made at send time.
+        let first = Delivery.wallClock().epochSeconds
+        while Delivery.wallClock().epochSeconds == first { try await Task.sleep(nanoseconds: 50_000_000) }
+        _ = await a.send(request)
+        let got = peer.requests
+        #expect(got.count == 2)
+        #expect(Set(got.map { recordedHeader($0, "webhook-id") }) == [Samples.chat().messageId])
+        let stamps = got.compactMap { recordedHeader($0, "webhook-timestamp").flatMap { Int64($0) } }
+        #expect(stamps.count == 2 && stamps[0] < stamps[1], "\(stamps)")
+        #expect(stamps.allSatisfy { $0 != Samples.now.epochSeconds }, "not the prepare time")
+        let python = try #require(Python.find(importing: ["standardwebhooks"]) ?? Python.find())
+        for record in got {
+            let line = String(data: try JSONSerialization.data(withJSONObject: record), encoding: .utf8)!
+            let check = try Python.run(
+                python,
+                [PeerProcess.peersFolder.appendingPathComponent("verify_webhook.py").path, Self.secret, line])
+            #expect(check.status == 0, "\(check.output)")
+        }
+    }
+
+    @Test("the URL is the adapter's at send time, not stored with the request")
+    func urlResolvedAtSend() async throws {
+        let peer = try HTTPPeer()
+        defer { peer.stop() }
+        let old = try adapter("https://hooks.slack.example/services/T0/B0/SECRET", ["format": "slack"])
+        let request = try old.prepare(Samples.chat(), now: Samples.now)
+        let encoded = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        #expect(!encoded.contains("SECRET") && !encoded.contains("hooks.slack"))
+        let current = try adapter(peer.base + "/ok", ["format": "slack"])
+        #expect(await current.send(request).name == "delivered")
+        #expect(peer.requests.count == 1)
     }
 
     @Test("5xx is retried with capped, jittered backoff; other 4xx is permanent at once")

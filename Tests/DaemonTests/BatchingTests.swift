@@ -7,7 +7,9 @@ extension DaemonSuite {
     /// The pipeline commits a batch while it reads and applies the next; the dispatcher records many
     /// outcomes per transaction. Neither may apply, send or record anything twice.
     @Suite("overlapping commits and grouped outcomes") struct Batching {
-        @Test("one-line batches with each event repeated in the very next batch: applied once, each message sent and recorded once")
+        @Test(
+            "one-line batches with each event repeated in the very next batch: applied once, each message sent and recorded once"
+        )
         func repeatsAcrossOverlappingCommits() async throws {
             let folder = try Sandbox(channels: "")
             defer { folder.remove() }
@@ -24,7 +26,8 @@ extension DaemonSuite {
                 lines += [line, line]
             }
             try box.append(lines)
-            let daemon = try await box.startDaemon(arguments: ["--batch-lines", "1", "--concurrency", "8"]).running()
+            let daemon = try await box.startDaemon(arguments: ["--batch-lines", "1", "--concurrency", "8"])
+                .running()
             defer { daemon.kill9() }
             let store = try box.openStore()
             let done = try await eventuallyAsync(within: 30) {

@@ -55,14 +55,18 @@ extension DaemonSuite {
                     lines.append(line)
                     written.append(line)
                     distinctEvents += 1
-                    expected.append(Expected(n: n, id: Line.messageId(rule: rule, user: user, trigger: id), kind: kind))
+                    expected.append(
+                        Expected(n: n, id: Line.messageId(rule: rule, user: user, trigger: id), kind: kind))
                     // Now and then the same event again (a producer's retry): applied once.
-                    if Int.random(in: 0..<100, using: &rng) == 0, let again = written.randomElement(using: &rng) {
+                    if Int.random(in: 0..<100, using: &rng) == 0,
+                        let again = written.randomElement(using: &rng)
+                    {
                         lines.append(again)
                         repeats += 1
                     }
                     if Int.random(in: 0..<300, using: &rng) == 0 {
-                        lines.append(("", { _ in "{\"type\":\"track\",\"event\":\"Chat Ping\", broken \(n)" }))
+                        lines.append(
+                            ("", { _ in "{\"type\":\"track\",\"event\":\"Chat Ping\", broken \(n)" }))
                         malformed += 1
                     }
                 }
@@ -79,13 +83,18 @@ extension DaemonSuite {
             let kills = Int(env["TOUCHPOINT_CRASH_KILLS"] ?? "") ?? 25
             let seed = UInt64(env["TOUCHPOINT_CRASH_SEED"] ?? "") ?? 20_261_123
             let began = Date()
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tp-crash-\(UUID().uuidString)")
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-crash-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: scratch) }
             // Slow answers on a fifth of the requests widen the accepted-but-not-recorded window.
-            let http = try Peer("slow_http_peer.py", record: scratch.appendingPathComponent("http.jsonl"), arguments: ["200", "20"])
+            let http = try Peer(
+                "slow_http_peer.py", record: scratch.appendingPathComponent("http.jsonl"),
+                arguments: ["200", "20"])
             defer { http.stop() }
-            let smtp = try Peer("mini_smtp_peer.py", record: scratch.appendingPathComponent("smtp.jsonl"), arguments: ["200", "20"])
+            let smtp = try Peer(
+                "mini_smtp_peer.py", record: scratch.appendingPathComponent("smtp.jsonl"),
+                arguments: ["200", "20"])
             defer { smtp.stop() }
             let box = try Sandbox(
                 channels: """
@@ -202,22 +211,31 @@ extension DaemonSuite {
                         case "smtp": smtpCount[e.id, default: 0] > 0
                         default: files.contains(e.id + ".json")
                         }
-                    if !arrived { undelivered.append("#\(e.n) \(e.id) (\(e.kind)) delivered in the store, not at the peer") }
+                    if !arrived {
+                        undelivered.append(
+                            "#\(e.n) \(e.id) (\(e.kind)) delivered in the store, not at the peer")
+                    }
                 case .unknown where e.kind == "smtp":
                     unknown += 1
                 default:
-                    badState.append("#\(e.n) \(e.id) (\(e.kind)): \(row.state.rawValue) \(row.reason ?? "") \(row.lastAnswer ?? "")")
+                    badState.append(
+                        "#\(e.n) \(e.id) (\(e.kind)): \(row.state.rawValue) \(row.reason ?? "") \(row.lastAnswer ?? "")"
+                    )
                 }
                 if e.kind == "webhook", let n = webhookCount[e.id], n > 1 {
                     duplicatesById += n - 1
                     let attempts = try await store.attempts(messageId: e.id)
                     let requeued = attempts.contains { $0.outcome == AttemptRecord.interrupted }
-                    duplicateReport.append("#\(e.n) \(e.id) arrived \(n)x; recovery re-queued it: \(requeued)")
-                    #expect(requeued, "webhook \(e.id) arrived \(n) times but was never caught mid-send by a crash")
+                    duplicateReport.append(
+                        "#\(e.n) \(e.id) arrived \(n)x; recovery re-queued it: \(requeued)")
+                    #expect(
+                        requeued,
+                        "webhook \(e.id) arrived \(n) times but was never caught mid-send by a crash")
                 }
             }
             let strangers =
-                webhookCount.keys.filter { !expectedIds.contains($0) } + smtpCount.keys.filter { !expectedIds.contains($0) }
+                webhookCount.keys.filter { !expectedIds.contains($0) }
+                + smtpCount.keys.filter { !expectedIds.contains($0) }
             let twiceWithDifferentIds = webhookTokens.filter { $0.value.count > 1 }
             let smtpTwice = smtpCount.filter { $0.value > 1 }
 
@@ -234,7 +252,9 @@ extension DaemonSuite {
             #expect(undelivered.isEmpty, "\(undelivered.prefix(20))")
             #expect(delivered + unknown == expectedCount)
             #expect(strangers.isEmpty, "messages nobody expected: \(strangers.prefix(20))")
-            #expect(twiceWithDifferentIds.isEmpty, "a trigger delivered under two ids: \(twiceWithDifferentIds.prefix(10))")
+            #expect(
+                twiceWithDifferentIds.isEmpty,
+                "a trigger delivered under two ids: \(twiceWithDifferentIds.prefix(10))")
             #expect(smtpTwice.isEmpty, "SMTP messages that arrived twice: \(smtpTwice.prefix(10))")
             #expect(status.eventsApplied == stream.distinctEvents, "no event applied twice, none lost")
             #expect(status.quarantined == stream.malformed, "each malformed line quarantined once")

@@ -51,12 +51,15 @@ extension DaemonSuite {
             }
             #expect(arrived, "log:\n\(daemon.logText())")
             #expect(Self.bodies(peer).contains { $0.contains("token [1]") })
-            let file = try String(contentsOf: box.fileOutbox.appendingPathComponent(smsId + ".json"), encoding: .utf8)
+            let file = try String(
+                contentsOf: box.fileOutbox.appendingPathComponent(smsId + ".json"), encoding: .utf8)
             #expect(file.contains("token [2]"))
             #expect(Self.webhookIds(peer) == [chatId])
         }
 
-        @Test("a malformed line is quarantined with its place, shown by status, and the lines after it still apply")
+        @Test(
+            "a malformed line is quarantined with its place, shown by status, and the lines after it still apply"
+        )
         func malformedLineIsQuarantined() async throws {
             let folder = try Sandbox(channels: "")
             defer { folder.remove() }
@@ -74,7 +77,9 @@ extension DaemonSuite {
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
             ])
             let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
-            #expect(await eventually(within: 20) { Self.webhookIds(peer).contains(id) }, "log:\n\(daemon.logText())")
+            #expect(
+                await eventually(within: 20) { Self.webhookIds(peer).contains(id) },
+                "log:\n\(daemon.logText())")
             let status = try box.status()
             #expect(status.contains("quarantined      2"), "\(status)")
             #expect(status.contains("a.jsonl:2:"), "\(status)")
@@ -99,7 +104,10 @@ extension DaemonSuite {
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
                 Line.track("SMS Ping", user: "u1", id: "e2", n: 2, at: t.plus(ms: 2)),
             ])
-            #expect(await eventually(within: 20) { Self.webhookIds(peer).count == 1 && box.fileOutboxNames().count == 1 })
+            #expect(
+                await eventually(within: 20) {
+                    Self.webhookIds(peer).count == 1 && box.fileOutboxNames().count == 1
+                })
             // Lines appended right before SIGTERM are still applied and committed by the last batch.
             try box.append([Line.track("Chat Ping", user: "u1", id: "e3", n: 3, at: t.plus(ms: 3))])
             daemon.signal(SIGTERM)
@@ -113,10 +121,14 @@ extension DaemonSuite {
 
             daemon = try await box.startDaemon().running()
             try box.append([Line.track("SMS Ping", user: "u1", id: "e4", n: 4, at: t.plus(ms: 4))])
-            #expect(await eventually(within: 20) { Self.webhookIds(peer).count == 2 && box.fileOutboxNames().count == 2 })
+            #expect(
+                await eventually(within: 20) {
+                    Self.webhookIds(peer).count == 2 && box.fileOutboxNames().count == 2
+                })
             // Give a wrong re-send a chance to show up before counting.
             try await Task.sleep(nanoseconds: 500_000_000)
-            #expect(Set(Self.webhookIds(peer)).count == 2 && Self.webhookIds(peer).count == 2, "nothing re-sent")
+            #expect(
+                Set(Self.webhookIds(peer)).count == 2 && Self.webhookIds(peer).count == 2, "nothing re-sent")
             #expect(box.fileOutboxNames().count == 2)
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(seconds: 20) == 0)
@@ -126,7 +138,9 @@ extension DaemonSuite {
             #expect(final.offsets.first?.line == 5)
         }
 
-        @Test("SIGHUP with a broken rule file keeps the running rules (refused in the log); a fixed file is picked up")
+        @Test(
+            "SIGHUP with a broken rule file keeps the running rules (refused in the log); a fixed file is picked up"
+        )
         func reloadRefusesBrokenRules() async throws {
             let folder = try Sandbox(channels: "")
             defer { folder.remove() }
@@ -141,22 +155,27 @@ extension DaemonSuite {
             try "rules:\n  - name: ping-chat\n    when: { event: Chat Ping\n".write(
                 to: ruleFile, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
-            #expect(await eventually(within: 20) { daemon.logText().contains("refused") }, "log:\n\(daemon.logText())")
+            #expect(
+                await eventually(within: 20) { daemon.logText().contains("refused") },
+                "log:\n\(daemon.logText())")
             let t = wallNow().plus(ms: -1_000)
             try box.append([
                 Line.identify("u1", index: 1, at: t),
                 Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
             ])
             let old = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
-            #expect(await eventually(within: 20) { Self.webhookIds(peer).contains(old) }, "the old rules still run")
+            #expect(
+                await eventually(within: 20) { Self.webhookIds(peer).contains(old) },
+                "the old rules still run")
 
-            let fixed = Sandbox.pingRules + """
-                  - name: hello
-                    when: { event: Hello }
-                    send: { template: ping, channels: [chat] }
-                    transactional: true
+            let fixed =
+                Sandbox.pingRules + """
+                      - name: hello
+                        when: { event: Hello }
+                        send: { template: ping, channels: [chat] }
+                        transactional: true
 
-                """
+                    """
             try fixed.write(to: ruleFile, atomically: true, encoding: .utf8)
             daemon.signal(SIGHUP)
             #expect(
@@ -166,10 +185,13 @@ extension DaemonSuite {
                 }, "log:\n\(daemon.logText())")
             try box.append([Line.track("Hello", user: "u1", id: "e2", n: 2, at: wallNow())])
             let new = Line.messageId(rule: "hello", user: "u1", trigger: "e2")
-            #expect(await eventually(within: 20) { Self.webhookIds(peer).contains(new) }, "log:\n\(daemon.logText())")
+            #expect(
+                await eventually(within: 20) { Self.webhookIds(peer).contains(new) },
+                "log:\n\(daemon.logText())")
         }
 
-        @Test("a back-filled file with old timestamps does not spray: its messages are dropped window-expired")
+        @Test(
+            "a back-filled file with old timestamps does not spray: its messages are dropped window-expired")
         func backfillIsNotSprayed() async throws {
             let folder = try Sandbox(channels: "")
             defer { folder.remove() }
@@ -183,7 +205,8 @@ extension DaemonSuite {
             var lines = [Line.identify("u1", index: 1, at: old)]
             for n in 1...20 {
                 lines.append(
-                    Line.track(n % 2 == 0 ? "Chat Ping" : "SMS Ping", user: "u1", id: "old-\(n)", n: n,
+                    Line.track(
+                        n % 2 == 0 ? "Chat Ping" : "SMS Ping", user: "u1", id: "old-\(n)", n: n,
                         at: old.plus(ms: Int64(n) * 60_000)))
             }
             try box.append(lines, to: "2026-backfill.jsonl")
@@ -191,7 +214,9 @@ extension DaemonSuite {
                 await eventually(within: 20) { (try? box.status())?.contains("dropped          20") == true },
                 "status:\n\((try? box.status()) ?? "")\nlog:\n\(daemon.logText())")
             // A fresh event after the back-fill goes out: the back-fill was read, and dropped rather than sent.
-            try box.append([Line.track("Chat Ping", user: "u1", id: "new-1", n: 99, at: wallNow())], to: "2026-live.jsonl")
+            try box.append(
+                [Line.track("Chat Ping", user: "u1", id: "new-1", n: 99, at: wallNow())],
+                to: "2026-live.jsonl")
             let fresh = Line.messageId(rule: "ping-chat", user: "u1", trigger: "new-1")
             #expect(await eventually(within: 20) { Self.webhookIds(peer).contains(fresh) })
             #expect(Self.webhookIds(peer) == [fresh])

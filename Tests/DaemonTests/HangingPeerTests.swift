@@ -5,9 +5,12 @@ import TouchpointCore
 
 extension DaemonSuite {
     @Suite("a peer that hangs") struct HangingPeer {
-        @Test("with the chat peer hanging on more sends than the daemon's concurrency, sms messages keep flowing")
+        @Test(
+            "with the chat peer hanging on more sends than the daemon's concurrency, sms messages keep flowing"
+        )
         func otherChannelsKeepFlowing() async throws {
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("tp-hang-\(UUID().uuidString).jsonl")
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-hang-\(UUID().uuidString).jsonl")
             defer { try? FileManager.default.removeItem(at: scratch) }
             let peer = try Peer("http_peer.py", record: scratch)
             defer { peer.stop() }

@@ -9,7 +9,8 @@ extension DaemonSuite {
     struct Latency {
         @Test("end-to-end latency, event line appended → webhook peer received, at ~100 events/s")
         func appendToWebhook() async throws {
-            let record = FileManager.default.temporaryDirectory.appendingPathComponent("tp-latency-\(UUID().uuidString).jsonl")
+            let record = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-latency-\(UUID().uuidString).jsonl")
             defer { try? FileManager.default.removeItem(at: record) }
             let peer = try Peer("slow_http_peer.py", record: record)
             defer { peer.stop() }
@@ -23,7 +24,8 @@ extension DaemonSuite {
             let daemon = try await box.startDaemon().running()
             defer { daemon.kill9() }
             let count = Int(ProcessInfo.processInfo.environment["TOUCHPOINT_LATENCY_EVENTS"] ?? "") ?? 200
-            try box.append((0..<count).map { Line.identify("u\($0)", index: $0, at: wallNow().plus(ms: -1_000)) })
+            try box.append(
+                (0..<count).map { Line.identify("u\($0)", index: $0, at: wallNow().plus(ms: -1_000)) })
             try await Task.sleep(nanoseconds: 1_000_000_000)
             var appended: [String: Double] = [:]
             let start = Date()
@@ -46,10 +48,13 @@ extension DaemonSuite {
                 latencies.append((got - sent) * 1000)
             }
             latencies.sort()
-            func pct(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+            func pct(_ p: Double) -> Double {
+                latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            }
             print(
                 String(
-                    format: "latency append→webhook over %d events at 100/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                    format:
+                        "latency append→webhook over %d events at 100/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                     latencies.count, pct(0.5), pct(0.99), latencies.last ?? 0))
         }
     }

@@ -28,7 +28,9 @@ enum Paths {
     }
 
     static func python() throws -> String {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map {
+            "\($0)/python3"
+        }
         for p in ["/usr/bin/python3", "/usr/local/bin/python3"] + path
         where FileManager.default.isExecutableFile(atPath: p) {
             return p
@@ -77,7 +79,9 @@ final class Peer {
             if chunk.isEmpty { break }
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard
+            let port = Int(
+                String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             kill(process.processIdentifier, SIGKILL)
             throw TestFailure("\(script) did not print a port")
@@ -108,13 +112,16 @@ final class DaemonProcess {
     let process = Process()
     let log: URL
 
-    init(config: URL, log: URL, arguments: [String] = []) throws {
+    init(config: URL, log: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.log = log
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
         process.arguments = ["run", "--config", config.path] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
@@ -144,7 +151,9 @@ final class DaemonProcess {
     /// Waits for the "running" log line; throws with the log if the daemon exits or never gets there.
     @discardableResult
     func running(within seconds: Double = 30) async throws -> DaemonProcess {
-        let up = await eventually(within: seconds) { !process.isRunning || logText().contains("touchpoint running") }
+        let up = await eventually(within: seconds) {
+            !process.isRunning || logText().contains("touchpoint running")
+        }
         guard up, process.isRunning else {
             throw TestFailure("the daemon did not start:\n\(logText())")
         }
@@ -224,7 +233,8 @@ struct Sandbox {
             \(channels)
 
             """
-        try config.write(to: root.appendingPathComponent("touchpoint.yaml"), atomically: true, encoding: .utf8)
+        try config.write(
+            to: root.appendingPathComponent("touchpoint.yaml"), atomically: true, encoding: .utf8)
     }
 
     /// Appends lines (each gets a newline) to `events/<name>`.
@@ -239,22 +249,34 @@ struct Sandbox {
         handle.write(Data(lines.map { $0 + "\n" }.joined().utf8))
     }
 
-    func startDaemon(arguments: [String] = []) throws -> DaemonProcess {
-        try DaemonProcess(config: config, log: root.appendingPathComponent("daemon.log"), arguments: arguments)
+    func startDaemon(
+        arguments: [String] = [], environment: [String: String] = [:], log: String = "daemon.log"
+    ) throws -> DaemonProcess {
+        try DaemonProcess(
+            config: config, log: root.appendingPathComponent(log), arguments: arguments,
+            environment: environment)
     }
 
     /// `touchpoint status` output.
-    func status() throws -> String {
+    func status() throws -> String { try touchpoint(["status"]).output }
+
+    /// Runs `touchpoint COMMAND --config <this config> ARGUMENTS…` to the end: its output and exit status.
+    func touchpoint(_ command: [String], environment: [String: String] = [:]) throws -> (
+        output: String, status: Int32
+    ) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
-        p.arguments = ["status", "--config", config.path]
+        p.arguments = [command[0], "--config", config.path] + command.dropFirst()
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), p.terminationStatus)
     }
 
     /// The store, opened read-mostly alongside a running daemon (WAL allows it).
@@ -262,7 +284,9 @@ struct Sandbox {
 
     /// Names of the files the file adapter wrote.
     func fileOutboxNames() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: fileOutbox.path)) ?? []).filter { !$0.hasPrefix(".") }
+        ((try? FileManager.default.contentsOfDirectory(atPath: fileOutbox.path)) ?? []).filter {
+            !$0.hasPrefix(".")
+        }
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }

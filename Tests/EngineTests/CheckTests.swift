@@ -14,19 +14,24 @@ struct CheckTests {
 
     /// A copy of the shipped rules and templates with `edit` applied to one rule file.
     static func brokenCopy(file: String = "cart.yaml", _ edit: (String) -> String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for sub in ["rules", "templates"] {
             try FileManager.default.copyItem(atPath: root + "/" + sub, toPath: dir + "/" + sub)
         }
         let path = dir + "/rules/" + file
-        try edit(try String(contentsOfFile: path, encoding: .utf8)).write(toFile: path, atomically: true, encoding: .utf8)
-        try "rules: rules\ntemplates: templates\n".write(toFile: dir + "/touchpoint.yaml", atomically: true, encoding: .utf8)
+        try edit(try String(contentsOfFile: path, encoding: .utf8)).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        try "rules: rules\ntemplates: templates\n".write(
+            toFile: dir + "/touchpoint.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 
     static func check(_ dir: String) -> [Diagnostic] {
-        Project.load(configPath: dir + "/touchpoint.yaml", environment: [:]).diagnostics.filter { $0.severity == .error }
+        Project.load(configPath: dir + "/touchpoint.yaml", environment: [:]).diagnostics.filter {
+            $0.severity == .error
+        }
     }
 
     @Test("the shipped rules and templates have no errors")
@@ -63,7 +68,8 @@ struct CheckTests {
         defer { try? FileManager.default.removeItem(atPath: dir2) }
         let errors2 = Self.check(dir2)
         #expect(errors2.contains { $0.message.contains("did you mean 'cart-reminder'") })
-        #expect(errors2.contains { $0.code == "unknown-variable" && $0.message.contains("did you mean 'event'") })
+        #expect(
+            errors2.contains { $0.code == "unknown-variable" && $0.message.contains("did you mean 'event'") })
     }
 
     @Test("a candidate channel without a template variant or an adapter is an error")

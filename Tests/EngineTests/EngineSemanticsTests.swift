@@ -14,7 +14,8 @@ private let cartRule = """
 
 private let li = Line.identify(
     "u1", at: "2026-11-02T09:00:00+08:00",
-    #"{"email":"li@example.com","phone":"+8613800138000","first_name":"雷","timezone":"Asia/Shanghai","locale":"zh-CN"}"#)
+    #"{"email":"li@example.com","phone":"+8613800138000","first_name":"雷","timezone":"Asia/Shanghai","locale":"zh-CN"}"#
+)
 
 @Suite("Rule semantics (SPEC §2)")
 struct EngineSemanticsTests {
@@ -24,7 +25,9 @@ struct EngineSemanticsTests {
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", id: "e-1", #"{"price":38.5,"cart_url":"https://s/1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", id: "e-1",
+                #"{"price":38.5,"cart_url":"https://s/1"}"#),
         ])
         let sent = try #require(records.sent.first)
         #expect(records.sent.count == 1)
@@ -40,7 +43,8 @@ struct EngineSemanticsTests {
         let f = Fixture(rules: cartRule)
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"u"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"u"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00"),
         ])
         #expect(records.sent.isEmpty)
@@ -53,7 +57,8 @@ struct EngineSemanticsTests {
         let f = Fixture(rules: cartRule)
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"u"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"u"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-02T12:30:00+08:00"),
         ])
         #expect(records.sent.count == 1)
@@ -65,7 +70,8 @@ struct EngineSemanticsTests {
         let f = Fixture(rules: cartRule)
         let (records, replay) = try f.replay([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":5,"cart_url":"u"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":5,"cart_url":"u"}"#),
             Line.track("u1", "Product Added", at: "2026-11-02T10:05:00+08:00", #"{"cart_url":"u"}"#),
         ])
         #expect(records.isEmpty)
@@ -77,8 +83,10 @@ struct EngineSemanticsTests {
         let f = Fixture(rules: cartRule)
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-02T10:45:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:45:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
         ])
         #expect(records.sent.count == 1)
         #expect(records.sent.first?.sendAt == ISO8601.parse("2026-11-02T11:45:00+08:00")!.instant)
@@ -87,12 +95,16 @@ struct EngineSemanticsTests {
 
     @Test("restart: false keeps the first pending message")
     func noRestart() throws {
-        let f = Fixture(rules: cartRule.replacingOccurrences(of: "    wait: 1h", with: "    wait: 1h\n    restart: false"))
+        let f = Fixture(
+            rules: cartRule.replacingOccurrences(of: "    wait: 1h", with: "    wait: 1h\n    restart: false")
+        )
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-02T10:45:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:45:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
         ])
         #expect(records.sent.count == 1)
         #expect(records.sent.first?.sendAt == ISO8601.parse("2026-11-02T11:00:00+08:00")!.instant)
@@ -106,13 +118,17 @@ struct EngineSemanticsTests {
         #expect(f.errors.isEmpty, "\(f.errors)")
         let other = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a","cart_id":"c1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00",
+                #"{"price":38.5,"cart_url":"a","cart_id":"c1"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00", #"{"cart_id":"c2"}"#),
         ])
         #expect(other.sent.count == 1)
         let same = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a","cart_id":"c1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00",
+                #"{"price":38.5,"cart_url":"a","cart_id":"c1"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00", #"{"cart_id":"c1"}"#),
         ])
         #expect(same.sent.isEmpty)
@@ -122,12 +138,14 @@ struct EngineSemanticsTests {
     @Test("unless with a condition cancels only when it holds")
     func unlessCondition() throws {
         let rules = cartRule.replacingOccurrences(
-            of: "unless: [Order Completed]", with: "unless: [{event: Order Completed, if: event.properties.total > 0}]")
+            of: "unless: [Order Completed]",
+            with: "unless: [{event: Order Completed, if: event.properties.total > 0}]")
         let f = Fixture(rules: rules)
         #expect(f.errors.isEmpty, "\(f.errors)")
         let zero = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00", #"{"total":0}"#),
         ])
         #expect(zero.sent.count == 1)
@@ -136,7 +154,9 @@ struct EngineSemanticsTests {
     @Test("a duplicate messageId is processed once")
     func duplicates() throws {
         let f = Fixture(rules: cartRule)
-        let added = Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", id: "e-9", #"{"price":38.5,"cart_url":"a"}"#)
+        let added = Line.track(
+            "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", id: "e-9",
+            #"{"price":38.5,"cart_url":"a"}"#)
         let (records, replay) = try f.replay([
             li, added,
             Line.track("u1", "Order Completed", at: "2026-11-02T10:30:00+08:00", id: "e-10"),
@@ -154,7 +174,8 @@ struct EngineSemanticsTests {
             li,
             #"{"type":"track","event":"Product Added","timestamp":"2026-11-02T10:00:00+08:00"}"#,
             "{not json",
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ])
         #expect(records.sent.count == 1)
         #expect(replay.rejections.count == 2)
@@ -168,7 +189,8 @@ struct EngineSemanticsTests {
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
             Line.track("u1", "Product Viewed", at: "2026-11-02T11:30:00+08:00"),
             Line.track("u1", "Product Viewed", at: "2026-11-02T12:00:00+08:00"),
             // Dated before the reminder is due, but arriving after events dated later.
@@ -182,7 +204,11 @@ struct EngineSemanticsTests {
     func until() throws {
         let f = Fixture(rules: cartRule)
         let records = try f.run(
-            [li, Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#)],
+            [
+                li,
+                Line.track(
+                    "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            ],
             until: "2026-11-02T10:59:00+08:00")
         #expect(records.isEmpty)
     }
@@ -250,7 +276,9 @@ struct EngineSchedulingTests {
         #expect(f.errors.isEmpty, "\(f.errors)")
         var lines = [li]
         for day in 0..<90 {
-            let date = ISO8601.format(ISO8601.parse("2026-11-03T10:00:00+08:00")!.instant + .days(Int64(day)), offsetSeconds: 8 * 3600)
+            let date = ISO8601.format(
+                ISO8601.parse("2026-11-03T10:00:00+08:00")!.instant + .days(Int64(day)),
+                offsetSeconds: 8 * 3600)
             lines.append(Line.track("u1", "Tick", at: date))
         }
         let (records, replay) = try f.replay(lines)
@@ -277,19 +305,25 @@ struct EngineSchedulingTests {
 
     @Test("limit.once-per holds back a second message of the rule")
     func oncePer() throws {
-        let f = Fixture(rules: cartRule.replacingOccurrences(of: "    wait: 1h", with: "    wait: 1h\n    limit: { once-per: 7d }"))
+        let f = Fixture(
+            rules: cartRule.replacingOccurrences(
+                of: "    wait: 1h", with: "    wait: 1h\n    limit: { once-per: 7d }"))
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-03T10:00:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-10T10:00:00+08:00", #"{"price":38.5,"cart_url":"c"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-03T10:00:00+08:00", #"{"price":38.5,"cart_url":"b"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-10T10:00:00+08:00", #"{"price":38.5,"cart_url":"c"}"#),
         ])
         #expect(records.sent.count == 2)
         #expect(records.held.map(\.reason) == [.ruleLimit])
     }
 
-    @Test("the frequency cap lets the higher priority win among messages due together; transactional is exempt")
+    @Test(
+        "the frequency cap lets the higher priority win among messages due together; transactional is exempt")
     func frequencyCap() throws {
         let f = Fixture(
             rules: """
@@ -318,12 +352,14 @@ struct EngineSchedulingTests {
     @Test("quiet hours across midnight push the send to the morning in the customer's zone")
     func quietHours() throws {
         let f = Fixture(
-            rules: cartRule.replacingOccurrences(of: "channels: [email, sms] }", with: "channels: [email, sms], within: 24h }"),
+            rules: cartRule.replacingOccurrences(
+                of: "channels: [email, sms] }", with: "channels: [email, sms], within: 24h }"),
             config: "default-timezone: UTC\nquiet-hours: \"21:00-08:00\"\n")
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ])
         let sent = try #require(records.sent.first)
         #expect(sent.sendAt == ISO8601.parse("2026-11-03T08:00:00+08:00")!.instant)
@@ -335,7 +371,8 @@ struct EngineSchedulingTests {
         let f = Fixture(rules: cartRule, config: "default-timezone: UTC\nquiet-hours: \"21:00-08:00\"\n")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ])
         #expect(records.sent.isEmpty)
         #expect(records.held.first?.reason == .quietHours)
@@ -344,11 +381,13 @@ struct EngineSchedulingTests {
     @Test("an unsubscribe between scheduling and sending holds the message back")
     func consentChange() throws {
         let f = Fixture(
-            rules: cartRule.replacingOccurrences(of: "channels: [email, sms] }", with: "channels: [email], within: 24h }"),
+            rules: cartRule.replacingOccurrences(
+                of: "channels: [email, sms] }", with: "channels: [email], within: 24h }"),
             config: "default-timezone: UTC\nquiet-hours: \"21:00-08:00\"\n")
         let records = try f.run([
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T22:30:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
             Line.track("u1", "Unsubscribed", at: "2026-11-03T01:00:00+08:00", #"{"channel":"email"}"#),
         ])
         #expect(records.sent.isEmpty)
@@ -361,7 +400,9 @@ struct EngineSchedulingTests {
         let records = try f.run([
             li,
             Line.track("u1", "Unsubscribed", at: "2026-11-02T09:30:00+08:00", #"{"channel":"email"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"https://s/1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00",
+                #"{"price":38.5,"cart_url":"https://s/1"}"#),
         ])
         let sent = try #require(records.sent.first)
         #expect(sent.channel == .sms)
@@ -376,7 +417,8 @@ struct EngineSchedulingTests {
         let f = Fixture(rules: cartRule)
         let records = try f.run([
             Line.identify("u2", at: "2026-11-02T09:00:00+08:00", #"{"email":"x@example.com"}"#),
-            Line.track("u2", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u2", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ])
         #expect(records.sent.isEmpty)
         let held = try #require(records.held.first)
@@ -390,11 +432,16 @@ struct EngineSchedulingTests {
         var lines = [li]
         for day in 1...5 {
             let d = day < 10 ? "0\(day)" : "\(day)"
-            lines.append(Line.track("u1", "Message Sent", at: "2026-10-\(d)T10:00:00+08:00", #"{"channel":"email"}"#))
-            lines.append(Line.track("u1", "Message Sent", at: "2026-10-\(d)T11:00:00+08:00", #"{"channel":"sms"}"#))
-            lines.append(Line.track("u1", "Message Opened", at: "2026-10-\(d)T11:05:00+08:00", #"{"channel":"sms"}"#))
+            lines.append(
+                Line.track("u1", "Message Sent", at: "2026-10-\(d)T10:00:00+08:00", #"{"channel":"email"}"#))
+            lines.append(
+                Line.track("u1", "Message Sent", at: "2026-10-\(d)T11:00:00+08:00", #"{"channel":"sms"}"#))
+            lines.append(
+                Line.track("u1", "Message Opened", at: "2026-10-\(d)T11:05:00+08:00", #"{"channel":"sms"}"#))
         }
-        lines.append(Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#))
+        lines.append(
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#))
         let records = try f.run(lines)
         #expect(records.sent.first?.channel == .sms)
     }
@@ -404,7 +451,8 @@ struct EngineSchedulingTests {
         let f = Fixture(rules: cartRule)
         let lines = [
             li,
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"price":38.5,"cart_url":"a"}"#),
         ]
         #expect(try f.run(lines).map(\.jsonLine) == f.run(lines).map(\.jsonLine))
     }
@@ -412,7 +460,9 @@ struct EngineSchedulingTests {
 
 @Suite("Deferred rendering")
 struct DeferredRenderingTests {
-    @Test("deciding with the render check only, then rendering, gives exactly the records of rendering in place")
+    @Test(
+        "deciding with the render check only, then rendering, gives exactly the records of rendering in place"
+    )
     func deferredEqualsInPlace() throws {
         let f = Fixture(
             rules: """
@@ -428,10 +478,14 @@ struct DeferredRenderingTests {
             config: "default-timezone: Asia/Shanghai\nquiet-hours: none\n")
         #expect(f.errors.isEmpty, "\(f.errors)")
         let lines = [
-            Line.identify("u1", at: "2026-11-01T09:00:00+08:00", #"{"email":"a@example.com","phone":"+8613800138000","first_name":"雷","locale":"zh-CN"}"#),
+            Line.identify(
+                "u1", at: "2026-11-01T09:00:00+08:00",
+                #"{"email":"a@example.com","phone":"+8613800138000","first_name":"雷","locale":"zh-CN"}"#),
             // No first_name: the hello email fails its strict check (missing-variable) either way.
             Line.identify("u2", at: "2026-11-01T09:00:00+08:00", #"{"email":"b@example.com"}"#),
-            Line.track("u1", "Product Added", at: "2026-11-02T10:00:00+08:00", #"{"cart_url":"https://shop.example/c/1"}"#),
+            Line.track(
+                "u1", "Product Added", at: "2026-11-02T10:00:00+08:00",
+                #"{"cart_url":"https://shop.example/c/1"}"#),
             Line.track("u2", "Signed Up", at: "2026-11-02T10:00:00+08:00"),
             // No cart_url: missing-variable.
             Line.track("u1", "Product Added", at: "2026-11-03T10:00:00+08:00"),

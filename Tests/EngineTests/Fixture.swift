@@ -9,7 +9,8 @@ struct Fixture {
     var project: Project
 
     static let defaultTemplates: [String: String] = [
-        "cart/email.mustache": "---\nsubject: Your cart, {{customer.first_name}}\n---\n<p>Back to {{event.properties.cart_url}}</p>",
+        "cart/email.mustache":
+            "---\nsubject: Your cart, {{customer.first_name}}\n---\n<p>Back to {{event.properties.cart_url}}</p>",
         "cart/sms.mustache": "{{customer.first_name}}, your cart: {{event.properties.cart_url}}",
         "cart/sms.zh-CN.mustache": "{{customer.first_name}}，您的购物车还在等您 {{event.properties.cart_url}}",
         "cart/chat.mustache": "Your cart is waiting",
@@ -48,7 +49,8 @@ struct Fixture {
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let engine = Engine(
-            book: project.book, templates: project.templates, settings: project.engineSettings(explain: explain))
+            book: project.book, templates: project.templates,
+            settings: project.engineSettings(explain: explain))
         var replay = Replay(engine: engine, lateness: project.config.lateness)
         var records: [MessageRecord] = []
         let stop = until.flatMap { ISO8601.parse($0)?.instant }
@@ -68,7 +70,8 @@ enum Line {
         _ user: String, _ event: String, at time: String, id: String? = nil, _ properties: String = "{}"
     ) -> String {
         let mid = id.map { #","messageId":"\#($0)""# } ?? ""
-        return #"{"type":"track","event":"\#(event)","userId":"\#(user)"\#(mid),"timestamp":"\#(time)","properties":\#(properties)}"#
+        return
+            #"{"type":"track","event":"\#(event)","userId":"\#(user)"\#(mid),"timestamp":"\#(time)","properties":\#(properties)}"#
     }
 }
 

@@ -1,4 +1,5 @@
 import Engine
+import Events
 import Foundation
 import Testing
 import TouchpointCore
@@ -20,16 +21,27 @@ struct PersistenceTests {
 
     static let lines: [String] = {
         var out = [
-            Line.identify("u1", at: "2026-11-02T09:00:00+08:00", #"{"email":"a@example.com","first_name":"A","timezone":"Asia/Shanghai"}"#),
-            Line.identify("u2", at: "2026-11-02T09:00:00+08:00", #"{"email":"b@example.com","phone":"+15550100","first_name":"B"}"#),
+            Line.identify(
+                "u1", at: "2026-11-02T09:00:00+08:00",
+                #"{"email":"a@example.com","first_name":"A","timezone":"Asia/Shanghai"}"#),
+            Line.identify(
+                "u2", at: "2026-11-02T09:00:00+08:00",
+                #"{"email":"b@example.com","phone":"+15550100","first_name":"B"}"#),
         ]
         for day in 2...20 {
             let d = day < 10 ? "0\(day)" : "\(day)"
-            out.append(Line.track("u1", "Product Added", at: "2026-11-\(d)T10:00:00+08:00", id: "a\(day)", #"{"price":20,"cart_url":"x"}"#))
+            out.append(
+                Line.track(
+                    "u1", "Product Added", at: "2026-11-\(d)T10:00:00+08:00", id: "a\(day)",
+                    #"{"price":20,"cart_url":"x"}"#))
             if day % 3 == 0 {
-                out.append(Line.track("u1", "Order Completed", at: "2026-11-\(d)T10:30:00+08:00", id: "o\(day)"))
+                out.append(
+                    Line.track("u1", "Order Completed", at: "2026-11-\(d)T10:30:00+08:00", id: "o\(day)"))
             }
-            out.append(Line.track("u2", "Product Added", at: "2026-11-\(d)T12:00:00Z", id: "b\(day)", #"{"price":15,"cart_url":"y"}"#))
+            out.append(
+                Line.track(
+                    "u2", "Product Added", at: "2026-11-\(d)T12:00:00Z", id: "b\(day)",
+                    #"{"price":15,"cart_url":"y"}"#))
         }
         return out
     }()
@@ -64,17 +76,20 @@ struct PersistenceTests {
     @Test("a pending message of a rule that was removed is dropped and counted on restore")
     func removedRule() throws {
         let f = Fixture(rules: Self.rules)
-        var engine = Engine(book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
+        var engine = Engine(
+            book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
         _ = engine.apply(EventDecoderShim.decode(Self.lines[0]))
         _ = engine.apply(EventDecoderShim.decode(Self.lines[2]))
         let states = engine.allStates()
-        let g = Fixture(rules: """
-            rules:
-              - name: other
-                when: { event: Tick }
-                send: { template: plain, channels: [email] }
-            """)
-        var restored = Engine(book: g.project.book, templates: g.project.templates, settings: g.project.engineSettings())
+        let g = Fixture(
+            rules: """
+                rules:
+                  - name: other
+                    when: { event: Tick }
+                    send: { template: plain, channels: [email] }
+                """)
+        var restored = Engine(
+            book: g.project.book, templates: g.project.templates, settings: g.project.engineSettings())
         restored.restore(globals: engine.globals, customers: states)
         #expect(restored.stats.droppedOnRestore == 2)  // the cart reminder and the inactivity deadline
         #expect(restored.finish().isEmpty)
@@ -83,7 +98,8 @@ struct PersistenceTests {
     @Test("a wall clock past the window plus max-lateness drops the message as window-expired")
     func windowExpired() throws {
         let f = Fixture(rules: Self.rules)
-        var engine = Engine(book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
+        var engine = Engine(
+            book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
         engine.wallClock = ISO8601.parse("2026-11-05T00:00:00Z")!.instant
         _ = engine.apply(EventDecoderShim.decode(Self.lines[0]))
         _ = engine.apply(EventDecoderShim.decode(Self.lines[2]))
@@ -91,8 +107,6 @@ struct PersistenceTests {
         #expect(records.map(\.reason) == [.windowExpired])
     }
 }
-
-import Events
 
 /// Decodes a test line with the real decoder.
 enum EventDecoderShim {

@@ -176,6 +176,57 @@ struct EventDecoderTests {
         #expect(r == EventRejection(file: "events.jsonl", line: 1, column: nil, reason: reason))
     }
 
+    @Test(
+        "rejects a control character in an id, escaped or not, naming the field and the character (issue 12 #2)",
+        arguments: [
+            (
+                #"{"type":"track","event":"A","userId":"victim\u0000x","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "userId", "U+0000", 7
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u","messageId":"order\u0000-1","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "messageId", "U+0000", 6
+            ),
+            (
+                #"{"type":"track","event":"A\nB","userId":"u","timestamp":"2026-01-01T00:00:00Z"}"#, "event",
+                "U+000A", 2
+            ),
+            (
+                #"{"type":"identify","userId":"雷\u001b[31m","timestamp":"2026-01-01T00:00:00Z"}"#, "userId",
+                "U+001B", 2
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u\u007f","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "userId", "U+007F", 2
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u\u0085","timestamp":"2026-01-01T00:00:00Z"}"#,
+                "userId", "U+0085", 2
+            ),
+            (
+                #"{"type":"track","event":"A","userId":"u\tv","timestamp":"2026-01-01T00:00:00Z"}"#, "userId",
+                "U+0009", 2
+            ),
+        ])
+    func controlCharactersInIds(line: String, field: String, code: String, position: Int) throws {
+        let r = try #require(rejection(line))
+        #expect(
+            r.reason
+                == "'\(field)' contains a control character (\(code) at character \(position)); ids must be printable text"
+        )
+    }
+
+    @Test("accepts ids with spaces, non-ASCII letters and symbols: only control characters are refused")
+    func printableIdsAccepted() throws {
+        let event = try #require(
+            decode(
+                #"{"type":"track","event":"Größe geändert ✓","userId":"雷 <x@y>","messageId":"a b\u00a0c","timestamp":"2026-01-01T00:00:00Z"}"#
+            )
+        ).get()
+        #expect(event.userId == "雷 <x@y>")
+        #expect(event.messageId == "a b\u{00A0}c")
+    }
+
     @Test("rejects invalid JSON with a 1-based character column")
     func jsonColumn() throws {
         let r = try #require(rejection(#"{"type" "track"}"#))

@@ -122,6 +122,11 @@ struct JSONParserTests {
             (".5", 0, "expected a JSON value, found '.'"),
             ("1e400", 0, "number out of range: 1e400"),
             ("-1e400", 0, "number out of range: -1e400"),
+            // A huge number is echoed as a short excerpt, not whole.
+            (
+                "9" + String(repeating: "0", count: 500) + "e400", 0,
+                "number out of range: 9000000000000000000000000000000000000000…(505 bytes)"
+            ),
             (#""\u00""#, 1, "invalid \\u escape: expected 4 hex digits"),
             (#""\u12G4""#, 1, "invalid \\u escape: expected 4 hex digits"),
             (#""\x""#, 1, "invalid escape '\\x' in string"),

@@ -66,10 +66,10 @@ struct ParsingTests {
         #expect(error?.offset == offset)
     }
 
-    @Test("offsets count Characters, not bytes or UTF-16 units")
-    func characterOffsets() {
-        // '雷' is 3 UTF-8 bytes and '👍🏽' is 4 UTF-16 units, but each is one Character.
-        #expect(parseError("'雷👍🏽' == x )")?.offset == 10)
+    @Test("offsets count Unicode scalars, not bytes, UTF-16 units or Characters")
+    func scalarOffsets() {
+        // '雷' is 3 UTF-8 bytes and one scalar; '👍🏽' is 4 UTF-16 units, one Character and two scalars.
+        #expect(parseError("'雷👍🏽' == x )")?.offset == 11)
         #expect(parseError("'雷👍🏽' == x )")?.message == "unexpected ')' without a matching opening bracket")
     }
 

@@ -47,6 +47,14 @@ struct EmailDocumentTests {
         #expect(HTML.escape("") == "")
     }
 
+    @Test("a markup character fused with a combining or prepended mark is escaped too (issue 12)")
+    func escapingByScalar() {
+        #expect(
+            HTML.escape("\u{600}<img src=x onerror=alert(1)>\u{301}")
+                == "\u{600}&lt;img src=x onerror=alert(1)&gt;\u{301}")
+        #expect(HTML.escape("x\"\u{301} onmouseover=alert(1)") == "x&quot;\u{301} onmouseover=alert(1)")
+    }
+
     @Test("only http, https, mailto and tel links are followable")
     func safeLinks() {
         #expect(HTML.isSafeLink("https://shop.example/x"))

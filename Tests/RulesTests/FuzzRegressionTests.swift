@@ -19,15 +19,16 @@ struct RulesFuzzRegressionTests {
 
     @Test("an alias bomb in a test event's properties is refused instead of expanded")
     func aliasBombInTestProperties() throws {
-        let yaml = Self.aliasBomb() + """
-            tests:
-              - name: bomb
-                start: 2026-11-02T10:00:00+08:00
-                customers: { u1: { email: a@example.com } }
-                events:
-                  - { at: +0m, customer: u1, event: X, properties: { p: *a8 } }
-                expect: []
-            """
+        let yaml =
+            Self.aliasBomb() + """
+                tests:
+                  - name: bomb
+                    start: 2026-11-02T10:00:00+08:00
+                    customers: { u1: { email: a@example.com } }
+                    events:
+                      - { at: +0m, customer: u1, event: X, properties: { p: *a8 } }
+                    expect: []
+                """
         let (tests, diagnostics) = RuleTestFile.parse(yaml: yaml, file: "rules/tests/bomb.yaml")
         #expect(tests.isEmpty)
         let diagnostic = try #require(diagnostics.first)
@@ -54,15 +55,16 @@ struct RulesFuzzRegressionTests {
 
     @Test("modest anchors and aliases still load")
     func modestAliasesStillWork() throws {
-        let yaml = Self.aliasBomb(levels: 3) + """
-            tests:
-              - name: reuse
-                start: 2026-11-02T10:00:00+08:00
-                customers: { u1: &who { email: a@example.com } , u2: *who }
-                events:
-                  - { at: +0m, customer: u1, event: X, properties: { p: *a2 } }
-                expect: []
-            """
+        let yaml =
+            Self.aliasBomb(levels: 3) + """
+                tests:
+                  - name: reuse
+                    start: 2026-11-02T10:00:00+08:00
+                    customers: { u1: &who { email: a@example.com } , u2: *who }
+                    events:
+                      - { at: +0m, customer: u1, event: X, properties: { p: *a2 } }
+                    expect: []
+                """
         let (tests, diagnostics) = RuleTestFile.parse(yaml: yaml, file: "t.yaml")
         #expect(diagnostics.allSatisfy { $0.code != "yaml-alias-expansion" })
         let test = try #require(tests.first)

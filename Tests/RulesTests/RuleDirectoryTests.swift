@@ -31,9 +31,10 @@ struct RuleDirectoryTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let (set, diagnostics) = RuleSet.load(directory: root)
         #expect(set.names == ["same"])
-        #expect(diagnostics.map(\.description) == [
-            "\(root)/b.yaml:2:11: error: duplicate rule name 'same'; it is first defined at \(root)/a.yaml:2:11"
-        ])
+        #expect(
+            diagnostics.map(\.description) == [
+                "\(root)/b.yaml:2:11: error: duplicate rule name 'same'; it is first defined at \(root)/a.yaml:2:11"
+            ])
     }
 
     @Test("a broken file is reported and the other files still load")

@@ -121,7 +121,10 @@ struct RuleLoadingTests {
                   channels: [email]
                 within: 1h
             """)
-        #expect(errors == ["r.yaml:7:5: error: unknown key 'within' in rule; 'within' belongs under 'send', check its indentation"])
+        #expect(
+            errors == [
+                "r.yaml:7:5: error: unknown key 'within' in rule; 'within' belongs under 'send', check its indentation"
+            ])
         #expect(set.rules.isEmpty)
     }
 
@@ -137,7 +140,10 @@ struct RuleLoadingTests {
                   channels: [email]
                   priority: 3
             """)
-        #expect(errors == ["r.yaml:7:7: error: unknown key 'priority' in send; 'priority' belongs to the rule itself, check its indentation"])
+        #expect(
+            errors == [
+                "r.yaml:7:7: error: unknown key 'priority' in send; 'priority' belongs to the rule itself, check its indentation"
+            ])
     }
 
     @Test("a key indented under a channels list is a syntax error at that line")
@@ -154,7 +160,9 @@ struct RuleLoadingTests {
                     within: 1h
             """)
         #expect(errors.count == 1)
-        #expect(errors.first?.hasPrefix("r.yaml:8:9: error: invalid YAML: did not find expected '-' indicator") == true)
+        #expect(
+            errors.first?.hasPrefix("r.yaml:8:9: error: invalid YAML: did not find expected '-' indicator")
+                == true)
         #expect(errors.first?.hasSuffix("check the indentation of this line") == true)
     }
 
@@ -172,22 +180,48 @@ struct RuleLoadingTests {
                       within: 1h
             """)
         #expect(errors.count == 1)
-        #expect(errors.first?.hasPrefix("r.yaml:8:17: error: invalid YAML: mapping values are not allowed") == true)
+        #expect(
+            errors.first?.hasPrefix("r.yaml:8:17: error: invalid YAML: mapping values are not allowed")
+                == true)
     }
 
     @Test("a wrong type names the key, the expected and the found type")
     func wrongTypes() {
-        #expect(parseRules(rule("    priority: high")).1 == ["r.yaml:5:15: error: 'priority' must be an integer, found a string"])
-        #expect(parseRules(rule("    priority: 1.5")).1 == ["r.yaml:5:15: error: 'priority' must be an integer, found a number"])
-        #expect(parseRules(rule("    transactional: yes")).1 == ["r.yaml:5:20: error: 'transactional' must be true or false, found a string"])
-        #expect(parseRules(rule("    restart: 1")).1 == ["r.yaml:5:14: error: 'restart' must be true or false, found an integer"])
-        #expect(parseRules(rule("    limit: 7d")).1 == ["r.yaml:5:12: error: 'limit' must be a mapping, found a string"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: email}\n").1
+            parseRules(rule("    priority: high")).1 == [
+                "r.yaml:5:15: error: 'priority' must be an integer, found a string"
+            ])
+        #expect(
+            parseRules(rule("    priority: 1.5")).1 == [
+                "r.yaml:5:15: error: 'priority' must be an integer, found a number"
+            ])
+        #expect(
+            parseRules(rule("    transactional: yes")).1 == [
+                "r.yaml:5:20: error: 'transactional' must be true or false, found a string"
+            ])
+        #expect(
+            parseRules(rule("    restart: 1")).1 == [
+                "r.yaml:5:14: error: 'restart' must be true or false, found an integer"
+            ])
+        #expect(
+            parseRules(rule("    limit: 7d")).1 == [
+                "r.yaml:5:12: error: 'limit' must be a mapping, found a string"
+            ])
+        #expect(
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: email}\n"
+            ).1
                 == ["r.yaml:4:35: error: 'channels' must be a list, found a string"])
-        #expect(parseRules("rules:\n  - just-a-name\n").1 == ["r.yaml:2:5: error: 'rule' must be a mapping, found a string"])
-        #expect(parseRules("rules: nope\n").1 == ["r.yaml:1:8: error: 'rules' must be a list, found a string"])
-        #expect(parseRules("- a\n").1 == ["r.yaml:1:1: error: a rule file lists its rules under a top-level 'rules:' key, found a bare list"])
+        #expect(
+            parseRules("rules:\n  - just-a-name\n").1 == [
+                "r.yaml:2:5: error: 'rule' must be a mapping, found a string"
+            ])
+        #expect(
+            parseRules("rules: nope\n").1 == ["r.yaml:1:8: error: 'rules' must be a list, found a string"])
+        #expect(
+            parseRules("- a\n").1 == [
+                "r.yaml:1:1: error: a rule file lists its rules under a top-level 'rules:' key, found a bare list"
+            ])
     }
 
     @Test("missing required keys are reported at the mapping that lacks them")
@@ -207,28 +241,41 @@ struct RuleLoadingTests {
         #expect(
             parseRules("rules:\n  - name: a\n    when: {event: X}\n    send:\n      template: t\n").1
                 == ["r.yaml:5:7: error: missing required key 'channels' in send"])
-        #expect(parseRules(rule("    limit: {}")).1 == ["r.yaml:5:12: error: missing required key 'once-per' in limit"])
-        #expect(parseRules("other: 1\n").1 == [
-            "r.yaml:1:1: error: unknown key 'other' in a rule file", "r.yaml:1:1: error: missing required key 'rules' in a rule file",
-        ])
+        #expect(
+            parseRules(rule("    limit: {}")).1 == [
+                "r.yaml:5:12: error: missing required key 'once-per' in limit"
+            ])
+        #expect(
+            parseRules("other: 1\n").1 == [
+                "r.yaml:1:1: error: unknown key 'other' in a rule file",
+                "r.yaml:1:1: error: missing required key 'rules' in a rule file",
+            ])
     }
 
     @Test("when takes exactly one of event and inactive, and if only with event")
     func whenForms() {
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X, inactive: 3d}\n    send: {template: t, channels: [email]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X, inactive: 3d}\n    send: {template: t, channels: [email]}\n"
+            ).1
                 == ["r.yaml:3:22: error: 'when' takes either 'event' or 'inactive', not both"])
         #expect(
             parseRules("rules:\n  - name: a\n    when: {}\n    send: {template: t, channels: [email]}\n").1
                 == ["r.yaml:3:11: error: 'when' needs 'event' or 'inactive'"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {inactive: 3d, if: x > 1}\n    send: {template: t, channels: [email]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {inactive: 3d, if: x > 1}\n    send: {template: t, channels: [email]}\n"
+            ).1
                 == ["r.yaml:3:26: error: 'if' applies only to 'event' triggers, not 'inactive'"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {inactive: 0s}\n    send: {template: t, channels: [email]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {inactive: 0s}\n    send: {template: t, channels: [email]}\n"
+            ).1
                 == ["r.yaml:3:22: error: 'inactive' must be longer than 0"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X, if: ''}\n    send: {template: t, channels: [email]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X, if: ''}\n    send: {template: t, channels: [email]}\n"
+            ).1
                 == ["r.yaml:3:27: error: 'if' must not be empty"])
     }
 
@@ -236,16 +283,24 @@ struct RuleLoadingTests {
     func badDurations() {
         #expect(
             parseRules(rule("    wait: 1 hour")).1
-                == ["r.yaml:5:11: error: 'wait' is not a duration: '1 hour'; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"])
+                == [
+                    "r.yaml:5:11: error: 'wait' is not a duration: '1 hour'; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"
+                ])
         #expect(
             parseRules(rule("    wait: 30m1h")).1
-                == ["r.yaml:5:11: error: 'wait' is not a duration: '30m1h'; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"])
+                == [
+                    "r.yaml:5:11: error: 'wait' is not a duration: '30m1h'; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"
+                ])
         #expect(
             parseRules(rule("    wait: 90")).1
-                == ["r.yaml:5:11: error: 'wait' needs a unit: '90' is a bare number; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"])
+                == [
+                    "r.yaml:5:11: error: 'wait' needs a unit: '90' is a bare number; write a duration like 45s, 15m, 1h, 1h30m, 7d or 2w"
+                ])
         #expect(
             parseRules(rule("    limit: { once-per: [1] }")).1
-                == ["r.yaml:5:24: error: 'once-per' must be a duration like 45s, 15m, 1h, 1h30m, 7d or 2w, found a list"])
+                == [
+                    "r.yaml:5:24: error: 'once-per' must be a duration like 45s, 15m, 1h, 1h30m, 7d or 2w, found a list"
+                ])
         let (set, errors) = parseRules(rule("    wait: 0\n    limit: { once-per: 1h30m }"))
         #expect(errors == [])
         #expect(set["r1"]?.wait == .zero)
@@ -255,13 +310,19 @@ struct RuleLoadingTests {
     @Test("channels: unknown names get a suggestion, repeats and empty lists are errors")
     func channelErrors() {
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [email, emial]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [email, emial]}\n"
+            ).1
                 == ["r.yaml:4:43: error: unknown channel 'emial'; did you mean 'email'?"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [push]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [push]}\n"
+            ).1
                 == ["r.yaml:4:36: error: unknown channel 'push'; channels are email, sms and chat"])
         #expect(
-            parseRules("rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [sms, sms]}\n").1
+            parseRules(
+                "rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: [sms, sms]}\n"
+            ).1
                 == ["r.yaml:4:41: error: channel 'sms' is listed twice; first at line 4, column 36"])
         #expect(
             parseRules("rules:\n  - name: a\n    when: {event: X}\n    send: {template: t, channels: []}\n").1
@@ -289,8 +350,10 @@ struct RuleLoadingTests {
 
     @Test("a duplicate rule name points at the second and names the first")
     func duplicateNameInFile() {
-        let (set, errors) = parseRules(rule() + "  - name: r1\n    when: {event: Y}\n    send: {template: t, channels: [sms]}\n")
-        #expect(errors == ["r.yaml:5:11: error: duplicate rule name 'r1'; it is first defined at r.yaml:2:11"])
+        let (set, errors) = parseRules(
+            rule() + "  - name: r1\n    when: {event: Y}\n    send: {template: t, channels: [sms]}\n")
+        #expect(
+            errors == ["r.yaml:5:11: error: duplicate rule name 'r1'; it is first defined at r.yaml:2:11"])
         #expect(set.rules.count == 1)
         #expect(set["r1"]?.send.channels.first?.value == .email)
     }
@@ -299,20 +362,28 @@ struct RuleLoadingTests {
     func duplicateNameAcrossFiles() {
         let (set, diagnostics) = RuleSet.parse([
             (file: "rules/a.yaml", yaml: rule(name: "shared")),
-            (file: "rules/b.yaml", yaml: "rules:\n  - name: other\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n  - name: shared\n    when: {event: Y}\n    send: {template: t, channels: [sms]}\n"),
+            (
+                file: "rules/b.yaml",
+                yaml:
+                    "rules:\n  - name: other\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n  - name: shared\n    when: {event: Y}\n    send: {template: t, channels: [sms]}\n"
+            ),
         ])
-        #expect(diagnostics.map(\.description) == [
-            "rules/b.yaml:5:11: error: duplicate rule name 'shared'; it is first defined at rules/a.yaml:2:11"
-        ])
+        #expect(
+            diagnostics.map(\.description) == [
+                "rules/b.yaml:5:11: error: duplicate rule name 'shared'; it is first defined at rules/a.yaml:2:11"
+            ])
         #expect(diagnostics.first?.code == "duplicate-rule")
         #expect(set.names == ["shared", "other"])
     }
 
     @Test("a repeated key in a mapping is an error at the repeat")
     func duplicateKey() {
-        let (_, errors) = parseRules("rules:\n  - name: a\n    when: {event: X}\n    name: b\n    send: {template: t, channels: [sms]}\n")
+        let (_, errors) = parseRules(
+            "rules:\n  - name: a\n    when: {event: X}\n    name: b\n    send: {template: t, channels: [sms]}\n"
+        )
         #expect(errors == ["r.yaml:4:5: error: duplicate key 'name'; it is first set at line 2, column 5"])
-        let (_, flow) = parseRules("rules:\n  - name: a\n    when: {event: X, event: Y}\n    send: {template: t, channels: [sms]}\n")
+        let (_, flow) = parseRules(
+            "rules:\n  - name: a\n    when: {event: X, event: Y}\n    send: {template: t, channels: [sms]}\n")
         #expect(flow == ["r.yaml:3:22: error: duplicate key 'event'; it is first set at line 3, column 12"])
     }
 
@@ -342,15 +413,22 @@ struct RuleLoadingTests {
 
     @Test("names written as numbers are read as their text; null and booleans are not names")
     func scalarNames() {
-        let (set, errors) = parseRules("rules:\n  - name: 2024\n    when: {event: 404}\n    send: {template: 7, channels: [sms]}\n")
+        let (set, errors) = parseRules(
+            "rules:\n  - name: 2024\n    when: {event: 404}\n    send: {template: 7, channels: [sms]}\n")
         #expect(errors == [])
         #expect(set["2024"]?.send.template.value == "7")
-        #expect(parseRules("rules:\n  - name: ~\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n").1 == [
-            "r.yaml:2:11: error: 'name' must be a string, found nothing (null)"
-        ])
-        #expect(parseRules("rules:\n  - name: true\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n").1 == [
-            "r.yaml:2:11: error: 'name' must be a string, found a boolean"
-        ])
+        #expect(
+            parseRules(
+                "rules:\n  - name: ~\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n"
+            ).1 == [
+                "r.yaml:2:11: error: 'name' must be a string, found nothing (null)"
+            ])
+        #expect(
+            parseRules(
+                "rules:\n  - name: true\n    when: {event: X}\n    send: {template: t, channels: [sms]}\n"
+            ).1 == [
+                "r.yaml:2:11: error: 'name' must be a string, found a boolean"
+            ])
     }
 
     @Test("every diagnostic carries a stable code")

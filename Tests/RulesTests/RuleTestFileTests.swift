@@ -45,7 +45,10 @@ struct RuleTestFileTests {
         #expect(first.start == start)
         #expect(first.start.offsetSeconds == 8 * 3600)
         #expect(first.customers.map(\.id.value) == ["u1"])
-        #expect(first.customers[0].traits == ["email": "li@example.com", "first_name": "雷", "timezone": "Asia/Shanghai"])
+        #expect(
+            first.customers[0].traits == [
+                "email": "li@example.com", "first_name": "雷", "timezone": "Asia/Shanghai",
+            ])
         try #require(first.events.count == 1)
         let event = first.events[0]
         #expect(event.at == .relative(.zero))
@@ -113,53 +116,83 @@ struct RuleTestFileTests {
         #expect(test.events[1].messageId == "m-1")
         #expect(test.expect[0].decision == .suppressed)
         #expect(test.expect[0].reason == .quietHours)
-        #expect(test.expect[1].sendAt?.instant(from: test.start.instant) == ISO8601.parse("2026-11-03T00:00:00Z")!.instant)
+        #expect(
+            test.expect[1].sendAt?.instant(from: test.start.instant)
+                == ISO8601.parse("2026-11-03T00:00:00Z")!.instant)
     }
 
     @Test("errors: unknown keys, bad times, unknown channel and reason, conflicting entries")
     func errorCases() {
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { chanel: email }\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { chanel: email }\n"
+            )
                 == ["t.yaml:5:11: error: unknown key 'chanel' in expect; did you mean 'channel'?"])
         #expect(
             errors("tests:\n  - name: a\n    start: tomorrow\n    expect: []\n")
-                == ["t.yaml:3:12: error: 'start' must be an ISO 8601 time with offset like 2026-11-02T10:00:00+08:00, found 'tomorrow'"])
+                == [
+                    "t.yaml:3:12: error: 'start' must be an ISO 8601 time with offset like 2026-11-02T10:00:00+08:00, found 'tomorrow'"
+                ])
         #expect(
             errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    until: 2d\n    expect: []\n")
-                == ["t.yaml:4:12: error: 'until' must be a time like +1h or +0m (relative to start) or 2026-11-02T10:00:00+08:00, found '2d'"])
+                == [
+                    "t.yaml:4:12: error: 'until' must be a time like +1h or +0m (relative to start) or 2026-11-02T10:00:00+08:00, found '2d'"
+                ])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { channel: mail }\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { channel: mail }\n"
+            )
                 == ["t.yaml:5:20: error: unknown channel 'mail'; did you mean 'email'?"])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { reason: quiet }\n")
-                == ["t.yaml:5:19: error: unknown reason 'quiet'; reasons are cancelled, rule-limit, frequency-cap, no-reachable-channel, unsubscribed, quiet-hours, window-expired, missing-variable, render-error"])
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { reason: quiet }\n"
+            )
+                == [
+                    "t.yaml:5:19: error: unknown reason 'quiet'; reasons are cancelled, rule-limit, frequency-cap, no-reachable-channel, unsubscribed, quiet-hours, window-expired, missing-variable, render-error, bounced"
+                ])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { decision: send, reason: cancelled }\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { decision: send, reason: cancelled }\n"
+            )
                 == ["t.yaml:5:27: error: a 'reason' goes with decision 'suppressed', not 'send'"])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { decision: sent }\n")
-                == ["t.yaml:5:21: error: 'decision' must be send or suppressed, found 'sent'; did you mean 'send'?"])
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { decision: sent }\n"
+            )
+                == [
+                    "t.yaml:5:21: error: 'decision' must be send or suppressed, found 'sent'; did you mean 'send'?"
+                ])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { at: +0m, customer: u, event: X, identify: {} }\n    expect: []\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { at: +0m, customer: u, event: X, identify: {} }\n    expect: []\n"
+            )
                 == ["t.yaml:5:43: error: an event entry takes either 'event' or 'identify', not both"])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { at: +0m, customer: u }\n    expect: []\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { at: +0m, customer: u }\n    expect: []\n"
+            )
                 == ["t.yaml:5:9: error: an event entry needs 'event' (a track) or 'identify' (traits)"])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { customer: u, event: X }\n    expect: []\n")
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    events:\n      - { customer: u, event: X }\n    expect: []\n"
+            )
                 == ["t.yaml:5:9: error: missing required key 'at' in events"])
         #expect(
             errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n")
                 == ["t.yaml:2:5: error: missing required key 'expect' in test"])
         #expect(
-            errors("tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    customers: [u1]\n    expect: []\n")
-                == ["t.yaml:4:16: error: 'customers' must be a mapping of customer id to traits, found a list"])
+            errors(
+                "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    customers: [u1]\n    expect: []\n")
+                == [
+                    "t.yaml:4:16: error: 'customers' must be a mapping of customer id to traits, found a list"
+                ])
     }
 
     @Test("a test with errors is left out, the others load")
     func badTestLeftOut() {
         let (tests, diagnostics) = RuleTestFile.parse(
-            yaml: "tests:\n  - name: bad\n    start: x\n    expect: []\n  - name: good\n    start: 2026-11-02T10:00:00Z\n    expect: []\n",
+            yaml:
+                "tests:\n  - name: bad\n    start: x\n    expect: []\n  - name: good\n    start: 2026-11-02T10:00:00Z\n    expect: []\n",
             file: "t.yaml")
         #expect(tests.map(\.name.value) == ["good"])
         #expect(diagnostics.count == 1)
@@ -184,7 +217,9 @@ struct RuleTestFileTests {
         #expect(TimeRef(parsing: "+1h30m") == .relative(TimeSpan(seconds: 5400)))
         #expect(TimeRef(parsing: "+0") == .relative(.zero))
         #expect(TimeRef(parsing: "-2d") == .relative(TimeSpan(seconds: -172_800)))
-        #expect(TimeRef(parsing: "2026-11-02T10:00:00+08:00") == .absolute(ISO8601.parse("2026-11-02T10:00:00+08:00")!))
+        #expect(
+            TimeRef(parsing: "2026-11-02T10:00:00+08:00")
+                == .absolute(ISO8601.parse("2026-11-02T10:00:00+08:00")!))
         #expect(TimeRef(parsing: "1h") == nil)
         #expect(TimeRef(parsing: "+") == nil)
         #expect(TimeRef(parsing: "+1x") == nil)

@@ -11,7 +11,9 @@ func parseRules(_ yaml: String, file: String = "r.yaml") -> (RuleSet, [String]) 
 
 /// A fresh folder under the temporary directory, with `files` (relative path → text) written into it.
 func makeFolder(_ files: [String: String]) throws -> String {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("rules-tests-\(UUID().uuidString)").path
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "rules-tests-\(UUID().uuidString)"
+    ).path
     for (relative, text) in files {
         let path = root + "/" + relative
         try FileManager.default.createDirectory(

@@ -91,3 +91,36 @@ struct ReachabilityTests {
         #expect(d.explanation.channels.count == 1)
     }
 }
+
+@Suite("Bounced addresses")
+struct BouncedReachabilityTests {
+    let due = at("2026-11-20T10:00:00+08:00")
+
+    @Test("a blocked address is out even for transactional messages: reason bounced")
+    func bouncedIsOutForTransactional() {
+        var c = customer(email: "a@example.com")
+        c.blockedAddresses[.email] = ["a@example.com"]
+        for transactional in [false, true] {
+            let d = scheduler().decide(
+                request(channels: [.email], due: due, transactional: transactional), customer: c,
+                ledger: SendLedger(), population: PopulationStats())
+            #expect(d.reason == .bounced)
+            #expect(d.explanation.rejected.map(\.why) == ["address bounced"])
+        }
+    }
+
+    @Test("another channel still goes; with an opt-out among the rejections the reason is unsubscribed")
+    func otherChannel() {
+        var c = customer(email: "a@example.com", phone: "+1555")
+        c.blockedAddresses[.email] = ["a@example.com"]
+        let d = scheduler().decide(
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
+        #expect(d.channel == .sms)
+        c.optedOut = [.sms]
+        let e = scheduler().decide(
+            request(channels: [.email, .sms], due: due), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
+        #expect(e.reason == .unsubscribed)
+    }
+}

@@ -212,6 +212,22 @@ struct TimingTests {
             ])
     }
 
+    @Test("after a DST gap that ends off the hour, the first instant after it is offered (Chatham, issue 16)")
+    func dstGapOffTheHour() {
+        // Chatham springs forward from 02:45 +12:45 to 03:45 +13:45; quiet hours end at 03:00, inside the gap.
+        let due = at("2026-09-27T01:50:00+12:45")
+        let d = scheduler(quiet: "23:00-03:00").decide(
+            request(due: due, within: .hours(1)), customer: customer(timezone: "Pacific/Chatham"),
+            ledger: none,
+            population: empty)
+        #expect(d.sendAt == at("2026-09-27T03:45:00+13:45"))
+        let chatham = Zone("Pacific/Chatham")!
+        #expect(
+            scheduler().candidates(due: due, within: .hours(1), zone: chatham).map(\.at) == [
+                due, at("2026-09-27T02:00:00+12:45"), at("2026-09-27T03:45:00+13:45"),
+            ])
+    }
+
     @Test("the repeated fall-back hour is taken once, at its first occurrence")
     func dstRepeat() {
         let ny = Zone("America/New_York")!

@@ -9,18 +9,24 @@ struct GroupCommitTests {
         SettledAttempt(messageId: id, outcome: .delivered(providerId: nil, answer: "204"), at: t(ms))
     }
 
-    @Test("the outcomes of many sends and the next claim are committed by one call", arguments: Backing.allCases)
+    @Test(
+        "the outcomes of many sends and the next claim are committed by one call", arguments: Backing.allCases
+    )
     func settlesAndClaimsTogether(backing: Backing) async throws {
         try await backing.with { store in
             try await store.commit(
-                Batch(outbox: [row("a"), row("b"), row("c", sendAt: 1_100), row("d", sendAt: 1_200), row("later", sendAt: 9_000)]))
+                Batch(outbox: [
+                    row("a"), row("b"), row("c", sendAt: 1_100), row("d", sendAt: 1_200),
+                    row("later", sendAt: 9_000),
+                ]))
             let first = try await store.claimDue(now: t(2_000), limit: 2, leaseOwner: "d")
             #expect(first.map(\.messageId) == ["a", "b"])
 
             let cycle = try await store.settleAndClaim(
                 [
                     Self.delivered("a", at: 2_010),
-                    SettledAttempt(messageId: "b", outcome: .retry(at: t(5_000), answer: "503"), at: t(2_011)),
+                    SettledAttempt(
+                        messageId: "b", outcome: .retry(at: t(5_000), answer: "503"), at: t(2_011)),
                 ], now: t(2_020), limit: 10, leaseOwner: "d", excludingChannels: [])
             #expect(cycle.refused.isEmpty)
             // "later" is not due; "b" went to retry at 5 000 and is not due either.
@@ -53,7 +59,8 @@ struct GroupCommitTests {
                 Self.delivered("m1", at: 1_001),
                 Self.delivered("ghost", at: 1_002),
                 Self.delivered("idle", at: 1_003),
-                SettledAttempt(messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"), at: t(1_004)),
+                SettledAttempt(
+                    messageId: "m2", outcome: .dead(reason: "permanent failure", answer: "400"), at: t(1_004)),
                 // The same message twice in one batch: the second finds it no longer in flight.
                 Self.delivered("m1", at: 1_005),
             ], now: t(1_010), limit: 0, leaseOwner: "d", excludingChannels: [])
@@ -76,7 +83,11 @@ struct GroupCommitTests {
         try await store.commit(Batch(outbox: [row("m1")]))
         _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
         _ = try await store.settleAndClaim(
-            [SettledAttempt(messageId: "m1", outcome: .dropped(reason: "window-expired", detail: "2h late"), at: t(1_001))],
+            [
+                SettledAttempt(
+                    messageId: "m1", outcome: .dropped(reason: "window-expired", detail: "2h late"),
+                    at: t(1_001))
+            ],
             now: t(1_001), limit: 5, leaseOwner: "d", excludingChannels: [])
         let status = try await store.status()
         #expect(status.outbox[.dropped] == 1)
@@ -88,7 +99,8 @@ struct GroupCommitTests {
     func emptyCycle() async throws {
         let store = try SQLiteStore.inMemory()
         try await store.commit(Batch(outbox: [row("m1")]))
-        let cycle = try await store.settleAndClaim([], now: t(5_000), limit: 0, leaseOwner: "d", excludingChannels: [])
+        let cycle = try await store.settleAndClaim(
+            [], now: t(5_000), limit: 0, leaseOwner: "d", excludingChannels: [])
         #expect(cycle == ClaimCycle())
         #expect(try await store.outboxRow(messageId: "m1")?.state == .pending)
     }
@@ -97,14 +109,18 @@ struct GroupCommitTests {
     func claimExcludesChannels() async throws {
         let store = try SQLiteStore.inMemory()
         try await store.commit(
-            Batch(outbox: [row("hook", sendAt: 1_000), row("mail", sendAt: 1_001, kind: "smtp", channel: "email")]))
+            Batch(outbox: [
+                row("hook", sendAt: 1_000), row("mail", sendAt: 1_001, kind: "smtp", channel: "email"),
+            ]))
         let cycle = try await store.settleAndClaim(
             [], now: t(2_000), limit: 5, leaseOwner: "d", excludingChannels: ["chat"])
         #expect(cycle.claimed.map(\.messageId) == ["mail"])
         #expect(try await store.outboxRow(messageId: "hook")?.state == .pending)
     }
 
-    @Test("leaving out a channel with a long backlog still claims the other channels' rows, merged in due order")
+    @Test(
+        "leaving out a channel with a long backlog still claims the other channels' rows, merged in due order"
+    )
     func excludedBacklogDoesNotHideOthers() async throws {
         let store = try SQLiteStore.inMemory()
         var rows = (0..<500).map { i in row(String(format: "chat-%03d", i), sendAt: 1_000 + Int64(i)) }
@@ -133,7 +149,8 @@ struct GroupCommitTests {
         let result = await Task {
             withUnsafeCurrentTask { $0?.cancel() }
             return try await store.settleAndClaim(
-                [Self.delivered("m1", at: 1_001)], now: t(1_002), limit: 5, leaseOwner: "d", excludingChannels: [])
+                [Self.delivered("m1", at: 1_001)], now: t(1_002), limit: 5, leaseOwner: "d",
+                excludingChannels: [])
         }.result
         let cycle = try result.get()
         #expect(cycle.claimed.isEmpty)
@@ -155,7 +172,8 @@ struct GroupCommitTests {
             _ = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")  // "done"
             // This cycle records "done" and claims the other three; their outcomes never reach the store.
             let cycle = try await store.settleAndClaim(
-                [Self.delivered("done", at: 1_010)], now: t(1_020), limit: 10, leaseOwner: "d", excludingChannels: [])
+                [Self.delivered("done", at: 1_010)], now: t(1_020), limit: 10, leaseOwner: "d",
+                excludingChannels: [])
             #expect(Set(cycle.claimed.map(\.messageId)) == ["h1", "h2", "m1"])
         }
         // A new process opens the same file.
@@ -167,7 +185,8 @@ struct GroupCommitTests {
         #expect(try await reopened.attempts(messageId: "h1").map(\.outcome) == [AttemptRecord.interrupted])
         // An outcome that arrives after recovery (a stale one) is refused, not applied.
         let late = try await reopened.settleAndClaim(
-            [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d", excludingChannels: [])
+            [Self.delivered("m1", at: 3_001)], now: t(3_001), limit: 0, leaseOwner: "d", excludingChannels: []
+        )
         #expect(late.refused == [.notInFlight(messageId: "m1", state: .unknown)])
         // The re-queued rows are claimed again with the same id and bytes, as attempt 2.
         let again = try await reopened.settleAndClaim(

@@ -226,3 +226,46 @@ struct OutboxTests {
         #expect(try JSONDecoder().decode(OutboxRow.self, from: json) == r)
     }
 }
+
+/// Issue 12 #12: a row's window is checked whenever it is claimed, not only when it was decided.
+@Suite("Outbox expiry at claim")
+struct OutboxExpiryTests {
+    @Test(
+        "a due row past its expiry is dropped window-expired instead of claimed, and the claim reads on",
+        arguments: Backing.allCases)
+    func expiredRowsAreDropped(backing: Backing) async throws {
+        try await backing.with { store in
+            var late = row("late", sendAt: 1_000)
+            late.expiresAt = t(5_000)
+            var fine = row("fine", sendAt: 2_000)
+            fine.expiresAt = t(60_000)
+            let open = row("open", sendAt: 3_000)
+            try await store.commit(Batch(outbox: [late, fine, open]))
+            let cycle = try await store.settleAndClaim(
+                [], now: t(10_000), limit: 2, leaseOwner: "d", excludingChannels: [])
+            #expect(cycle.expired == ["late"])
+            #expect(cycle.claimed.map(\.messageId) == ["fine", "open"])
+            let dropped = try #require(try await store.outboxRow(messageId: "late"))
+            #expect(dropped.state == .dropped)
+            #expect(dropped.reason == "window-expired")
+            #expect(try await store.attempts(messageId: "late").isEmpty, "never attempted")
+            #expect(try await store.status().dropped == 1)
+        }
+    }
+
+    @Test("a row retried past its expiry is dropped at the next claim, not sent", arguments: Backing.allCases)
+    func retryPastExpiry(backing: Backing) async throws {
+        try await backing.with { store in
+            var r = row("m", sendAt: 1_000)
+            r.expiresAt = t(31_000)
+            try await store.commit(Batch(outbox: [r]))
+            let first = try await store.claimDue(now: t(1_000), limit: 1, leaseOwner: "d")
+            #expect(first.map(\.messageId) == ["m"])
+            try await store.recordOutcome(
+                messageId: "m", outcome: .retry(at: t(91_000), answer: "status 429"), at: t(1_000))
+            #expect(try await store.claimDue(now: t(91_000), limit: 1, leaseOwner: "d").isEmpty)
+            #expect(try await store.outboxRow(messageId: "m")?.state == .dropped)
+            #expect(try await store.outboxRow(messageId: "m")?.expiresAt == t(31_000))
+        }
+    }
+}

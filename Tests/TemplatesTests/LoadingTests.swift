@@ -108,12 +108,18 @@ struct LoadingTests {
         #expect(d.message.contains("'x'"))
     }
 
-    @Test("partials are refused with a position, since no partial library is loaded")
-    func partialsRefused() throws {
-        let (_, diagnostics) = TemplateSet.load(sources: ["t/sms.mustache": "Hi {{> footer}}"])
+    @Test("an unknown partial is an error at its tag, with the nearest partial suggested")
+    func unknownPartial() throws {
+        let (_, diagnostics) = TemplateSet.load(sources: [
+            "t/sms.mustache": "Hi {{> footr}}", "_partials/footer.mustache": "Reply STOP to opt out",
+        ])
         let d = try #require(diagnostics.first)
-        #expect(d.code == "template-syntax")
+        #expect(d.code == "unknown-partial")
+        #expect(d.severity == .error)
+        #expect(d.location?.file == "templates/t/sms.mustache")
+        #expect(d.location?.line == 1)
         #expect(d.location?.column == 4)
+        #expect(d.message == "unknown partial 'footr'; did you mean 'footer'?")
     }
 
     @Test("email front matter: unknown key with did-you-mean at the key's position")

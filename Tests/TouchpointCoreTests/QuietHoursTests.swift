@@ -1,5 +1,4 @@
 import Testing
-
 import TouchpointCore
 
 @Suite("Quiet hours")
@@ -56,8 +55,11 @@ struct QuietHoursTests {
 
     @Test("malformed or empty ranges are rejected")
     func malformed() {
-        for text in ["", "21:00", "21-08", "25:00-08:00", "21:60-08:00", "21:00-08:00-09:00", "08:00-08:00", "24:00-08:00", "ab:cd-08:00", "21:0-08:00",
-            "21:00-21:00", "a:00-08:00"] {
+        for text in [
+            "", "21:00", "21-08", "25:00-08:00", "21:60-08:00", "21:00-08:00-09:00", "08:00-08:00",
+            "24:00-08:00", "ab:cd-08:00", "21:0-08:00",
+            "21:00-21:00", "a:00-08:00",
+        ] {
             #expect(QuietHours(parsing: text) == nil, "\(text)")
         }
     }

@@ -36,7 +36,9 @@ struct Options {
         }
         func int(_ name: String) -> Int {
             let text = value()
-            guard let v = Int(text), v >= 0 else { fail("\(name) must be a non-negative integer, not '\(text)'") }
+            guard let v = Int(text), v >= 0 else {
+                fail("\(name) must be a non-negative integer, not '\(text)'")
+            }
             return v
         }
         while i < args.count {

@@ -1,10 +1,11 @@
+import Events
+import TouchpointCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Events
-import TouchpointCore
 
 /// libFuzzer entry point: the bytes as one event line, as a JSON document, and as a whole JSON Lines
 /// file read through a pipe in tiny chunks with a small line limit, so the reader's buffer
@@ -13,13 +14,30 @@ import TouchpointCore
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
     let decoder = EventDecoder()
-    _ = decoder.decode(line: bytes, file: "fuzz.jsonl", lineNumber: 1)
+    checkIds(decoder.decode(line: bytes, file: "fuzz.jsonl", lineNumber: 1))
     _ = try? JSON.parse(bytes)
     if let text = String(validating: bytes, as: UTF8.self) {
-        _ = decoder.decode(line: text, file: "fuzz.jsonl", lineNumber: 1)
+        checkIds(decoder.decode(line: text, file: "fuzz.jsonl", lineNumber: 1))
+        // The validator itself, on arbitrary text: it must agree with a plain scan for C0, DEL and C1.
+        let expected = text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        if (EventDecoder.identifierProblem(text, field: "userId") != nil) != expected {
+            fatalError(
+                "identifierProblem disagrees with the control-character scan on \(text.debugDescription)")
+        }
     }
     readAsFile(bytes, decoder: decoder)
     return 0
+}
+
+/// Issue 12 #2: an accepted event never carries a control character in an id (userId, messageId, event
+/// name): an escaped `\u0000` there would reach SQLite, which cuts text at a NUL.
+func checkIds(_ decoded: EventDecoder.Decoded?) {
+    guard case .success(let event)? = decoded else { return }
+    for (field, id) in [("userId", event.userId), ("messageId", event.messageId), ("event", event.name)] {
+        if let id, EventDecoder.controlCharacter(in: id) != nil {
+            fatalError("accepted a control character in \(field): \(id.debugDescription)")
+        }
+    }
 }
 
 /// Feeds `bytes` through a pipe (the same path as `--events -`); run.sh keeps inputs under the
@@ -37,6 +55,6 @@ func readAsFile(_ bytes: UnsafeBufferPointer<UInt8>, decoder: EventDecoder) {
     let reader = JSONLinesReader(
         fileDescriptor: fds[0], path: "fuzz.jsonl", closeWhenDone: true, chunkSize: 7, maximumLineLength: 256)
     while let line = try? reader.next() {
-        _ = decoder.decode(line, file: "fuzz.jsonl")
+        checkIds(decoder.decode(line, file: "fuzz.jsonl"))
     }
 }

@@ -77,7 +77,8 @@ public enum Daemon {
             logger.warning(
                 "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
-        let saved = try stored.globals["sequencer"].map { try JSONDecoder().decode(SequencerState.self, from: $0) }
+        let saved =
+            try stored.globals["sequencer"].map { try JSONDecoder().decode(SequencerState.self, from: $0) }
             ?? SequencerState()
         var sequencer = Sequencer(engine: engine, lateness: project.config.lateness)
         sequencer.restore(

@@ -111,7 +111,9 @@ actor Pipeline: Service {
             }
             if full { continue }
             var sleep = options.pollMilliseconds
-            if let next = sequencer.nextDue { sleep = min(sleep, max(1, next.milliseconds - now.milliseconds)) }
+            if let next = sequencer.nextDue {
+                sleep = min(sleep, max(1, next.milliseconds - now.milliseconds))
+            }
             await withGracefulShutdownHandler {
                 await wakeup.wait(milliseconds: sleep)
             } onGracefulShutdown: {
@@ -136,12 +138,17 @@ actor Pipeline: Service {
     /// Reads, applies and commits one batch. Returns `true` when the batch was full (more may be waiting).
     private func step() async throws -> Bool {
         let now = clock()
-        let input = ingestor.read(limit: options.batchLines, now: now, future: now + project.config.futureSkew)
+        let input = ingestor.read(
+            limit: options.batchLines, now: now, future: now + project.config.futureSkew)
         var quarantine: [QuarantinedLine] = []
         for q in input.rejected {
             // Read again after a restart: quarantined before it.
-            if rereads(q.path, line: q.line) || saved.futureLines[q.path]?.contains(q.line) == true { continue }
-            if q.reason.hasPrefix("future-timestamp") { saved.futureLines[q.path, default: []].append(q.line) }
+            if rereads(q.path, line: q.line) || saved.futureLines[q.path]?.contains(q.line) == true {
+                continue
+            }
+            if q.reason.hasPrefix("future-timestamp") {
+                saved.futureLines[q.path, default: []].append(q.line)
+            }
             quarantine.append(q)
             logger.warning("\(q.path):\(q.line): \(q.reason)", metadata: ["event.quarantined": "true"])
         }
@@ -192,7 +199,8 @@ actor Pipeline: Service {
             touched.insert(o.path)
         }
         if let telemetry {
-            telemetry.batch(applied: applied, quarantined: quarantine.count, late: sequencer.lateCount - lateBefore)
+            telemetry.batch(
+                applied: applied, quarantined: quarantine.count, late: sequencer.lateCount - lateBefore)
             for r in records {
                 telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
             }
@@ -214,7 +222,9 @@ actor Pipeline: Service {
                 offsets.append(target)
             }
             saved.readEnds[path] = SequencerState.ReadEnd(line: read.line, inode: read.inode)
-            if reread[path].map({ read.line >= $0.line || read.inode != $0.inode }) == true { reread[path] = nil }
+            if reread[path].map({ read.line >= $0.line || read.inode != $0.inode }) == true {
+                reread[path] = nil
+            }
             if var lines = saved.futureLines[path] {
                 lines.removeAll { $0 <= target.line }
                 saved.futureLines[path] = lines.isEmpty ? nil : lines

@@ -92,7 +92,9 @@ public struct Engine: Sendable {
         let spans =
             book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
-        self.promptly = book.rules.map { RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap) }
+        self.promptly = book.rules.map {
+            RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
+        }
     }
 
     /// Per rule: whether its messages are decided as soon as they are due (nothing arriving late can cancel,
@@ -186,7 +188,9 @@ public struct Engine: Sendable {
         }
         cancel(by: event, named: name, into: &out)
         if let indices = book.triggers[name] {
-            for index in indices where !settled.contains(index) { trigger(rule: index, by: event, customer: customer) }
+            for index in indices where !settled.contains(index) {
+                trigger(rule: index, by: event, customer: customer)
+            }
         }
         if effect == .activity {
             for (index, span) in book.inactivity {
@@ -280,7 +284,9 @@ public struct Engine: Sendable {
 
     /// Starts `rule`'s message for `event` when its condition holds; `true` when it did.
     @discardableResult
-    private mutating func trigger(rule index: Int, by event: Event, customer: Customer, timer: Bool = true) -> Bool {
+    private mutating func trigger(rule index: Int, by event: Event, customer: Customer, timer: Bool = true)
+        -> Bool
+    {
         let compiled = book.rules[index]
         if let cond = compiled.condition, !test(cond, rule: compiled.name, event: event, customer: customer) {
             return false
@@ -368,11 +374,14 @@ public struct Engine: Sendable {
         _ event: Event, customer: Customer, at time: Instant, into out: inout [MessageRecord]
     ) -> PromptSettlement {
         var settlement = PromptSettlement()
-        guard event.kind == .track, let name = event.name, let indices = book.triggers[name] else { return settlement }
+        guard event.kind == .track, let name = event.name, let indices = book.triggers[name] else {
+            return settlement
+        }
         for index in indices where promptly[index] {
             settlement.rules.append(index)
             let triggerKey = event.messageId ?? "\(name)@\(event.instant.milliseconds)"
-            let id = StableID.message(rule: book.rules[index].name, customer: event.userId, trigger: triggerKey)
+            let id = StableID.message(
+                rule: book.rules[index].name, customer: event.userId, trigger: triggerKey)
             // Seen again after a restart re-read the lines the watermark had not passed: decided already.
             if let entry = ledgers[event.userId]?.entries.first(where: { $0.messageId == id }) {
                 settlement.sends.append(
@@ -402,7 +411,8 @@ public struct Engine: Sendable {
         if customers[id] == nil { customers[id] = Customer(id: id) }
         let zone = scheduler.zone(for: customers[id]!)
         let counts = EngagementCounts(customers[id]!.engagement)
-        customers[id]?.engagement.recordSend(channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
+        customers[id]?.engagement.recordSend(
+            channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
         if let updated = customers[id] {
             population.updatePrior(from: counts, to: EngagementCounts(updated.engagement))
         }
@@ -452,13 +462,16 @@ public struct Engine: Sendable {
                 rule: timer.key.rule, key: timer.key, trigger: event,
                 triggerKey: "inactive@\(deadline.milliseconds)")
         case .due:
-            guard let p = pending[timer.key], p.generation == timer.generation, case .waiting = p.phase else { return }
+            guard let p = pending[timer.key], p.generation == timer.generation, case .waiting = p.phase else {
+                return
+            }
             schedule(p, key: timer.key, customer: customer ?? Customer(id: timer.key.customer), into: &out)
         case .send:
             guard let p = pending[timer.key], p.generation == timer.generation,
                 case .scheduled(let channel, _, let explanation) = p.phase
             else { return }
-            deliver(p, key: timer.key, customer: customer, channel: channel, explanation: explanation, into: &out)
+            deliver(
+                p, key: timer.key, customer: customer, channel: channel, explanation: explanation, into: &out)
         }
     }
 

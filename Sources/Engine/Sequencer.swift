@@ -99,7 +99,9 @@ public struct Sequencer: Sendable {
     /// The clock minus `lateness`: events and timers up to here are final.
     public var watermark: Instant {
         guard let lateness else { return Instant(milliseconds: .min) }
-        guard clock.milliseconds > Int64.min + lateness.milliseconds else { return Instant(milliseconds: .min) }
+        guard clock.milliseconds > Int64.min + lateness.milliseconds else {
+            return Instant(milliseconds: .min)
+        }
         return clock - lateness
     }
 
@@ -219,9 +221,11 @@ public struct Sequencer: Sendable {
                 if e.token >= 0 { released.append(e.token) }
             } else if let q = prompt, timer.map({ q.event.instant <= $0 }) ?? true {
                 _ = promptQueue.pop()
-                let customer = engine.view(of: q.event.userId, asOf: q.event.instant, held: held)
+                let customer =
+                    engine.view(of: q.event.userId, asOf: q.event.instant, held: held)
                     ?? Customer(id: q.event.userId)
-                let settlement = engine.triggerPromptly(q.event, customer: customer, at: q.event.instant, into: &out)
+                let settlement = engine.triggerPromptly(
+                    q.event, customer: customer, at: q.event.instant, into: &out)
                 if !settlement.rules.isEmpty { settled[q.arrival] = settlement }
             } else if let t = timer {
                 engine.fireNextTimer(watermark: w, clock: x, held: held, into: &out)

@@ -37,7 +37,8 @@ struct Status: AsyncParsableCommand {
                     + " (\(q.held) event(s) waiting for it)")
             out.line(
                 "late events      \(q.lateCount)"
-                    + (q.lateCount > 0 ? " (at most \(Replay.describe(milliseconds: q.maxLateMilliseconds)) late)" : ""))
+                    + (q.lateCount > 0
+                        ? " (at most \(Replay.describe(milliseconds: q.maxLateMilliseconds)) late)" : ""))
         }
         out.line("dropped          \(s.dropped)")
         out.line(

@@ -35,20 +35,31 @@ extension DaemonSuite {
                 var n = 0
                 for c in 0..<customers {
                     let user = "d\(c)"
-                    var t = Instant(milliseconds: start.milliseconds + Int64.random(in: 0..<3_600_000, using: &rng))
+                    var t = Instant(
+                        milliseconds: start.milliseconds + Int64.random(in: 0..<3_600_000, using: &rng))
                     var traits = ["\"first_name\":\"F\(c)\"", "\"timezone\":\"\(zones[c % 4])\""]
                     if c % 5 != 3 { traits.append("\"email\":\"\(user)@example.com\"") }
                     if c % 3 != 0 { traits.append("\"phone\":\"+1555\(String(2_000_000 + c))\"") }
                     if c % 4 == 1 { traits.append("\"chat_id\":\"chat-\(user)\"") }
                     if c % 2 == 0 { traits.append("\"locale\":\"zh-CN\"") }
-                    add(t, #"{"type":"identify","userId":"\#(user)","timestamp":"\#(Line.time(t))","traits":{\#(traits.joined(separator: ","))}}"#, id: nil)
+                    add(
+                        t,
+                        #"{"type":"identify","userId":"\#(user)","timestamp":"\#(Line.time(t))","traits":{\#(traits.joined(separator: ","))}}"#,
+                        id: nil)
                     func track(_ name: String, _ props: String, after minutes: ClosedRange<Int64>) {
-                        t = t + TimeSpan(seconds: Int64.random(in: minutes, using: &rng) * 60 + Int64.random(in: 0..<60, using: &rng))
+                        t =
+                            t
+                            + TimeSpan(
+                                seconds: Int64.random(in: minutes, using: &rng) * 60
+                                    + Int64.random(in: 0..<60, using: &rng))
                         // The story ends an hour before the wall clock: nothing in it is future-dated.
                         guard t <= end else { return }
                         n += 1
                         let id = "ev-\(n)"
-                        add(t, #"{"type":"track","event":"\#(name)","userId":"\#(user)","messageId":"\#(id)","timestamp":"\#(Line.time(t))","properties":{\#(props)}}"#, id: id)
+                        add(
+                            t,
+                            #"{"type":"track","event":"\#(name)","userId":"\#(user)","messageId":"\#(id)","timestamp":"\#(Line.time(t))","properties":{\#(props)}}"#,
+                            id: id)
                     }
                     if c % 3 == 2 { track("Signed Up", "", after: 1...5) }
                     var sessions = 0
@@ -58,29 +69,52 @@ extension DaemonSuite {
                         let order = "o-\(user)-\(sessions)"
                         let price = Int.random(in: 5...90, using: &rng)
                         // Sessions hours to days apart: a customer quiet for 30 days gets the win-back.
-                        track("Product Viewed", #""name":"Item \#(sessions)","url":"https://s/p/\#(sessions)""#, after: 20...8_000)
+                        track(
+                            "Product Viewed", #""name":"Item \#(sessions)","url":"https://s/p/\#(sessions)""#,
+                            after: 20...8_000)
                         let roll = Int.random(in: 0..<100, using: &rng)
                         if roll < 20 { continue }  // browsed, left
-                        track("Product Added", #""price":\#(price),"cart_id":"\#(cart)","cart_url":"https://s/c/\#(cart)","name":"Item \#(sessions)""#, after: 1...30)
+                        track(
+                            "Product Added",
+                            #""price":\#(price),"cart_id":"\#(cart)","cart_url":"https://s/c/\#(cart)","name":"Item \#(sessions)""#,
+                            after: 1...30)
                         if roll < 40 { continue }  // abandoned the cart
                         if roll < 55 {
-                            track("Order Completed", #""cart_id":"c-other","order_id":"\#(order)x","total":\#(price)"#, after: 5...70)
+                            track(
+                                "Order Completed",
+                                #""cart_id":"c-other","order_id":"\#(order)x","total":\#(price)"#,
+                                after: 5...70)
                             continue  // the order of another cart: the reminder still goes out
                         }
-                        track("Checkout Started", #""cart_id":"\#(cart)","checkout_url":"https://s/k/\#(cart)""#, after: 2...40)
+                        track(
+                            "Checkout Started",
+                            #""cart_id":"\#(cart)","checkout_url":"https://s/k/\#(cart)""#, after: 2...40)
                         if roll < 65 { continue }  // abandoned the checkout
                         if roll < 75 {
-                            track("Payment Failed", #""cart_id":"\#(cart)","order_id":"\#(order)","payment_url":"https://s/pay/\#(order)""#, after: 1...20)
+                            track(
+                                "Payment Failed",
+                                #""cart_id":"\#(cart)","order_id":"\#(order)","payment_url":"https://s/pay/\#(order)""#,
+                                after: 1...20)
                             if roll < 70 { continue }  // never retried
                             track("Payment Succeeded", #""order_id":"\#(order)""#, after: 1...25)
                         }
-                        track("Order Completed", #""cart_id":"\#(cart)","order_id":"\#(order)","total":\#(price),"currency":"EUR""#, after: 1...20)
-                        if roll < 90 { track("Order Delivered", #""order_id":"\#(order)""#, after: 600...1500) }
+                        track(
+                            "Order Completed",
+                            #""cart_id":"\#(cart)","order_id":"\#(order)","total":\#(price),"currency":"EUR""#,
+                            after: 1...20)
+                        if roll < 90 {
+                            track("Order Delivered", #""order_id":"\#(order)""#, after: 600...1500)
+                        }
                         if roll >= 95 { track("Order Refunded", #""order_id":"\#(order)""#, after: 30...600) }
                         if Int.random(in: 0..<4, using: &rng) == 0 {
-                            track("Message Opened", #""channel":"\#(["email", "sms", "chat"].randomElement(using: &rng)!)""#, after: 10...120)
+                            track(
+                                "Message Opened",
+                                #""channel":"\#(["email", "sms", "chat"].randomElement(using: &rng)!)""#,
+                                after: 10...120)
                         }
-                        if c == 4, sessions == 2 { track("Unsubscribed", #""channel":"email""#, after: 1...10) }
+                        if c == 4, sessions == 2 {
+                            track("Unsubscribed", #""channel":"email""#, after: 1...10)
+                        }
                     }
                 }
                 // How lines arrive: most in time order, some late inside the 5-minute lateness (30 s to 4 min),
@@ -98,12 +132,21 @@ extension DaemonSuite {
                     }
                     delayed.append((key, a.order, a.line, a.id))
                     if a.id != nil, Int.random(in: 0..<100, using: &rng) < 4 {
-                        delayed.append((key + Int64.random(in: 1_000...7_200_000, using: &rng), a.order, a.line, a.id))
+                        delayed.append(
+                            (key + Int64.random(in: 1_000...7_200_000, using: &rng), a.order, a.line, a.id))
                         repeats += 1
                     }
                 }
-                delayed.append((start.milliseconds + 86_400_000, -1, #"{"type":"track","event":"Product Added", broken"#, nil))
-                delayed.append((start.milliseconds + 2 * 86_400_000, -2, #"{"type":"track","event":"Order Completed","timestamp":"\#(Line.time(start))"}"#, nil))
+                delayed.append(
+                    (
+                        start.milliseconds + 86_400_000, -1,
+                        #"{"type":"track","event":"Product Added", broken"#, nil
+                    ))
+                delayed.append(
+                    (
+                        start.milliseconds + 2 * 86_400_000, -2,
+                        #"{"type":"track","event":"Order Completed","timestamp":"\#(Line.time(start))"}"#, nil
+                    ))
                 malformed = 2
                 delayed.sort { $0.key != $1.key ? $0.key < $1.key : $0.order < $1.order }
                 lines = delayed.map(\.line)
@@ -126,10 +169,13 @@ extension DaemonSuite {
             try fm.removeItem(at: box.root.appendingPathComponent("templates"))
             try fm.copyItem(at: Paths.packageRoot.appendingPathComponent("rules"), to: box.rules)
             try fm.copyItem(
-                at: Paths.packageRoot.appendingPathComponent("templates"), to: box.root.appendingPathComponent("templates"))
+                at: Paths.packageRoot.appendingPathComponent("templates"),
+                to: box.root.appendingPathComponent("templates"))
             var config = try String(contentsOf: box.config, encoding: .utf8)
-            config = config.replacingOccurrences(of: "quiet-hours: none", with: "quiet-hours: \"21:00-08:00\"")
-            config = config.replacingOccurrences(of: "frequency-cap: none", with: "frequency-cap: { max: 3, per: 7d }")
+            config = config.replacingOccurrences(
+                of: "quiet-hours: none", with: "quiet-hours: \"21:00-08:00\"")
+            config = config.replacingOccurrences(
+                of: "frequency-cap: none", with: "frequency-cap: { max: 3, per: 7d }")
             try config.write(to: box.config, atomically: true, encoding: .utf8)
             return box
         }
@@ -169,10 +215,13 @@ extension DaemonSuite {
             p.waitUntilExit()
             var set = Set<Decision>()
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+                guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    continue
+                }
                 set.insert(
                     Decision(
-                        messageId: o["id"] as! String, rule: o["rule"] as! String, customer: o["customer"] as! String,
+                        messageId: o["id"] as! String, rule: o["rule"] as! String,
+                        customer: o["customer"] as! String,
                         decision: o["decision"] as! String, reason: o["reason"] as? String,
                         channel: o["channel"] as? String, sendAt: (o["send_at"] as? NSNumber)?.int64Value))
             }
@@ -180,11 +229,16 @@ extension DaemonSuite {
         }
 
         /// `touchpoint dry-run --until WATERMARK` on the files, and its summary line.
-        static func dryRunDecisions(_ box: Sandbox, files: [String], until: Instant) throws -> (Set<Decision>, String) {
+        static func dryRunDecisions(_ box: Sandbox, files: [String], until: Instant) throws -> (
+            Set<Decision>, String
+        ) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
             p.arguments =
-                ["dry-run", "--config", box.config.path, "--show-suppressed", "--format", "json", "--until", Line.time(until)]
+                [
+                    "dry-run", "--config", box.config.path, "--show-suppressed", "--format", "json",
+                    "--until", Line.time(until),
+                ]
                 + files.map { box.events.appendingPathComponent($0).path }
             let out = Pipe()
             let err = Pipe()
@@ -196,16 +250,21 @@ extension DaemonSuite {
             p.waitUntilExit()
             var set = Set<Decision>()
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-                guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
+                guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    continue
+                }
                 let send = o["decision"] as? String == "send"
                 set.insert(
                     Decision(
                         messageId: o["message_id"] as! String, rule: o["rule"] as! String,
                         customer: o["customer"] as! String, decision: o["decision"] as! String,
                         reason: o["reason"] as? String, channel: send ? o["channel"] as? String : nil,
-                        sendAt: send ? (o["send_at"] as? String).flatMap { ISO8601.parse($0)?.instant.milliseconds } : nil))
+                        sendAt: send
+                            ? (o["send_at"] as? String).flatMap { ISO8601.parse($0)?.instant.milliseconds }
+                            : nil))
             }
-            let summary = errors.split(separator: "\n").last { $0.hasPrefix("dry-run:") }.map(String.init) ?? errors
+            let summary =
+                errors.split(separator: "\n").last { $0.hasPrefix("dry-run:") }.map(String.init) ?? errors
             return (set, summary)
         }
 
@@ -213,7 +272,8 @@ extension DaemonSuite {
             "same lines, several batch splits, two files, a kill -9 mid-read: the daemon's decisions are the dry-run's",
             .timeLimit(.minutes(5)),
             arguments: [
-                (batch: 1, files: 1, kill: false), (batch: 7, files: 2, kill: false), (batch: 5000, files: 1, kill: false),
+                (batch: 1, files: 1, kill: false), (batch: 7, files: 2, kill: false),
+                (batch: 5000, files: 1, kill: false),
                 (batch: 1, files: 2, kill: true),
             ])
         func sameDecisions(batch: Int, files: Int, kill: Bool) async throws {
@@ -245,9 +305,13 @@ extension DaemonSuite {
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(seconds: 30) == 0)
             let status = try await store.status()
-            #expect(drained, "applied \(status.eventsApplied) of \(story.distinct)\nlog:\n\(daemon.logText().suffix(2000))")
+            #expect(
+                drained,
+                "applied \(status.eventsApplied) of \(story.distinct)\nlog:\n\(daemon.logText().suffix(2000))"
+            )
             #expect(status.quarantined == story.malformed)
-            let sequencer = try #require(try await store.global("sequencer").map { try SequencerState.decode($0) })
+            let sequencer = try #require(
+                try await store.global("sequencer").map { try SequencerState.decode($0) })
             #expect(sequencer.held == 0)
 
             let mine = try Self.daemonDecisions(box)
@@ -265,7 +329,9 @@ extension DaemonSuite {
                 "differential batch=\(batch) files=\(files) kill=\(kill): \(story.lines.count) lines, \(story.distinct) events "
                     + "(late inside \(story.lateInside), beyond \(story.lateBeyond) → \(sequencer.lateCount) late, "
                     + "\(story.repeats) repeated, \(story.malformed) malformed); decisions \(mine.count): "
-                    + Dictionary(grouping: mine, by: { "\($0.rule):\($0.reason ?? "send")" }).map { "\($0.key) \($0.value.count)" }
+                    + Dictionary(grouping: mine, by: { "\($0.rule):\($0.reason ?? "send")" }).map {
+                        "\($0.key) \($0.value.count)"
+                    }
                     .sorted().joined(separator: ", "))
         }
     }

@@ -55,7 +55,9 @@ extension DaemonSuite {
             }
         }
 
-        @Test("a later-dated event of another customer, read in the next batch, no longer fires what a late order cancels")
+        @Test(
+            "a later-dated event of another customer, read in the next batch, no longer fires what a late order cancels"
+        )
         func lateOrderStillCancelsAcrossBatches() async throws {
             let box = try Self.sandbox(lateness: "20s")
             defer { box.remove() }
@@ -86,7 +88,9 @@ extension DaemonSuite {
             let dry = try Self.dryRun(box)
             let cart = dry.filter { $0["rule"] as? String == "cart-abandoned" }
             #expect(cart.count == 1 && cart.first?["reason"] as? String == "cancelled", "\(cart)")
-            #expect(dry.contains { $0["message_id"] as? String == receipt && $0["decision"] as? String == "send" })
+            #expect(
+                dry.contains { $0["message_id"] as? String == receipt && $0["decision"] as? String == "send" }
+            )
         }
 
         @Test("an idle daemon with the default lateness sends a receipt at once, not five minutes later")
@@ -106,14 +110,17 @@ extension DaemonSuite {
                 await eventually(within: 20) { box.fileOutboxNames().contains(receipt + ".eml") },
                 "status:\n\((try? box.status()) ?? "")\nlog:\n\(daemon.logText())")
             let status = try box.status()
-            #expect(status.contains("(2 event(s) waiting for it)"), "the events themselves still wait: \(status)")
+            #expect(
+                status.contains("(2 event(s) waiting for it)"), "the events themselves still wait: \(status)")
             // They are applied once the watermark passes them; the receipt is not decided twice.
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(seconds: 20) == 0)
             #expect(box.fileOutboxNames() == [receipt + ".eml"])
         }
 
-        @Test("an event dated an hour ahead is quarantined future-timestamp and fires no one's timers; within the skew it waits")
+        @Test(
+            "an event dated an hour ahead is quarantined future-timestamp and fires no one's timers; within the skew it waits"
+        )
         func futureTimestampIsQuarantined() async throws {
             let box = try Self.sandbox(lateness: "5m")
             defer { box.remove() }
@@ -129,7 +136,9 @@ extension DaemonSuite {
             #expect(try await eventuallyAsync(within: 20) { try await store.status().eventsApplied == 2 })
             try box.append([
                 Line.track("Page Viewed", user: "mallory", id: "m-1", n: 2, at: now.plus(ms: 3_600_000)),
-                Line.track("Page Viewed", user: "mallory", id: "m-2", n: 3, at: Instant(milliseconds: 253_402_300_000_000)),
+                Line.track(
+                    "Page Viewed", user: "mallory", id: "m-2", n: 3,
+                    at: Instant(milliseconds: 253_402_300_000_000)),
                 Line.track("Page Viewed", user: "u2", id: "ok-1", n: 4, at: now.plus(ms: 2 * 60_000)),
             ])
             #expect(
@@ -140,8 +149,11 @@ extension DaemonSuite {
             #expect(Set(lines.map(\.line)) == [3, 4])
             let reminder = Line.messageId(rule: "cart-abandoned", user: "u1", trigger: "cart-1")
             try await Task.sleep(nanoseconds: 1_000_000_000)
-            #expect(try await store.outboxRow(messageId: reminder) == nil, "the reminder still waits for its time")
-            #expect(try box.status().contains("(1 event(s) waiting for it)"), "the line 2 minutes ahead is held")
+            #expect(
+                try await store.outboxRow(messageId: reminder) == nil, "the reminder still waits for its time"
+            )
+            #expect(
+                try box.status().contains("(1 event(s) waiting for it)"), "the line 2 minutes ahead is held")
             // Neither the engine's clock nor the sequencer's passed the wall clock, nor do they after a restart.
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(seconds: 20) == 0)
@@ -151,7 +163,8 @@ extension DaemonSuite {
             let stored = try await store.load()
             let engine = try Engine.decode(customers: [:], globals: stored.globals["engine"]).globals
             #expect((engine?.now ?? wall) <= wall)
-            let sequencer = try #require(try await store.global("sequencer").map { try SequencerState.decode($0) })
+            let sequencer = try #require(
+                try await store.global("sequencer").map { try SequencerState.decode($0) })
             #expect(sequencer.clock <= wall.milliseconds)
             #expect(try await store.outboxRow(messageId: reminder) == nil)
             #expect(try await store.status().quarantined == 2, "not quarantined twice after the restart")
@@ -166,7 +179,8 @@ extension DaemonSuite {
             try box.append((0..<count).map { Line.identify("c\($0)", index: $0, at: t) })
             var daemon = try await box.startDaemon().running()
             let store = try box.openStore()
-            #expect(try await eventuallyAsync(within: 120) { try await store.status().eventsApplied == count })
+            #expect(
+                try await eventuallyAsync(within: 120) { try await store.status().eventsApplied == count })
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(seconds: 30) == 0)
 
@@ -183,9 +197,13 @@ extension DaemonSuite {
 
         /// Whether `/proc/PID/status` shows SIGTERM ignored or caught.
         static func ignoresSIGTERM(_ pid: Int32) -> Bool {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
-            for line in text.split(separator: "\n") where line.hasPrefix("SigIgn:") || line.hasPrefix("SigCgt:") {
-                if let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16), mask & (1 << 14) != 0 {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else {
+                return false
+            }
+            for line in text.split(separator: "\n")
+            where line.hasPrefix("SigIgn:") || line.hasPrefix("SigCgt:") {
+                if let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16), mask & (1 << 14) != 0
+                {
                     return true
                 }
             }

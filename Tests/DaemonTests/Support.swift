@@ -199,7 +199,8 @@ struct Sandbox {
         """
 
     init(
-        channels: String, rules: String = Sandbox.pingRules, extraConfig: String = "", lateness: String = "0s",
+        channels: String, rules: String = Sandbox.pingRules, extraConfig: String = "",
+        lateness: String = "0s",
         templates extraTemplates: [String: String] = [:]
     ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("tp-daemon-\(UUID().uuidString)")

@@ -52,7 +52,8 @@ private func event(_ line: String) -> Event {
 
 private func sequencer(_ f: Fixture, lateness: TimeSpan? = .minutes(5)) -> Sequencer {
     Sequencer(
-        engine: Engine(book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings()),
+        engine: Engine(
+            book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings()),
         lateness: lateness)
 }
 
@@ -112,7 +113,9 @@ struct SequencerTests {
         #expect(s.engine.stats.eventsApplied == 2)
     }
 
-    @Test("a rule with unless waits for the watermark even with wait 0, and a late canceller inside it stops it")
+    @Test(
+        "a rule with unless waits for the watermark even with wait 0, and a late canceller inside it stops it"
+    )
     func unlessWaits() {
         let f = Fixture(rules: rules, config: noCaps)
         var s = sequencer(f)
@@ -137,11 +140,23 @@ struct SequencerTests {
     @Test(
         "which messages wait for the watermark: unless, any wait, once-per, and the frequency cap for marketing",
         arguments: [
-            ("when: { event: E }\n    send: { template: plain, channels: [email] }\n    transactional: true", true),
+            (
+                "when: { event: E }\n    send: { template: plain, channels: [email] }\n    transactional: true",
+                true
+            ),
             ("when: { event: E }\n    send: { template: plain, channels: [email] }", false),
-            ("when: { event: E }\n    unless: [F]\n    send: { template: plain, channels: [email] }\n    transactional: true", false),
-            ("when: { event: E }\n    wait: 1m\n    send: { template: plain, channels: [email] }\n    transactional: true", false),
-            ("when: { event: E }\n    limit: { once-per: 1d }\n    send: { template: plain, channels: [email] }\n    transactional: true", false),
+            (
+                "when: { event: E }\n    unless: [F]\n    send: { template: plain, channels: [email] }\n    transactional: true",
+                false
+            ),
+            (
+                "when: { event: E }\n    wait: 1m\n    send: { template: plain, channels: [email] }\n    transactional: true",
+                false
+            ),
+            (
+                "when: { event: E }\n    limit: { once-per: 1d }\n    send: { template: plain, channels: [email] }\n    transactional: true",
+                false
+            ),
         ])
     func promptClassification(body: String, prompt: Bool) throws {
         let f = Fixture(rules: "rules:\n  - name: r\n    " + body + "\n")
@@ -152,13 +167,17 @@ struct SequencerTests {
 
     @Test("a marketing message with no cap to compete under is prompt; with the frequency cap it waits")
     func capMakesMarketingWait() throws {
-        let f = Fixture(rules: "rules:\n  - name: r\n    when: { event: E }\n    send: { template: plain, channels: [email] }\n")
+        let f = Fixture(
+            rules:
+                "rules:\n  - name: r\n    when: { event: E }\n    send: { template: plain, channels: [email] }\n"
+        )
         let rule = try #require(f.project.book.rules.first?.rule)
         #expect(RuleBook.decidesPromptly(rule, frequencyCap: nil))
         #expect(!RuleBook.decidesPromptly(rule, frequencyCap: FrequencyCap(max: 3, per: .days(7))))
     }
 
-    @Test("offered again after a restart (the daemon re-reads held lines), a prompt decision is not made twice")
+    @Test(
+        "offered again after a restart (the daemon re-reads held lines), a prompt decision is not made twice")
     func promptDecisionSurvivesARestart() throws {
         let f = Fixture(rules: rules, config: noCaps)
         var s = sequencer(f)
@@ -170,7 +189,8 @@ struct SequencerTests {
         var engine = s.engine
         let changes = try engine.takeChanges()
         let decoded = try Engine.decode(customers: changes.customers, globals: changes.globals)
-        var restored = Engine(book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
+        var restored = Engine(
+            book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
         restored.restore(globals: decoded.globals, customers: decoded.customers)
         var again = Sequencer(engine: restored, lateness: .minutes(5))
         var after: [MessageRecord] = []
@@ -193,11 +213,14 @@ struct SequencerTests {
         #expect(s.clock == base, "dated 4 minutes ahead, it does not move the clock past the wall")
         s.advance(wall: base + .minutes(1), caughtUp: true) { out.append($0) }
         #expect(s.clock == base + .minutes(1))
-        #expect(out.map(\.rule) == ["cart-abandoned"], "the reminder due 09:00 is behind the watermark: final")
+        #expect(
+            out.map(\.rule) == ["cart-abandoned"], "the reminder due 09:00 is behind the watermark: final")
         #expect(s.engine.now <= base + .minutes(1))
     }
 
-    @Test("a dry-run reports a line dated far beyond its watermark (year 9999) and counts late lines with the worst")
+    @Test(
+        "a dry-run reports a line dated far beyond its watermark (year 9999) and counts late lines with the worst"
+    )
     func dryRunReportsFarAheadAndLate() throws {
         let f = Fixture(rules: rules, config: noCaps)
         let (_, replay) = try f.replay([
@@ -208,7 +231,8 @@ struct SequencerTests {
         ])
         #expect(replay.farAhead.map(\.line) == [3])
         #expect(replay.farAhead.first?.description.contains("beyond the replay's watermark") == true)
-        #expect(replay.sequencer.lateCount == 1, "the order arrives after the year-9999 line fired the reminder")
+        #expect(
+            replay.sequencer.lateCount == 1, "the order arrives after the year-9999 line fired the reminder")
         #expect(replay.sequencer.maxLateMilliseconds > 365 * 86_400_000)
     }
 }

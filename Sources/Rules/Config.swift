@@ -24,6 +24,9 @@ public struct Config: Sendable, Hashable {
     public var maxLateness: TimeSpan
     /// How late an event may arrive and still be ordered before others (default 5m).
     public var lateness: TimeSpan
+    /// How far beyond the wall clock an event may be dated before the daemon quarantines it
+    /// (`future-timestamp`): a clock set wrong by a few minutes is tolerated, a shopper's year 9999 is not.
+    public var futureSkew: TimeSpan = .minutes(5)
     /// Warn when an SMS template needs more segments than this (default 3).
     public var smsSegmentWarning: Int
     /// The adapter for each channel; a channel missing here has no adapter.

@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""End-to-end latency of `touchpoint run`: event line appended -> webhook received. Not a test.
+"""End-to-end latency of `touchpoint run` with the default config (lateness 5m). Not a test.
 
-  python3 scripts/bench-latency.py [--rates 100,1000] [--seconds 20] [--bin .build/release/touchpoint]
+  python3 scripts/bench-latency.py [--rates 1,1000] [--seconds 20] [--bin .build/release/touchpoint]
+                                   [--lateness 5m]   # only to try the script quickly; the figures use the default
 
 For each rate: starts a loopback HTTP receiver on an ephemeral port (asyncio, keep-alive, answers 204 and
-records the receive time of every request), a daemon (release build) with one transactional rule that
-sends each `Ping` to the receiver as a chat webhook, identifies the customers, then appends one `Ping`
-line per event at a steady pace (against the schedule, not the previous write) and records the append
-time. Latency = receive time - append time, same host clock. Prints p50, p90, p99 and max per rate.
+records the receive time of every request) and a daemon (release build) whose config sets no `lateness`
+(so the default 5m applies) with three rules:
+
+  ping        `Ping` -> chat webhook to the receiver,   wait 0, no unless, transactional: decided at once
+              or (the file run) sms through the file adapter, the embedded default channel
+  alarm       `Alarm` -> chat webhook, unless All Clear a late `All Clear` could cancel it: waits for the
+              (webhook run only)                        watermark, i.e. until `lateness` after its due time
+
+Each rate runs twice, once per channel. It identifies the customers, appends one `Ping` line per event at a
+steady pace (against the schedule, not the previous write) and, in the webhook run, one `Alarm` line per
+second, then waits until `lateness` after the last alarm.
+Latency = receive time (webhook: the receiver's clock; file: the written file's mtime) - append time, same
+host clock; for alarms, receive time - (due time + lateness). Prints p50, p90, p99 and max per rate and kind.
 """
-import argparse, asyncio, json, os, re, signal, subprocess, sys, tempfile, threading, time, datetime
+import argparse, asyncio, datetime, json, os, re, signal, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -19,6 +29,7 @@ class Receiver:
 
     def __init__(self):
         self.times = {}
+        self.counts = {"lat": 0, "alarm": 0}
         self.port = None
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
@@ -34,7 +45,7 @@ class Receiver:
         self.loop.run_forever()
 
     async def _client(self, reader, writer):
-        token = re.compile(rb"lat-(\d+)-end")
+        token = re.compile(rb"(lat|alarm)-(\d+)-end")
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -43,7 +54,10 @@ class Receiver:
                 now = time.time()
                 t = token.search(body)
                 if t:
-                    self.times.setdefault(int(t.group(1)), now)
+                    key = (t.group(1).decode(), int(t.group(2)))
+                    if key not in self.times:
+                        self.times[key] = now
+                        self.counts[key[0]] += 1
                 writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -56,44 +70,74 @@ def stamp(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def run(binary, rate, seconds):
-    count = int(rate * seconds)
+def seconds(span):
+    m = re.fullmatch(r"(\d+)([smh])", span)
+    return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def run(binary, rate, duration, lateness, channel):
+    count = int(rate * duration)
+    # The alarms (and their wait of `lateness`) only in the webhook run: the receiver times them.
+    alarms = int(duration) if channel == "webhook" else 0
     rx = Receiver()
     with tempfile.TemporaryDirectory(prefix="tp-latency-") as d:
-        os.makedirs(f"{d}/events"); os.makedirs(f"{d}/rules"); os.makedirs(f"{d}/templates/ping")
+        for sub in ("events", "rules", "templates/ping", "templates/alarm"):
+            os.makedirs(f"{d}/{sub}")
         with open(f"{d}/rules/ping.yaml", "w") as f:
-            f.write("rules: [{name: ping, when: {event: Ping}, send: {template: ping, channels: [chat]}, transactional: true}]\n")
-        with open(f"{d}/templates/ping/chat.mustache", "w") as f:
-            f.write("lat-{{event.properties.n}}-end\n")
+            f.write("""rules:
+  - { name: ping, when: { event: Ping }, send: { template: ping, channels: [%s] }, transactional: true }
+  - name: alarm
+    when: { event: Alarm }
+    unless: [All Clear]
+    send: { template: alarm, channels: [chat] }
+    transactional: true
+""" % ("chat" if channel == "webhook" else "sms"))
+        for template_channel in ("chat", "sms"):
+            with open(f"{d}/templates/ping/{template_channel}.mustache", "w") as f:
+                f.write("lat-{{event.properties.n}}-end\n")
+        with open(f"{d}/templates/alarm/chat.mustache", "w") as f:
+            f.write("alarm-{{event.properties.n}}-end\n")
         with open(f"{d}/touchpoint.yaml", "w") as f:
             f.write(f"""rules: rules
 templates: templates
 events: events
 store: state.sqlite
 quiet-hours: none
-lateness: 0s
+{"lateness: " + lateness if lateness else "# lateness: the default, 5m"}
 channels:
   email: {{ kind: file, path: outbox }}
   sms:   {{ kind: file, path: outbox }}
   chat:  {{ kind: webhook, url: "http://127.0.0.1:{rx.port}/hook" }}
 """)
-        customers = min(count, 1000)
+        customers = min(max(count, 1), 1000)
         with open(f"{d}/events/a.jsonl", "w") as f:
             ts = stamp(time.time() - 1)
             for i in range(customers):
                 f.write(json.dumps({"type": "identify", "userId": f"c{i}", "messageId": f"id-{i}", "timestamp": ts,
-                                    "traits": {"chat_id": f"chat-{i}"}}) + "\n")
+                                    "traits": {"chat_id": f"chat-{i}", "phone": f"+1555{2000000 + i}"}}) + "\n")
         log = open(f"{d}/daemon.log", "w")
         daemon = subprocess.Popen([binary, "run", "--config", f"{d}/touchpoint.yaml", "--log-level", "warning"],
                                   stdout=log, stderr=subprocess.STDOUT)
+        pings, due = {}, {}
         try:
             time.sleep(1.5)
-            appended = {}
             start = time.time()
+            next_alarm = 0
             with open(f"{d}/events/a.jsonl", "a", buffering=1) as f:
                 for n in range(count):
-                    due = start + n / rate
-                    wait = due - time.time()
+                    at = start + n / rate
+                    while next_alarm < alarms and start + next_alarm <= at:
+                        wait = start + next_alarm - time.time()
+                        if wait > 0:
+                            time.sleep(wait)
+                        now = time.time()
+                        f.write(json.dumps({"type": "track", "userId": f"c{next_alarm % customers}", "event": "Alarm",
+                                            "messageId": f"alarm-{next_alarm}", "timestamp": stamp(now),
+                                            "properties": {"n": next_alarm}}) + "\n")
+                        f.flush()
+                        due[next_alarm] = int(now * 1000) / 1000  # its timestamp, as stamped (ms)
+                        next_alarm += 1
+                    wait = at - time.time()
                     if wait > 0:
                         time.sleep(wait)
                     now = time.time()
@@ -101,30 +145,56 @@ channels:
                                         "messageId": f"ping-{n}", "timestamp": stamp(now),
                                         "properties": {"n": n}}) + "\n")
                     f.flush()
-                    appended[n] = now
+                    pings[n] = now
+            hold = seconds(lateness) if lateness else 300
             deadline = time.time() + 30
-            while len(rx.times) < count and time.time() < deadline:
+            def delivered():
+                if channel == "webhook":
+                    return rx.counts["lat"]
+                return len(os.listdir(f"{d}/outbox")) if os.path.isdir(f"{d}/outbox") else 0
+            while delivered() < count and time.time() < deadline:
                 time.sleep(0.05)
+            deadline = max(due.values(), default=time.time()) + hold + 30
+            while rx.counts["alarm"] < len(due) and time.time() < deadline:
+                time.sleep(0.2)
         finally:
             daemon.send_signal(signal.SIGTERM)
-            daemon.wait(timeout=20)
-        lat = sorted((rx.times[n] - appended[n]) * 1000 for n in appended if n in rx.times)
-        if len(lat) < count:
-            print(f"warning: {count - len(lat)} of {count} messages not received", file=sys.stderr)
-        pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-        return count, len(lat), pct(0.5), pct(0.9), pct(0.99), lat[-1]
+            daemon.wait(timeout=30)
+        files = {}
+        for name in os.listdir(f"{d}/outbox") if os.path.isdir(f"{d}/outbox") else []:
+            with open(f"{d}/outbox/{name}") as fh:
+                m = re.search(r"lat-(\d+)-end", fh.read())
+            if m:
+                files[int(m.group(1))] = os.stat(f"{d}/outbox/{name}").st_mtime_ns / 1e9
+        hold = seconds(lateness) if lateness else 300
+        web = sorted((rx.times[("lat", n)] - t) * 1000 for n, t in pings.items() if ("lat", n) in rx.times)
+        fil = sorted((files[n] - t) * 1000 for n, t in pings.items() if n in files)
+        ala = sorted((rx.times[("alarm", n)] - (t + hold)) * 1000 for n, t in due.items() if ("alarm", n) in rx.times)
+        if channel == "file":
+            return [("file", count, fil)]
+        return [("webhook", count, web), ("unless, past due+lateness", len(due), ala)]
+
+
+def pct(values, p):
+    return values[min(len(values) - 1, int(len(values) * p))] if values else float("nan")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rates", default="100,1000")
+    ap.add_argument("--rates", default="1,1000")
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build/release/touchpoint"))
+    ap.add_argument("--channels", default="webhook,file")
+    ap.add_argument("--lateness", default=None, help="override the default 5m (for a quick try only)")
     a = ap.parse_args()
-    for rate in [int(r) for r in a.rates.split(",")]:
-        count, got, p50, p90, p99, mx = run(a.bin, rate, a.seconds)
-        print(f"latency rate={rate}/s events={count} received={got} p50_ms={p50:.1f} p90_ms={p90:.1f} "
-              f"p99_ms={p99:.1f} max_ms={mx:.1f}", flush=True)
+    for rate in [float(r) for r in a.rates.split(",")]:
+      for channel in a.channels.split(","):
+        for kind, expected, lat in run(a.bin, rate, a.seconds, a.lateness, channel):
+            if len(lat) < expected:
+                print(f"warning: {expected - len(lat)} of {expected} {kind} messages not received", file=sys.stderr)
+            print(f"latency rate={rate:g}/s kind={kind} messages={expected} received={len(lat)} "
+                  f"p50_ms={pct(lat, .5):.1f} p90_ms={pct(lat, .9):.1f} p99_ms={pct(lat, .99):.1f} "
+                  f"max_ms={lat[-1] if lat else float('nan'):.1f}", flush=True)
 
 
 if __name__ == "__main__":

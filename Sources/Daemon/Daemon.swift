@@ -25,6 +25,17 @@ public enum Daemon {
     public static func run(
         options: DaemonOptions, logger: Logger, clock: @escaping @Sendable () -> Instant = Delivery.wallClock
     ) async throws {
+        // Trapped before anything else: a SIGTERM while the store loads ends start-up cleanly (exit 0), as one
+        // after start-up shuts the service group down gracefully. The trap stays for the daemon's whole life.
+        let stop = StopRequest()
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let trap = Task {
+            for await signal in signals {
+                logger.notice("\(signal): stopping")
+                await stop.request()
+            }
+        }
+        defer { trap.cancel() }
         let project = Project.load(configPath: options.configPath, environment: options.environment)
         let (adapters, adapterDiagnostics) = Adapters.build(config: project.config)
         let errors = project.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
@@ -37,8 +48,8 @@ public enum Daemon {
             project: project, options: options, logger: logger, clock: clock)
         do {
             try await run(
-                project: project, adapters: adapters, held: held, options: options, logger: logger,
-                clock: clock)
+                project: project, adapters: adapters, held: held, options: options, stop: stop,
+                logger: logger, clock: clock)
         } catch {
             await held.close()
             throw error
@@ -47,8 +58,8 @@ public enum Daemon {
     }
 
     private static func run(
-        project: Project, adapters: Adapters, held: DaemonStore, options: DaemonOptions, logger: Logger,
-        clock: @escaping @Sendable () -> Instant
+        project: Project, adapters: Adapters, held: DaemonStore, options: DaemonOptions, stop: StopRequest,
+        logger: Logger, clock: @escaping @Sendable () -> Instant
     ) async throws {
         let store = held.store
         let storePath = project.config.storeDescription
@@ -78,6 +89,13 @@ public enum Daemon {
             logger.warning(
                 "\(engine.stats.droppedOnRestore) pending message(s) of removed rules dropped on restore")
         }
+        let saved =
+            try stored.globals["sequencer"].map { try JSONDecoder().decode(SequencerState.self, from: $0) }
+            ?? SequencerState()
+        var sequencer = Sequencer(engine: engine, lateness: project.config.lateness)
+        sequencer.restore(
+            clock: Instant(milliseconds: saved.clock), lateCount: saved.lateCount,
+            maxLateMilliseconds: saved.maxLateMilliseconds, wall: clock())
 
         let resendable = Set(adapters.byChannel.values.filter(\.peerDeduplicates).map(\.kind))
         let recovery = try await store.recoverInFlight(resendable: resendable, at: clock())
@@ -110,10 +128,9 @@ public enum Daemon {
             }
         }
         let pipeline = Pipeline(
-            project: project, engine: engine, adapters: adapters, offsets: offsets, store: store,
-            options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
-            reloadRequests: reloadRequests,
-            telemetry: telemetry, cluster: clusterState, clock: clock)
+            project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: offsets,
+            store: store, options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
+            reloadRequests: reloadRequests, telemetry: telemetry, cluster: clusterState, clock: clock)
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             telemetry: telemetry, clock: clock)
@@ -169,14 +186,37 @@ public enum Daemon {
                     service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
                     serviceName: "dispatcher"),
             ] + http,
-            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         // The dispatcher cuts its in-flight sends at `shutdownGraceMilliseconds` and records them; this
         // bound is the backstop a second later, should anything else hang.
         config.maximumGracefulShutdownDuration = .milliseconds(options.shutdownGraceMilliseconds + 1_000)
-        try await ServiceGroup(configuration: config).run()
+        let group = ServiceGroup(configuration: config)
+        guard await stop.start(group) else {
+            logger.notice("stopped during start-up; nothing was read")
+            return
+        }
+        try await group.run()
+    }
+}
+
+/// A SIGTERM/SIGINT, before or after the service group exists.
+private actor StopRequest {
+    private var requested = false
+    private var group: ServiceGroup?
+
+    func request() async {
+        requested = true
+        await group?.triggerGracefulShutdown()
     }
 
+    /// Hands over the group; `false` when a stop was requested before (the daemon then does not start).
+    func start(_ group: ServiceGroup) -> Bool {
+        self.group = group
+        return !requested
+    }
+}
+
+extension Daemon {
     /// Why the daemon must not start on this store, or `nil`.
     ///
     /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every

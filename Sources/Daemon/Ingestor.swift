@@ -20,6 +20,9 @@ struct Ingestor {
     /// One batch of input: decoded events, rejected lines, and the offsets after them.
     struct Batch {
         var events: [Event] = []
+        /// Per event, where to resume to read it again: the end of the line before it (the daemon commits this
+        /// offset while the event waits for the sequencer's watermark).
+        var starts: [FileOffset] = []
         var rejected: [QuarantinedLine] = []
         var offsets: [String: FileOffset] = [:]
         /// Remembered paths whose offset moved to another file (a rename): deleted from the store.
@@ -54,8 +57,9 @@ struct Ingestor {
         }
     }
 
-    /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines.
-    mutating func read(limit: Int, now: Instant) -> Batch {
+    /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines; an event dated
+    /// after `future` is quarantined (`future-timestamp`) instead of returned.
+    mutating func read(limit: Int, now: Instant, future: Instant? = nil) -> Batch {
         var batch = Batch()
         let current = currentFiles()
         // A file exactly as it was at the last read has nothing new, and keeps its offset without a look at
@@ -105,13 +109,24 @@ struct Ingestor {
                         break
                     }
                     batch.lines += 1
+                    let before = position
                     position.offset = line.endOffset
                     position.line = line.number
                     switch decoder.decode(line, file: path) {
                     case nil:
                         continue
+                    // Issue 11/12: a date beyond the wall clock would move every customer's timers (begin).
+                    case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
+                        batch.rejected.append(
+                            QuarantinedLine(
+                                path: path, line: line.number,
+                                reason:
+                                    "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
+                                raw: Data(Array(line.bytes)), at: now))
+                    // (end)
                     case .success(let event)?:
                         batch.events.append(event)
+                        batch.starts.append(before)
                     case .failure(let rejection)?:
                         batch.rejected.append(
                             QuarantinedLine(

@@ -7,14 +7,24 @@ import Store
 import TouchpointCore
 import Tracking
 
-/// The live engine: reads new event lines, applies them, fires due timers by the wall clock, and commits
+/// The live engine: reads new event lines, offers them to the sequencer `dry-run` also uses, and commits
 /// the state change, the file offsets and the resulting outbox rows in one transaction per batch.
 ///
-/// The engine is the same one `dry-run` uses. Timers fire when the wall clock minus `lateness` passes
-/// them, so an event that arrives a little late still cancels what it should.
+/// The sequencer's clock is the latest event time read, never past the wall clock, and the wall clock
+/// itself once every file is read to its end; events and timers wait until the clock minus `lateness`
+/// passes them, so an event that arrives a little late still cancels what it should, and the decisions are
+/// the dry-run's whatever the batch boundaries. A message nothing late can change is decided at once.
+///
+/// A file's committed offset never passes a line the sequencer still holds: after a crash the held lines
+/// are read again, and the ones the watermark had already passed (applied, quarantined, duplicates) are
+/// recognised by the committed watermark and skipped, so nothing is lost and nothing applied twice.
 actor Pipeline: Service {
     private var project: Project
-    var engine: Engine
+    private var sequencer: Sequencer
+    var engine: Engine {
+        get { sequencer.engine }
+        set { sequencer.engine = newValue }
+    }
     private var adapters: Adapters
     private var ingestor: Ingestor
     private let store: any StateStore
@@ -33,19 +43,35 @@ actor Pipeline: Service {
     private var pendingCommit: Task<Void, any Error>?
     /// Event message ids of the batch in `pendingCommit`: not yet visible to `hasSeen`, still seen.
     private var uncommittedIds: Set<String> = []
+    /// Where each file's held lines start, in line order (see ``HeldLines``).
+    private var held: [String: HeldLines] = [:]
+    /// Per offered event: its file and message id, until it is released.
+    private var offered: [Int: (path: String, messageId: String?)] = [:]
+    private var nextToken = 0
+    /// The offsets last committed, per file.
+    private var committed: [String: FileOffset]
+    /// What survives a restart besides the engine (the `sequencer` global).
+    private var saved: SequencerState
+    /// After a restart: per file, the part read before it, and the watermark then (see ``SequencerState``).
+    private var reread: [String: SequencerState.ReadEnd]
+    private let rereadWatermark: Instant
     /// Cluster mode (SPEC §10): the partitions this node applies; `nil` for a single daemon.
     var cluster: PipelineCluster?
 
     init(
-        project: Project, engine: Engine, adapters: Adapters, offsets: [String: FileOffset],
-        store: any StateStore,
-        options: DaemonOptions, logger: Logger, dispatcherWakeup: Wakeup, reloadRequests: Wakeup,
-        telemetry: Telemetry? = nil, cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
+        project: Project, sequencer: Sequencer, saved: SequencerState, adapters: Adapters,
+        offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
+        dispatcherWakeup: Wakeup, reloadRequests: Wakeup, telemetry: Telemetry? = nil,
+        cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.telemetry = telemetry
         self.cluster = cluster
         self.project = project
-        self.engine = engine
+        self.sequencer = sequencer
+        self.saved = saved
+        self.committed = options.fromStart ? [:] : offsets
+        self.reread = options.fromStart ? [:] : saved.readEnds
+        self.rereadWatermark = Instant(milliseconds: saved.watermark)
         self.adapters = adapters
         self.ingestor = Ingestor(
             folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
@@ -94,9 +120,8 @@ actor Pipeline: Service {
             }
             if full { continue }
             var sleep = options.pollMilliseconds
-            if let next = engine.nextTimerAt {
-                let due = next.milliseconds + project.config.lateness.milliseconds - now.milliseconds
-                sleep = min(sleep, max(1, due))
+            if let next = sequencer.nextDue {
+                sleep = min(sleep, max(1, next.milliseconds - now.milliseconds))
             }
             await withGracefulShutdownHandler {
                 await wakeup.wait(milliseconds: sleep)
@@ -122,12 +147,162 @@ actor Pipeline: Service {
     /// Reads, applies and commits one batch. Returns `true` when the batch was full (more may be waiting).
     private func step() async throws -> Bool {
         let now = clock()
-        let clusterRead = readCluster(now: now)
-        var input =
-            clusterRead.map {
-                Ingestor.Batch(events: $0.events, rejected: $0.rejected.map(\.line), lines: $0.lines)
-            } ?? ingestor.read(limit: options.batchLines, now: now)
-        let caughtUp = clusterRead.map { !$0.full } ?? (input.lines < options.batchLines)
+        if let clusterRead = readCluster(now: now) { return try await clusterStep(clusterRead, now: now) }
+        let input = ingestor.read(
+            limit: options.batchLines, now: now, future: now + project.config.futureSkew)
+        var quarantine: [QuarantinedLine] = []
+        for q in input.rejected {
+            // Read again after a restart: quarantined before it.
+            if rereads(q.path, line: q.line) || saved.futureLines[q.path]?.contains(q.line) == true {
+                continue
+            }
+            if q.reason.hasPrefix("future-timestamp") {
+                saved.futureLines[q.path, default: []].append(q.line)
+            }
+            quarantine.append(q)
+            logger.warning("\(q.path):\(q.line): \(q.reason)", metadata: ["event.quarantined": "true"])
+        }
+        // Lines read again after a restart: the ones the watermark had passed were dealt with before it.
+        var candidates: [(event: Event, start: FileOffset)] = []
+        for (event, start) in zip(input.events, input.starts) {
+            let line = start.line + 1
+            if saved.futureLines[start.path]?.contains(line) == true { continue }
+            if rereads(start.path, line: line), event.instant <= rereadWatermark { continue }
+            candidates.append((event, start))
+        }
+        // Deduplicate by messageId against everything ever applied (the store), the batch being committed,
+        // the events the sequencer holds, and within the batch.
+        let ids = candidates.compactMap(\.event.messageId)
+        var seen = ids.isEmpty ? [] : try await store.hasSeen(ids)
+        for id in ids where uncommittedIds.contains(id) { seen.insert(id) }
+        var fresh = Set<String>()
+        var records: [MessageRecord] = []
+        var duplicates = 0
+        sequencer.wallClock = now
+        let lateBefore = sequencer.lateCount
+        for (event, start) in candidates {
+            if let id = event.messageId, seen.contains(id) || !fresh.insert(id).inserted {
+                duplicates += 1
+                continue
+            }
+            nextToken += 1
+            let arrival = sequencer.offer(event, token: nextToken) { records.append($0) }
+            if arrival == .duplicate {
+                duplicates += 1
+                continue
+            }
+            offered[nextToken] = (start.path, event.messageId)
+            held[start.path, default: HeldLines()].append(token: nextToken, start: start)
+        }
+        // Caught up (every line written so far is read): the wall clock moves the sequencer's clock.
+        sequencer.advance(wall: now, caughtUp: input.lines < options.batchLines) { records.append($0) }
+        if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
+
+        var seenRows: [SeenMessage] = []
+        var applied = 0
+        var touched = Set(input.offsets.keys)
+        for token in sequencer.takeReleased() {
+            guard let o = offered.removeValue(forKey: token) else { continue }
+            applied += 1
+            if let id = o.messageId { seenRows.append(SeenMessage(id: id, at: now)) }
+            held[o.path]?.release(token)
+            touched.insert(o.path)
+        }
+        if let telemetry {
+            telemetry.batch(
+                applied: applied, quarantined: quarantine.count, late: sequencer.lateCount - lateBefore)
+            for r in records {
+                telemetry.decision(rule: r.rule, decision: r.decision.rawValue, reason: r.reason?.rawValue)
+            }
+        }
+        // A file's offset stops before its first line still held: a crash reads that line again.
+        var offsets: [FileOffset] = []
+        for path in touched {
+            guard let read = ingestor.offsets[path] else { continue }
+            var target = read
+            if let first = held[path]?.firstStart, first.inode == read.inode {
+                // Where a crash resumes: looked at no further than there, and fingerprinted there.
+                target = first
+                target.size = first.offset
+                target.fingerprint = Ingestor.fingerprint(path: path, offset: first.offset)
+            }
+            if held[path]?.isEmpty == true { held[path] = nil }
+            if committed[path] != target {
+                committed[path] = target
+                offsets.append(target)
+            }
+            saved.readEnds[path] = SequencerState.ReadEnd(line: read.line, inode: read.inode)
+            if reread[path].map({ read.line >= $0.line || read.inode != $0.inode }) == true {
+                reread[path] = nil
+            }
+            if var lines = saved.futureLines[path] {
+                lines.removeAll { $0 <= target.line }
+                saved.futureLines[path] = lines.isEmpty ? nil : lines
+            }
+        }
+        saved.clock = sequencer.clock.milliseconds
+        saved.watermark = sequencer.watermark.milliseconds
+        saved.lateCount = sequencer.lateCount
+        saved.maxLateMilliseconds = sequencer.maxLateMilliseconds
+        saved.held = sequencer.heldCount
+
+        var outbox: [OutboxRow] = []
+        var dropped: [DroppedMessage] = []
+        for r in records {
+            if r.decision == .suppressed {
+                if let d = r.dropped { dropped.append(d) }
+                logger.info(
+                    "held back: \(r.reason?.rawValue ?? "?")",
+                    metadata: [
+                        "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                    ])
+                continue
+            }
+            switch outboxRow(for: r, now: now) {
+            case .success(let row):
+                outbox.append(row)
+            case .failure(let why):
+                // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
+                dropped.append(
+                    DroppedMessage(
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        detail: why.message, at: now))
+            }
+        }
+        let changes = try sequencer.engine.takeChanges()
+        let anything =
+            !changes.customers.isEmpty || !offsets.isEmpty || !input.removedOffsets.isEmpty || !outbox.isEmpty
+            || !dropped.isEmpty || !quarantine.isEmpty || applied > 0
+        // Surfaces the previous commit's failure, and keeps commits in batch order.
+        try await settlePendingCommit()
+        guard anything else { return false }
+        let batch = Batch(
+            customers: changes.customers,
+            globals: ["engine": changes.globals, "sequencer": try JSONEncoder().encode(saved)],
+            seenMessageIds: seenRows, offsets: offsets, removedOffsets: input.removedOffsets,
+            quarantine: quarantine, outbox: outbox, dropped: dropped,
+            eventsApplied: applied, pendingTimers: engine.pendingCount)
+        // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
+        // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
+        let store = self.store
+        let dispatcherWakeup = self.dispatcherWakeup
+        let wakesDispatcher = !outbox.isEmpty
+        uncommittedIds = Set(seenRows.map(\.id))
+        pendingCommit = Task {
+            try await store.commit(batch)
+            if wakesDispatcher { dispatcherWakeup.signal() }
+        }
+        return input.lines >= options.batchLines
+    }
+
+    /// A cluster node's batch: the held partitions' new lines, applied in timestamp order within the batch
+    /// straight to the engine (not through the sequencer: a partition's offsets are committed as read, so
+    /// nothing may stay held across batches), timers fired up to the wall clock minus `lateness` once caught
+    /// up; fenced with every held partition's epoch.
+    private func clusterStep(_ clusterRead: PartitionedIngest.Read, now: Instant) async throws -> Bool {
+        var input = Ingestor.Batch(
+            events: clusterRead.events, rejected: clusterRead.rejected.map(\.line), lines: clusterRead.lines)
+        let caughtUp = !clusterRead.full
         for q in input.rejected {
             logger.warning("\(q.path):\(q.line): \(q.reason)", metadata: ["event.quarantined": "true"])
         }
@@ -202,8 +377,7 @@ actor Pipeline: Service {
             !changes.customers.isEmpty || !input.offsets.isEmpty || !input.removedOffsets.isEmpty
             || !outbox.isEmpty
             || !dropped.isEmpty
-            || !input.rejected.isEmpty || clusterRead?.offsets.isEmpty == false
-            || clusterRead?.removedOffsets.isEmpty == false
+            || !input.rejected.isEmpty || !clusterRead.offsets.isEmpty || !clusterRead.removedOffsets.isEmpty
         // Surfaces the previous commit's failure, and keeps commits in batch order.
         try await settlePendingCommit()
         guard anything else { return false }
@@ -213,7 +387,7 @@ actor Pipeline: Service {
             quarantine: input.rejected,
             outbox: outbox, dropped: dropped,
             eventsApplied: applied, pendingTimers: engine.pendingCount)
-        if let clusterRead { try clusterBatch(&batch, read: clusterRead) }
+        try clusterBatch(&batch, read: clusterRead)
         // Nothing of this batch reaches the world before the commit: its outbox rows become claimable, and its
         // offsets durable, only when it succeeds. A crash before then re-reads the batch from the old offsets.
         let store = self.store
@@ -229,7 +403,15 @@ actor Pipeline: Service {
 
     /// The customers whose current address on `channel` is `address` (an inbound SMS names only a number).
     func customers(on channel: Channel, address: String) -> [String] {
-        engine.customers.values.filter { $0.address(for: channel) == address }.map(\.id).sorted()
+        sequencer.engine.customers.values.filter { $0.address(for: channel) == address }.map(\.id).sorted()
+    }
+
+    /// Whether `line` of `path` was read before the restart (see ``SequencerState/readEnds``).
+    private func rereads(_ path: String, line: Int) -> Bool {
+        guard let end = reread[path], let inode = ingestor.offsets[path]?.inode, inode == end.inode else {
+            return false
+        }
+        return line <= end.line
     }
 
     /// Waits for the previous batch's commit; rethrows its failure (the daemon then stops, as after a crash).
@@ -253,7 +435,7 @@ actor Pipeline: Service {
                 metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        guard let message = r.outbound(customer: engine.customers[r.customer], now: now)
+        guard let message = r.outbound(customer: sequencer.customer(r.customer), now: now)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)
@@ -292,8 +474,11 @@ actor Pipeline: Service {
             logger.error("reload (\(reason)) refused: \(errors.count) error(s); keeping the running rules")
             return
         }
+        var fresh = Engine(book: next.book, templates: next.templates, settings: next.engineSettings())
+        fresh.deduplicates = false
+        fresh.restore(globals: engine.globals, customers: engine.allStates())
+        sequencer.replaceEngine(with: fresh)
         project = next
-        rebuildEngine(keeping: engine.allStates())
         adapters = nextAdapters
         logger.notice(
             "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
@@ -306,7 +491,7 @@ actor Pipeline: Service {
         var fresh = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
         fresh.deduplicates = false
         fresh.restore(globals: engine.globals, customers: customers)
-        engine = fresh
+        sequencer.replaceEngine(with: fresh)
     }
 
     /// Modification times of every rule, template and config file: a cheap change detector.
@@ -328,5 +513,60 @@ actor Pipeline: Service {
             }
         }
         return out
+    }
+}
+
+/// Where one file's held lines start, in line order; released ones leave from anywhere.
+struct HeldLines {
+    private var entries: [(token: Int, start: FileOffset)] = []
+    private var head = 0
+    private var released: Set<Int> = []
+
+    var isEmpty: Bool { head == entries.count }
+
+    /// Where to resume to read the first line still held.
+    var firstStart: FileOffset? { isEmpty ? nil : entries[head].start }
+
+    mutating func append(token: Int, start: FileOffset) { entries.append((token, start)) }
+
+    mutating func release(_ token: Int) {
+        released.insert(token)
+        while head < entries.count, released.remove(entries[head].token) != nil { head += 1 }
+        if head > 1024, head * 2 > entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+}
+
+/// What the daemon keeps of its sequencer across a restart, besides the engine: the `sequencer` global.
+///
+/// The held events themselves are not stored: each file's committed offset stops before its first held line,
+/// so they are read again. Of the lines read again, those up to `readEnds` that the watermark had passed
+/// were applied (or were duplicates, or quarantined) before the restart and are skipped; the others were
+/// held and are offered again. Lines quarantined `future-timestamp` are listed, since the wall clock may
+/// have moved past them since.
+public struct SequencerState: Codable, Sendable {
+    struct ReadEnd: Codable, Sendable {
+        var line: Int
+        var inode: UInt64
+    }
+
+    /// The sequencer's clock, epoch milliseconds.
+    public internal(set) var clock: Int64 = .min
+    /// Its watermark (clock minus `lateness`), epoch milliseconds.
+    public internal(set) var watermark: Int64 = .min
+    /// Events that arrived dated before the watermark (applied at once, counted).
+    public internal(set) var lateCount = 0
+    /// The most a late event was behind the clock.
+    public internal(set) var maxLateMilliseconds: Int64 = 0
+    /// Events waiting for the watermark when this was committed.
+    public internal(set) var held = 0
+    var readEnds: [String: ReadEnd] = [:]
+    var futureLines: [String: [Int]] = [:]
+
+    /// Decodes the stored `sequencer` global.
+    public static func decode(_ data: Data) throws -> SequencerState {
+        try JSONDecoder().decode(SequencerState.self, from: data)
     }
 }

@@ -84,8 +84,41 @@ struct CrossCheck {
             }
             out += checkQuietHours(rule)
             out += checkSMS(rule)
+            out += checkUrgency(rule)
         }
         return out
+    }
+
+    /// `send.urgency` is explained where it is written (a note), and flagged where it cannot matter.
+    private func checkUrgency(_ rule: Rule) -> [Diagnostic] {
+        guard let urgency = rule.send.urgency else { return [] }
+        let name = rule.name.value
+        if rule.transactional {
+            return [
+                .warning(
+                    "urgency-unused",
+                    "rule '\(name)' is transactional and is sent when due, so 'urgency' has no effect",
+                    at: urgency.location)
+            ]
+        }
+        guard rule.send.within > .zero else {
+            return [
+                .warning(
+                    "urgency-unused",
+                    "rule '\(name)' has no send window ('within'), so 'urgency' has no effect",
+                    at: urgency.location)
+            ]
+        }
+        let u = urgency.value
+        return [
+            Diagnostic(
+                .note, code: "urgency",
+                "rule '\(name)': a send \(u) after due is worth half, \(TimeSpan(seconds: 2 * u.seconds)) after a "
+                    + "quarter, so inside its \(rule.send.within) window the scheduler waits for a later hour only "
+                    + "when that hour is enough more likely to be opened (twice as likely \(u) later); without "
+                    + "'urgency' it takes the most likely hour anywhere in the window",
+                at: urgency.location)
+        ]
     }
 
     /// Variables in an expression must start at `event` or `customer`; `event` has a fixed shape.

@@ -5,6 +5,20 @@ import Scheduler
 import Templates
 import TouchpointCore
 
+/// What a prompt decision leaves for the moment its trigger event is applied.
+struct PromptSettlement: Sendable {
+    /// A send to record in the engagement model.
+    struct Send: Sendable {
+        var customer: String
+        var channel: Channel
+        var at: Instant
+    }
+
+    /// Rules whose trigger by the event was handled.
+    var rules: [Int] = []
+    var sends: [Send] = []
+}
+
 /// The deterministic heart of Touchpoint: events in, message decisions out, time passed in.
 ///
 /// The same engine runs a dry-run (virtual time: the events' own timestamps) and, later, the daemon
@@ -40,7 +54,15 @@ public struct Engine: Sendable {
     var pending: [PendingKey: Pending] = [:]
     var ledgers: [String: SendLedger] = [:]
     var inactivityDeadlines: [PendingKey: Instant] = [:]
+    /// Timers that wait for the watermark: a late event could still change what they decide.
     private var timers = TimerHeap()
+    /// Timers of rules nothing late can change (``RuleBook/decidesPromptly``): they fire at the sequencer's
+    /// clock, not at its watermark.
+    private var promptTimers = TimerHeap()
+    /// While a prompt decision is made: its sends, recorded in the engagement model when its trigger is applied.
+    private var deferredSends: [PromptSettlement.Send]?
+    /// The time of the decision being made: records' `decidedAt`, and "is the send time already here?".
+    private var decisionTime = Instant(milliseconds: .min)
     var sequence: UInt64 = 0
     /// Customers changed since the daemon last persisted.
     var dirty: Set<String> = []
@@ -70,7 +92,14 @@ public struct Engine: Sendable {
         let spans =
             book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
+        self.promptly = book.rules.map {
+            RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
+        }
     }
+
+    /// Per rule: whether its messages are decided as soon as they are due (nothing arriving late can cancel,
+    /// replace or outrank them) rather than when the watermark passes them.
+    let promptly: [Bool]
 
     /// How long a ledger entry can still matter; older ones are pruned so ledgers do not grow with events.
     private let ledgerHorizon: TimeSpan
@@ -78,32 +107,50 @@ public struct Engine: Sendable {
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
 
-    /// When the next timer is due, so a daemon knows how long it may sleep.
+    /// When the next timer that waits for the watermark is due.
     public var nextTimerAt: Instant? { timers.first?.at }
 
+    /// When the next prompt timer (one nothing late can change) is due: it fires at the clock, not the watermark.
+    public var nextPromptTimerAt: Instant? { promptTimers.first?.at }
+
     /// Timers queued (some may be stale and skipped when they fire).
-    public var timerCount: Int { timers.count }
+    public var timerCount: Int { timers.count + promptTimers.count }
 
     /// Entries kept in the customers' send ledgers (for `once-per` and the frequency cap).
     public var ledgerEntryCount: Int { ledgers.values.reduce(0) { $0 + $1.entries.count } }
 
-    /// Applies one event at its own timestamp, first firing every timer due strictly before it.
+    /// Feeds one event with no lateness at all: every timer due strictly before it fires first, then the event
+    /// is applied. This is a ``Sequencer`` with `lateness: 0s` for one caller that already orders its events
+    /// (tests, benchmarks); the drivers use a ``Sequencer``.
     ///
     /// Returns the decisions made on the way (timers that fired, cancellations).
     public mutating func apply(_ event: Event) -> [MessageRecord] {
         var out: [MessageRecord] = []
-        if deduplicates, let id = event.messageId {
-            guard seenMessageIds.insert(id) else {
-                stats.duplicates += 1
-                note(event.userId, "duplicate messageId \(id) ignored")
-                return out
-            }
-        }
-        // Overdue timers fire before a late event too (the daemon's clock runs ahead of a backlog):
-        // otherwise a second wait-0 trigger in the backlog would replace the first one's message.
+        if deduplicates, let id = event.messageId, !admit(messageId: id, of: event.userId) { return out }
         if event.instant < now { stats.lateEvents += 1 }
-        advance(before: event.instant, into: &out)
+        while let t = nextTimer(watermark: event.instant, clock: event.instant), t < event.instant {
+            fireNextTimer(watermark: event.instant, clock: event.instant, held: HeldEvents(), into: &out)
+        }
+        applyEvent(event, settled: [], into: &out)
+        return out
+    }
+
+    /// Records `id` as seen; `false` (and counted as a duplicate) when it was seen before.
+    mutating func admit(messageId id: String, of customer: String) -> Bool {
+        guard seenMessageIds.insert(id) else {
+            stats.duplicates += 1
+            note(customer, "duplicate messageId \(id) ignored")
+            return false
+        }
+        return true
+    }
+
+    /// Applies one event at its own timestamp: profile, cancellations, triggers. Fires no timer: which
+    /// timers are due is the ``Sequencer``'s business. `settled` lists rules whose trigger by this event was
+    /// already handled when the event arrived (``triggerPromptly(_:customer:at:)``).
+    mutating func applyEvent(_ event: Event, settled: [Int], into out: inout [MessageRecord]) {
         if event.instant > now { now = event.instant }
+        decisionTime = event.instant
         stats.eventsApplied += 1
         if tracksChanges { dirty.insert(event.userId) }
         // Mutated in place: copying the profile out and back would copy its engagement state too.
@@ -117,11 +164,15 @@ public struct Engine: Sendable {
         let counts = EngagementCounts(customers.values[index].engagement)
         let effect = customers.values[index].apply(event, policy: scheduler.settings.engagementPolicy)
         let customer = customers.values[index]
-        if case .engagement = effect {
-            population.updatePrior(from: counts, to: EngagementCounts(customer.engagement))
+        // An open or click that moved the counts was the first response to the channel's last send.
+        var sentAt: Instant? = nil
+        if case .engagement(let kind, let channel, _) = effect {
+            let after = EngagementCounts(customer.engagement)
+            population.updatePrior(from: counts, to: after)
+            if kind != .sent, after != counts { sentAt = customer.engagement.lastSend(channel) }
         }
         let zone = scheduler.zone(for: customer)
-        record(effect: effect, at: event.instant, zone: zone)
+        record(effect: effect, at: event.instant, zone: zone, sentAt: sentAt)
         if settings.explainCustomer == event.userId {
             let kind: String
             switch event.kind {
@@ -137,11 +188,13 @@ public struct Engine: Sendable {
 
         guard event.kind == .track, let name = event.name else {
             if case .other = event.kind { stats.ignored += 1 }
-            return out
+            return
         }
         cancel(by: event, named: name, into: &out)
         if let indices = book.triggers[name] {
-            for index in indices { trigger(rule: index, by: event, customer: customer) }
+            for index in indices where !settled.contains(index) {
+                trigger(rule: index, by: event, customer: customer)
+            }
         }
         if effect == .activity {
             for (index, span) in book.inactivity {
@@ -159,7 +212,6 @@ public struct Engine: Sendable {
                 }
             }
         }
-        return out
     }
 
     /// Fires every timer due at or before `time` and moves the clock there.
@@ -179,36 +231,30 @@ public struct Engine: Sendable {
     /// Runs every pending timer out, handing each decision to `emit` as it is made: the decisions at the
     /// end of a long replay need not all be held at once.
     public mutating func finish(emit: (MessageRecord) -> Void) {
-        var out: [MessageRecord] = []
-        while let t = timers.pop() {
-            fire(t, into: &out)
-            for r in out { emit(r) }
-            out.removeAll(keepingCapacity: true)
-        }
+        advance(to: Instant(milliseconds: .max), emit: emit)
     }
 
     /// ``advance(to:)``, handing each decision to `emit` as it is made.
     public mutating func advance(to time: Instant, emit: (MessageRecord) -> Void) {
         var out: [MessageRecord] = []
-        while let t = timers.first, t.at <= time {
-            _ = timers.pop()
-            fire(t, into: &out)
+        while nextTimer(watermark: time, clock: time) != nil {
+            fireNextTimer(watermark: time, clock: time, held: HeldEvents(), into: &out)
             for r in out { emit(r) }
             out.removeAll(keepingCapacity: true)
         }
-        if time > now { now = time }
+        if time > now, time.milliseconds != .max { now = time }
     }
 
     // MARK: - Effects of events
 
-    private mutating func record(effect: EventEffect, at t: Instant, zone: Zone) {
+    private mutating func record(effect: EventEffect, at t: Instant, zone: Zone, sentAt: Instant?) {
         switch effect {
         case .engagement(.sent, let channel, _):
             population.recordSend(channel, at: t, zone: zone)
         case .engagement(.opened, let channel, _):
-            population.recordOpen(channel, at: t, zone: zone)
+            population.recordOpen(channel, at: t, zone: zone, sentAt: sentAt)
         case .engagement(.clicked, let channel, _):
-            population.recordClick(channel, at: t, zone: zone)
+            population.recordClick(channel, at: t, zone: zone, sentAt: sentAt)
         case .activity:
             population.recordActivity(at: t, zone: zone)
         case .unknownChannel:
@@ -240,21 +286,28 @@ public struct Engine: Sendable {
         }
     }
 
-    private mutating func trigger(rule index: Int, by event: Event, customer: Customer) {
+    /// Starts `rule`'s message for `event` when its condition holds; `true` when it did.
+    @discardableResult
+    private mutating func trigger(rule index: Int, by event: Event, customer: Customer, timer: Bool = true)
+        -> Bool
+    {
         let compiled = book.rules[index]
         if let cond = compiled.condition, !test(cond, rule: compiled.name, event: event, customer: customer) {
-            return
+            return false
         }
         let key = PendingKey(rule: index, customer: event.userId)
         if pending[key] != nil, !compiled.rule.restart {
             note(event.userId, "rule \(compiled.name): already pending, restart: false keeps the first")
-            return
+            return false
         }
         let triggerKey = event.messageId ?? "\(event.name ?? "")@\(event.instant.milliseconds)"
-        start(rule: index, key: key, trigger: event, triggerKey: triggerKey)
+        start(rule: index, key: key, trigger: event, triggerKey: triggerKey, timer: timer)
+        return true
     }
 
-    private mutating func start(rule index: Int, key: PendingKey, trigger: Event, triggerKey: String) {
+    private mutating func start(
+        rule index: Int, key: PendingKey, trigger: Event, triggerKey: String, timer: Bool = true
+    ) {
         let compiled = book.rules[index]
         if let old = pending[key] {
             ledgers[key.customer]?.remove(messageId: old.messageId)
@@ -272,29 +325,122 @@ public struct Engine: Sendable {
             let zone = zoneName(key.customer)
             note(key.customer, "rule \(compiled.name): triggered, due \(zone.format(due))")
         }
-        push(at: due, key: key, kind: .due, generation: p.generation)
+        if timer { push(at: due, key: key, kind: .due, generation: p.generation) }
     }
 
     // MARK: - Timers
 
-    private mutating func advance(before time: Instant, into out: inout [MessageRecord]) {
-        while let t = timers.first, t.at < time {
-            _ = timers.pop()
-            fire(t, into: &out)
+    /// When the earliest timer allowed to fire is due: one that waits for the watermark once `watermark` has
+    /// passed it, a prompt one once `clock` has.
+    func nextTimer(watermark: Instant, clock: Instant) -> Instant? {
+        let held = timers.first.flatMap { $0.at <= watermark ? $0 : nil }
+        let prompt = promptTimers.first.flatMap { $0.at <= clock ? $0 : nil }
+        switch (held, prompt) {
+        case (let h?, let p?): return min(h.at, p.at)
+        case (let h?, nil): return h.at
+        case (nil, let p?): return p.at
+        case (nil, nil): return nil
         }
+    }
+
+    /// Fires the earliest timer allowed to fire (see ``nextTimer(watermark:clock:)``). A prompt timer decides
+    /// on the customer as the events that arrived say, `held` ones up to the timer included.
+    mutating func fireNextTimer(
+        watermark: Instant, clock: Instant, held: HeldEvents, into out: inout [MessageRecord]
+    ) {
+        let h = timers.first.flatMap { $0.at <= watermark ? $0 : nil }
+        let p = promptTimers.first.flatMap { $0.at <= clock ? $0 : nil }
+        if let h, p == nil || h < p! {
+            _ = timers.pop()
+            fire(h, customer: customers[h.key.customer], into: &out)
+        } else if let p {
+            _ = promptTimers.pop()
+            fire(p, customer: view(of: p.key.customer, asOf: p.at, held: held), into: &out)
+        }
+    }
+
+    /// A customer as every event that arrived says, up to `time`: the applied profile plus the held events.
+    func view(of id: String, asOf time: Instant, held: HeldEvents) -> Customer? {
+        guard let waiting = held.byCustomer[id], !waiting.isEmpty else { return customers[id] }
+        var c = customers[id] ?? Customer(id: id)
+        for entry in waiting.filter({ $0.event.instant <= time }).sorted() {
+            _ = c.apply(entry.event, policy: scheduler.settings.engagementPolicy)
+        }
+        return c
+    }
+
+    /// Decides, at once, the messages of the prompt rules `event` triggers (see
+    /// ``RuleBook/decidesPromptly(_:frequencyCap:)``), on `customer` (the profile as every event that arrived
+    /// says) although the event itself still waits for the watermark. Returns the rules handled, which
+    /// ``applyEvent(_:settled:into:)`` then leaves alone, and the sends to record in the engagement model
+    /// when the event is applied (so that model still learns in time order).
+    mutating func triggerPromptly(
+        _ event: Event, customer: Customer, at time: Instant, into out: inout [MessageRecord]
+    ) -> PromptSettlement {
+        var settlement = PromptSettlement()
+        guard event.kind == .track, let name = event.name, let indices = book.triggers[name] else {
+            return settlement
+        }
+        for index in indices where promptly[index] {
+            settlement.rules.append(index)
+            let triggerKey = event.messageId ?? "\(name)@\(event.instant.milliseconds)"
+            let id = StableID.message(
+                rule: book.rules[index].name, customer: event.userId, trigger: triggerKey)
+            // Seen again after a restart re-read the lines the watermark had not passed: decided already.
+            if let entry = ledgers[event.userId]?.entries.first(where: { $0.messageId == id }) {
+                settlement.sends.append(
+                    PromptSettlement.Send(customer: event.userId, channel: entry.channel, at: entry.at))
+                continue
+            }
+            decisionTime = time
+            if tracksChanges { dirty.insert(event.userId) }
+            guard trigger(rule: index, by: event, customer: customer, timer: false) else { continue }
+            let key = PendingKey(rule: index, customer: event.userId)
+            guard let p = pending[key] else { continue }
+            deferredSends = []
+            schedule(p, key: key, customer: customer, into: &out)
+            settlement.sends += deferredSends ?? []
+            deferredSends = nil
+        }
+        return settlement
+    }
+
+    /// Records sends decided promptly in the engagement model and the population statistics.
+    mutating func record(sends: [PromptSettlement.Send]) {
+        for send in sends { recordSend(customer: send.customer, channel: send.channel, at: send.at) }
+    }
+
+    /// One send in the customer's engagement model and the population's.
+    private mutating func recordSend(customer id: String, channel: Channel, at: Instant) {
+        if customers[id] == nil { customers[id] = Customer(id: id) }
+        let zone = scheduler.zone(for: customers[id]!)
+        let counts = EngagementCounts(customers[id]!.engagement)
+        customers[id]?.engagement.recordSend(
+            channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
+        if let updated = customers[id] {
+            population.updatePrior(from: counts, to: EngagementCounts(updated.engagement))
+        }
+        population.recordSend(channel, at: at, zone: zone)
+        if tracksChanges { dirty.insert(id) }
     }
 
     mutating func push(at: Instant, key: PendingKey, kind: EngineTimer.Kind, generation: UInt64) {
         sequence += 1
-        timers.push(
-            EngineTimer(
-                at: at, priority: book.rules[key.rule].rule.priority, sequence: sequence, key: key,
-                kind: kind,
-                generation: generation))
+        let timer = EngineTimer(
+            at: at, priority: book.rules[key.rule].rule.priority, sequence: sequence, key: key, kind: kind,
+            generation: generation)
+        if case .inactive = kind {
+            timers.push(timer)
+        } else if promptly[key.rule] {
+            promptTimers.push(timer)
+        } else {
+            timers.push(timer)
+        }
     }
 
-    private mutating func fire(_ timer: EngineTimer, into out: inout [MessageRecord]) {
+    private mutating func fire(_ timer: EngineTimer, customer: Customer?, into out: inout [MessageRecord]) {
         if timer.at > now { now = timer.at }
+        decisionTime = timer.at
         if tracksChanges { dirty.insert(timer.key.customer) }
         switch timer.kind {
         case .inactive(let deadline):
@@ -323,24 +469,26 @@ public struct Engine: Sendable {
             guard let p = pending[timer.key], p.generation == timer.generation, case .waiting = p.phase else {
                 return
             }
-            schedule(p, key: timer.key, into: &out)
+            schedule(p, key: timer.key, customer: customer ?? Customer(id: timer.key.customer), into: &out)
         case .send:
             guard let p = pending[timer.key], p.generation == timer.generation,
                 case .scheduled(let channel, _, let explanation) = p.phase
             else { return }
-            deliver(p, key: timer.key, channel: channel, explanation: explanation, into: &out)
+            deliver(
+                p, key: timer.key, customer: customer, channel: channel, explanation: explanation, into: &out)
         }
     }
 
-    private mutating func schedule(_ p: Pending, key: PendingKey, into out: inout [MessageRecord]) {
+    private mutating func schedule(
+        _ p: Pending, key: PendingKey, customer: Customer, into out: inout [MessageRecord]
+    ) {
         let compiled = book.rules[key.rule]
         let rule = compiled.rule
-        let customer = customers[key.customer] ?? Customer(id: key.customer)
         let request = SendRequest(
             messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value),
             due: p.due,
             within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
-            priority: rule.priority)
+            priority: rule.priority, urgency: rule.send.urgency?.value)
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             pending.removeValue(forKey: key)
             let late =
@@ -379,8 +527,10 @@ public struct Engine: Sendable {
                     "rule \(compiled.name): scheduled on \(channel.rawValue) for \(zone.format(at))")
             }
             for line in explanation.lines { note(key.customer, "  " + line) }
-            if at <= now {
-                deliver(scheduled, key: key, channel: channel, explanation: explanation.lines, into: &out)
+            if at <= decisionTime {
+                deliver(
+                    scheduled, key: key, customer: customer, channel: channel, explanation: explanation.lines,
+                    into: &out)
             } else {
                 push(at: at, key: key, kind: .send, generation: p.generation)
             }
@@ -388,13 +538,13 @@ public struct Engine: Sendable {
     }
 
     private mutating func deliver(
-        _ p: Pending, key: PendingKey, channel: Channel, explanation: [String],
+        _ p: Pending, key: PendingKey, customer: Customer?, channel: Channel, explanation: [String],
         into out: inout [MessageRecord]
     ) {
         pending.removeValue(forKey: key)
         let compiled = book.rules[key.rule]
         let rule = compiled.rule
-        guard let customer = customers[key.customer] else { return }
+        guard let customer else { return }
         guard case .scheduled(_, let at, _) = p.phase else { return }
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             ledgers[key.customer]?.remove(messageId: p.messageId)
@@ -431,7 +581,7 @@ public struct Engine: Sendable {
         case nil:
             unsubscribe = settings.links?.unsubscribeURL(
                 messageId: p.messageId, customer: key.customer, channel: channel, locale: customer.locale,
-                issuedAt: now)
+                issuedAt: decisionTime)
         }
         if let unsubscribe { message["unsubscribe_url"] = .string(unsubscribe) }
         let context: JSONValue = [
@@ -443,7 +593,7 @@ public struct Engine: Sendable {
         let job = MessageRecord.RenderJob(
             template: rule.send.template.value, channel: channel, locale: customer.locale, context: context,
             links: rule.send.tracking ? settings.links : nil, messageId: p.messageId, customer: key.customer,
-            issuedAt: now)
+            issuedAt: decisionTime)
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
         if let linkFailure {
             rendered = .failure(linkFailure)
@@ -466,13 +616,11 @@ public struct Engine: Sendable {
             out.append(r)
         case .success(let result):
             let zone = scheduler.zone(for: customer)
-            let counts = EngagementCounts(customer.engagement)
-            customers[key.customer]?.engagement.recordSend(
-                channel, at: at, zone: zone, policy: scheduler.settings.engagementPolicy)
-            if let updated = customers[key.customer] {
-                population.updatePrior(from: counts, to: EngagementCounts(updated.engagement))
+            if deferredSends != nil {
+                deferredSends?.append(PromptSettlement.Send(customer: key.customer, channel: channel, at: at))
+            } else {
+                recordSend(customer: key.customer, channel: channel, at: at)
             }
-            population.recordSend(channel, at: at, zone: zone)
             stats.sent += 1
             note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
             var record = MessageRecord(
@@ -482,11 +630,11 @@ public struct Engine: Sendable {
                 template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
                 content: result.content, zone: zone, priority: rule.priority,
                 transactional: rule.transactional,
-                decidedAt: now, explanation: explanation, why: p.why)
+                decidedAt: decisionTime, explanation: explanation, why: p.why)
             if !rule.transactional { record.unsubscribeURL = unsubscribe }
             if channel == .sms {
                 record.statusCallbackURL = settings.links?.statusCallbackURL(
-                    messageId: p.messageId, customer: key.customer, issuedAt: now)
+                    messageId: p.messageId, customer: key.customer, issuedAt: decisionTime)
             }
             if result.content == nil { record.pendingRender = job }
             out.append(record)
@@ -508,7 +656,7 @@ public struct Engine: Sendable {
             template: compiled.rule.send.template.value, locale: customer?.locale, reason: reason,
             detail: detail,
             content: nil, zone: zoneName(p.trigger.userId), priority: compiled.rule.priority,
-            transactional: compiled.rule.transactional, decidedAt: now, explanation: [])
+            transactional: compiled.rule.transactional, decidedAt: decisionTime, explanation: [])
     }
 
     private func zoneName(_ customer: String) -> Zone {

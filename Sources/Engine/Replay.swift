@@ -1,11 +1,13 @@
 import Events
 import TouchpointCore
 
-/// Replays event files through an ``Engine`` in virtual time: the events' own timestamps.
+/// Replays event files through a ``Sequencer`` in virtual time: the events' own timestamps.
 ///
-/// Events are re-ordered within a bounded lateness window, so a cancelling event that arrives a little
-/// after a later-dated one still stops the message it should. An event later than the window is applied
-/// anyway (never lost) and counted as late.
+/// The sequencer re-orders events within a bounded lateness window, so a cancelling event that arrives a
+/// little after a later-dated one still stops the message it should. An event later than the window is
+/// applied anyway (never lost) and counted as late. Decisions come out in the order of their decision
+/// time: a prompt decision (made as its trigger arrives) takes its place among the timers the watermark
+/// releases later, so the output reads as a timeline.
 public struct Replay: Sendable {
     /// A line that was rejected: where, and why.
     public struct Rejection: Sendable, CustomStringConvertible {
@@ -19,20 +21,41 @@ public struct Replay: Sendable {
         }
     }
 
-    public var engine: Engine
-    public let lateness: TimeSpan
-    public private(set) var rejections: [Rejection] = []
-    public private(set) var linesRead = 0
-    private var buffer = EventBuffer()
-    private var watermark = Instant(milliseconds: .min)
-    private let decoder = EventDecoder()
+    /// A line dated far beyond the replay's watermark: a daemon would have quarantined it if it was also
+    /// beyond its wall clock (`future-timestamp`); a dry-run applies it and reports it.
+    public struct FarAhead: Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var timestamp: Timestamp
+        /// How far beyond the watermark, in milliseconds.
+        public var ahead: Int64
 
-    public init(engine: Engine, lateness: TimeSpan) {
-        self.engine = engine
-        self.lateness = lateness
+        public var description: String {
+            "\(file):\(line): warning: timestamp \(timestamp.text) is \(Replay.describe(milliseconds: ahead)) "
+                + "beyond the replay's watermark; its clock jumps there and every timer before it fires "
+                + "(touchpoint run quarantines an event dated beyond its wall clock: future-timestamp)"
+        }
     }
 
-    /// Reads one JSON Lines file, calling `emit` for every decision as it is made and `reject` for each bad line.
+    /// How far beyond the watermark an event may be dated before it is reported (``FarAhead``).
+    public static let farAheadBound = TimeSpan.days(30)
+
+    public var sequencer: Sequencer
+    public var engine: Engine { sequencer.engine }
+    public var lateness: TimeSpan { sequencer.lateness ?? .zero }
+    public private(set) var rejections: [Rejection] = []
+    public private(set) var farAhead: [FarAhead] = []
+    public private(set) var linesRead = 0
+    private let decoder = EventDecoder()
+    /// Decisions waiting for the watermark to pass their decision time, so they come out in time order.
+    private var output = BinaryHeap<Decided>()
+    private var decided = 0
+
+    public init(engine: Engine, lateness: TimeSpan) {
+        self.sequencer = Sequencer(engine: engine, lateness: lateness)
+    }
+
+    /// Reads one JSON Lines file, calling `emit` for every decision and `reject` for each bad line.
     public mutating func read(
         file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void
     ) throws {
@@ -53,6 +76,13 @@ public struct Replay: Sendable {
                 continue
             case .success(let event)?:
                 if let until, event.instant > until { continue }
+                let mark = sequencer.watermark
+                if mark.milliseconds != .min, event.instant > mark + Replay.farAheadBound {
+                    farAhead.append(
+                        FarAhead(
+                            file: path, line: line.number, timestamp: event.timestamp,
+                            ahead: event.instant.milliseconds - mark.milliseconds))
+                }
                 offer(event, emit: emit)
             case .failure(let rejection)?:
                 let r = Rejection(
@@ -63,47 +93,53 @@ public struct Replay: Sendable {
         }
     }
 
-    /// Drains the re-order buffer and fires timers up to `until`, or every timer when `until` is nil.
+    /// Releases every held event and fires timers up to `until`, or every timer when `until` is nil.
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
-        while let event = buffer.pop() {
-            for r in engine.apply(event) { emit(r) }
+        var out = output
+        var n = decided
+        sequencer.finish(until: until) { r in
+            n += 1
+            out.push(Decided(record: r, order: n))
         }
-        if let until { engine.advance(to: until, emit: emit) } else { engine.finish(emit: emit) }
+        while let d = out.pop() { emit(d.record) }
+        output = out
+        decided = n
     }
 
     private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {
-        buffer.push(event)
-        let candidate = event.instant - lateness
-        if candidate > watermark { watermark = candidate }
-        while let head = buffer.peek, head.instant <= watermark {
-            let e = buffer.pop()!
-            for r in engine.apply(e) { emit(r) }
+        var out = output
+        var n = decided
+        sequencer.offer(event) { r in
+            n += 1
+            out.push(Decided(record: r, order: n))
         }
+        let mark = sequencer.watermark
+        while let d = out.first, d.record.decidedAt <= mark {
+            _ = out.pop()
+            emit(d.record)
+        }
+        output = out
+        decided = n
+    }
+
+    /// `3 d 4 h`, `12 min`, `40 s`: a span as a person reads it.
+    public static func describe(milliseconds ms: Int64) -> String {
+        let s = ms / 1000
+        if s >= 86_400 { return "\(s / 86_400) d \(s % 86_400 / 3600) h" }
+        if s >= 3600 { return "\(s / 3600) h \(s % 3600 / 60) min" }
+        if s >= 60 { return "\(s / 60) min" }
+        return "\(s) s"
     }
 }
 
-/// The bounded-lateness re-order buffer: events by (timestamp, arrival order).
-struct EventBuffer {
-    private struct Entry: Comparable {
-        var event: Event
-        var seq: Int
+/// A decision waiting for its place in the output: by decision time, then the order it was made in.
+struct Decided: Comparable, Sendable {
+    var record: MessageRecord
+    var order: Int
 
-        static func < (a: Entry, b: Entry) -> Bool {
-            a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.seq < b.seq
-        }
-
-        static func == (a: Entry, b: Entry) -> Bool { a.seq == b.seq }
+    static func < (a: Decided, b: Decided) -> Bool {
+        a.record.decidedAt != b.record.decidedAt ? a.record.decidedAt < b.record.decidedAt : a.order < b.order
     }
 
-    private var heap = BinaryHeap<Entry>()
-    private var seq = 0
-
-    var peek: Event? { heap.first?.event }
-
-    mutating func push(_ e: Event) {
-        seq += 1
-        heap.push(Entry(event: e, seq: seq))
-    }
-
-    mutating func pop() -> Event? { heap.pop()?.event }
+    static func == (a: Decided, b: Decided) -> Bool { a.order == b.order }
 }

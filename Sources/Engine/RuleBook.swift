@@ -71,6 +71,20 @@ public struct RuleBook: Sendable {
 
     private init() {}
 
+    /// Whether a rule's messages are decided as soon as they are due, not when the watermark passes them.
+    ///
+    /// A message waits for the watermark when an event that arrives late (dated before the watermark's
+    /// reach, received after) could still change it: cancel it (`unless`), replace it or take its place
+    /// (any `wait`: a late trigger of the same rule inside the wait restarts it, or with `restart: false`
+    /// comes first), or outrank it under a cap (`once-per`, or the frequency cap for a non-transactional
+    /// rule: a late trigger's earlier or higher-priority message would take the slot). What is left —
+    /// `wait: 0`, no `unless`, no `once-per`, and transactional or no frequency cap — is the receipt kind of
+    /// message: nothing can change it, so it goes out as soon as its trigger arrives.
+    public static func decidesPromptly(_ rule: Rule, frequencyCap: FrequencyCap?) -> Bool {
+        rule.wait == .zero && rule.unless.isEmpty && rule.oncePer == nil
+            && (rule.transactional || frequencyCap == nil)
+    }
+
     /// The index of the rule named `name`.
     public func index(of name: String) -> Int? { rules.firstIndex { $0.name == name } }
 }

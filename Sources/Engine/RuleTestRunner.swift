@@ -72,32 +72,32 @@ public struct RuleTestRunner: Sendable {
         // Replay.
         let start = test.start
         let until = test.untilInstant
-        var engine = Engine(book: book, templates: templates, settings: settings)
+        // Every event of a test is known in advance: unbounded lateness orders them all.
+        var sequencer = Sequencer(
+            engine: Engine(book: book, templates: templates, settings: settings), lateness: nil)
         var records: [MessageRecord] = []
+        let collect: (MessageRecord) -> Void = { records.append($0) }
         let firstEvent = test.events.map { $0.at.instant(from: start.instant) }.min()
         let profileTime =
             firstEvent.map {
                 $0 < start.instant ? Timestamp(instant: $0, offsetSeconds: start.offsetSeconds) : start
             }
             ?? start
+        // The profiles first, ahead of every event; then the events in file order (the sequencer sorts).
         for c in test.customers {
-            records += engine.apply(
+            sequencer.offer(
                 Event(
                     kind: .identify, userId: c.id.value, timestamp: profileTime, traits: c.traits,
-                    source: c.id.location))
+                    source: c.id.location), emit: collect)
         }
-        let ordered = test.events.enumerated().map {
-            (index: $0.offset, event: $0.element.event(start: start))
-        }
-        .sorted { a, b in
-            a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.index < b.index
-        }
-        for (_, event) in ordered {
+        for e in test.events {
+            let event = e.event(start: start)
             if let until, event.instant > until { continue }
-            records += engine.apply(event)
+            sequencer.offer(event, emit: collect)
         }
-        let afterwards = until != nil ? engine : nil
-        records += until.map { engine.advance(to: $0) } ?? engine.finish()
+        sequencer.finish(until: until, emit: collect)
+        let afterwards = until != nil ? sequencer : nil
+        let engine = sequencer.engine
 
         // What takes part.
         let inScope = records.filter { filter?.contains($0.rule) ?? true }
@@ -165,7 +165,9 @@ public struct RuleTestRunner: Sendable {
                     message += " by until \(zone.format(until))"
                     if var later = afterwards {
                         // Whether it would have come, had the clock run on, tells a wrong `until` from a wrong rule.
-                        let rest = later.finish().filter {
+                        var rest: [MessageRecord] = []
+                        later.finish(until: nil) { rest.append($0) }
+                        rest = rest.filter {
                             Self.compatible(e, $0) && $0.decision.rawValue == e.decision.rawValue
                                 && ($0.sendAt ?? $0.decidedAt) > until
                         }

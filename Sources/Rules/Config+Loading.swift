@@ -8,7 +8,7 @@ extension Config {
 
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
-        "max-lateness", "lateness", "sms-segment-warning", "channels", "exploration", "http",
+        "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration", "http",
         "cluster",
     ]
 
@@ -89,6 +89,9 @@ extension Config {
             config.maxLateness = d
         }
         if let n = top["lateness"], let d = r.reader.duration(n, name: "lateness") { config.lateness = d }
+        if let n = top["future-skew"], let d = r.reader.duration(n, name: "future-skew") {
+            config.futureSkew = d
+        }
         if let n = top["sms-segment-warning"], let i = r.reader.int(n, name: "sms-segment-warning") {
             if i < 1 {
                 r.reader.error(

@@ -28,12 +28,17 @@ public struct Config: Sendable, Hashable {
     public var maxLateness: TimeSpan
     /// How late an event may arrive and still be ordered before others (default 5m).
     public var lateness: TimeSpan
+    /// How far beyond the wall clock an event may be dated before the daemon quarantines it
+    /// (`future-timestamp`): a clock set wrong by a few minutes is tolerated, a shopper's year 9999 is not.
+    public var futureSkew: TimeSpan = .minutes(5)
     /// Warn when an SMS template needs more segments than this (default 3).
     public var smsSegmentWarning: Int
     /// The adapter for each channel; a channel missing here has no adapter.
     public var channels: [Channel: ChannelConfig]
-    /// How much the scheduler explores channels (0 = always the best estimate, 1 = plain Thompson sampling).
-    public var exploration: Double = 0.25
+    /// How much the scheduler explores channels: at most this share of messages goes to a runner-up
+    /// channel whose estimate overlaps the best one's (0 = always the best estimate, 1 = plain Thompson
+    /// sampling). The same default as `SchedulerSettings.exploration`.
+    public var exploration: Double = 0.05
     /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
     public var http: HTTPConfig?
     /// The store as `status` and the logs name it: the SQLite path, or the PostgreSQL URL without its password.

@@ -85,7 +85,7 @@ struct RuleLoader {
         "transactional",
     ]
     static let whenKeys = ["event", "if", "inactive"]
-    static let sendKeys = ["template", "channels", "within", "tracking"]
+    static let sendKeys = ["template", "channels", "within", "urgency", "tracking"]
     static let limitKeys = ["once-per"]
     static let unlessKeys = ["event", "if", "same"]
 
@@ -283,9 +283,21 @@ struct RuleLoader {
         let template = r.require(send, "template").flatMap { r.name($0, name: "template") }
         let channels = r.require(send, "channels").flatMap { readChannels($0, &r) }
         let within = send["within"].map { r.duration($0, name: "within") ?? .zero } ?? .zero
+        var urgency: Located<TimeSpan>? = nil
+        if let node = send["urgency"], let span = r.duration(node, name: "urgency") {
+            if span.seconds <= 0 {
+                r.error(
+                    "bad-duration",
+                    "'urgency' must be longer than 0: it is how long after due a send is worth half; "
+                        + "leave it out to let the scheduler wait for the best hour in the window",
+                    at: r.location(of: node))
+            } else {
+                urgency = Located(span, at: r.location(of: node))
+            }
+        }
         let tracking = send["tracking"].map { r.bool($0, name: "tracking") ?? true } ?? true
         guard let template, let channels else { return nil }
-        var spec = SendSpec(template: template, channels: channels, within: within)
+        var spec = SendSpec(template: template, channels: channels, within: within, urgency: urgency)
         spec.tracking = tracking
         return spec
     }

@@ -1,6 +1,7 @@
 import TouchpointCore
 
-/// A rule's `send`: the template, the candidate channels in preference order, and the send window.
+/// A rule's `send`: the template, the candidate channels in preference order, the send window and, when
+/// waiting costs, how fast.
 public struct SendSpec: Sendable, Hashable {
     /// The template's name (a folder under `templates/`).
     public var template: Located<String>
@@ -8,14 +9,21 @@ public struct SendSpec: Sendable, Hashable {
     public var channels: [Located<Channel>]
     /// The window after the due time inside which the scheduler picks the send time (default 0).
     public var within: TimeSpan
+    /// `send.urgency`: a send this long after the due time is worth half as much, twice as long a quarter
+    /// (`nil`: the scheduler takes the best hour anywhere in the window). Located for `check`'s notes.
+    public var urgency: Located<TimeSpan>?
     /// Whether links are rewritten to tracked ones and the email gets the open pixel when the config
     /// has `http` (default `true`; `tracking: false` opts the rule out).
     public var tracking = true
 
     /// A send specification.
-    public init(template: Located<String>, channels: [Located<Channel>], within: TimeSpan = .zero) {
+    public init(
+        template: Located<String>, channels: [Located<Channel>], within: TimeSpan = .zero,
+        urgency: Located<TimeSpan>? = nil
+    ) {
         self.template = template
         self.channels = channels
         self.within = within
+        self.urgency = urgency
     }
 }

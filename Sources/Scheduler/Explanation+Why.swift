@@ -19,7 +19,7 @@ extension Explanation {
         case quietHours = "quiet-hours"
         /// A better allowed hour lies within a day of `due` but beyond `due + within`.
         case window
-        /// A better hour inside the window was passed over because waiting costs (urgency, delay margin).
+        /// A better hour inside the window was passed over because the rule's urgency made waiting cost more.
         case urgency
         /// The rule's `once-per` limit held the message back.
         case ruleLimit = "rule-limit"
@@ -30,9 +30,13 @@ extension Explanation {
     /// The structured `why` object for `dry-run --format json`: per-channel odds, the chosen hour's rank,
     /// the constraints and the cap counts.
     ///
-    /// `{"channels": [{"channel", "at_chosen", "at_due", "chosen"}], "hour_rank", "allowed_hours",
-    /// "candidates", "quiet_removed", "constrained_by": [...], "caps": {"rule", "frequency", "frequency_max"}}`;
-    /// probabilities are rounded to four decimals and members without a value are left out.
+    /// `{"channels": [{"channel", "at_chosen", "at_due", "chosen"}], "urgency": {"half_life_hours",
+    /// "factor"}, "exploration": {"share", "explored"}, "hour_rank", "allowed_hours", "candidates",
+    /// "quiet_removed", "constrained_by": [...], "caps": {"rule", "frequency", "frequency_max"}}`;
+    /// `at_chosen` / `at_due` are each channel's estimated open probability at the chosen hour and at the
+    /// due hour, `urgency.factor` what the rule's urgency leaves of the chosen time's value, and
+    /// `exploration.share` the probability that this message was sent on a runner-up channel to learn.
+    /// Numbers are rounded to four decimals and members without a value are left out.
     public var whyJSON: JSONValue {
         var o: [String: JSONValue] = [:]
         o["channels"] = .array(
@@ -44,6 +48,15 @@ extension Explanation {
                 if let p = c.atChosen { m["at_chosen"] = .number(Self.round4(p)) }
                 return .object(m)
             })
+        if let urgency, let urgencyFactor {
+            o["urgency"] = [
+                "half_life_hours": .number(Self.round4(Double(urgency.milliseconds) / 3_600_000)),
+                "factor": .number(Self.round4(urgencyFactor)),
+            ]
+        }
+        if let explorationShare {
+            o["exploration"] = ["share": .number(Self.round4(explorationShare)), "explored": .bool(explored)]
+        }
         if let hourRank { o["hour_rank"] = .number(Double(hourRank)) }
         if let allowedCount { o["allowed_hours"] = .number(Double(allowedCount)) }
         if candidateCount > 0 {

@@ -12,11 +12,13 @@ public struct Explanation: Sendable, Hashable {
         public var sends: Double
         /// The customer's decayed sends that got an open or click.
         public var responses: Double
-        /// The posterior Beta parameters.
+        /// The posterior Beta parameters of the channel's rate at an average hour (responses over sends
+        /// weighted by the hour curve at their send hours).
         public var alpha: Double
         /// The posterior Beta parameters.
         public var beta: Double
-        /// The Thompson sample drawn for this message.
+        /// The rate the decision used: the posterior mean, or under plain Thompson sampling
+        /// (``SchedulerSettings/exploration`` 1) a draw from the posterior seeded by the message id.
         public var sample: Double
 
         /// The posterior mean open probability.
@@ -47,12 +49,20 @@ public struct Explanation: Sendable, Hashable {
     public var candidateCount: Int = 0
     /// Candidates removed because they fell in quiet hours.
     public var quietCount: Int = 0
-    /// The chosen send time's score (mean 1 = no better than an average hour).
+    /// The chosen (channel, time)'s value: its estimated open probability, times the urgency factor when
+    /// the rule sets one.
     public var chosenScore: Double?
-    /// The best score among allowed candidates (may exceed the chosen one by less than the delay margin).
+    /// The best value among allowed candidates (may exceed the chosen one by less than the hour tolerance).
     public var bestScore: Double?
-    /// The earliest allowed candidate's score.
+    /// The best value at the earliest allowed candidate.
     public var earliestScore: Double?
+    /// The rule's urgency (a send this long after due is worth half), when it sets one.
+    public var urgency: TimeSpan?
+    /// The urgency factor at the chosen time (`0.5^(delay / urgency)`), when the rule sets an urgency.
+    public var urgencyFactor: Double?
+    /// The probability that a runner-up channel is tried instead of the best estimate for this message
+    /// (0 when the posteriors do not overlap; 1 − P(best) under plain Thompson sampling).
+    public var explorationShare: Double?
     /// Per reachable channel, the estimated open probability at the chosen time and at the due time.
     public var odds: [ChannelOdds] = []
     /// The chosen send time's rank (1 = best) among the allowed candidates by estimated open probability.
@@ -63,6 +73,12 @@ public struct Explanation: Sendable, Hashable {
     public var constraints: [Constraint] = []
     /// The frequency cap's `max` when it was checked.
     public var capMax: Int?
+    /// Whether exploration sent the message on a channel other than the best estimate's.
+    public var explored = false
+    /// The customer's own timing evidence: decayed responses to sends ...
+    public var timingResponses: Double = 0
+    /// ... and presence observations (activity, opens and clicks an hour or more after their send).
+    public var presence: Double = 0
     /// A human-readable rendering, one fact per line.
     public var lines: [String] = []
     /// When false, ``note(_:)`` drops the text lines (the numbers stay in the fields): formatting them

@@ -54,7 +54,9 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     }
 
     /// Counts an open at `at`. Pass `sentAt` (when the opened message was sent) only for the first open or
-    /// click of that message: it credits the send hour and the channel's open rate.
+    /// click of that message: it credits the channel's open rate and, when it came within
+    /// ``TouchpointCore/Engagement/promptResponse`` of the send, the send hour (a later answer says when the
+    /// customer reads, not that the send hour works).
     public mutating func recordOpen(_ channel: Channel, at: Instant, zone: Zone, sentAt: Instant? = nil) {
         openTotals[channel.slotIndex] += 1
         recordEngagement(channel, at: at, zone: zone, sentAt: sentAt)
@@ -76,7 +78,9 @@ public struct PopulationStats: Sendable, Hashable, Codable {
         engagementSlots[base + HourOfWeek.slot(at, in: zone)] += 1
         if let sentAt {
             responseTotals[channel.slotIndex] += 1
-            responseSlots[base + HourOfWeek.slot(sentAt, in: zone)] += 1
+            if at.milliseconds - sentAt.milliseconds < Engagement.promptResponse.milliseconds {
+                responseSlots[base + HourOfWeek.slot(sentAt, in: zone)] += 1
+            }
         }
     }
 

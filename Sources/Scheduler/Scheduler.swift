@@ -18,49 +18,31 @@ import TouchpointCore
 ///   ones scheduled in the future; it applies to transactional messages too. The frequency cap counts
 ///   non-transactional entries after `due - per` the same way and never applies to transactional ones.
 ///   An entry with the request's own message id never counts (re-deciding a message is not a repeat).
-/// - **Channel.** Per reachable channel, the open probability is Beta-Binomial: the prior is centred on
-///   the channel's population rate `(responses + 1) / (sends + 2)` with a strength fitted from how much
-///   customers' rates really differ (empirical Bayes, kept current per event by the engine through
-///   ``PopulationStats/updatePrior(from:to:)``; ``fitChannelPriors(customers:into:)`` is the same fit in one
-///   pass), else ``SchedulerSettings/channelPriorStrength`` (4 pseudo-sends). The customer's evidence is
-///   their decayed sends on that channel and the decayed sends that got a response — the first open or
-///   click within ``SchedulerSettings/attributionWindow`` and before the next send — read from the compact
-///   ``TouchpointCore/Engagement`` aggregates (each send weighs `2^(-age / halfLife)`). Opens that match no
-///   send are not evidence, so responses never exceed sends. Each channel's score is
-///   `mean + exploration × (draw − mean)`, the draw a Thompson sample from its posterior with a generator
-///   seeded by `StableID.seed(messageId + "/" + channel)` (``SchedulerSettings/exploration``: 0 = always the
-///   best estimate, 1 = plain Thompson sampling); the highest score wins and ties go to rule order.
-///   Channels with identical posteriors (e.g. no data at all) share one draw, so with nothing to learn the
-///   rule's first reachable channel wins instead of a coin flip.
-/// - **Time.** Candidates are `due` and every local whole hour in `(due, due + within]` (plus the end of
-///   quiet hours when it is not on the hour), in the customer's zone (`timezone` trait, else the default
-///   zone). Walking instants hour by hour skips DST gaps by construction; a repeated local hour is taken
-///   once (its first occurrence). Candidates in quiet hours are dropped for non-transactional messages;
-///   none left means `quiet-hours`. Each candidate's local hour of the week is scored by a mixture of three
-///   signals on the chosen channel, each a lift (1 = an average hour):
-///   (a) the open rate of sends by local send hour, (b) the customer's open/click times, and (c) the
-///   customer's activity times. Each is smoothed hierarchically: population hour-of-day → customer
-///   hour-of-day (``SchedulerSettings/timingPriorStrength`` pseudo-counts) → customer hour-of-day on
-///   weekdays or at weekends (as many again; activity keeps its own weekday/weekend split, sends and opens
-///   only hours of the day, whose pattern then stands in for both day types), and every level over
-///   neighbouring hours with a light circular kernel, so a customer who opens at 20:00 on weekdays also
-///   scores Saturday 20:00 and 19:00 well. The mixture weights are `0.1 + n / (n + m)` per signal (n = the
-///   customer's decayed observations), with the activity weight shrinking as opens accumulate: activity is
-///   strongest when opens are few. A waiting message loses value (``SchedulerSettings/urgencyHalfLife``),
-///   so each later hour's score is discounted by its delay; because that discount and the
-///   ``SchedulerSettings/delayMargin`` guard against acting on thin evidence, both relax with the
-///   customer's timing evidence n (half-life × `1 + n / urgencyEvidence`, margin ÷ the same): one stray
-///   event cannot move a reminder to tomorrow, months of a habit can. The earliest candidate whose
-///   discounted score is within the margin of the best wins, so a flat or noisy signal never delays the
-///   message and ties go to the earliest hour. Population data alone can move a customer without history
-///   to the population's best hour. Hours beyond a week after `due` are not scored: their slots repeat
-///   earlier, never better ones.
+/// - **Channel and time, jointly** (SPEC §4's objective). Candidates are `due` and every local whole hour
+///   in `(due, due + within]` (plus the end of quiet hours when it is not on the hour, and the first
+///   instant after a DST gap that ends off the hour), in the customer's zone (`timezone` trait, else the
+///   default zone); a repeated local hour is taken once. Candidates in quiet hours are dropped for
+///   non-transactional messages; none left means `quiet-hours`. Every reachable channel at every candidate
+///   is valued by its estimated open probability (``estimate(for:customer:now:population:)``: a channel
+///   rate times one hour curve per customer shared across channels, bent per channel), times
+///   `0.5^((t − due) / urgency)` when the request carries the rule's `send.urgency`; nothing else
+///   discounts waiting. The earliest candidate whose best value is within the hour tolerance of the best
+///   overall wins (``SchedulerSettings/hourTolerance`` without timing evidence of the customer's own,
+///   shrinking as it builds up: one stray event cannot move a reminder to tomorrow, a habit can), and on
+///   it the first channel in rule order within the same tolerance of the best. Hours beyond a week after
+///   `due` are not scored: their slots repeat earlier, never better ones.
+/// - **Exploration.** A runner-up channel (at its own best candidate) whose rate posterior overlaps the
+///   chosen one's is tried with probability `4 p²` (p = the chance it is really better), all of them
+///   together at most ``SchedulerSettings/exploration``, drawn from a generator seeded by the message id;
+///   channels with the same posterior as the chosen one (no data on either) are never explored, so the
+///   rule's order decides. `exploration` 1 is plain Thompson sampling: every channel's rate is a seeded
+///   draw from its posterior.
 /// - **Transactional** messages skip quiet hours, the frequency cap and timing: they go at `due` on the
-///   chosen channel.
+///   best channel there.
 /// - **Why.** Every decision's ``Explanation`` also carries, per reachable channel, the estimated open
-///   probability (posterior mean × the hour's timing score) at the chosen time and at `due`, the chosen
-///   hour's rank among the allowed ones and what constrained it (quiet hours, the window, the cost of
-///   waiting, caps); ``Explanation/whyJSON`` is the `why` object for `dry-run --format json`.
+///   probability at the chosen time and at `due`, the urgency factor, the exploration share, the chosen
+///   hour's rank by open probability among the allowed ones and what constrained it (quiet hours, the
+///   window, urgency, caps); ``Explanation/whyJSON`` is the `why` object for `dry-run --format json`.
 public struct Scheduler: Sendable {
     /// The configuration decisions are made with.
     public let settings: SchedulerSettings
@@ -141,27 +123,25 @@ public struct Scheduler: Sendable {
             }
         }
 
-        // 3. Channel.
-        let chosen = chooseChannel(request, customer: customer, population: population, explanation: &ex)
-
-        // 4. Time.
+        // 3–4. Channel and time, jointly.
         let zone = zone(for: customer)
         ex.zone = zone.identifier
-        var scores: [Double]? = nil
-        if request.transactional {
-            ex.note("time: transactional, sent when due")
-            noteOdds(
-                request, chosen: chosen, at: request.due, scores: nil, customer: customer, zone: zone,
-                population: population, &ex)
-            return .send(channel: chosen, at: request.due, explanation: ex)
+        let estimate = estimate(for: reachable, customer: customer, now: request.due, population: population)
+        guard let (channel, at) = choose(request, estimate: estimate, zone: zone, explanation: &ex) else {
+            return .suppressed(.quietHours, explanation: ex)
         }
-        let at = chooseTime(
-            request, channel: chosen, customer: customer, zone: zone, population: population, scores: &scores,
-            explanation: &ex)
-        noteOdds(
-            request, chosen: chosen, at: at, scores: scores, customer: customer, zone: zone,
-            population: population, &ex)
-        guard let at else { return .suppressed(.quietHours, explanation: ex) }
-        return .send(channel: chosen, at: at, explanation: ex)
+        return .send(channel: channel, at: at, explanation: ex)
     }
+}
+
+/// Fixed-precision text for explanations, without Foundation's locale-dependent formatting.
+func fmt(_ x: Double, _ digits: Int = 3) -> String {
+    guard x.isFinite else { return String(x) }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let n = Int64((abs(x) * scale).rounded())
+    let whole = n / Int64(scale)
+    var frac = String(n % Int64(scale))
+    while frac.count < digits { frac = "0" + frac }
+    return (x < 0 && n != 0 ? "-" : "") + String(whole) + (digits > 0 ? "." + frac : "")
 }

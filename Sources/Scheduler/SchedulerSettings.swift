@@ -15,43 +15,72 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Pseudo-observations behind the population prior of each channel's open rate (the Beta prior's
     /// `α + β`). Small, so a handful of the customer's own sends outweigh the population.
     public var channelPriorStrength: Double
-    /// Pseudo-observations behind the population's hour-of-day pattern when smoothing the customer's.
+    /// How lightly a customer's hour curve is shrunk towards its prior (the population's curve × their
+    /// presence lift): the Gamma prior's shape, in expected responses per hour. Small, so the customer's own
+    /// responses speak for the hours they were sent at; hours never tried keep the prior.
     public var timingPriorStrength: Double
+    /// How strongly each channel's own hour curve is shrunk towards the customer's shared one: expected
+    /// responses per hour (`.infinity`: one curve for every channel).
+    public var channelCurveStrength: Double
+    /// How much the population must show before its curve departs from flat: expected responses per hour
+    /// of the prior that shrinks it.
+    public var populationTimingStrength: Double
+    /// Width (standard deviation, hours) of the Gaussian kernel that lets neighbouring hours share their
+    /// sends, responses and presence: an open at 19:50 also speaks for 20:00, and habits are hours wide.
+    public var timingBandwidth: Double
+    /// How much wider the kernel for expected responses is than ``timingBandwidth`` (the one for responses):
+    /// above 1, an hour's estimate falls off away from the hours the customer was actually sent at.
+    public var exposureWidening: Double
+    /// Presence observations (activity, late opens) at which their lift counts half: the lift is raised to
+    /// `n / (n + presenceEvidence)`, so a stray event moves nothing and a habit does.
+    public var presenceEvidence: Double
+    /// Pseudo-observations spread evenly over the day that a customer's presence share starts from.
+    public var presenceFlatStrength: Double
+    /// Estimates within this share of the best count as equal, and the earliest of them is taken — for a
+    /// customer without timing evidence of their own; the share shrinks as evidence builds up
+    /// (``toleranceEvidence``).
+    public var hourTolerance: Double
+    /// Timing observations (responses, presence) at which ``hourTolerance`` has halved.
+    public var toleranceEvidence: Double
+    /// Responses at which the customer's own responses have moved their curve half way from its prior: an
+    /// hour's sends without any response say the customer rarely opens, not when.
+    public var shapeEvidence: Double
     /// An open or click later than this after a send is not credited to that send.
     public var attributionWindow: TimeSpan
-    /// How much better (relative score) a later hour must be than an earlier allowed one to delay the
-    /// message to it: without this, noise in sparse data would move every send away from `due`.
-    public var delayMargin: Double
-    /// How fast a message's value decays while it waits for a better hour: an hour this much later must
-    /// score twice as high to be chosen.
-    public var urgencyHalfLife: TimeSpan
-    /// How much of the customer's own timing evidence relaxes the wait discount: its half-life is
-    /// `urgencyHalfLife × (1 + n / urgencyEvidence)`, n the customer's decayed timing observations (sends
-    /// and opens on the channel, activity). A stray event barely changes it, months of a habit make waiting
-    /// for the habitual hour nearly free. `.infinity` keeps the discount fixed.
-    public var urgencyEvidence: Double
-    /// How far channel choice explores: each channel's score is `mean + exploration × (draw − mean)` of
-    /// its posterior, so `0` always takes the best estimate and `1` is plain Thompson sampling.
+    /// How much channel choice explores: the largest share of messages sent on a runner-up channel whose
+    /// posterior overlaps the best one's (each tried with the probability that it is really better, all
+    /// together at most this); `0` always takes the best estimate, and `1` is plain Thompson sampling
+    /// (every channel's rate drawn from its posterior).
     public var exploration: Double
 
     /// Settings with the defaults the config file falls back to.
     public init(
         quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
-        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 24,
-        attributionWindow: TimeSpan = .days(3), delayMargin: Double = 0.1,
-        urgencyHalfLife: TimeSpan = .hours(12), urgencyEvidence: Double = 24, exploration: Double = 0.25
+        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
+        channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50,
+        timingBandwidth: Double = 2,
+        exposureWidening: Double = 1.5,
+        presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
+        toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
+        exploration: Double = 0.05
     ) {
-        self.urgencyEvidence = urgencyEvidence
-        self.exploration = exploration
-        self.urgencyHalfLife = urgencyHalfLife
         self.quietHours = quietHours
         self.defaultZone = defaultZone
         self.frequencyCap = frequencyCap
         self.halfLife = halfLife
         self.channelPriorStrength = channelPriorStrength
         self.timingPriorStrength = timingPriorStrength
+        self.channelCurveStrength = channelCurveStrength
+        self.populationTimingStrength = populationTimingStrength
+        self.timingBandwidth = timingBandwidth
+        self.exposureWidening = exposureWidening
+        self.presenceEvidence = presenceEvidence
+        self.presenceFlatStrength = presenceFlatStrength
+        self.hourTolerance = hourTolerance
+        self.toleranceEvidence = toleranceEvidence
+        self.shapeEvidence = shapeEvidence
         self.attributionWindow = attributionWindow
-        self.delayMargin = delayMargin
+        self.exploration = exploration
     }
 
     /// How customers' engagement is recorded for this scheduler: its half-life, attribution window and

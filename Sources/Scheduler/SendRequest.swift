@@ -18,12 +18,16 @@ public struct SendRequest: Sendable, Hashable {
     public var oncePer: TimeSpan?
     /// The rule's priority; the engine uses it to order messages due together.
     public var priority: Int
+    /// The rule's `send.urgency`: a send this long after `due` is worth half as much (`nil`: waiting costs
+    /// nothing inside the window).
+    public var urgency: TimeSpan?
 
     /// A request; `within` defaults to 0 (send at `due`).
     public init(
         messageId: String, rule: String, candidates: [Channel], due: Instant, within: TimeSpan = .zero,
-        transactional: Bool = false, oncePer: TimeSpan? = nil, priority: Int = 0
+        transactional: Bool = false, oncePer: TimeSpan? = nil, priority: Int = 0, urgency: TimeSpan? = nil
     ) {
+        self.urgency = urgency
         self.messageId = messageId
         self.rule = rule
         self.candidates = candidates

@@ -76,6 +76,9 @@ public protocol StateStore: Sendable {
     /// Counts for `touchpoint status`, with the latest `deadLetterLimit` dead letters.
     func status(deadLetterLimit: Int) async throws -> StoreStatus
 
+    /// One global blob by key (`touchpoint status` reads the sequencer's without loading every customer).
+    func global(_ key: String) async throws -> Data?
+
     /// The latest `limit` quarantined lines, newest first.
     func quarantined(limit: Int) async throws -> [QuarantinedLine]
 

@@ -2,12 +2,14 @@ import Foundation
 
 // The packed layout behind `Engagement`: offsets, block-floating-point bins, forward-decay landmark.
 extension Engagement {
-    static let version: UInt8 = 1
-    static let activityOffset = 9
-    static let channelsOffset = 58
+    static let version: UInt8 = 3
+    /// Where the send-minute byte sits; version 1 had no such byte (``Engagement/init(packed:)`` inserts it).
+    static let sendMinuteField = 9
+    static let activityOffset = 10
+    static let channelsOffset = 59
     /// A byte that changes with every addition, so identical events still round independently.
     static let ditherField = 8
-    static let channelSize = 82
+    static let channelSize = 107
     static let lastSendField = 0
     static let sendCountField = 4
     static let responseCountField = 6
@@ -16,8 +18,17 @@ extension Engagement {
     static let sendExponent = 56
     static let engagedBins = 57
     static let engagedExponent = 81
+    /// Sends answered only an hour or more later, by local send hour (24 mantissas, their exponent).
+    static let lateBins = 82
+    static let lateExponent = 106
+    /// The send-minute byte before any send: the middle of the hour.
+    static let noSendMinute: UInt8 = 128
     /// The exponent of a histogram that holds nothing yet.
     static let emptyExponent = UInt8(bitPattern: Int8.min)
+    /// An open or click this soon after the channel's last send answers that send: its hour is the send's
+    /// (already in the response bins), so it is not kept as an open time — raw open times would otherwise
+    /// echo one's own sending schedule.
+    static let immediateResponse: Int64 = 3600
     /// The landmark moves once events are this many half-lives after it, keeping weights and exponents small.
     static let rebaseAfter: Int64 = 16
 
@@ -42,6 +53,7 @@ extension Engagement {
         if bytes.isEmpty {
             bytes = [UInt8](repeating: 0, count: Self.channelsOffset)
             bytes[0] = Self.version
+            bytes[Self.sendMinuteField] = Self.noSendMinute
             let s = policy.halfLife.seconds
             writeUInt16(2, s <= 0 ? 0 : UInt16(clamping: max(1, (s + 1800) / 3600)))
             var minutes = t.epochSeconds / 60
@@ -65,6 +77,7 @@ extension Engagement {
             guard let o = channelOffset(c) else { continue }
             shift(start: o + Self.sendBins, count: 48, exponentAt: o + Self.sendExponent, by: k)
             shift(start: o + Self.engagedBins, count: 24, exponentAt: o + Self.engagedExponent, by: k)
+            shift(start: o + Self.lateBins, count: 24, exponentAt: o + Self.lateExponent, by: k)
             let last = readInt32(o + Self.lastSendField)
             if last != Int32.min {
                 let moved = Int64(last) - k * h * 3600
@@ -162,10 +175,28 @@ extension Engagement {
         var fresh = [UInt8](repeating: 0, count: Self.channelSize)
         fresh[Self.sendExponent] = Self.emptyExponent
         fresh[Self.engagedExponent] = Self.emptyExponent
-        bytes.insert(contentsOf: fresh, at: o)
+        fresh[Self.lateExponent] = Self.emptyExponent
+        // Built at its exact size: growing in place would double the buffer.
+        var grown = [UInt8]()
+        grown.reserveCapacity(bytes.count + Self.channelSize)
+        grown.append(contentsOf: bytes[..<o])
+        grown.append(contentsOf: fresh)
+        grown.append(contentsOf: bytes[o...])
+        bytes = grown
         bytes[1] |= bit
         writeInt32(o + Self.lastSendField, Int32.min)
         return o
+    }
+
+    /// Moves the mean position of sends within their hour towards `t`'s (an exponential average over about
+    /// the last eight sends; the first send sets it).
+    mutating func recordSendMinute(_ t: Instant, zone: Zone, firstSend: Bool) {
+        var into = (t.epochSeconds + Int64(zone.offset(at: t))) % 3600
+        if into < 0 { into += 3600 }
+        let x = Double(into) / 3600 * 255
+        let old = Double(bytes[Self.sendMinuteField])
+        let new = firstSend ? x : old + (x - old) / 8
+        bytes[Self.sendMinuteField] = UInt8(max(0, min(255, new.rounded())))
     }
 
     mutating func incrementCount(at i: Int) {

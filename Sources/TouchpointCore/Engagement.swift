@@ -3,10 +3,12 @@ import Foundation
 /// A customer's engagement, kept as small decayed aggregates that each event updates in O(1).
 ///
 /// What is kept is what the scheduler reads (SPEC §4): per channel, the sends by local send hour and
-/// which of them got a response (the first open or click within the attribution window, credited to the
-/// hour the message was *sent*), the open/click times by local hour, and the customer's activity times
-/// by local hour on weekdays and at weekends. The channel open rate's evidence is the total of a
-/// channel's send and response hours.
+/// which of them got a prompt response (the first open or click within an hour, credited to the hour the
+/// message was *sent*), how many got a late one (the first open or click an hour or more later, within
+/// the attribution window: it says when the customer reads, not that the send hour works), the open/click
+/// times by local hour (of opens and clicks an hour or more after the channel's last send: the quick ones
+/// only echo the send's hour), and the customer's activity times by local hour on weekdays and at
+/// weekends. The channel open rate's evidence is a channel's sends and its prompt and late responses.
 ///
 /// **Decay** is forward decay against a landmark: an event at `t` adds `2^((t − landmark) / halfLife)`, so
 /// nothing is touched when time passes and readers multiply by `2^(−(now − landmark) / halfLife)` (see
@@ -20,17 +22,20 @@ import Foundation
 /// than a step. When a bin would overflow, the histogram's mantissas halve (rounding half to even).
 ///
 /// **Layout** of ``bytes`` (empty until the first event; little-endian):
-/// - header, 9 bytes: format version; flags (bit `c`: channel `c` has a section, bit `3 + c`: its last
+/// - header, 10 bytes: format version (3); flags (bit `c`: channel `c` has a section, bit `3 + c`: its last
 ///   send already got its response); half-life in hours (`UInt16`, 0 = no decay); landmark in minutes since
-///   the epoch (`Int32`); a counter of additions mixed into the rounding hash;
+///   the epoch (`Int32`); a counter of additions mixed into the rounding hash; where in their hour sends
+///   fall (an exponential average over about eight sends, 0–255 for 0–60 minutes; version 1 state, without
+///   it, decodes with "the middle of the hour");
 /// - activity, 49 bytes: 24 weekday hours, 24 weekend hours, exponent;
-/// - per channel with data, in `Channel.allCases` order, 82 bytes: last send in seconds after the landmark
+/// - per channel with data, in `Channel.allCases` order, 107 bytes: last send in seconds after the landmark
 ///   (`Int32`, `Int32.min` = none); sends and responses ever (`UInt16` each, saturating; for the
-///   population's empirical-Bayes fit); 24 send hours and 24 response hours with their exponent; 24
-///   open/click hours with their exponent.
+///   population's empirical-Bayes fit); 24 send hours and 24 prompt-response hours with their exponent;
+///   24 open/click hours with their exponent; 24 late-response hours (by send hour) with their exponent
+///   (state of versions 1 and 2 decodes with none: all its responses count as prompt).
 ///
-/// So a customer with nothing recorded holds no bytes, one with activity only 58, and each channel with
-/// sends or opens adds 82: 140 bytes for one channel, 222 for two, 304 for three (plus the array's
+/// So a customer with nothing recorded holds no bytes, one with activity only 59, and each channel with
+/// sends or opens adds 107: 166 bytes for one channel, 273 for two, 380 for three (plus the array's
 /// 32-byte heap header and the 8-byte reference in memory; base64 adds a third in JSON).
 ///
 /// Events are expected roughly in time order: a send earlier than the channel's last send is counted but
@@ -42,9 +47,30 @@ public struct Engagement: Sendable, Hashable {
     /// No engagement recorded.
     public init() {}
 
+    /// An answer this soon after its send is prompt: it speaks for the send's hour. Later ones are kept
+    /// apart (``lateHours(_:at:)``), and their open times are open times (``engagedHours(_:at:)``).
+    public static let promptResponse = TimeSpan(seconds: immediateResponse)
+
     /// The state packed in `bytes` (from ``bytes``), or `nil` when they are not a valid layout.
     public init?(packed bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
+        var bytes = bytes
+        // Version 1 lacked the send-minute byte: it reads as "the middle of the hour".
+        if bytes[0] == 1, bytes.count >= Self.channelsOffset - 1 {
+            bytes.insert(Self.noSendMinute, at: Self.sendMinuteField)
+            bytes[0] = 2
+        }
+        // Versions 1 and 2 lacked the late-response bin: their responses all stay at their send hours.
+        if bytes[0] == 2, bytes.count >= Self.channelsOffset {
+            let sections = Int(bytes[1] & 0b111).nonzeroBitCount
+            guard bytes.count == Self.channelsOffset + sections * Self.lateBins else { return nil }
+            for i in 0..<sections {
+                bytes.insert(
+                    contentsOf: [UInt8](repeating: 0, count: 24) + [Self.emptyExponent],
+                    at: Self.channelsOffset + i * Self.channelSize + Self.lateBins)
+            }
+            bytes[0] = Self.version
+        }
         guard bytes.count >= Self.channelsOffset, bytes[0] == Self.version else { return nil }
         let sections = Int(bytes[1] & 0b111).nonzeroBitCount
         guard bytes.count == Self.channelsOffset + sections * Self.channelSize else { return nil }
@@ -61,6 +87,7 @@ public struct Engagement: Sendable, Hashable {
         _ channel: Channel, at t: Instant, zone: Zone, policy: EngagementPolicy = .standard
     ) {
         prepare(at: t, policy: policy)
+        recordSendMinute(t, zone: zone, firstSend: Channel.allCases.allSatisfy { counts($0).sends == 0 })
         let o = section(for: channel)
         let hour = Self.local(t, zone).hour
         add(
@@ -106,18 +133,28 @@ public struct Engagement: Sendable, Hashable {
     ) -> Instant? {
         prepare(at: t, policy: policy)
         let o = section(for: channel)
-        add(
-            weight(t), bin: Self.local(t, zone).hour, start: o + Self.engagedBins, count: 24,
-            exponentAt: o + Self.engagedExponent, seed: t.milliseconds)
-        let credited: UInt8 = 1 << (3 + channel.engagementIndex)
         let last = readInt32(o + Self.lastSendField)
-        guard last != Int32.min, bytes[1] & credited == 0 else { return nil }
         let sent = Instant(seconds: Int64(landmarkMinutes) * 60 + Int64(last))
+        if last == Int32.min || t < sent || t.epochSeconds - sent.epochSeconds >= Self.immediateResponse {
+            add(
+                weight(t), bin: Self.local(t, zone).hour, start: o + Self.engagedBins, count: 24,
+                exponentAt: o + Self.engagedExponent, seed: t.milliseconds)
+        }
+        let credited: UInt8 = 1 << (3 + channel.engagementIndex)
+        guard last != Int32.min, bytes[1] & credited == 0 else { return nil }
         guard t >= sent, t < sent + policy.attributionWindow else { return nil }
         bytes[1] |= credited
-        add(
-            weight(sent), bin: 24 + Self.local(sent, zone).hour, start: o + Self.sendBins, count: 48,
-            exponentAt: o + Self.sendExponent, seed: t.milliseconds)
+        if t.epochSeconds - sent.epochSeconds < Self.immediateResponse {
+            add(
+                weight(sent), bin: 24 + Self.local(sent, zone).hour, start: o + Self.sendBins, count: 48,
+                exponentAt: o + Self.sendExponent, seed: t.milliseconds)
+        } else {
+            // A late answer says when the customer reads (its open time, kept above), not that the send
+            // hour works: it counts for the channel's rate only.
+            add(
+                weight(sent), bin: Self.local(sent, zone).hour, start: o + Self.lateBins, count: 24,
+                exponentAt: o + Self.lateExponent, seed: t.milliseconds)
+        }
         incrementCount(at: o + Self.responseCountField)
         return sent
     }
@@ -144,13 +181,15 @@ public struct Engagement: Sendable, Hashable {
         return values(start: o + Self.sendBins, count: 24, exponentAt: o + Self.sendExponent, now: now)
     }
 
-    /// Decayed sends on `channel` that got a response, by local hour of the *send* (24 values).
+    /// Decayed sends on `channel` that got a response within an hour, by local hour of the *send* (24
+    /// values); later answers are in ``lateHours(_:at:)``.
     public func responseHours(_ channel: Channel, at now: Instant) -> [Double] {
         guard let o = channelOffset(channel) else { return Self.zeros(24) }
         return values(start: o + Self.responseBins, count: 24, exponentAt: o + Self.sendExponent, now: now)
     }
 
-    /// Decayed opens and clicks on `channel` by their own local hour (24 values).
+    /// Decayed opens and clicks on `channel` by their own local hour (24 values), except those within an
+    /// hour of the channel's last send: those answer the send, whose hour the response bins already hold.
     public func engagedHours(_ channel: Channel, at now: Instant) -> [Double] {
         guard let o = channelOffset(channel) else { return Self.zeros(24) }
         return values(start: o + Self.engagedBins, count: 24, exponentAt: o + Self.engagedExponent, now: now)
@@ -162,10 +201,19 @@ public struct Engagement: Sendable, Hashable {
         return values(start: Self.activityOffset, count: 48, exponentAt: Self.activityOffset + 48, now: now)
     }
 
-    /// The customer's decayed evidence on `channel`: sends, and those that got a response.
+    /// Decayed sends on `channel` that got a response only an hour or more later, by local hour of the
+    /// *send* (24 values): such an answer says when the customer reads (its open time is kept), not that
+    /// the send hour works — nor that it does not.
+    public func lateHours(_ channel: Channel, at now: Instant) -> [Double] {
+        guard let o = channelOffset(channel) else { return Self.zeros(24) }
+        return values(start: o + Self.lateBins, count: 24, exponentAt: o + Self.lateExponent, now: now)
+    }
+
+    /// The customer's decayed evidence on `channel`: sends, and those that got a response (promptly or late).
     public func evidence(_ channel: Channel, at now: Instant) -> (sends: Double, responses: Double) {
         let sends = sendHours(channel, at: now).reduce(0, +)
-        let responses = responseHours(channel, at: now).reduce(0, +)
+        let responses =
+            responseHours(channel, at: now).reduce(0, +) + lateHours(channel, at: now).reduce(0, +)
         return (sends, min(sends, responses))
     }
 
@@ -173,6 +221,12 @@ public struct Engagement: Sendable, Hashable {
     public func counts(_ channel: Channel) -> (sends: Int, responses: Int) {
         guard let o = channelOffset(channel) else { return (0, 0) }
         return (Int(readUInt16(o + Self.sendCountField)), Int(readUInt16(o + Self.responseCountField)))
+    }
+
+    /// Where in their hour the customer's sends fall, on average over about the last eight (minutes,
+    /// 0..<60; 30 before any send): an hour's bins speak for sends at that point of the hour.
+    public var sendMinute: Double {
+        bytes.isEmpty ? 30 : Double(bytes[Self.sendMinuteField]) / 255 * 60
     }
 
     /// The channel's latest send, when one is recorded.

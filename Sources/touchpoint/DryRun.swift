@@ -153,7 +153,12 @@ struct DryRun: ParsableCommand {
         var summary = "dry-run: \(replay.linesRead) lines, \(stats.eventsApplied) events applied"
         if stats.duplicates > 0 { summary += ", \(stats.duplicates) duplicate" }
         if !replay.rejections.isEmpty { summary += ", \(replay.rejections.count) rejected" }
-        if stats.lateEvents > 0 { summary += ", \(stats.lateEvents) later than the lateness window" }
+        for far in replay.farAhead { printError("\(far)") }
+        if replay.sequencer.lateCount > 0 {
+            summary +=
+                ", \(replay.sequencer.lateCount) later than the lateness window (at most "
+                + Replay.describe(milliseconds: replay.sequencer.maxLateMilliseconds) + " late)"
+        }
         summary += "; \(sent) message\(sent == 1 ? "" : "s") would be sent"
         if !held.isEmpty {
             summary +=

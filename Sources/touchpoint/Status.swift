@@ -30,6 +30,17 @@ struct Status: AsyncParsableCommand {
         out.line("quarantined      \(s.quarantined)")
         out.line("customers        \(s.customers)")
         out.line("pending timers   \(s.pendingTimers.map(String.init) ?? "-")")
+        if let blob = try await store.global("sequencer"), let q = try? SequencerState.decode(blob) {
+            let zone = project.config.defaultTimezone
+            out.line(
+                "watermark        "
+                    + (q.watermark == .min ? "-" : zone.format(Instant(milliseconds: q.watermark)))
+                    + " (\(q.held) event(s) waiting for it)")
+            out.line(
+                "late events      \(q.lateCount)"
+                    + (q.lateCount > 0
+                        ? " (at most \(Replay.describe(milliseconds: q.maxLateMilliseconds)) late)" : ""))
+        }
         out.line("dropped          \(s.dropped)")
         out.line(
             "outbox           "

@@ -198,7 +198,11 @@ struct Sandbox {
 
         """
 
-    init(channels: String, rules: String = Sandbox.pingRules, extraConfig: String = "") throws {
+    init(
+        channels: String, rules: String = Sandbox.pingRules, extraConfig: String = "",
+        lateness: String = "0s",
+        templates extraTemplates: [String: String] = [:]
+    ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("tp-daemon-\(UUID().uuidString)")
         let fm = FileManager.default
         let templates = root.appendingPathComponent("templates/ping")
@@ -212,12 +216,17 @@ struct Sandbox {
         try "---\nsubject: \"ping\"\n---\n<p>token [{{event.properties.n}}]</p>\n".write(
             to: templates.appendingPathComponent("email.mustache"), atomically: true, encoding: .utf8)
         try rules.write(to: root.appendingPathComponent("rules/ping.yaml"), atomically: true, encoding: .utf8)
+        for (path, text) in extraTemplates {
+            let url = root.appendingPathComponent("templates/" + path)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
         let config = """
             rules: rules
             templates: templates
             events: events
             store: state.sqlite
-            lateness: 0s
+            lateness: \(lateness)
             quiet-hours: none
             frequency-cap: none
             \(extraConfig)

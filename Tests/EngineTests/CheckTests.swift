@@ -84,3 +84,48 @@ struct CheckTests {
         #expect(Self.check(dir).contains { $0.code == "channel-without-adapter" })
     }
 }
+
+@Suite("check explains send.urgency")
+struct UrgencyCheckTests {
+    @Test("the shipped cart and checkout rules set urgency, and check explains each at its place")
+    func shippedNotes() throws {
+        let project = Project.load(
+            configPath: CheckTests.root + "/examples/touchpoint.yaml", environment: [:])
+        let notes = project.diagnostics.filter { $0.code == "urgency" }
+        #expect(notes.count == 2)
+        #expect(
+            notes.allSatisfy {
+                $0.severity == .note && $0.location?.file.hasSuffix("rules/cart.yaml") == true
+            })
+        let cart = try #require(notes.first { $0.message.hasPrefix("rule 'cart-abandoned'") })
+        #expect(cart.message.contains("a send 1d after due is worth half, 2d after a quarter"))
+        #expect(
+            project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(24))
+        #expect(
+            project.book.rules.first { $0.name == "checkout-abandoned" }?.rule.send.urgency?.value
+                == .hours(3))
+    }
+
+    @Test("urgency on a transactional rule or without a window is flagged as having no effect")
+    func unused() {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: receipt
+                    when: { event: Order Completed }
+                    send: { template: hello, channels: [email], within: 1h, urgency: 1h }
+                    transactional: true
+                  - name: now
+                    when: { event: Signed Up }
+                    send: { template: hello, channels: [email], urgency: 2h }
+                """)
+        let warnings = f.project.diagnostics.filter { $0.code == "urgency-unused" }
+        #expect(warnings.map(\.severity) == [.warning, .warning])
+        #expect(warnings.map { $0.location?.line } == [4, 8])
+        #expect(
+            warnings.first?.message
+                == "rule 'receipt' is transactional and is sent when due, so 'urgency' has no effect")
+        #expect(
+            warnings.last?.message == "rule 'now' has no send window ('within'), so 'urgency' has no effect")
+    }
+}

@@ -65,4 +65,71 @@ struct EngagementWiringTests {
         #expect(sends[20] > 2.9 && sends.reduce(0, +) == sends[20])
         #expect(c.engagement.counts(.email) == (sends: 3, responses: 3))
     }
+
+    @Test("a first open credits its send's hour in the population; repeat and unmatched opens do not")
+    func populationCreditsSendHour() {
+        let f = Fixture(rules: Self.rules)
+        var engine = Engine(
+            book: f.project.book, templates: f.project.templates, settings: f.project.engineSettings())
+        for e in Self.history() { _ = engine.apply(e) }
+        let opens = engine.population.opens(.email)
+        #expect(opens == (0..<30).map { min($0 % 4, 3) }.reduce(0, +))
+        #expect(engine.population.responses(.email) == opens)
+        // A second open of the same message, and an open with no send before it.
+        _ = engine.apply(
+            EventDecoderShim.decode(
+                Line.track("u3", "Message Opened", at: "2026-11-04T13:00:00Z", #"{"channel":"email"}"#)))
+        _ = engine.apply(
+            EventDecoderShim.decode(
+                Line.identify("new", at: "2026-11-04T13:00:00Z", #"{"email":"n@example.com"}"#)))
+        _ = engine.apply(
+            EventDecoderShim.decode(
+                Line.track("new", "Message Opened", at: "2026-11-04T13:05:00Z", #"{"channel":"email"}"#)))
+        #expect(engine.population.opens(.email) == opens + 2)
+        #expect(engine.population.responses(.email) == opens)
+    }
+
+    @Test("a rule's urgency reaches the scheduler: without it the better hour tomorrow wins, with it today")
+    func urgencyWired() throws {
+        func lines() -> [String] {
+            var out = [
+                Line.identify(
+                    "u1", at: "2026-10-01T00:00:00+08:00",
+                    #"{"email":"a@example.com","first_name":"Li","timezone":"Asia/Shanghai"}"#)
+            ]
+            for day in 1...20 {
+                for hour in [8, 9, 12, 15, 18, 20] {
+                    let d = (day < 10 ? "0" : "") + String(day)
+                    let h = (hour < 10 ? "0" : "") + String(hour)
+                    out.append(
+                        Line.track(
+                            "u1", "Message Sent", at: "2026-10-\(d)T\(h):00:00+08:00", #"{"channel":"email"}"#
+                        ))
+                    if hour == 9 {
+                        out.append(
+                            Line.track(
+                                "u1", "Message Opened", at: "2026-10-\(d)T09:04:00+08:00",
+                                #"{"channel":"email"}"#))
+                    }
+                }
+            }
+            out.append(Line.track("u1", "Signed Up", at: "2026-11-20T12:00:00+08:00"))
+            return out
+        }
+        func rules(_ urgency: String) -> String {
+            """
+            rules:
+              - name: hello
+                when: { event: Signed Up }
+                send: { template: hello, channels: [email], within: 24h\(urgency) }
+            """
+        }
+        let config = "default-timezone: Asia/Shanghai\nquiet-hours: \"21:00-08:00\"\n"
+        let patient = try Fixture(rules: rules(""), config: config).run(lines()).sent
+        let urgent = try Fixture(rules: rules(", urgency: 3h"), config: config).run(lines()).sent
+        #expect(patient.first?.sendAt == ISO8601.parse("2026-11-21T09:00:00+08:00")?.instant)
+        let today = try #require(urgent.first?.sendAt)
+        #expect(today < ISO8601.parse("2026-11-20T21:00:00+08:00")!.instant)
+        #expect(urgent.first?.why.objectValue?["urgency"]?.objectValue?["half_life_hours"] == .number(3))
+    }
 }

@@ -438,3 +438,65 @@ struct RuleLoadingTests {
         #expect(diagnostics.allSatisfy { $0.severity == .error })
     }
 }
+
+@Suite("send.urgency")
+struct UrgencyLoadingTests {
+    func send(_ extra: String) -> String {
+        """
+        rules:
+          - name: cart
+            when: { event: X }
+            send:
+              template: t
+              channels: [email]
+              within: 24h
+        \(extra)
+        """
+    }
+
+    @Test("urgency is a duration kept with its place")
+    func loads() throws {
+        let (set, errors) = parseRules(send("      urgency: 6h"), file: "rules/cart.yaml")
+        #expect(errors == [])
+        let urgency = try #require(set["cart"]?.send.urgency)
+        #expect(urgency.value == .hours(6))
+        #expect(urgency.location == SourceLocation(file: "rules/cart.yaml", line: 8, column: 16))
+    }
+
+    @Test("without urgency the rule has none")
+    func absent() {
+        let (set, errors) = parseRules(send(""))
+        #expect(errors == [])
+        #expect(set["cart"]?.send.urgency == nil)
+    }
+
+    @Test("a misspelt urgency is an error with the nearest key")
+    func didYouMean() {
+        let (_, errors) = parseRules(send("      urgncy: 6h"), file: "rules/cart.yaml")
+        #expect(
+            errors == ["rules/cart.yaml:8:7: error: unknown key 'urgncy' in send; did you mean 'urgency'?"])
+    }
+
+    @Test("urgency at the rule's level is caught and placed under send")
+    func misindented() {
+        let (_, errors) = parseRules(send("    urgency: 6h"))
+        #expect(
+            errors == [
+                "r.yaml:8:5: error: unknown key 'urgency' in rule; 'urgency' belongs under 'send', check its indentation"
+            ])
+    }
+
+    @Test("urgency must be a positive duration with a unit")
+    func badValues() {
+        #expect(
+            parseRules(send("      urgency: 0s")).1 == [
+                "r.yaml:8:16: error: 'urgency' must be longer than 0: it is how long after due a send is worth half; leave it out to let the scheduler wait for the best hour in the window"
+            ])
+        #expect(
+            parseRules(send("      urgency: 6")).1.first?.hasPrefix(
+                "r.yaml:8:16: error: 'urgency' needs a unit") == true)
+        #expect(
+            parseRules(send("      urgency: soon")).1.first?.hasPrefix(
+                "r.yaml:8:16: error: 'urgency' is not a duration") == true)
+    }
+}

@@ -62,8 +62,8 @@ struct EmpiricalBayesTests {
             request(due: due), customer: member(99, sends: 2, opened: 2), ledger: SendLedger(),
             population: population)
         let e = try #require(d.explanation.channels.first)
-        // α + β = fitted strength + the customer's (decayed) sends.
-        #expect(abs(e.alpha + e.beta - (200 + e.sends)) < 1e-9)
+        // α = fitted strength × the population rate + the customer's (decayed) responses.
+        #expect(abs(e.alpha - (200 * e.populationRate + e.responses)) < 1e-9)
     }
 
     @Test("fitted strengths survive encoding, and older state without them still decodes")

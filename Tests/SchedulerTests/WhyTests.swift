@@ -31,7 +31,7 @@ struct WhyTests {
         #expect(ex.odds.map(\.channel) == [.email, .sms])
         let email = try #require(ex.odds.first { $0.chosen })
         #expect(email.channel == d.channel)
-        #expect((email.atChosen ?? 0) > 2 * email.atDue)
+        #expect((email.atChosen ?? 0) > 1.1 * email.atDue)
         #expect(ex.hourRank == 1)
         #expect(ex.allowedCount == 14)
         #expect(ex.constraints.isEmpty)
@@ -55,15 +55,35 @@ struct WhyTests {
         #expect(d.explanation.constraints == [.window])
     }
 
-    @Test("a better hour passed over because waiting costs is reported as urgency")
-    func urgencyConstraint() {
-        // The habitual hour, 09:00, is 23 hours away: the wait discount outweighs it.
+    @Test("a better hour passed over because of the rule's urgency is reported, with the urgency factor")
+    func urgencyConstraint() throws {
+        // Emails sent at 09:00 were opened, those at other hours not; due 10:00, urgency 3 h.
+        var c = customer(timezone: shanghai)
+        for day in 1...12 {
+            for hour in [8, 9, 13, 17, 20] {
+                let t = due - .days(Int64(day)) + .hours(Int64(hour - 10))
+                c.engagement.recordSend(.email, at: t)
+                if hour == 9 { c.engagement.recordOpen(.email, at: t + .minutes(3)) }
+            }
+        }
+        var r = request(due: due, within: .hours(24))
+        r.urgency = .hours(3)
         let d = scheduler(quiet: "21:00-08:00").decide(
-            request(due: due, within: .hours(24)), customer: opener(at: 9), ledger: SendLedger(),
-            population: PopulationStats())
+            r, customer: c, ledger: SendLedger(), population: PopulationStats())
         #expect(localTime(d.sendAt, shanghai) != "09:00")
         #expect(d.explanation.constraints.contains(.urgency))
         #expect((d.explanation.hourRank ?? 0) > 1)
+        let why = d.explanation.whyJSON
+        let urgency = try #require(member(why, "urgency")?.objectValue)
+        #expect(urgency["half_life_hours"] == .number(3))
+        let factor = try #require(urgency["factor"]?.numberValue)
+        #expect(factor > 0 && factor <= 1)
+        // Without urgency the same customer waits for 09:00 tomorrow, and the why has no urgency member.
+        let patient = scheduler(quiet: "21:00-08:00").decide(
+            request(due: due, within: .hours(24)), customer: c, ledger: SendLedger(),
+            population: PopulationStats())
+        #expect(localTime(patient.sendAt, shanghai) == "09:00")
+        #expect(member(patient.explanation.whyJSON, "urgency") == nil)
     }
 
     @Test("a window wholly in quiet hours reports quiet hours and no allowed hour")
@@ -119,6 +139,9 @@ struct WhyTests {
             #expect((p * 10_000).rounded() == p * 10_000)
         }
         #expect(channels.first?.objectValue?["chosen"] == .bool(true))
+        let exploration = try #require(member(why, "exploration")?.objectValue)
+        #expect(exploration["explored"] == .bool(false))
+        #expect(exploration["share"]?.numberValue.map { $0 >= 0 && $0 <= 0.25 } == true)
     }
 
     @Test("a transactional message's odds are at due, which is also the chosen time")

@@ -11,21 +11,21 @@ struct EngagementTests {
 
     func hours(_ h: Int64) -> Instant { t0 + .hours(h) }
 
-    @Test("nothing recorded holds no bytes; activity 58; each channel with data adds 82")
+    @Test("nothing recorded holds no bytes; activity 59; each channel with data adds 107")
     func sizes() {
         var e = Engagement()
         #expect(e.bytes.isEmpty)
         e.recordActivity(at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 58)
+        #expect(e.bytes.count == 59)
         e.recordSend(.email, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 140)
+        #expect(e.bytes.count == 166)
         e.recordOpen(.chat, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 222)
+        #expect(e.bytes.count == 273)
         e.recordSend(.sms, at: t0, zone: utc, policy: policy)
-        #expect(e.bytes.count == 304)
+        #expect(e.bytes.count == 380)
         #expect(e.channels == [.email, .sms, .chat])
         // Growing by a channel keeps the buffer close to its size: memory is the size plus a little.
-        #expect(e.bytes.capacity < 304 + 32)
+        #expect(e.bytes.capacity < 380 + 32)
         #expect(MemoryLayout<Engagement>.size == 8)
     }
 
@@ -115,8 +115,10 @@ struct EngagementTests {
         e.recordSend(.email, at: hours(3), zone: utc, policy: flat)  // 11:00 replaces it
         #expect(e.recordClick(.email, at: hours(12), zone: utc, policy: flat) == hours(3))
         #expect(e.recordOpen(.email, at: hours(13), zone: utc, policy: flat) == nil)
-        let r = e.responseHours(.email, at: hours(13))
-        #expect(r[11] > 0 && r[8] == 0 && r[20] == 0)
+        // Nine hours after its send: a late answer, kept by send hour apart from the prompt ones.
+        #expect(e.responseHours(.email, at: hours(13)).allSatisfy { $0 == 0 })
+        let late = e.lateHours(.email, at: hours(13))
+        #expect(late[11] == 1 && late.reduce(0, +) == 1)
         // A later send outside the window: the open comes too late.
         e.recordSend(.email, at: hours(24), zone: utc, policy: flat)
         #expect(e.recordOpen(.email, at: hours(24 + 72), zone: utc, policy: flat) == nil)
@@ -189,6 +191,54 @@ struct EngagementTests {
         #expect(Engagement(packed: [9, 0, 0, 0]) == nil)
         #expect(Engagement(packed: Array(e.bytes.dropLast())) == nil)
         #expect(Engagement(packed: e.bytes) == e)
+    }
+
+    @Test("where in their hour sends fall is kept (local time, about the last eight sends)")
+    func sendMinute() {
+        var e = Engagement()
+        #expect(e.sendMinute == 30)
+        let kolkata = Zone("Asia/Kolkata")!  // UTC+05:30: 08:00Z is 13:30 local
+        e.recordSend(.email, at: t0, zone: kolkata, policy: policy)
+        #expect(abs(e.sendMinute - 30) < 0.3)
+        for d in 1...40 {
+            e.recordSend(.sms, at: t0 + .days(Int64(d)) + .minutes(20), zone: kolkata, policy: policy)
+        }
+        #expect(abs(e.sendMinute - 50) < 1.5)
+    }
+
+    @Test("an open within an hour of its send is the send's answer, not an open time")
+    func quickOpens() {
+        var e = Engagement()
+        e.recordSend(.email, at: hours(0), zone: utc, policy: policy)
+        #expect(e.recordOpen(.email, at: hours(0) + .minutes(59), zone: utc, policy: policy) == hours(0))
+        #expect(e.engagedHours(.email, at: hours(2)).allSatisfy { $0 == 0 })
+        #expect(e.responseHours(.email, at: hours(2))[8] > 0)
+        e.recordOpen(.email, at: hours(1) + .minutes(1), zone: utc, policy: policy)
+        #expect(e.engagedHours(.email, at: hours(2))[9] > 0)
+    }
+
+    @Test(
+        "state of formats 1 and 2 decodes: without the send minute sends read as mid-hour, without late bins every answer as prompt"
+    )
+    func formatOne() throws {
+        var e = Engagement()
+        e.recordSend(.sms, at: t0 + .minutes(10), zone: utc, policy: policy)
+        e.recordActivity(at: t0, zone: utc, policy: policy)
+        // Format 2: no late-response bins; format 1: no send-minute byte either.
+        var v2 = e.bytes
+        v2.removeSubrange(
+            (Engagement.channelsOffset + Engagement.lateBins)..<(Engagement.channelsOffset
+                + Engagement.channelSize))
+        v2[0] = 2
+        #expect(try #require(Engagement(packed: v2)) == e)
+        var v1 = v2
+        v1.remove(at: 9)
+        v1[0] = 1
+        let decoded = try #require(Engagement(packed: v1))
+        #expect(decoded.sendMinute == Double(Engagement.noSendMinute) / 255 * 60)
+        #expect(decoded.sendHours(.sms, at: t0) == e.sendHours(.sms, at: t0))
+        #expect(decoded.activityHours(at: t0) == e.activityHours(at: t0))
+        #expect(decoded.counts(.sms) == e.counts(.sms))
     }
 
     @Test("a customer's policy zone is their timezone trait, else the default")

@@ -4,37 +4,25 @@ import TouchpointCore
 
 /// The scheduler's view of the world: customer profiles and population statistics built from events with
 /// the same calls the engine makes (`Customer.apply` with the scheduler's engagement policy, the
-/// `PopulationStats` record call for its effect, and the per-event empirical-Bayes update).
+/// `PopulationStats` record call for its effect — a first open credits its send's hour — and the per-event
+/// empirical-Bayes update).
 struct Arena {
     var customers: [Customer]
     var population = PopulationStats()
     /// Events not yet applied, per customer, in time order.
     private var queues: [[Event]]
     private var heads: [Int]
-    /// Credit the send hour of first opens in the population (`sentAt`), which the engine does not do.
-    let attributeSends: Bool
-    /// Keep the channel prior fitted per event (empirical Bayes), as the engine does.
-    let fitPriors: Bool
     let scheduler: Scheduler
     private let policy: EngagementPolicy
     /// Events applied so far.
     private(set) var applied = 0
 
-    init(personas: [Persona], scheduler: Scheduler, attributeSends: Bool, fitPriors: Bool) {
+    init(truths: [Truth], scheduler: Scheduler) {
         self.scheduler = scheduler
-        self.attributeSends = attributeSends
-        self.fitPriors = fitPriors
         policy = scheduler.settings.engagementPolicy
-        customers = personas.map { p in
-            var traits: [String: JSONValue] = [
-                "email": .string(p.id + "@example.com"), "phone": .string("+15550000000"),
-                "timezone": .string(p.zoneName),
-            ]
-            if p.reachable.contains(.chat) { traits["chat_id"] = .string("chat-" + p.id) }
-            return Customer(id: p.id, traits: traits)
-        }
-        queues = Array(repeating: [], count: personas.count)
-        heads = Array(repeating: 0, count: personas.count)
+        customers = truths.map { Customer(id: $0.id, traits: History.traits($0)) }
+        queues = Array(repeating: [], count: truths.count)
+        heads = Array(repeating: 0, count: truths.count)
     }
 
     /// Queues events of customer `i`; they must be later than everything already applied.
@@ -53,7 +41,7 @@ struct Arena {
         }
     }
 
-    /// Applies every queued event.
+    /// Applies every customer's queued events up to `time`.
     mutating func catchUpAll(to time: Instant) {
         for i in customers.indices { catchUp(i, to: time) }
     }
@@ -65,16 +53,17 @@ struct Arena {
         let zone = scheduler.zone(for: customers[i])
         let t = event.instant
         let after = EngagementCounts(customers[i].engagement)
-        if fitPriors, case .engagement = effect { population.updatePrior(from: before, to: after) }
+        if case .engagement = effect { population.updatePrior(from: before, to: after) }
         switch effect {
         case .engagement(.sent, let channel, _):
             population.recordSend(channel, at: t, zone: zone)
         case .engagement(.opened, let channel, _):
             // A first response moves the customer's response count; its send is the channel's last send.
-            let sentAt = attributeSends && before != after ? customers[i].engagement.lastSend(channel) : nil
+            let sentAt = before != after ? customers[i].engagement.lastSend(channel) : nil
             population.recordOpen(channel, at: t, zone: zone, sentAt: sentAt)
         case .engagement(.clicked, let channel, _):
-            population.recordClick(channel, at: t, zone: zone)
+            let sentAt = before != after ? customers[i].engagement.lastSend(channel) : nil
+            population.recordClick(channel, at: t, zone: zone, sentAt: sentAt)
         case .activity:
             population.recordActivity(at: t, zone: zone)
         default:

@@ -1,15 +1,14 @@
-import Events
 import Foundation
 import Scheduler
 import TouchpointCore
 
-/// `touchpoint-simulate`: the scheduler against a synthetic world with a known truth.
+/// `touchpoint-simulate`: the scheduler against synthetic worlds with a known truth, beside two baselines and
+/// the Bayes ceiling.
 @main
 struct Simulate {
     static let usage = """
-        usage: touchpoint-simulate [--seed N] [--seeds K] [--customers N] [--weeks W[,W...]] [--rounds R]
-                                   [--within 24h] [--quiet 21:00-08:00] [--exploration X] [--world mixed|peak|flat]
-                                   [--attribute-sends] [--no-fit] [--set key=value]
+        usage: touchpoint-simulate [--worlds a,b,c,d-sparse,d-rich,e,f] [--seed N] [--seeds K] [--customers N]
+                                   [--weeks W[,W...]] [--loop-weeks W] [--exploration X] [--set key=value]
         """
 
     static func main() {
@@ -17,13 +16,8 @@ struct Simulate {
         var seeds = 5
         var customers = 1000
         var weeks = [8, 16]
-        var rounds = 30
-        var within = TimeSpan.hours(24)
-        var quiet = QuietHours(parsing: "21:00-08:00")!
-        var world = Persona.World.mixed
-        var attribute = false
-        var fit = true
-        var exploration: Double? = nil
+        var loopWeeks = 12
+        var worlds = WorldSpec.allCases
         var overrides: [(String, String)] = []
         var args = CommandLine.arguments.dropFirst()
         func value() -> String {
@@ -36,13 +30,12 @@ struct Simulate {
             case "--seeds": seeds = Int(value()) ?? { fail("bad --seeds") }()
             case "--customers": customers = Int(value()) ?? { fail("bad --customers") }()
             case "--weeks": weeks = value().split(separator: ",").map { Int($0) ?? { fail("bad --weeks") }() }
-            case "--rounds": rounds = Int(value()) ?? { fail("bad --rounds") }()
-            case "--within": within = TimeSpan(parsing: value()) ?? { fail("bad --within") }()
-            case "--quiet": quiet = QuietHours(parsing: value()) ?? { fail("bad --quiet") }()
-            case "--exploration": exploration = Double(value()) ?? { fail("bad --exploration") }()
-            case "--world": world = Persona.World(rawValue: value()) ?? { fail("bad --world") }()
-            case "--attribute-sends": attribute = true
-            case "--no-fit": fit = false
+            case "--loop-weeks": loopWeeks = Int(value()) ?? { fail("bad --loop-weeks") }()
+            case "--worlds":
+                worlds = value().split(separator: ",").map { name in
+                    WorldSpec(rawValue: String(name)) ?? { fail("unknown world \(name)") }()
+                }
+            case "--exploration": overrides.append(("exploration", value()))
             case "--set":
                 let kv = value().split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { fail("--set wants key=value") }
@@ -53,72 +46,81 @@ struct Simulate {
             default: fail("unknown argument \(arg)")
             }
         }
+        let quiet = QuietHours(parsing: "21:00-08:00")!
         var settings = SchedulerSettings(quietHours: quiet)
-        settings.applyExploration(exploration)
         for (k, v) in overrides {
             guard settings.set(k, v) else { fail("cannot set \(k)=\(v)") }
         }
-        let sim = Simulation(
-            settings: settings, quiet: quiet, within: within, attributeSends: attribute, fitPriors: fit)
+        let sim = Simulation(settings: settings, quiet: quiet, within: .hours(24), customers: customers)
         let seedList = (0..<UInt64(max(seeds, 1))).map { seed &+ $0 }
 
-        print("# touchpoint-simulate")
-        print("")
         print(
-            "\(customers) customers, seeds \(seedList.map(String.init).joined(separator: ",")) (medians), "
-                + "window \(within), quiet hours \(quiet), world: "
-                + world.description
-                + (attribute ? ", population credited with send hours" : "")
-                + (fit ? ", channel priors fitted (empirical Bayes)" : ", constant channel prior strength"))
+            "\(customers) customers per world, seeds \(seedList.map(String.init).joined(separator: ",")) "
+                + "(medians over seeds), window 24h, quiet hours \(quiet), candidates email, sms, chat"
+                + (overrides.isEmpty ? "" : "; " + overrides.map { "\($0)=\($1)" }.joined(separator: ", ")))
         print("")
-        print(
-            "| history | chosen | oracle | chosen / oracle | first channel, right away | chosen / first "
-                + "| oracle / first | population best hour | right channel | chosen / best on its channel "
-                + "| violations | µs per decide | ns per event applied | engagement bytes (packed / JSON) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for w in weeks {
-            let runs = seedList.map {
-                sim.offline(seed: $0, customers: customers, weeks: w, world: world)
+        let offline = worlds.filter { $0 != .f }
+        if !offline.isEmpty {
+            print(
+                "| world | history | sends | oracle | email now | naive | ceiling | Touchpoint "
+                    + "| ÷ ceiling | ÷ naive | explored | violations | µs per decision | state bytes |")
+            print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        }
+        for world in offline {
+            for w in weeks {
+                let runs = seedList.map { sim.offline(world, seed: $0, weeks: w) }
+                func share(_ k: KeyPath<Figures, Double>) -> String {
+                    f(median(runs.map { $0[keyPath: k] / $0.oracle }))
+                }
+                let n = { (r: Figures) in Double(max(r.decisions, 1)) }
+                print(
+                    "| \(world.rawValue) | \(w) weeks | \(f(median(runs.map { $0.sends / Double(customers) }), 1)) "
+                        + "| \(f(median(runs.map { $0.oracle / n($0) }))) "
+                        + "| \(share(\.emailNow)) | \(share(\.naive)) | \(share(\.ceiling)) | **\(share(\.ours))** "
+                        + "| \(f(median(runs.map { $0.ours / $0.ceiling }))) "
+                        + "| \(f(median(runs.map { $0.ours / $0.naive }), 2))× "
+                        + "| \(f(median(runs.map { Double($0.explored) / n($0) }) * 100, 1)) % "
+                        + "| \(runs.map(\.violations).reduce(0, +)) "
+                        + "| \(f(median(runs.map(\.microseconds)), 1)) "
+                        + "| \(f(median(runs.map { $0.stateBytes / n($0) }), 0)) |"
+                        + (ProcessInfo.processInfo.environment["SIM_DIAG"] != nil
+                            ? " channel: \(share(\.oursChannelBest)) vs \(share(\.ceilingChannelBest)); hour: "
+                                + "\(f(median(runs.map { $0.ours / $0.oursChannelBest }))) vs \(f(median(runs.map { $0.ceiling / $0.ceilingChannelBest })))"
+                            : ""))
             }
-            let chosen = median(runs.map(\.chosen))
-            let oracle = median(runs.map(\.oracle))
-            let first = median(runs.map(\.firstNow))
+        }
+        if worlds.contains(.f) {
+            print("")
             print(
-                "| \(w) weeks | \(f(chosen)) | \(f(oracle)) | \(f(median(runs.map { $0.chosen / $0.oracle }))) "
-                    + "| \(f(first)) | \(f(median(runs.map { $0.chosen / $0.firstNow }), 2))× "
-                    + "| \(f(median(runs.map { $0.oracle / $0.firstNow }), 2))× "
-                    + "| \(f(median(runs.map(\.populationBest)))) "
-                    + "| \(f(median(runs.map(\.rightChannel)) * 100, 0)) % "
-                    + "| \(f(median(runs.map { $0.chosen / $0.chosenChannelBest }))) "
-                    + "| \(runs.map(\.violations).reduce(0, +)) "
-                    + "| \(f(median(runs.map(\.microseconds)), 1)) | \(f(median(runs.map(\.nanosPerEvent)), 0)) "
-                    + "| \(f(median(runs.map(\.stateBytes)), 0)) / "
-                    + "\(f(median(runs.map(\.encodedBytes)), 0)) |"
+                "World (f): closed loop, \(loopWeeks) weeks, a message every other day; mean regret per round."
+            )
+            print("")
+            let policies = Simulation.Policy.allCases
+            var loops: [Simulation.Policy: [(regret: [Double], explored: Double)]] = [:]
+            for p in policies {
+                loops[p] = seedList.map { sim.closedLoop(seed: $0, weeks: loopWeeks, policy: p) }
+            }
+            print("| rounds | " + policies.map(\.rawValue).joined(separator: " | ") + " |")
+            print("|---" + String(repeating: "|---", count: policies.count) + "|")
+            let rounds = loopWeeks * 7 / 2
+            var lo = 0
+            var cumulative = [Double](repeating: 0, count: policies.count)
+            for hi in [1, 5, 10, 20, 30, 42, 60, 84] where hi <= rounds && hi > lo {
+                var cells: [String] = []
+                for (k, p) in policies.enumerated() {
+                    let perRound = (lo..<hi).map { r in median(loops[p]!.map { $0.regret[r] }) }
+                    cumulative[k] += perRound.reduce(0, +)
+                    cells.append(f(perRound.reduce(0, +) / Double(perRound.count)))
+                }
+                print("| \(lo + 1)–\(hi) | " + cells.joined(separator: " | ") + " |")
+                lo = hi
+            }
+            print("| cumulative | " + cumulative.map { f($0, 2) }.joined(separator: " | ") + " |")
+            print("")
+            print(
+                "Touchpoint explored in \(f(median(loops[.ours]!.map(\.explored)) * 100, 1)) % of closed-loop decisions."
             )
         }
-        guard rounds > 0 else { return }
-        print("")
-        print("Closed loop: no message history (4 weeks of activity only), \(rounds) rounds two days apart.")
-        print("")
-        let loops = seedList.map {
-            sim.closedLoop(seed: $0, customers: customers, rounds: rounds, world: world)
-        }
-        print("| rounds | mean regret per round | cumulative regret (end of span) |")
-        print("|---|---|---|")
-        var lo = 0
-        var cumulative = 0.0
-        for hi in [1, 2, 5, 10, 20, 30, 40, 50, 75, 100] where hi <= rounds && hi > lo {
-            let perRound = (lo..<hi).map { r in median(loops.map { $0.regret[r] }) }
-            cumulative += perRound.reduce(0, +)
-            print(
-                "| \(lo + 1)–\(hi) | \(f(perRound.reduce(0, +) / Double(perRound.count))) | \(f(cumulative, 2)) |"
-            )
-            lo = hi
-        }
-        print("")
-        print(
-            "Sends on the customer's truly best channel: \(f(median(loops.map(\.bestChannelShare)) * 100, 1)) %"
-        )
     }
 
     static func fail(_ message: String) -> Never {
@@ -135,48 +137,26 @@ struct Simulate {
     static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 }
 
-extension Persona.World: CustomStringConvertible {
-    var description: String {
-        switch self {
-        case .mixed: "mixed (50 % one peak ± 2 h, 30 % bimodal, 20 % flat)"
-        case .peak: "peak (everyone one peak ± 2 h)"
-        case .flat: "flat (the hour never matters)"
-        }
-    }
-}
-
 extension SchedulerSettings {
-    /// Sets the exploration strength when given.
-    mutating func applyExploration(_ value: Double?) {
-        if let value { exploration = value }
-    }
-
     /// Sets one model knob by name, for experiments; `false` when the key or value is not understood.
     mutating func set(_ key: String, _ value: String) -> Bool {
-        switch key {
-        case "halfLife":
+        if key == "halfLife" {
             guard let v = TimeSpan(parsing: value) else { return false }
             halfLife = v
-        case "urgencyHalfLife":
-            guard let v = TimeSpan(parsing: value) else { return false }
-            urgencyHalfLife = v
-        case "urgencyEvidence":
-            guard let v = Double(value) else { return false }
-            urgencyEvidence = v
-        case "channelPriorStrength":
-            guard let v = Double(value) else { return false }
-            channelPriorStrength = v
-        case "timingPriorStrength":
-            guard let v = Double(value) else { return false }
-            timingPriorStrength = v
-        case "exploration":
-            guard let v = Double(value) else { return false }
-            exploration = v
-        case "delayMargin":
-            guard let v = Double(value) else { return false }
-            delayMargin = v
-        default: return false
+            return true
         }
+        let keys: [String: WritableKeyPath<SchedulerSettings, Double>] = [
+            "channelPriorStrength": \.channelPriorStrength, "timingPriorStrength": \.timingPriorStrength,
+            "channelCurveStrength": \.channelCurveStrength,
+            "populationTimingStrength": \.populationTimingStrength,
+            "timingBandwidth": \.timingBandwidth, "exposureWidening": \.exposureWidening,
+            "presenceEvidence": \.presenceEvidence,
+            "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
+            "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence,
+            "exploration": \.exploration,
+        ]
+        guard let path = keys[key], let v = Double(value) else { return false }
+        self[keyPath: path] = v
         return true
     }
 }

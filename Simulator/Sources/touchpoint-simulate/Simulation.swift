@@ -1,188 +1,297 @@
-import Events
 import Foundation
 import Scheduler
 import TouchpointCore
 
-/// Figures of one run (one seed, one history length).
-struct Figures {
-    var chosen = 0.0
-    var oracle = 0.0
-    var firstNow = 0.0
-    var populationBest = 0.0
-    var violations = 0
-    var decisions = 0
-    var microseconds = 0.0
-    /// Mean size of a customer's packed `Engagement` at decision time (`bytes.count`).
-    var stateBytes = 0.0
-    /// Mean size of a customer's `Engagement` encoded as JSON (the daemon's store form).
-    var encodedBytes = 0.0
-    /// Time to apply one history event (`Customer.apply`, population counts, prior update), in ns.
-    var nanosPerEvent = 0.0
-    /// Mean regret per closed-loop round.
-    var regret: [Double] = []
-    /// Share of sends on the customer's truly best channel.
-    var bestChannelShare = 0.0
-    /// Share of decisions on the channel the oracle would pick.
-    var rightChannel = 0.0
-    /// Mean of the best true probability on the chosen channel inside the window (the hour's ceiling).
-    var chosenChannelBest = 0.0
+/// One possible send instant: `due` or a later local whole hour inside the window, outside quiet hours.
+struct Slot {
+    var at: Instant
+    var quarter: Int
 }
 
-/// The benchmark: world, history, decisions, comparison.
+/// Figures of one offline run (one world, seed and history length); values are sums over decisions.
+struct Figures {
+    var oracle = 0.0
+    var ours = 0.0
+    var ceiling = 0.0
+    var naive = 0.0
+    var emailNow = 0.0
+    var decisions = 0
+    var violations = 0
+    var explored = 0
+    var sends = 0.0
+    var microseconds = 0.0
+    var stateBytes = 0.0
+    /// Diagnostics: the best value on the chosen channel (the hour's ceiling), for Touchpoint and the ceiling.
+    var oursChannelBest = 0.0
+    var ceilingChannelBest = 0.0
+}
+
+/// The benchmark: worlds, histories, decisions by Touchpoint's scheduler and by the baselines, scored by the
+/// truth.
 struct Simulation {
     let settings: SchedulerSettings
     let quiet: QuietHours
     let within: TimeSpan
-    let attributeSends: Bool
-    /// Fit the channel priors from the population's spread (empirical Bayes) before deciding.
-    let fitPriors: Bool
+    let customers: Int
     /// Monday 4 May 2026 00:00 UTC: 16 weeks of history reach back across the March DST changes.
     let start = Instant(seconds: 1_777_852_800)
 
-    /// The instants the scheduler may choose among: `due` and every later local whole hour up to
-    /// `due + within`, outside quiet hours (the oracle's and the baselines' choice set).
-    func allowed(due: Instant, zone: Zone) -> [Instant] {
-        var out: [Instant] = []
+    /// `due` and every later local whole hour up to `due + within`, outside quiet hours (the quiet hours end
+    /// on the hour here, so the end of quiet hours is one of them).
+    func slots(due: Instant, truth: Truth) -> [Slot] {
+        var out: [Slot] = []
         var t = due
         while t <= due + within {
-            let f = zone.fields(t)
-            if !quiet.contains(minuteOfDay: f.hour * 60 + f.minute) { out.append(t) }
+            let f = truth.zone.fields(t)
+            if !quiet.contains(minuteOfDay: f.hour * 60 + f.minute) {
+                out.append(Slot(at: t, quarter: truth.quarter(t)))
+            }
             t = t + TimeSpan(seconds: Int64(3600 - f.minute * 60 - f.second))
         }
         return out
     }
 
-    /// One seed: `weeks` of history, then one triggered message per customer in the following week.
-    func offline(seed: UInt64, customers: Int, weeks: Int, world kind: Persona.World) -> Figures {
-        var world = World(seed: seed, customers: customers, world: kind)
-        let scheduler = Scheduler(settings: settings)
-        var arena = Arena(
-            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
-            fitPriors: fitPriors)
-        let from = start - .days(Int64(7 * weeks))
-        for i in world.personas.indices {
-            var events = [world.identify(i, at: from - .days(1))]
-            events += world.activity(i, from: from, to: start + .days(9))
-            events += world.history(i, from: from, to: start)
-            arena.enqueue(i, events)
+    /// The value of a send at `at`: 1, or halved every `urgency` after `due`.
+    static func factor(_ at: Instant, due: Instant, urgency: TimeSpan?) -> Double {
+        guard let urgency else { return 1 }
+        return pow(0.5, Double(at.milliseconds - due.milliseconds) / Double(urgency.milliseconds))
+    }
+
+    /// The best (channel, slot) by `estimate` × the value factor; ties go to the earlier slot and then to the
+    /// channel order.
+    static func best(
+        _ channels: [Channel], _ slots: [Slot], due: Instant, urgency: TimeSpan?,
+        estimate: (Int, Int) -> Double
+    ) -> (channel: Channel, slot: Slot) {
+        var best = (channel: channels[0], slot: slots[0], value: -1.0)
+        for (j, s) in slots.enumerated() {
+            let f = factor(s.at, due: due, urgency: urgency)
+            for (k, c) in channels.enumerated() {
+                let v = estimate(k, j) * f
+                if v > best.value { best = (c, s, v) }
+            }
         }
-        let clock = ContinuousClock()
-        let historyBegan = clock.now
-        arena.catchUpAll(to: start)
+        return (best.channel, best.slot)
+    }
+
+    /// The true value of sending on `channel` at `at`.
+    static func value(_ truth: Truth, _ channel: Channel, _ at: Instant, due: Instant, urgency: TimeSpan?)
+        -> Double
+    {
+        truth.openProbability(channel, at: at) * factor(at, due: due, urgency: urgency)
+    }
+
+    func truths(_ world: WorldSpec, seed: UInt64) -> [Truth] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<customers).map {
+            Truth.draw(id: "c\($0)", rng: &rng, perChannelPeaks: world.perChannelPeaks)
+        }
+    }
+
+    /// One offline run: `weeks` of history drawn from the truth, then one triggered message per customer
+    /// in the following week, decided by Touchpoint, the ceiling, the naive estimate and "email now".
+    func offline(_ world: WorldSpec, seed: UInt64, weeks: Int) -> Figures {
+        let truths = truths(world, seed: seed)
+        let scheduler = Scheduler(settings: settings)
+        var arena = Arena(truths: truths, scheduler: scheduler)
+        let from = start - .days(Int64(7 * weeks))
+        var ceilings = Array(repeating: Ceiling(sharedPeak: !world.perChannelPeaks), count: truths.count)
+        var naives = Array(repeating: Naive(), count: truths.count)
+        var dues: [Instant] = []
+        var dueRng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         var fig = Figures()
-        fig.nanosPerEvent = micros(clock.now - historyBegan) * 1000 / Double(max(arena.applied, 1))
-        let encoder = JSONEncoder()
-        var rng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
+        for (i, truth) in truths.enumerated() {
+            // The same 16 weeks for every history length: 8 weeks are the last 8 of them.
+            var rng = SeededGenerator(seed: Self.mix(seed, UInt64(i), 1))
+            let sends = History.draw(truth, world: world, from: start - .days(112), to: start, rng: &rng)
+                .filter { $0.at >= from }
+            let due = start + TimeSpan(seconds: Int64(dueRng.unit() * 7 * 86_400))
+            dues.append(due)
+            // The trigger is the customer's own activity, an hour before the message is due.
+            arena.enqueue(
+                i,
+                sends.flatMap { $0.events(user: truth.id) } + [
+                    History.event("Product Added", truth.id, due - .hours(1))
+                ])
+            for s in sends {
+                ceilings[i].observe(s.channel, quarter: truth.quarter(s.at), opened: s.opened)
+                naives[i].observe(s, zone: truth.zone)
+            }
+            fig.sends += Double(sends.count)
+        }
+        arena.catchUpAll(to: start)
+        let clock = ContinuousClock()
         var elapsed = Duration.zero
-        for i in world.personas.indices {
-            let p = world.personas[i]
-            let due = start + TimeSpan(seconds: Int64(rng.unit() * 7 * 86_400))
+        let urgency = world.urgency
+        for i in truths.indices.sorted(by: { dues[$0] < dues[$1] }) {
+            let truth = truths[i]
+            let due = dues[i]
             arena.catchUp(i, to: due)
+            let slots = slots(due: due, truth: truth)
+            guard !slots.isEmpty else { continue }
             let request = SendRequest(
-                messageId: "s\(seed)-\(p.id)", rule: "triggered", candidates: [.email, .sms, .chat], due: due,
-                within: within)
+                messageId: "s\(seed)-\(truth.id)", rule: "triggered", candidates: [.email, .sms, .chat],
+                due: due,
+                within: within, urgency: urgency)
             let began = clock.now
             let decision = scheduler.decide(
-                request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population)
+                request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population,
+                explain: ProcessInfo.processInfo.environment["SIM_DEBUG"] != nil)
             elapsed += clock.now - began
             fig.decisions += 1
             fig.stateBytes += Double(arena.customers[i].engagement.bytes.count)
-            fig.encodedBytes += Double((try? encoder.encode(arena.customers[i].engagement).count) ?? 0)
-            let slots = allowed(due: due, zone: p.zone)
-            guard let first = slots.first else { continue }
-            if case .send(let channel, let at, _) = decision {
-                fig.chosen += p.openProbability(channel, at: at)
-                let ceiling = slots.map { p.openProbability(channel, at: $0) }.max() ?? 0
-                fig.chosenChannelBest += ceiling
-                if ceiling >= oracle(p, slots) { fig.rightChannel += 1 }
-                if !slots.contains(at) && !isQuietEndCandidate(at, due: due, zone: p.zone) {
-                    fig.violations += 1
+            let channels = truth.reachable
+            var oracle = 0.0
+            for c in channels {
+                for s in slots {
+                    oracle = max(oracle, Self.value(truth, c, s.at, due: due, urgency: urgency))
                 }
             }
-            fig.oracle += oracle(p, slots)
-            fig.firstNow += p.openProbability(p.reachable[0], at: first)
-            fig.populationBest += populationBest(world, p, slots)
-        }
-        let n = Double(max(fig.decisions, 1))
-        fig.chosen /= n
-        fig.oracle /= n
-        fig.firstNow /= n
-        fig.populationBest /= n
-        fig.chosenChannelBest /= n
-        fig.rightChannel /= n
-        fig.microseconds = micros(elapsed) / n
-        fig.stateBytes /= n
-        fig.encodedBytes /= n
-        return fig
-    }
-
-    /// Closed loop: no message history, `rounds` rounds two days apart, each customer gets one message per
-    /// round; opens are drawn from the truth and fed back before the next round.
-    func closedLoop(seed: UInt64, customers: Int, rounds: Int, world kind: Persona.World) -> Figures {
-        var world = World(seed: seed, customers: customers, world: kind)
-        let scheduler = Scheduler(settings: settings)
-        var arena = Arena(
-            personas: world.personas, scheduler: scheduler, attributeSends: attributeSends,
-            fitPriors: fitPriors)
-        let from = start - .days(28)
-        let end = start + .days(Int64(2 * rounds + 2))
-        for i in world.personas.indices {
-            arena.enqueue(
-                i, [world.identify(i, at: from - .days(1))] + world.activity(i, from: from, to: end))
-        }
-        arena.catchUpAll(to: start)
-        var fig = Figures()
-        var rng = SeededGenerator(seed: seed ^ 0xC2B2_AE3D_27D4_EB4F)
-        var onBest = 0
-        for round in 0..<rounds {
-            var regret = 0.0
-            let roundStart = start + .days(Int64(2 * round))
-            for i in world.personas.indices {
-                let p = world.personas[i]
-                let due = roundStart + TimeSpan(seconds: Int64(rng.unit() * 86_400))
-                arena.catchUp(i, to: due)
-                let request = SendRequest(
-                    messageId: "s\(seed)-\(p.id)-r\(round)", rule: "triggered",
-                    candidates: [.email, .sms, .chat],
-                    due: due, within: within)
-                let decision = scheduler.decide(
-                    request, customer: arena.customers[i], ledger: SendLedger(), population: arena.population)
-                let slots = allowed(due: due, zone: p.zone)
-                guard !slots.isEmpty, case .send(let channel, let at, _) = decision else { continue }
-                let sent = world.message(i, channel, at: at, id: request.messageId, tally: true)
-                arena.enqueue(i, sent.events)
-                regret += oracle(p, slots) - sent.probability
-                if p.base[channel.index] == p.base.max() { onBest += 1 }
+            fig.oracle += oracle
+            if case .send(let channel, let at, let ex) = decision {
+                fig.ours += Self.value(truth, channel, at, due: due, urgency: urgency)
+                fig.oursChannelBest += slots.map {
+                    Self.value(truth, channel, $0.at, due: due, urgency: urgency)
+                }.max()!
+                if !slots.contains(where: { $0.at == at }) { fig.violations += 1 }
+                if ex.explored { fig.explored += 1 }
+            } else {
+                fig.violations += 1
             }
-            fig.regret.append(regret / Double(customers))
+            let expected = ceilings[i].expected(channels: channels, quarters: slots.map(\.quarter))
+            let c = Self.best(channels, slots, due: due, urgency: urgency) { expected[$0][$1] }
+            fig.ceiling += Self.value(truth, c.channel, c.slot.at, due: due, urgency: urgency)
+            fig.ceilingChannelBest += slots.map {
+                Self.value(truth, c.channel, $0.at, due: due, urgency: urgency)
+            }.max()!
+            if let limit = Int(ProcessInfo.processInfo.environment["SIM_DEBUG"] ?? ""), i < limit,
+                case .send(let channel, let at, let ex) = decision
+            {
+                let peaks = truth.peak.map { Double(Truth.peakGrid[$0]) / 4 + 0.125 }
+                print(
+                    "\(truth.id) \(truth.zoneName) base \(truth.base.map { Simulate.f($0, 2) }) peaks \(peaks.map { Simulate.f($0, 1) })"
+                )
+                print(
+                    "  sends \(arena.customers[i].engagement.channels.map { "\($0.rawValue):\(arena.customers[i].engagement.counts($0))" })"
+                )
+                print(
+                    "  ours \(channel.rawValue) \(truth.zone.format(at)) true \(Simulate.f(truth.openProbability(channel, at: at))); ceiling \(c.channel.rawValue) \(truth.zone.format(c.slot.at)) true \(Simulate.f(truth.openProbability(c.channel, at: c.slot.at))); due \(truth.zone.format(due))"
+                )
+                for line in ex.lines { print("    " + line) }
+            }
+            let n = Self.best(channels, slots, due: due, urgency: urgency) { k, j in
+                naives[i].estimate(channels[k], hour: truth.zone.fields(slots[j].at).hour)
+            }
+            fig.naive += Self.value(truth, n.channel, n.slot.at, due: due, urgency: urgency)
+            fig.emailNow += Self.value(truth, .email, slots[0].at, due: due, urgency: urgency)
         }
-        fig.bestChannelShare = Double(onBest) / Double(rounds * customers)
+        fig.microseconds = Self.micros(elapsed) / Double(max(fig.decisions, 1))
         return fig
     }
 
-    /// The end of quiet hours when it is not on the hour is a candidate too.
-    private func isQuietEndCandidate(_ at: Instant, due: Instant, zone: Zone) -> Bool {
-        let f = zone.fields(at)
-        return at >= due && at <= due + within && f.hour * 60 + f.minute == quiet.endMinute
+    /// The policies compared in the closed loop.
+    enum Policy: String, CaseIterable {
+        case ours = "Touchpoint"
+        case thompson = "plain Thompson sampling"
+        case naive = "naive estimate"
+        case ceiling = "Bayes ceiling (greedy)"
+        case emailNow = "email now"
     }
 
-    private func oracle(_ p: Persona, _ slots: [Instant]) -> Double {
-        var best = 0.0
-        for c in p.reachable { for t in slots { best = max(best, p.openProbability(c, at: t)) } }
-        return best
+    /// Closed loop: no history; a message per customer every other day for `weeks`, each decided by `policy`
+    /// from the sends and opens of the earlier rounds only. Returns the mean regret per round (oracle − the
+    /// chosen send's true open probability). Every policy meets the same customers, due times and uniform
+    /// draws, so the differences are the policies'.
+    func closedLoop(seed: UInt64, weeks: Int, policy: Policy) -> (regret: [Double], explored: Double) {
+        let truths = truths(.f, seed: seed)
+        var s = settings
+        if policy == .thompson { s.exploration = 1 }
+        let scheduler = Scheduler(settings: s)
+        var arena = Arena(truths: truths, scheduler: scheduler)
+        var ceilings = Array(repeating: Ceiling(sharedPeak: true), count: truths.count)
+        var naives = Array(repeating: Naive(), count: truths.count)
+        var dueRng = SeededGenerator(seed: seed ^ 0xC2B2_AE3D_27D4_EB4F)
+        var lagRng = SeededGenerator(seed: seed ^ 0x1656_67B1_9E37_79F9)
+        let rounds = weeks * 7 / 2
+        var regret: [Double] = []
+        var explored = 0
+        for round in 0..<rounds {
+            let roundStart = start + .days(Int64(2 * round))
+            var dues: [Instant] = []
+            for i in truths.indices {
+                let due = roundStart + TimeSpan(seconds: Int64(dueRng.unit() * 86_400))
+                dues.append(due)
+                arena.enqueue(i, [History.event("Product Added", truths[i].id, due - .hours(1))])
+            }
+            var total = 0.0
+            for i in truths.indices.sorted(by: { dues[$0] < dues[$1] }) {
+                let truth = truths[i]
+                let due = dues[i]
+                let slots = slots(due: due, truth: truth)
+                guard !slots.isEmpty else { continue }
+                let channels = truth.reachable
+                var choice: (channel: Channel, at: Instant)
+                switch policy {
+                case .ours, .thompson:
+                    arena.catchUp(i, to: due)
+                    let request = SendRequest(
+                        messageId: "s\(seed)-\(truth.id)-r\(round)", rule: "triggered",
+                        candidates: [.email, .sms, .chat], due: due, within: within)
+                    let d = scheduler.decide(
+                        request, customer: arena.customers[i], ledger: SendLedger(),
+                        population: arena.population,
+                        explain: false)
+                    guard case .send(let c, let at, let ex) = d else { continue }
+                    if ex.explored { explored += 1 }
+                    choice = (c, at)
+                case .ceiling:
+                    let expected = ceilings[i].expected(channels: channels, quarters: slots.map(\.quarter))
+                    let b = Self.best(channels, slots, due: due, urgency: nil) { expected[$0][$1] }
+                    choice = (b.channel, b.slot.at)
+                case .naive:
+                    let b = Self.best(channels, slots, due: due, urgency: nil) { k, j in
+                        naives[i].estimate(channels[k], hour: truth.zone.fields(slots[j].at).hour)
+                    }
+                    choice = (b.channel, b.slot.at)
+                case .emailNow:
+                    choice = (.email, slots[0].at)
+                }
+                var oracle = 0.0
+                for c in channels {
+                    for s in slots { oracle = max(oracle, truth.openProbability(c, at: s.at)) }
+                }
+                let u = SeededGenerator(seed: Self.mix(seed, UInt64(i), UInt64(round) + 2)).unitValue
+                let send = History.send(
+                    truth, choice.channel, at: choice.at, u: u, id: "s-\(truth.id)-\(round)", rng: &lagRng)
+                total += oracle - truth.openProbability(choice.channel, at: choice.at)
+                switch policy {
+                case .ours, .thompson: arena.enqueue(i, send.events(user: truth.id))
+                case .ceiling:
+                    ceilings[i].observe(send.channel, quarter: truth.quarter(send.at), opened: send.opened)
+                case .naive: naives[i].observe(send, zone: truth.zone)
+                case .emailNow: break
+                }
+            }
+            regret.append(total / Double(truths.count))
+        }
+        return (regret, Double(explored) / Double(rounds * truths.count))
     }
 
-    /// The population's best channel (by open rate) at the population's best local send hour for it.
-    private func populationBest(_ world: World, _ p: Persona, _ slots: [Instant]) -> Double {
-        let channel = p.reachable.max { world.populationRate($0) < world.populationRate($1) }!
-        let at = slots.max {
-            world.populationRate(channel, hour: p.zone.fields($0).hour)
-                < world.populationRate(channel, hour: p.zone.fields($1).hour)
-        }!
-        return p.openProbability(channel, at: at)
+    static func mix(_ a: UInt64, _ b: UInt64, _ c: UInt64) -> UInt64 {
+        var g = SeededGenerator(
+            seed: a &* 0x9E37_79B9_7F4A_7C15 ^ b &* 0xBF58_476D_1CE4_E5B9 ^ c &* 0x94D0_49BB_1331_11EB)
+        return g.next()
     }
 
-    private func micros(_ d: Duration) -> Double {
+    static func micros(_ d: Duration) -> Double {
         Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+    }
+}
+
+extension SeededGenerator {
+    /// The first uniform draw of a fresh generator.
+    var unitValue: Double {
+        var g = self
+        return g.unit()
     }
 }

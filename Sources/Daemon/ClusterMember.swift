@@ -110,7 +110,8 @@ actor ClusterMember: Service {
                 give, reason: "rebalancing to \(view.liveNodes.count) node(s)")
             for p in give.keys { held[p] = nil }
             if released.count < give.count {
-                logger.warning("\(give.count - released.count) partition(s) were no longer this node's to hand over")
+                logger.warning(
+                    "\(give.count - released.count) partition(s) were no longer this node's to hand over")
             }
         }
         if plan.acquire > 0 {

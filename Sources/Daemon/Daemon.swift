@@ -174,7 +174,9 @@ public enum Daemon {
                 store: postgres, node: c.node, leaseMilliseconds: c.lease.milliseconds, holder: pipeline,
                 resendable: resendable, dispatcherWakeup: dispatcherWakeup, logger: logger, clock: clock)
             membership = [
-                .init(service: member, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "cluster")
+                .init(
+                    service: member, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "cluster")
             ]
         }
         var config = ServiceGroupConfiguration(
@@ -231,7 +233,8 @@ extension Daemon {
             return .error(
                 "bad-flags",
                 "--new-store and --from-start are not available in cluster mode (each partition resumes from its own "
-                    + "committed offsets); start a new cluster store on an empty events folder instead", at: nil)
+                    + "committed offsets); start a new cluster store on an empty events folder instead",
+                at: nil)
         }
         if options.newStore && options.fromStart {
             return .error(

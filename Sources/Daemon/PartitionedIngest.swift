@@ -54,7 +54,8 @@ struct PartitionedIngest {
         if let i = cohorts.firstIndex(where: { Self.samePositions($0.ingestor.offsets, offsets) }) {
             cohorts[i].partitions.insert(partition)
         } else {
-            cohorts.append(Cohort(partitions: [partition], ingestor: Ingestor(folder: folder, offsets: offsets)))
+            cohorts.append(
+                Cohort(partitions: [partition], ingestor: Ingestor(folder: folder, offsets: offsets)))
         }
     }
 
@@ -98,7 +99,9 @@ struct PartitionedIngest {
     private mutating func mergeCohorts() {
         var merged: [Cohort] = []
         for cohort in cohorts {
-            if let i = merged.firstIndex(where: { Self.samePositions($0.ingestor.offsets, cohort.ingestor.offsets) }) {
+            if let i = merged.firstIndex(where: {
+                Self.samePositions($0.ingestor.offsets, cohort.ingestor.offsets)
+            }) {
                 merged[i].partitions.formUnion(cohort.partitions)
             } else {
                 merged.append(cohort)

@@ -132,7 +132,8 @@ extension Pipeline: PartitionHolder {
         let keep = engine.allStates().filter { !partitions.contains(state.partitioner.partition(of: $0.key)) }
         rebuildEngine(keeping: keep)
         logger.notice(
-            "handed over \(PostgresStore.describe(partitions.sorted()))", metadata: ["cluster.node": "\(state.node)"])
+            "handed over \(PostgresStore.describe(partitions.sorted()))",
+            metadata: ["cluster.node": "\(state.node)"])
     }
 
     /// Reads the held partitions' new lines.
@@ -182,6 +183,7 @@ extension Pipeline: PartitionHolder {
         cluster!.mergedAt = now
         cluster!.mergeCount += 1
         logger.debug(
-            "population statistics merged from \(blobs.count) node(s)", metadata: ["cluster.node": "\(state.node)"])
+            "population statistics merged from \(blobs.count) node(s)",
+            metadata: ["cluster.node": "\(state.node)"])
     }
 }

@@ -488,7 +488,8 @@ actor Pipeline: Service {
     /// A fresh engine on the current rules with `customers` and the current globals (population, clock): after a
     /// reload, and after a cluster node handed partitions over (their customers are left out).
     func rebuildEngine(keeping customers: [String: CustomerState]) {
-        var fresh = Engine(book: project.book, templates: project.templates, settings: project.engineSettings())
+        var fresh = Engine(
+            book: project.book, templates: project.templates, settings: project.engineSettings())
         fresh.deduplicates = false
         fresh.restore(globals: engine.globals, customers: customers)
         sequencer.replaceEngine(with: fresh)

@@ -31,7 +31,9 @@ struct ClusterBox {
         database = try await server.createDatabase()
         box = try Sandbox(
             channels: channels, rules: Self.orderRules,
-            extraConfig: "cluster: { partitions: \(partitions), lease: \(lease), node: \"${TP_NODE}\", stats-every: 2s }")
+            extraConfig:
+                "cluster: { partitions: \(partitions), lease: \(lease), node: \"${TP_NODE}\", stats-every: 2s }"
+        )
         let text = try String(contentsOf: box.config, encoding: .utf8).replacingOccurrences(
             of: "store: state.sqlite", with: "store: \(server.url(database: database))")
         try text.write(to: box.config, atomically: true, encoding: .utf8)
@@ -73,14 +75,17 @@ extension DaemonSuite {
             defer { try? FileManager.default.removeItem(at: scratch) }
             // Slow answers on a fifth of the requests: sends are in flight when a node dies or stops.
             let sink = try Peer(
-                "slow_http_peer.py", record: scratch.appendingPathComponent("sink.jsonl"), arguments: ["150", "20"])
+                "slow_http_peer.py", record: scratch.appendingPathComponent("sink.jsonl"),
+                arguments: ["150", "20"])
             defer { sink.stop() }
             let cluster = try await ClusterBox(
                 channels: """
                       chat: { kind: webhook, url: "http://127.0.0.1:\(sink.port)/ok", secret: "whsec_dGVzdHNlY3JldA==" }
                     """, partitions: 16, lease: "3s")
             let leaseSeconds = 3.0
-            var nodes = ["n1": try cluster.start("n1"), "n2": try cluster.start("n2"), "n3": try cluster.start("n3")]
+            var nodes = [
+                "n1": try cluster.start("n1"), "n2": try cluster.start("n2"), "n3": try cluster.start("n3"),
+            ]
             defer { for d in nodes.values { d.kill9() } }
             for d in nodes.values { try await d.running() }
             let spread = try await eventuallyAsync(within: 60) {
@@ -141,11 +146,15 @@ extension DaemonSuite {
             }
             // The resumed n2 tries to write under epochs it no longer holds, is refused, and stops.
             let n2Exit = await nodes["n2"]!.waitForExit(seconds: 60)
-            #expect(n2Exit != nil && n2Exit != 0, "the resumed node kept running: \(nodes["n2"]!.logText().suffix(2000))")
+            #expect(
+                n2Exit != nil && n2Exit != 0,
+                "the resumed node kept running: \(nodes["n2"]!.logText().suffix(2000))")
             #expect(
                 nodes["n2"]!.logText().contains("store refused a write"),
                 "the resumed node's log: \(nodes["n2"]!.logText().suffix(3000))")
-            let refusals = try await cluster.store.clusterLog().filter { $0.node == "n2" && $0.kind.hasPrefix("refused-") }
+            let refusals = try await cluster.store.clusterLog().filter {
+                $0.node == "n2" && $0.kind.hasPrefix("refused-")
+            }
             #expect(!refusals.isEmpty, "no refused write of n2 in the cluster log")
             let deaths = try await cluster.store.clusterLog(kind: "declared-dead")
             #expect(deaths.contains { $0.detail.hasPrefix("n1 ") }, "n1 was never declared dead")
@@ -176,7 +185,9 @@ extension DaemonSuite {
             for e in expected {
                 if byId[e.id, default: 0] == 0 { missing.append("#\(e.n) \(e.id)") }
                 let row = try await cluster.store.outboxRow(messageId: e.id)
-                if row?.state != .delivered { notDelivered.append("#\(e.n) \(row?.state.rawValue ?? "no row")") }
+                if row?.state != .delivered {
+                    notDelivered.append("#\(e.n) \(row?.state.rawValue ?? "no row")")
+                }
                 if let n = byId[e.id], n > 1 {
                     duplicates += n - 1
                     // A second delivery only of a send caught in flight by a death or a pause, under the same id.
@@ -194,7 +205,9 @@ extension DaemonSuite {
             #expect(notDelivered.isEmpty, "\(notDelivered.prefix(20))")
             #expect(idsByToken.allSatisfy { $0.value.count == 1 }, "an order delivered under two webhook-ids")
             #expect(Set(byId.keys).isSubset(of: Set(expected.map(\.id))), "messages nobody expected")
-            #expect(status.eventsApplied == distinct, "events applied \(status.eventsApplied), expected \(distinct)")
+            #expect(
+                status.eventsApplied == distinct,
+                "events applied \(status.eventsApplied), expected \(distinct)")
             #expect(status.outbox[.dead, default: 0] == 0)
             #expect(status.dropped == 0)
             for d in nodes.values { d.signal(SIGTERM) }
@@ -228,13 +241,17 @@ extension DaemonSuite {
                     + (0..<30).map {
                         Line.track("Order Completed", user: "u\($0)", id: "o-\($0)", n: $0, at: wallNow())
                     })
-            #expect(try await eventuallyAsync(within: 60) { try await cluster.store.status().eventsApplied == 60 })
+            #expect(
+                try await eventuallyAsync(within: 60) { try await cluster.store.status().eventsApplied == 60 }
+            )
 
             // b stops gracefully: its partitions go to a and c at once, long before its 60 s lease would end.
             let before = try await cluster.store.clusterStatus().view
             let handed = before.held(by: "b")
             two.signal(SIGTERM)
-            #expect(await two.waitForExit(seconds: 30) == 0, "b's exit after SIGTERM: \(two.logText().suffix(2000))")
+            #expect(
+                await two.waitForExit(seconds: 30) == 0,
+                "b's exit after SIGTERM: \(two.logText().suffix(2000))")
             let taken = try await eventuallyAsync(within: 30) {
                 try await cluster.shares() == ["a": 6, "c": 6]
             }
@@ -254,11 +271,16 @@ extension DaemonSuite {
             #expect(log.contains { $0.node == "b" && $0.detail.hasPrefix("handed over") })
             // More events after the hand-over: each applied once, by whoever holds its customer now.
             try cluster.box.append(
-                (30..<60).map { Line.track("Order Completed", user: "u\($0 % 30)", id: "o-\($0)", n: $0, at: wallNow()) })
-            #expect(try await eventuallyAsync(within: 60) { try await cluster.store.status().eventsApplied == 90 })
-            #expect(try await eventuallyAsync(within: 30) {
-                try await cluster.store.status().outbox[.delivered] == 60
-            })
+                (30..<60).map {
+                    Line.track("Order Completed", user: "u\($0 % 30)", id: "o-\($0)", n: $0, at: wallNow())
+                })
+            #expect(
+                try await eventuallyAsync(within: 60) { try await cluster.store.status().eventsApplied == 90 }
+            )
+            #expect(
+                try await eventuallyAsync(within: 30) {
+                    try await cluster.store.status().outbox[.delivered] == 60
+                })
             try await Task.sleep(nanoseconds: 1_000_000_000)
             #expect(try await cluster.store.status().eventsApplied == 90)
             one.signal(SIGTERM)

@@ -173,10 +173,13 @@ public enum Daemon {
             let member = ClusterMember(
                 store: postgres, node: c.node, leaseMilliseconds: c.lease.milliseconds, holder: pipeline,
                 resendable: resendable, dispatcherWakeup: dispatcherWakeup, logger: logger, clock: clock)
+            // A lost lease ends the group gracefully, not by cancellation: the pipeline's last batch and the
+            // dispatcher's outcomes are still tried (and refused by their stale epochs), and the shutdown grace bounds
+            // it, where a cancelled PostgreSQL wait could hang the process.
             membership = [
                 .init(
                     service: member, successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "cluster")
+                    failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "cluster")
             ]
         }
         var config = ServiceGroupConfiguration(

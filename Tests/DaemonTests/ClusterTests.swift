@@ -115,6 +115,11 @@ extension DaemonSuite {
             // 60 chunks of 50, about 0.15 s apart. After chunk 15, n1 is killed; after chunk 25, n2 is stopped for
             // twice its lease, then continued (it finds its lease gone, is refused, and stops); a supervisor would
             // then restart both, as this test does once the survivors have taken their partitions over.
+            func declaredDead(_ node: String) async throws -> Bool {
+                try await cluster.store.clusterLog(kind: "declared-dead").contains {
+                    $0.detail.hasPrefix("\(node) ")
+                }
+            }
             var paused: DaemonProcess?
             var pausedAt = Date.distantFuture
             var restartedDead = false
@@ -129,7 +134,10 @@ extension DaemonSuite {
                     paused!.signal(SIGSTOP)
                     pausedAt = Date()
                 }
-                if let p = paused, Date().timeIntervalSince(pausedAt) > 2 * leaseSeconds {
+                // Continued only once the survivors declared it dead, however slowly they got to it under load.
+                if let p = paused, Date().timeIntervalSince(pausedAt) > 2 * leaseSeconds,
+                    try await declaredDead("n2")
+                {
                     p.signal(SIGCONT)
                     paused = nil
                 }
@@ -142,6 +150,9 @@ extension DaemonSuite {
             if let p = paused {
                 let left = 2 * leaseSeconds - Date().timeIntervalSince(pausedAt)
                 if left > 0 { try await Task.sleep(nanoseconds: UInt64(left * 1e9)) }
+                #expect(
+                    try await eventuallyAsync(within: 120) { try await declaredDead("n2") },
+                    "the paused n2 was never declared dead")
                 p.signal(SIGCONT)
             }
             // The resumed n2 tries to write under epochs it no longer holds, is refused, and stops.

@@ -242,9 +242,12 @@ public struct Sequencer: Sendable {
     /// Drops a released event from the per-customer view and the held ids.
     private mutating func forget(_ e: Entry) {
         let id = e.event.userId
-        if var list = held.byCustomer[id] {
-            if let i = list.firstIndex(where: { $0.arrival == e.arrival }) { list.remove(at: i) }
-            held.byCustomer[id] = list.isEmpty ? nil : list
+        // In place: one lookup, and no copy of the list (a copied-out list is shared until written back).
+        if let slot = held.byCustomer.index(forKey: id) {
+            if let i = held.byCustomer.values[slot].firstIndex(where: { $0.arrival == e.arrival }) {
+                held.byCustomer.values[slot].remove(at: i)
+            }
+            if held.byCustomer.values[slot].isEmpty { held.byCustomer.remove(at: slot) }
         }
         if let mid = e.event.messageId, heldIds[mid] == e.arrival {
             heldIds[mid] = nil

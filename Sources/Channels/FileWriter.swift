@@ -12,6 +12,13 @@ public final class FileWriter: Sendable {
     /// Counts queued jobs: each submission signals once, each thread waits once per job it takes.
     private let ready = DispatchSemaphore(value: 0)
 
+    /// The key a writer thread's `threadDictionary` holds its name under (its `name` does not reach the
+    /// kernel on Linux): how a caller can tell it runs there.
+    static let marker = "touchpoint.fileWriter"
+
+    /// Whether the calling thread is one of the writer threads.
+    static var onWriterThread: Bool { Thread.current.threadDictionary[marker] != nil }
+
     /// Two threads: one write can wait on the disk while the other goes on.
     public static let shared = FileWriter(threads: 2)
 
@@ -20,14 +27,16 @@ public final class FileWriter: Sendable {
         for index in 0..<max(1, threads) {
             let queue = self.queue
             let ready = self.ready
+            let name = "touchpoint.fw.\(index)"
             let thread = Thread {
+                Thread.current.threadDictionary[FileWriter.marker] = name
                 while true {
                     ready.wait()
                     let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
                     job?()
                 }
             }
-            thread.name = "touchpoint.file.\(index)"
+            thread.name = name
             thread.start()
         }
     }

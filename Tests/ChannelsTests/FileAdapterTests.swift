@@ -70,8 +70,13 @@ struct FileAdapterTests {
 
     @Test("the blocking write runs on a writer thread, not the cooperative pool")
     func offThePool() async {
-        let name = await FileWriter.shared.run { Thread.current.name ?? "" }
-        #expect(name.hasPrefix("touchpoint.file."))
+        let name = await FileWriter.shared.run {
+            (Thread.current.threadDictionary[FileWriter.marker] as? String) ?? "not a writer thread"
+        }
+        #expect(name.hasPrefix("touchpoint.fw."))
+        // And a task on the cooperative pool is not on one.
+        let pool = await Task.detached { FileWriter.onWriterThread }.value
+        #expect(!pool)
     }
 
     @Test("many sends at once all land, each file whole, the folder made on first need")

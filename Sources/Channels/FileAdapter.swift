@@ -67,17 +67,26 @@ public struct FileAdapter: ChannelAdapter {
     }
 
     /// Writes the file atomically, `0600` in a folder created `0700` (the files hold addresses); an I/O
-    /// failure is worth a retry (a full disk drains).
+    /// failure is worth a retry (a full disk drains). The blocking calls run on ``FileWriter/shared``.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
         let target = target(for: request)
+        return await FileWriter.shared.run { FileAdapter.writeAtomically(request.body, to: target) }
+    }
+
+    /// Writes `body` to a temporary file beside `target` and renames it into place. Blocks.
+    static func writeAtomically(_ body: Data, to target: URL) -> DeliveryOutcome {
         let fm = FileManager.default
-        let temp = target.deletingLastPathComponent().appendingPathComponent(
-            ".\(target.lastPathComponent).\(UUID().uuidString).tmp")
+        let folder = target.deletingLastPathComponent()
+        let temp = folder.appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try fm.createDirectory(
-                at: target.deletingLastPathComponent(), withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
-            try FileAdapter.writePrivate(request.body, to: temp)
+            do {
+                try FileAdapter.writePrivate(body, to: temp)
+            } catch let error as CocoaError where error.code == .fileNoSuchFile {
+                // The folder is made when a write finds it missing, not looked up before every write.
+                try fm.createDirectory(
+                    at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileAdapter.writePrivate(body, to: temp)
+            }
             // rename(2) replaces the target atomically: readers see the old file or the new one, never half.
             guard rename(temp.path, target.path) == 0 else {
                 let why = String(cString: strerror(errno))
@@ -94,7 +103,10 @@ public struct FileAdapter: ChannelAdapter {
     /// Creates `url` with mode `0600` (not the umask's) and writes `data` to it.
     static func writePrivate(_ data: Data, to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+        guard fd >= 0 else {
+            let code: CocoaError.Code = errno == ENOENT ? .fileNoSuchFile : .fileWriteUnknown
+            throw CocoaError(code, userInfo: [NSFilePathErrorKey: url.path])
+        }
         defer { close(fd) }
         var done = 0
         try data.withUnsafeBytes { raw in

@@ -95,7 +95,9 @@ public struct Replay: Sendable {
 
     /// Releases every held event and fires timers up to `until`, or every timer when `until` is nil.
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
+        // Taken out (not copied) so the closure's pushes do not copy the whole heap: `output` would still share it.
         var out = output
+        output = BinaryHeap()
         var n = decided
         sequencer.finish(until: until) { r in
             n += 1
@@ -107,14 +109,16 @@ public struct Replay: Sendable {
     }
 
     private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {
+        // Taken out (not copied) so the closure's pushes do not copy the whole heap: `output` would still share it.
         var out = output
+        output = BinaryHeap()
         var n = decided
         sequencer.offer(event) { r in
             n += 1
             out.push(Decided(record: r, order: n))
         }
         let mark = sequencer.watermark
-        while let d = out.first, d.record.decidedAt <= mark {
+        while let d = out.first, d.decidedAt <= mark {
             _ = out.pop()
             emit(d.record)
         }
@@ -134,12 +138,30 @@ public struct Replay: Sendable {
 
 /// A decision waiting for its place in the output: by decision time, then the order it was made in.
 struct Decided: Comparable, Sendable {
-    var record: MessageRecord
+    /// The record in a box: the heap moves entries on every push and pop, and moving a ``MessageRecord`` by
+    /// value retains and releases each of its strings.
+    private let box: RecordBox
+    let decidedAt: Instant
     var order: Int
 
+    init(record: MessageRecord, order: Int) {
+        box = RecordBox(record)
+        decidedAt = record.decidedAt
+        self.order = order
+    }
+
+    var record: MessageRecord { box.record }
+
     static func < (a: Decided, b: Decided) -> Bool {
-        a.record.decidedAt != b.record.decidedAt ? a.record.decidedAt < b.record.decidedAt : a.order < b.order
+        a.decidedAt != b.decidedAt ? a.decidedAt < b.decidedAt : a.order < b.order
     }
 
     static func == (a: Decided, b: Decided) -> Bool { a.order == b.order }
+}
+
+/// One decision held for the output heap without copying it.
+final class RecordBox: Sendable {
+    let record: MessageRecord
+
+    init(_ record: MessageRecord) { self.record = record }
 }

@@ -11,6 +11,10 @@ struct SeenMessageIDs {
         var b: Int
 
         func hash(into hasher: inout Hasher) { hasher.combine(a) }
+
+        // `a` is already a keyed hash, uniform over Int: the set's bucket comes from it directly instead of
+        // hashing it again (which was a tenth of a one-rule replay: each resize rehashes every key).
+        func _rawHashValue(seed: Int) -> Int { a ^ seed }
     }
 
     private var keys: Set<Key> = []

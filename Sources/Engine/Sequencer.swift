@@ -113,8 +113,8 @@ public struct Sequencer: Sendable {
     public var nextDue: Instant? {
         let l = lateness ?? .zero
         let candidates: [Instant?] = [
-            heap.first.map { $0.event.instant + l }, engine.nextTimerAt.map { $0 + l },
-            promptQueue.first.map { $0.event.instant }, engine.nextPromptTimerAt,
+            heap.first.map { $0.instant + l }, engine.nextTimerAt.map { $0 + l },
+            promptQueue.first.map { $0.instant }, engine.nextPromptTimerAt,
         ]
         return candidates.compactMap { $0 }.min()
     }
@@ -204,28 +204,28 @@ public struct Sequencer: Sendable {
     private mutating func release(watermark w: Instant, clock x: Instant, emit: (MessageRecord) -> Void) {
         var out: [MessageRecord] = []
         while true {
-            let event = heap.first.flatMap { $0.event.instant <= w ? $0 : nil }
+            let event = heap.first.flatMap { $0.instant <= w ? $0 : nil }
             // A trigger the watermark has passed is released as an event, its prompt rules with it.
-            while let q = promptQueue.first, q.event.instant <= w { _ = promptQueue.pop() }
-            let prompt = promptQueue.first.flatMap { $0.event.instant <= x ? $0 : nil }
+            while let q = promptQueue.first, q.instant <= w { _ = promptQueue.pop() }
+            let prompt = promptQueue.first.flatMap { $0.instant <= x ? $0 : nil }
             let timer = engine.nextTimer(watermark: w, clock: x)
-            if let e = event, prompt.map({ e.event.instant <= $0.event.instant }) ?? true,
-                timer.map({ e.event.instant <= $0 }) ?? true
+            if let e = event, prompt.map({ e.instant <= $0.instant }) ?? true,
+                timer.map({ e.instant <= $0 }) ?? true
             {
                 _ = heap.pop()
                 forget(e)
                 let settlement = settled.removeValue(forKey: e.arrival)
                 engine.applyEvent(e.event, settled: settlement?.rules ?? [], into: &out)
                 if let sends = settlement?.sends, !sends.isEmpty { engine.record(sends: sends) }
-                if e.event.instant > frontier { frontier = e.event.instant }
+                if e.instant > frontier { frontier = e.instant }
                 if e.token >= 0 { released.append(e.token) }
-            } else if let q = prompt, timer.map({ q.event.instant <= $0 }) ?? true {
+            } else if let q = prompt, timer.map({ q.instant <= $0 }) ?? true {
                 _ = promptQueue.pop()
                 let customer =
-                    engine.view(of: q.event.userId, asOf: q.event.instant, held: held)
+                    engine.view(of: q.event.userId, asOf: q.instant, held: held)
                     ?? Customer(id: q.event.userId)
                 let settlement = engine.triggerPromptly(
-                    q.event, customer: customer, at: q.event.instant, into: &out)
+                    q.event, customer: customer, at: q.instant, into: &out)
                 if !settlement.rules.isEmpty { settled[q.arrival] = settlement }
             } else if let t = timer {
                 engine.fireNextTimer(watermark: w, clock: x, held: held, into: &out)
@@ -242,9 +242,12 @@ public struct Sequencer: Sendable {
     /// Drops a released event from the per-customer view and the held ids.
     private mutating func forget(_ e: Entry) {
         let id = e.event.userId
-        if var list = held.byCustomer[id] {
-            if let i = list.firstIndex(where: { $0.arrival == e.arrival }) { list.remove(at: i) }
-            held.byCustomer[id] = list.isEmpty ? nil : list
+        // In place: one lookup, and no copy of the list (a copied-out list is shared until written back).
+        if let slot = held.byCustomer.index(forKey: id) {
+            if let i = held.byCustomer.values[slot].firstIndex(where: { $0.arrival == e.arrival }) {
+                held.byCustomer.values[slot].remove(at: i)
+            }
+            if held.byCustomer.values[slot].isEmpty { held.byCustomer.remove(at: slot) }
         }
         if let mid = e.event.messageId, heldIds[mid] == e.arrival {
             heldIds[mid] = nil
@@ -254,16 +257,35 @@ public struct Sequencer: Sendable {
 
     /// A held event: ordered by timestamp, then arrival.
     struct Entry: Comparable, Sendable {
-        var event: Event
+        /// The event in a box of its own: the heaps move entries on every push and pop, and moving an `Event`
+        /// by value retains and releases each of its strings and dictionaries (a fifth of the replay's time).
+        private let box: EventBox
+        let instant: Instant
         var arrival: Int
         var token: Int
 
+        init(event: Event, arrival: Int, token: Int) {
+            box = EventBox(event)
+            instant = event.instant
+            self.arrival = arrival
+            self.token = token
+        }
+
+        var event: Event { box.event }
+
         static func < (a: Entry, b: Entry) -> Bool {
-            a.event.instant != b.event.instant ? a.event.instant < b.event.instant : a.arrival < b.arrival
+            a.instant != b.instant ? a.instant < b.instant : a.arrival < b.arrival
         }
 
         static func == (a: Entry, b: Entry) -> Bool { a.arrival == b.arrival }
     }
+}
+
+/// One held event, shared by the sequencer's heaps and ``HeldEvents`` without copying it.
+final class EventBox: Sendable {
+    let event: Event
+
+    init(_ event: Event) { self.event = event }
 }
 
 /// The events that arrived and wait for the watermark, per customer in arrival order: what a prompt decision

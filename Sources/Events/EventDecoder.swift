@@ -192,6 +192,18 @@ public struct EventDecoder: Sendable {
 
     /// The first control character in `text` and its 1-based character position, or `nil` when there is none.
     public static func controlCharacter(in text: String) -> (scalar: Unicode.Scalar, position: Int)? {
+        // Almost every id is clean, and a byte scan says so without decoding scalars: a C0 control or DEL is
+        // one byte, a C1 control (U+0080-U+009F) is C2 80-C2 9F in UTF-8.
+        var previous: UInt8 = 0
+        var clean = true
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && (0x80...0x9F).contains(byte)) {
+                clean = false
+                break
+            }
+            previous = byte
+        }
+        if clean { return nil }
         var position = 0
         for scalar in text.unicodeScalars {
             position += 1

@@ -67,4 +67,36 @@ struct FileAdapterTests {
         let outcome = await adapter.send(try adapter.prepare(Samples.sms(), now: Samples.now))
         #expect(outcome.isRetryable)
     }
+
+    @Test("the blocking write runs on a writer thread, not the cooperative pool")
+    func offThePool() async {
+        let name = await FileWriter.shared.run {
+            (Thread.current.threadDictionary[FileWriter.marker] as? String) ?? "not a writer thread"
+        }
+        #expect(name.hasPrefix("touchpoint.fw."))
+        // And a task on the cooperative pool is not on one.
+        let pool = await Task.detached { FileWriter.onWriterThread }.value
+        #expect(!pool)
+    }
+
+    @Test("many sends at once all land, each file whole, the folder made on first need")
+    func concurrentSends() async throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let adapter = FileAdapter(folder: folder.url.appendingPathComponent("a/b"))
+        let requests = try (0..<200).map { try adapter.prepare(Samples.sms(id: "m\($0)"), now: Samples.now) }
+        let delivered = await withTaskGroup(of: Bool.self) { group in
+            for request in requests { group.addTask { await adapter.send(request).name == "delivered" } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(delivered == 200)
+        for request in requests {
+            let bytes = try Data(contentsOf: adapter.target(for: request))
+            #expect(bytes == request.body)
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: adapter.folder.path)
+        #expect(files.count == 200 && !files.contains { $0.hasSuffix(".tmp") })
+        let mode = try FileManager.default.attributesOfItem(atPath: adapter.folder.path)[.posixPermissions]
+        #expect((mode as? NSNumber)?.intValue == 0o700)
+    }
 }

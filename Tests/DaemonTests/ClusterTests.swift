@@ -156,7 +156,7 @@ extension DaemonSuite {
                 p.signal(SIGCONT)
             }
             // The resumed n2 tries to write under epochs it no longer holds, is refused, and stops.
-            let n2Exit = await nodes["n2"]!.waitForExit(seconds: 60)
+            let n2Exit = await nodes["n2"]!.waitForExit(seconds: 180)
             #expect(
                 n2Exit != nil && n2Exit != 0,
                 "the resumed node kept running: \(nodes["n2"]!.logText().suffix(2000))")

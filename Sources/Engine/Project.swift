@@ -37,7 +37,8 @@ public struct Project: Sendable {
         let (book, compileDiagnostics) = RuleBook.compile(ruleSet.rules)
         diagnostics += compileDiagnostics
         diagnostics += templates.checkVariables()
-        let cross = CrossCheck(config: config, book: book, ruleSet: ruleSet, templates: templates)
+        let cross = CrossCheck(
+            config: config, book: book, ruleSet: ruleSet, templates: templates, vocabulary: vocabulary)
         diagnostics += cross.run()
         // From files beside the project (rule tests, the events folder): a project built from strings has none.
         if let vocabulary { diagnostics += cross.vocabularyWarnings(vocabulary) }

@@ -53,10 +53,10 @@ struct AdaptersCheckTests {
     {
         let (config, diagnostics) = Config.parse(
             yaml: yaml, path: "touchpoint.yaml", environment: environment)
-        let config_ = diagnostics.filter { $0.severity == .error }.map(\.description)
+        let configErrors = diagnostics.filter { $0.severity == .error }.map(\.description)
         return (
-            config_ + Adapters.check(config: config).map(\.description),
-            config_ + Adapters.build(config: config).1.map(\.description)
+            configErrors + Adapters.check(config: config).map(\.description),
+            configErrors + Adapters.build(config: config).1.map(\.description)
         )
     }
 

@@ -8,9 +8,9 @@ struct CLIRun {
     var stderr: String
     var status: Int32
 
-    init(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws {
+    init(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
+        p.executableURL = URL(fileURLWithPath: try executable ?? Paths.requireBinary())
         p.arguments = arguments
         p.currentDirectoryURL = Paths.packageRoot
         if !environment.isEmpty {
@@ -97,7 +97,7 @@ extension DaemonSuite {
             #expect(byDate.stdout == byTime.stdout)
             #expect(byLocal.stdout == byTime.stdout)
             let later = try CLIRun([
-                "dry-run", "--config", CLIRun.exampleConfig, "--format", "json", "--until", "2026-11-06",
+                "dry-run", "--config", CLIRun.exampleConfig, "--format", "json", "--until", "2026-11-07",
                 CLIRun.exampleEvents,
             ])
             #expect(later.stdout.count > byDate.stdout.count)
@@ -117,6 +117,260 @@ extension DaemonSuite {
             #expect(r.status == 0, "\(r.all)")
             #expect(!r.all.contains("4w2d"), "\(r.all)")
             #expect(r.stderr.contains("30d"), "\(r.stderr)")
+        }
+
+        @Test(
+            "check on kind: smpt gives one positioned error with did-you-mean, and run refuses with the same words"
+        )
+        func smptOnce() async throws {
+            let box = try Sandbox(
+                channels: """
+                      email: { kind: smpt, url: "smtp://127.0.0.1:25", from: "a@b.example" }
+                      sms: { kind: file, path: outbox }
+                      chat: { kind: file, path: outbox }
+                    """)
+            defer { box.remove() }
+            let check = try box.touchpoint(["check"])
+            #expect(check.status == 1)
+            let errors = check.output.split(separator: "\n").filter { $0.contains(": error: ") }
+            #expect(errors.count == 1, "\(check.output)")
+            let line = try #require(errors.first)
+            #expect(
+                line.hasSuffix(
+                    "touchpoint.yaml:10:18: error: unknown channel kind 'smpt' in channel 'email'; did you mean 'smtp'?; kinds are file, smtp, twilio, webhook"
+                ), "\(check.output)")
+            let daemon = try box.startDaemon()
+            #expect(await daemon.waitForExit(seconds: 30) == 1)
+            #expect(daemon.logText().contains(String(line)), "\(daemon.logText())")
+        }
+
+        /// `touchpoint outbox SUBCOMMAND … --config <the sandbox's>`: both streams and the exit status.
+        static func outbox(_ box: Sandbox, _ arguments: [String]) throws -> (output: String, status: Int32) {
+            let r = try CLIRun(["outbox"] + arguments + ["--config", box.config.path])
+            return (r.all, r.status)
+        }
+
+        static let timerRules =
+            Sandbox.pingRules + """
+                  - name: miss-you
+                    when: { inactive: 30d }
+                    send: { template: ping, channels: [chat] }
+
+                """
+
+        static func fileChannels() -> String {
+            """
+              email: { kind: file, path: outbox }
+              sms: { kind: file, path: outbox }
+              chat: { kind: file, path: outbox }
+            """
+        }
+
+        @Test(
+            "status counts armed inactivity timers, shows refused reloads, and says the same in --format json; outbox list and show; retry of an unknown id says why"
+        )
+        func statusAndOutbox() async throws {
+            let box = try Sandbox(channels: Self.fileChannels(), rules: Self.timerRules)
+            defer { box.remove() }
+            let daemon = try await box.startDaemon(arguments: ["--log-format", "json"]).running()
+            defer { daemon.kill9() }
+            let t = wallNow().plus(ms: -1_000)
+            try box.append([
+                Line.identify("u1", index: 1, at: t),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
+            ])
+            let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            #expect(await eventually(within: 30) { box.fileOutboxNames().count == 1 })
+            #expect(
+                await eventually(within: 30) {
+                    (try? box.status())?.contains(
+                        "outbox           pending 0, sending 0, retry 0, delivered 1") == true
+                },
+                "\((try? box.status()) ?? "")")
+            let status = try box.status()
+            #expect(
+                status.contains("pending timers   1 (0 message(s) waiting, 1 inactivity timer(s))"),
+                "\(status)")
+
+            let json = try box.touchpoint(["status", "--format", "json"])
+            #expect(json.status == 0, "\(json.output)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any],
+                "\(json.output)")
+            #expect(object["inactivity_timers"] as? Int == 1)
+            #expect(object["pending_timers"] as? Int == 1)
+            #expect((object["outbox"] as? [String: Any])?["delivered"] as? Int == 1)
+            #expect(object["events_applied"] as? Int == 2)
+
+            let list = try Self.outbox(box, ["list"])
+            #expect(list.status == 0)
+            let rows = list.output.split(separator: "\n")
+            #expect(rows.first?.hasPrefix("ID") == true, "\(list.output)")
+            #expect(rows.count == 2, "\(list.output)")
+            #expect(rows.last?.hasPrefix(id + "  delivered  1") == true, "\(list.output)")
+            let none = try Self.outbox(box, ["list", "--state", "dead"])
+            #expect(none.output.contains("no outbox rows in state dead"), "\(none.output)")
+            let typo = try Self.outbox(box, ["list", "--state", "daed"])
+            #expect(typo.status != 0)
+            #expect(typo.output.contains("did you mean 'dead'?"), "\(typo.output)")
+
+            let show = try Self.outbox(box, ["show", id])
+            #expect(show.status == 0, "\(show.output)")
+            #expect(show.output.contains("state            delivered"), "\(show.output)")
+            #expect(show.output.contains("channel          chat (file)"), "\(show.output)")
+            #expect(show.output.contains("  #1  ") && show.output.contains("delivered: "), "\(show.output)")
+            let shownJSON = try Self.outbox(box, ["show", id, "--format", "json"])
+            let shown = try #require(
+                try JSONSerialization.jsonObject(with: Data(shownJSON.output.utf8)) as? [String: Any])
+            let attempts = try #require(shown["attempt_log"] as? [[String: Any]])
+            #expect(attempts.count == 1)
+            #expect(attempts.first?["outcome"] as? String == "delivered")
+            #expect(attempts.first?["answer"] is String)
+            let missing = try Self.outbox(box, ["show", "nope"])
+            #expect(missing.status == 1)
+            #expect(missing.output.contains("no outbox row with message id 'nope'"), "\(missing.output)")
+
+            let unknown = try Self.outbox(box, ["retry", "nope"])
+            #expect(unknown.status == 1)
+            #expect(unknown.output.contains("no outbox row with message id 'nope'"), "\(unknown.output)")
+            let delivered = try Self.outbox(box, ["retry", id])
+            #expect(delivered.status == 1)
+            #expect(
+                delivered.output.contains("is delivered, not dead or unknown: nothing to retry"),
+                "\(delivered.output)")
+            let allDead = try Self.outbox(box, ["retry", "--all-dead"])
+            #expect(allDead.status == 1)
+            #expect(allDead.output.contains("no dead letters to re-queue"), "\(allDead.output)")
+
+            // A refused reload: logged once as a JSON line, and shown by status.
+            try "rules:\n  - name: ping-chat\n    when: { event: Chat Ping\n".write(
+                to: box.rules.appendingPathComponent("ping.yaml"), atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            #expect(
+                await eventually(within: 30) {
+                    (try? box.status())?.contains("refused reloads (newest first):") == true
+                },
+                "\(daemon.logText())")
+            let after = try box.status()
+            #expect(after.contains("SIGHUP: "), "\(after)")
+            #expect(after.contains("rules/ping.yaml:"), "\(after)")
+            let refusedLines = daemon.logText().split(separator: "\n").filter { $0.contains("refused") }
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { ($0["message"] as? String)?.hasPrefix("reload (SIGHUP) refused") == true }
+            #expect(refusedLines.count == 1, "\(daemon.logText())")
+            #expect(refusedLines.first?["reload.reason"] as? String == "SIGHUP")
+            let refusedJSON = try box.touchpoint(["status", "--format", "json"])
+            let refusedObject = try #require(
+                try JSONSerialization.jsonObject(with: Data(refusedJSON.output.utf8)) as? [String: Any])
+            #expect(
+                (refusedObject["refused_reloads"] as? [[String: Any]])?.first?["reason"] as? String
+                    == "SIGHUP")
+        }
+
+        @Test("--log-format json: every log line is one JSON object with timestamp, level, label and message")
+        func jsonLogs() async throws {
+            let box = try Sandbox(channels: Self.fileChannels())
+            defer { box.remove() }
+            let daemon = try await box.startDaemon(arguments: ["--log-format", "json"]).running()
+            defer { daemon.kill9() }
+            let t = wallNow().plus(ms: -1_000)
+            try box.append([
+                Line.identify("u1", index: 1, at: t),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: t.plus(ms: 1)),
+            ])
+            #expect(await eventually(within: 30) { box.fileOutboxNames().count == 1 })
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(seconds: 30) == 0)
+            let lines = daemon.logText().split(separator: "\n")
+            #expect(lines.count >= 3)
+            for line in lines {
+                let object = try #require(
+                    try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+                #expect(object["timestamp"] is String && object["level"] is String, "\(line)")
+                #expect(object["label"] is String && object["message"] is String, "\(line)")
+            }
+            let running = try #require(
+                lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                    .first { $0["message"] as? String == "touchpoint running" })
+            #expect(running["rules"] as? String == "4")
+            #expect(running["level"] as? String == "notice")
+            let bad = try CLIRun(["run", "--config", box.config.path, "--log-format", "xml"])
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("xml"), "\(bad.stderr)")
+        }
+
+        @Test(
+            "the dry-run table: a header, one aligned line per message sorted by time, a totals footer; forced when piped"
+        )
+        func table() throws {
+            let r = try CLIRun([
+                "dry-run", "--config", CLIRun.exampleConfig, "--format", "table", "--show-suppressed",
+                CLIRun.exampleEvents,
+            ])
+            #expect(r.status == 0, "\(r.all)")
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            let header = try #require(lines.first)
+            #expect(header.hasPrefix("TIME (CUSTOMER'S ZONE)   RULE"), "\(header)")
+            for column in ["RULE", "CUSTOMER", "CHANNEL", "DECISION", "SUBJECT / TEXT"] {
+                #expect(header.contains(column))
+            }
+            let footer = try #require(lines.last)
+            #expect(
+                footer
+                    == "43 messages: 27 to send, 16 held back (cancelled 9, frequency-cap 1, no-reachable-channel 2, quiet-hours 1, rule-limit 2, unsubscribed 1)",
+                "\(footer)")
+            let rows = Array(lines.dropFirst().dropLast())
+            #expect(rows.count == 43)
+            // Aligned: the rule column starts at the same terminal cell on every line.
+            let ruleColumn = header.range(of: "RULE")!.lowerBound.utf16Offset(in: header)
+            for row in rows { #expect(row.dropFirst(ruleColumn).first != " ", "\(row)") }
+            #expect(
+                rows.contains {
+                    $0.contains("cart-abandoned") && $0.contains("u42") && $0.contains("雷，您的购物车还在等您")
+                        && $0.contains("2026-11-20 19:00 +08:00")
+                })
+            #expect(rows.contains { $0.contains("welcome") && $0.contains("held: no-reachable-channel") })
+            // Sorted by the instant; the same run twice prints the same table.
+            let again = try CLIRun([
+                "dry-run", "--config", CLIRun.exampleConfig, "--format", "table", "--show-suppressed",
+                CLIRun.exampleEvents,
+            ])
+            #expect(again.stdout == r.stdout)
+            // Piped without --format: JSON lines, as before.
+            let piped = try CLIRun(["dry-run", "--config", CLIRun.exampleConfig, CLIRun.exampleEvents])
+            #expect(piped.stdout.hasPrefix("{"), "\(piped.stdout.prefix(200))")
+            #expect(!piped.stderr.contains("\r"))
+        }
+
+        @Test("a long replay shows a progress bar on a terminal's stderr, and none when stderr is piped")
+        func progressBar() throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-progress-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let events = dir.appendingPathComponent("big.jsonl")
+            var text = ""
+            let pad = String(repeating: "x", count: 200)
+            for i in 0..<24_000 {
+                text +=
+                    #"{"type":"identify","userId":"u\#(i)","timestamp":"2026-11-02T10:00:00Z","traits":{"note":"\#(pad)"}}"#
+                    + "\n"
+            }
+            try text.write(to: events, atomically: true, encoding: .utf8)
+            let piped = try CLIRun([
+                "dry-run", "--config", CLIRun.exampleConfig, "--format", "json", events.path,
+            ])
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(!piped.stderr.contains("dry-run ["), "\(piped.stderr.prefix(300))")
+            // script(1) gives the command a terminal; its stdout is sent to a file so only stderr reaches the tty.
+            let out = dir.appendingPathComponent("out.jsonl")
+            let command =
+                "'\(try Paths.requireBinary())' dry-run --config '\(CLIRun.exampleConfig)' --format json '\(events.path)' > '\(out.path)'"
+            let tty = try CLIRun(["-qefc", command, "/dev/null"], executable: "/usr/bin/script")
+            #expect(tty.status == 0, "\(tty.all)")
+            #expect(tty.stdout.contains("dry-run ["), "\(tty.stdout.suffix(300))")
+            #expect(tty.stdout.contains("\u{1B}[K"), "the bar is cleared before the summary")
+            #expect(tty.stdout.contains("dry-run: 24000 lines"), "\(tty.stdout.suffix(300))")
         }
     }
 }

@@ -31,7 +31,8 @@ struct ChannelFallbackTests {
         let f = Self.fixture()
         #expect(f.errors.isEmpty, "\(f.errors)")
         let records = try f.run([
-            Line.identify("u1", at: "2026-11-02T09:00:00Z", #"{"email":"a@example.com","phone":"+15550100"}"#),
+            Line.identify(
+                "u1", at: "2026-11-02T09:00:00Z", #"{"email":"a@example.com","phone":"+15550100"}"#),
             Line.track("u1", "Signed Up", at: "2026-11-02T10:00:00Z"),
         ])
         #expect(records.held.isEmpty, "\(records.map(\.jsonLine))")
@@ -55,7 +56,9 @@ struct ChannelFallbackTests {
         #expect(records.sent.first?.why["fallback"]?["to"] == "chat")
     }
 
-    @Test("with no candidate that renders, the message is still suppressed missing-variable on the chosen channel")
+    @Test(
+        "with no candidate that renders, the message is still suppressed missing-variable on the chosen channel"
+    )
     func noCandidate() throws {
         let f = Self.fixture()
         let records = try f.run([
@@ -72,7 +75,8 @@ struct ChannelFallbackTests {
         let f = Self.fixture()
         let records = try f.run([
             Line.identify(
-                "u1", at: "2026-11-02T09:00:00Z", #"{"email":"a@example.com","phone":"+15550100","first_name":"Al"}"#),
+                "u1", at: "2026-11-02T09:00:00Z",
+                #"{"email":"a@example.com","phone":"+15550100","first_name":"Al"}"#),
             Line.track("u1", "Signed Up", at: "2026-11-02T10:00:00Z"),
         ])
         #expect(records.sent.first?.channel == .sms)
@@ -83,7 +87,8 @@ struct ChannelFallbackTests {
     func deferredAgrees() throws {
         let f = Self.fixture()
         let lines = [
-            Line.identify("u1", at: "2026-11-02T09:00:00Z", #"{"email":"a@example.com","phone":"+15550100"}"#),
+            Line.identify(
+                "u1", at: "2026-11-02T09:00:00Z", #"{"email":"a@example.com","phone":"+15550100"}"#),
             Line.track("u1", "Signed Up", at: "2026-11-02T10:00:00Z"),
         ]
         let path = FileManager.default.temporaryDirectory

@@ -236,7 +236,8 @@ struct Outbox: AsyncParsableCommand {
                 } else {
                     let table = rows.map { r in
                         [
-                            r.messageId, r.state.rawValue, "\(r.attempts)", zone.format(r.sendAt), r.rule,
+                            r.messageId, r.state.rawValue, "\(r.attempts)",
+                            TableRow.short(zone.format(r.sendAt)), r.rule,
                             r.customer,
                             r.channel, r.lastAnswer ?? r.reason ?? "",
                         ]
@@ -293,14 +294,14 @@ struct Outbox: AsyncParsableCommand {
                 out.line("rule             \(row.rule)")
                 out.line("customer         \(row.customer)")
                 out.line("channel          \(row.channel) (\(row.adapterKind))")
-                out.line("send at          \(zone.format(row.sendAt))")
+                out.line("send at          \(TableRow.short(zone.format(row.sendAt)))")
                 out.line("next attempt     \(row.state.isFinal ? "-" : zone.format(row.nextAttemptAt))")
                 if let expires = row.expiresAt { out.line("expires          \(zone.format(expires))") }
                 if let provider = row.providerId { out.line("provider id      \(provider)") }
                 out.line("attempts         \(row.attempts)")
                 for a in attempts {
                     out.line(
-                        "  #\(a.attempt)  \(zone.format(a.startedAt))  \(a.outcome ?? "in flight")"
+                        "  #\(a.attempt)  \(TableRow.short(zone.format(a.startedAt)))  \(a.outcome ?? "in flight")"
                             + "\(a.answer.map { ": \($0)" } ?? "")")
                 }
                 if attempts.isEmpty, let answer = row.lastAnswer { out.line("last answer      \(answer)") }

@@ -372,5 +372,59 @@ extension DaemonSuite {
             #expect(tty.stdout.contains("\u{1B}[K"), "the bar is cleared before the summary")
             #expect(tty.stdout.contains("dry-run: 24000 lines"), "\(tty.stdout.suffix(300))")
         }
+
+        @Test(
+            "the README's daemon walkthrough runs as written: the re-timed story's receipts are delivered, none window-expired"
+        )
+        func walkthrough() throws {
+            let readme = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+            let section = try #require(
+                readme.components(separatedBy: "### A walkthrough: the example story in the daemon")
+                    .dropFirst().first)
+            let block = try #require(
+                section.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```")
+                    .first)
+            // A copy of the project, so the walkthrough's store and outbox land there; the binary is the one
+            // `swift test` built (the block's `swift build` would rebuild it in the copy); `sleep 5` becomes
+            // a wait for the five receipts, so a loaded machine cannot fail it.
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-walk-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: root) }
+            for folder in ["rules", "templates", "examples", "scripts"] {
+                try FileManager.default.copyItem(
+                    at: Paths.packageRoot.appendingPathComponent(folder),
+                    to: root.appendingPathComponent(folder))
+            }
+            let binary = try Paths.requireBinary()
+            var script = block.replacingOccurrences(of: "swift build\n", with: "")
+                .replacingOccurrences(of: ".build/debug/touchpoint", with: "'\(binary)'")
+            #expect(script.contains("sleep 5\n"))
+            script = script.replacingOccurrences(
+                of: "sleep 5\n",
+                with:
+                    "for i in $(seq 600); do [ \"$(ls outbox 2>/dev/null | wc -l)\" -ge 5 ] && break; sleep 0.2; done\n"
+            )
+            script = "set -e\ntrap 'kill %1 2>/dev/null || true' EXIT\ncd '\(root.path)'\n" + script
+            let r = try CLIRun(["-c", script], executable: "/bin/bash")
+            #expect(r.status == 0, "\(r.all)")
+            #expect(r.stderr.contains("appended 94 lines to examples/live.jsonl"), "\(r.all)")
+            #expect(r.stdout.contains("quarantined      2"), "\(r.stdout)")
+            #expect(r.stdout.contains("delivered 5"), "\(r.stdout)")
+            #expect(r.stdout.contains("inactivity timer(s)"), "\(r.stdout)")
+            let listed = r.stdout.split(separator: "\n").filter {
+                $0.contains("  delivered  ") && $0.contains("thank-you")
+            }
+            #expect(listed.count == 5, "\(r.stdout)")
+            #expect(!r.all.contains("window-expired"), "\(r.all)")
+            // The last lines remove what the walkthrough made, so it can be played again.
+            #expect(
+                !FileManager.default.fileExists(atPath: root.appendingPathComponent("touchpoint.sqlite").path)
+            )
+            #expect(
+                !FileManager.default.fileExists(
+                    atPath: root.appendingPathComponent("examples/live.jsonl").path))
+        }
     }
 }

@@ -57,6 +57,14 @@ public struct Adapters: Sendable {
         if !refused.isEmpty && !found.contains(where: { $0.severity == .error }) {
             return (nil, found)
         }
+        // A value that came from the environment is named by its variable, so the error says where to look.
+        for i in found.indices where found[i].code == "bad-option" {
+            guard
+                let option = options.first(where: { $0.valueLocation == found[i].location }),
+                let text = option.value.stringValue, let name = config.expansions[text]
+            else { continue }
+            found[i].message += " (the value of ${\(name)})"
+        }
         if found.contains(where: { $0.severity == .error }) { return (nil, found) }
         found += preflight(channel, c, registry: registry)
         if found.contains(where: { $0.severity == .error }) { return (nil, found) }

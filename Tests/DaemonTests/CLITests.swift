@@ -426,5 +426,49 @@ extension DaemonSuite {
                 !FileManager.default.fileExists(
                     atPath: root.appendingPathComponent("examples/live.jsonl").path))
         }
+
+        @Test("every row of examples/README.md's dry-run tables is what the dry-run gives")
+        func exampleReadmeRows() throws {
+            let r = try CLIRun([
+                "dry-run", "--config", CLIRun.exampleConfig, "--format", "json", "--show-suppressed",
+                CLIRun.exampleEvents,
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            // "2026-11-03T19:00:00+00:00" → "2026-11-03 19:00 +00:00", as the README writes times.
+            func short(_ iso: Any?) -> String {
+                guard let iso = iso as? String, iso.count >= 22 else { return "-" }
+                return iso.prefix(10) + " " + iso.dropFirst(11).prefix(5) + " " + iso.suffix(6)
+            }
+            let records = r.stdout.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            let decided = Set(
+                records.map { o -> String in
+                    let send = o["decision"] as? String == "send"
+                    let decision = send ? "send" : "suppressed `\(o["reason"] as? String ?? "?")`"
+                    let time = send ? short(o["send_at"]) : "(due \(short(o["due_at"])))"
+                    return [
+                        o["rule"] as? String ?? "", o["customer"] as? String ?? "", decision,
+                        send ? o["channel"] as? String ?? "-" : "—", time,
+                    ].joined(separator: " | ")
+                })
+            let readme = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent("examples/README.md"), encoding: .utf8)
+            var rows = 0
+            for line in readme.split(separator: "\n") where line.hasPrefix("| ") {
+                let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard cells.count >= 6, Int(cells[0]) != nil else { continue }
+                // The second table's "send at" may carry a note in parentheses after the time.
+                var time = cells[5].replacingOccurrences(of: "−", with: "-")
+                if !time.hasPrefix("("), let cut = time.range(of: " (") {
+                    time = String(time[..<cut.lowerBound])
+                }
+                let row = [cells[1], cells[2], cells[3], cells[4], time].joined(separator: " | ")
+                rows += 1
+                #expect(
+                    decided.contains(row), "examples/README.md row \(cells[0]) is not in the dry-run: \(row)")
+            }
+            #expect(rows == 34)
+        }
     }
 }

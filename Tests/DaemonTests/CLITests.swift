@@ -470,5 +470,35 @@ extension DaemonSuite {
             }
             #expect(rows == 34)
         }
+
+        @Test(
+            "status counts a message the engine dropped as dropped, in text and JSON, apart from the outbox's own"
+        )
+        func droppedCounted() async throws {
+            let box = try Sandbox(channels: Self.fileChannels())
+            defer { box.remove() }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            // Two hours old: `ping-later` is due 2 s after it, long past its window plus max-lateness (1h).
+            let old = wallNow().plus(ms: -7_200_000)
+            try box.append([
+                Line.identify("u1", index: 1, at: old),
+                Line.track("Later Ping", user: "u1", id: "e1", n: 1, at: old.plus(ms: 1)),
+            ])
+            #expect(
+                await eventually(within: 30) {
+                    (try? box.status())?.contains("dropped          1\n") == true
+                },
+                "\((try? box.status()) ?? "")\n\(daemon.logText())")
+            let status = try box.status()
+            #expect(status.contains("dropped 0"), "\(status)")
+            let json = try box.touchpoint(["status", "--format", "json"])
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any],
+                "\(json.output)")
+            #expect(object["dropped"] as? Int == 1)
+            #expect(object["dropped_from_outbox"] as? Int == 0)
+            #expect((object["outbox"] as? [String: Any])?["dropped"] as? Int == 0)
+        }
     }
 }

@@ -20,7 +20,7 @@ public struct Vocabulary: Sendable, Hashable {
     public init() {}
 
     /// How much of each events file is read: enough for an example story, bounded for a production folder.
-    static let bytesPerFile = 1 << 20
+    static let bytesPerFile = 256 << 10
     static let filesRead = 16
 
     /// Gathers from `<rules>/tests/*.yaml`, the first lines of the events folder's `*.jsonl` files and

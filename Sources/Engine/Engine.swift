@@ -577,7 +577,7 @@ public struct Engine: Sendable {
         var why = p.why
         // A template that needs a variable the chosen channel's variant lacks for this customer may render on
         // another candidate: the next reachable one in the rule's order whose variant renders is used, and
-        // `why.fallback` says so (in the engine, so dry-run and the daemon agree).
+        // `why.render_fallback` says so (in the engine, so dry-run and the daemon agree).
         if case .failure(let failure) = rendered, failure.suppression == .missingVariable {
             let variants = templates.channels(template: rule.send.template.value)
             for next in rule.send.channels.map(\.value)
@@ -598,10 +598,10 @@ public struct Engine: Sendable {
                     "reason": .string(failure.reason), "detail": .string(failure.description),
                 ]
                 if case .object(var o) = why {
-                    o["fallback"] = fallback
+                    o["render_fallback"] = fallback
                     why = .object(o)
                 } else {
-                    why = ["fallback": fallback]
+                    why = ["render_fallback": fallback]
                 }
                 channel = next
                 (rendered, job, unsubscribe) = attempt

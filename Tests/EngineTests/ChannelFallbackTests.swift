@@ -5,7 +5,7 @@ import TouchpointCore
 @testable import Engine
 
 /// Issue 15: a send suppressed `missing-variable` on the chosen channel goes out on the next reachable
-/// candidate whose template renders, and `why.fallback` says so.
+/// candidate whose template renders, and `why.render_fallback` says so.
 @Suite("missing-variable falls back to the next channel")
 struct ChannelFallbackTests {
     static let rules = """
@@ -26,7 +26,7 @@ struct ChannelFallbackTests {
             rules: rules, config: "default-timezone: UTC\nquiet-hours: none\n", templates: templates)
     }
 
-    @Test("no first_name: the SMS variant cannot render, so the email goes, with why.fallback")
+    @Test("no first_name: the SMS variant cannot render, so the email goes, with why.render_fallback")
     func fallsBack() throws {
         let f = Self.fixture()
         #expect(f.errors.isEmpty, "\(f.errors)")
@@ -39,10 +39,10 @@ struct ChannelFallbackTests {
         let sent = try #require(records.sent.first)
         #expect(sent.channel == .email)
         #expect(sent.content?.subject == "Hi")
-        #expect(sent.why["fallback"]?["from"] == "sms")
-        #expect(sent.why["fallback"]?["to"] == "email")
-        #expect(sent.why["fallback"]?["reason"] == "missing-variable")
-        #expect(sent.why["fallback"]?["detail"]?.stringValue?.contains("customer.first_name") == true)
+        #expect(sent.why["render_fallback"]?["from"] == "sms")
+        #expect(sent.why["render_fallback"]?["to"] == "email")
+        #expect(sent.why["render_fallback"]?["reason"] == "missing-variable")
+        #expect(sent.why["render_fallback"]?["detail"]?.stringValue?.contains("customer.first_name") == true)
     }
 
     @Test("an unreachable candidate is skipped: without an email address the chat message goes")
@@ -53,7 +53,7 @@ struct ChannelFallbackTests {
             Line.track("u1", "Signed Up", at: "2026-11-02T10:00:00Z"),
         ])
         #expect(records.sent.first?.channel == .chat)
-        #expect(records.sent.first?.why["fallback"]?["to"] == "chat")
+        #expect(records.sent.first?.why["render_fallback"]?["to"] == "chat")
     }
 
     @Test(
@@ -80,7 +80,7 @@ struct ChannelFallbackTests {
             Line.track("u1", "Signed Up", at: "2026-11-02T10:00:00Z"),
         ])
         #expect(records.sent.first?.channel == .sms)
-        #expect(records.sent.first?.why["fallback"] == nil)
+        #expect(records.sent.first?.why["render_fallback"] == nil)
     }
 
     @Test("the dry-run's deferred rendering and the daemon's rendering in place fall back alike")
@@ -112,7 +112,7 @@ struct ChannelFallbackTests {
         }
         let inPlace = try replay(deferring: false)
         #expect(inPlace.count == 1)
-        #expect(inPlace.first?.contains(#""fallback""#) == true)
+        #expect(inPlace.first?.contains(#""render_fallback""#) == true)
         #expect(try replay(deferring: true) == inPlace)
     }
 }

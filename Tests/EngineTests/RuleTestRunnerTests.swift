@@ -126,7 +126,7 @@ struct RuleTestRunnerTests {
         let result = try p.only()
         #expect(result.passed, "\(result.differences)")
         let sent = try #require(result.records.first { $0.decision == .send })
-        #expect(sent.why["fallback"]?["from"] == "email")
+        #expect(sent.why["render_fallback"]?["from"] == "email")
     }
 
     @Test("a cancelled message fires nothing, so expect: [] passes though a suppressed record exists")

@@ -59,7 +59,7 @@ extension Scheduler {
         let best = values.map { $0.max()! }.max()!
         var j = pick(values, allowed, est)
         // Channels within the tolerance of the best count as equal too: the rule's order decides.
-        let channelTolerance = 1 - hourTolerance(est)
+        let channelTolerance = 1 - tolerance(est, share: settings.channelTolerance)
         var k = values[j].indices.first { values[j][$0] >= values[j].max()! * channelTolerance }!
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
@@ -117,10 +117,13 @@ extension Scheduler {
     /// own, shrinking as it builds up (`× k / (k + n)`, k = ``SchedulerSettings/toleranceEvidence``, n =
     /// their decayed responses and presence observations): one visit at 10:00 does not move an 11:00
     /// message to 10:00 tomorrow, a habit does.
-    func hourTolerance(_ est: OpenEstimate) -> Double {
+    func hourTolerance(_ est: OpenEstimate) -> Double { tolerance(est, share: settings.hourTolerance) }
+
+    /// `share` for a customer without timing evidence of their own, shrinking as it builds up.
+    func tolerance(_ est: OpenEstimate, share: Double) -> Double {
         let k = max(settings.toleranceEvidence, 0)
         let n = est.timingResponses + est.presence
-        let t = k + n > 0 ? max(settings.hourTolerance, 0) * k / (k + n) : 0
+        let t = k + n > 0 ? max(share, 0) * k / (k + n) : 0
         return min(t, 0.5)
     }
 

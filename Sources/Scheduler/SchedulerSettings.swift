@@ -40,6 +40,10 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// customer without timing evidence of their own; the share shrinks as evidence builds up
     /// (``toleranceEvidence``).
     public var hourTolerance: Double
+    /// Channels whose estimates at the chosen time are within this share of the best one's count as equal, and
+    /// the rule's order decides among them — for a customer without timing evidence of their own, shrinking
+    /// as ``hourTolerance`` does. `0`: the best estimate wins, the rule's order breaks exact ties only.
+    public var channelTolerance: Double
     /// Timing observations (responses, presence) at which ``hourTolerance`` has halved.
     public var toleranceEvidence: Double
     /// Responses at which the customer's own responses have moved their curve half way from its prior: an
@@ -56,13 +60,14 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Settings with the defaults the config file falls back to.
     public init(
         quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
-        halfLife: TimeSpan = .days(90), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
+        halfLife: TimeSpan = .days(180), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
         channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50,
         timingBandwidth: Double = 2,
         exposureWidening: Double = 1.5,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
+        channelTolerance: Double = 0,
         toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
-        exploration: Double = 0.05
+        exploration: Double = 0.03
     ) {
         self.quietHours = quietHours
         self.defaultZone = defaultZone
@@ -77,6 +82,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.presenceEvidence = presenceEvidence
         self.presenceFlatStrength = presenceFlatStrength
         self.hourTolerance = hourTolerance
+        self.channelTolerance = channelTolerance
         self.toleranceEvidence = toleranceEvidence
         self.shapeEvidence = shapeEvidence
         self.attributionWindow = attributionWindow

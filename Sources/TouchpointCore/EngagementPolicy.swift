@@ -10,14 +10,14 @@ public struct EngagementPolicy: Sendable, Hashable {
 
     /// A policy; the defaults match the scheduler's.
     public init(
-        halfLife: TimeSpan = .days(90), attributionWindow: TimeSpan = .days(3), defaultZone: Zone = .utc
+        halfLife: TimeSpan = .days(180), attributionWindow: TimeSpan = .days(3), defaultZone: Zone = .utc
     ) {
         self.halfLife = halfLife
         self.attributionWindow = attributionWindow
         self.defaultZone = defaultZone
     }
 
-    /// 90-day half-life, 3-day attribution, UTC.
+    /// 180-day half-life, 3-day attribution, UTC.
     public static let standard = EngagementPolicy()
 
     /// The zone `customer`'s local hours are read in: the `timezone` trait when it names a zone, else

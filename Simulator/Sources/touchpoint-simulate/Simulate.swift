@@ -152,6 +152,7 @@ extension SchedulerSettings {
             "timingBandwidth": \.timingBandwidth, "exposureWidening": \.exposureWidening,
             "presenceEvidence": \.presenceEvidence,
             "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
+            "channelTolerance": \.channelTolerance,
             "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence,
             "exploration": \.exploration,
         ]

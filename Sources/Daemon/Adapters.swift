@@ -6,8 +6,49 @@ import TouchpointCore
 
 /// The configured channel adapters, built from the config's `channels:` block.
 public struct Adapters: Sendable {
-    /// Channel → (adapter kind, adapter).
+    /// Channel → adapter (a ``FailoverAdapter`` when the channel lists several).
     public let byChannel: [Channel: any ChannelAdapter]
+    /// Channel → its pace (`rate`, `burst`), for channels that have one.
+    public let pacing: [Channel: Pacing]
+
+    /// A channel's configured pace: sends per second on average, and the burst above it.
+    public struct Pacing: Sendable, Hashable {
+        /// Sends per second.
+        public var perSecond: Double
+        /// Sends that may go at once above the average.
+        public var burst: Double
+        /// As written (`200/s`), for `status`.
+        public var text: String
+
+        /// A pace.
+        public init(perSecond: Double, burst: Double, text: String) {
+            self.perSecond = perSecond
+            self.burst = burst
+            self.text = text
+        }
+
+        /// A fresh token bucket for this pace.
+        public var bucket: TokenBucket { TokenBucket(rate: perSecond, burst: burst) }
+    }
+
+    /// Adapters by channel; `pacing` for the paced ones.
+    public init(byChannel: [Channel: any ChannelAdapter], pacing: [Channel: Pacing] = [:]) {
+        self.byChannel = byChannel
+        self.pacing = pacing
+    }
+
+    /// Each configured channel's pace: `rate`, with `burst` defaulting to one second's worth (at least 1).
+    public static func pacing(config: Config) -> [Channel: Pacing] {
+        var out: [Channel: Pacing] = [:]
+        for (channel, c) in config.channels {
+            guard let rate = c.rate?.value else { continue }
+            let burst = Double(c.burst ?? max(1, Int(rate.perSecond.rounded(.down))))
+            out[channel] = Pacing(
+                perSecond: rate.perSecond, burst: burst,
+                text: "\(rate)" + (c.burst.map { ", burst \($0)" } ?? ""))
+        }
+        return out
+    }
 
     /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
     /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
@@ -22,23 +63,27 @@ public struct Adapters: Sendable {
             case .refused(let d): diagnostics.append(d)
             }
         }
-        return (Adapters(byChannel: out), diagnostics.map(config.redact))
+        return (Adapters(byChannel: out, pacing: pacing(config: config)), diagnostics.map(config.redact))
     }
 
     /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
     /// their options, at the places in the config.
     public static func check(config: Config, registry: AdapterRegistry = .standard) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
-        for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let options = c.options.map { key, located in
-                AdapterRegistry.LocatedOption(
-                    key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
-                    valueLocation: located.location)
+        for (channel, channelConfig) in config.channels.sorted(by: { $0.key < $1.key }) {
+            var found: [Diagnostic] = []
+            for c in channelConfig.adapters {
+                let options = c.options.map { key, located in
+                    AdapterRegistry.LocatedOption(
+                        key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
+                        valueLocation: located.location)
+                }
+                found += registry.check(
+                    channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
+                    options: options,
+                    entry: c.location)
             }
-            let found = registry.check(
-                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
-                options: options,
-                entry: c.location)
+            let c = channelConfig
             diagnostics += found
             // Options that are each fine may still be refused together (SMTP AUTH without TLS): what `run`
             // would say, said here too.
@@ -61,15 +106,32 @@ public struct Adapters: Sendable {
     private static func make(
         _ channel: Channel, _ c: ChannelConfig, config: Config, registry: AdapterRegistry
     ) -> Built {
+        var place = c.location
         do {
+            var providers: [FailoverAdapter.Provider] = []
+            for entry in c.adapters {
+                place = entry.location
+                let options = adapterOptions(entry, config: config, registry: registry)
+                let adapter = try registry.make(kind: entry.kind.value, options: options)
+                providers.append(
+                    .init(
+                        adapter: adapter,
+                        label: FailoverAdapter.label(
+                            kind: adapter.kind, url: options["url"] ?? options["base_url"])))
+            }
+            place = c.location
+            guard providers.count > 1 else { return .adapter(providers[0].adapter) }
             return .adapter(
-                try registry.make(
-                    kind: c.kind.value, options: adapterOptions(c, config: config, registry: registry)))
+                try FailoverAdapter(
+                    providers: providers,
+                    health: FailoverHealth(
+                        count: providers.count, threshold: c.failoverAfter ?? 5,
+                        backoff: c.failoverBackoff ?? TimeSpan(seconds: 30))))
         } catch let error as AdapterConfigError {
             return .refused(
-                .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location))
+                .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: place))
         } catch {
-            return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location))
+            return .refused(.error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: place))
         }
     }
 

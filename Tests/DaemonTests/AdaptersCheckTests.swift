@@ -88,13 +88,13 @@ struct AdaptersCheckTests {
         #expect(
             diagnostics.map(\.description) == [
                 "touchpoint.yaml:4:32: error: 'rate' applies to the whole channel 'email': write it on its first adapter",
-                "touchpoint.yaml:5:75: error: 'rate' must be a count per second, minute or hour like 1/s, 200/m or 500/h",
-                "touchpoint.yaml:5:88: error: 'burst' must be at least 1",
-                "touchpoint.yaml:6:9: error: 'chat' must be a mapping with a 'kind', or a list of them (failover), not a sequence",
+                "touchpoint.yaml:5:73: error: 'rate' must be a count per second, minute or hour like 1/s, 200/m or 500/h",
+                "touchpoint.yaml:5:86: error: 'burst' must be at least 1",
+                "touchpoint.yaml:6:9: error: 'chat' must be a mapping with a 'kind', or a list of them (failover), found a list",
             ])
         #expect(
             Adapters.check(config: config).map(\.description) == [
-                "touchpoint.yaml:2:3: error: channel 'email': failover adapters of one channel must be of one kind: 'smtp' and 'file'"
+                "touchpoint.yaml:3:7: error: channel 'email': failover adapters of one channel must be of one kind: 'smtp' and 'file'"
             ])
     }
 

@@ -720,7 +720,14 @@ public struct Engine: Sendable {
             if result.content == nil { record.pendingRender = job }
             record.fallbackOf = p.fallbackOf?.messageId
             out.append(record)
-            if p.fallbackOf == nil, let fallback = rule.send.fallback, rule.send.channels.count > 1 {
+            // Armed only when another candidate can reach the customer now: an email-only customer has no
+            // follow-up to wait for (one who loses that address later gets a suppressed decision).
+            if p.fallbackOf == nil, let fallback = rule.send.fallback,
+                rule.send.channels.contains(where: {
+                    $0.value != channel && customer.address(for: $0.value) != nil && !customer.isBlocked($0.value)
+                        && (rule.transactional || !(customer.optedOutAll || customer.optedOut.contains($0.value)))
+                })
+            {
                 armFallback(p, key: key, channel: channel, at: at, after: fallback.after)
             }
         }

@@ -27,15 +27,18 @@ actor Dispatcher: Service {
     private let telemetry: Telemetry?
     /// Channels whose endpoint answered 410 Gone: nothing more is sent there until a restart.
     private var disabled: Set<String> = []
+    /// Where a permanent failure is recorded as a `Message Failed` event (the engine's fallback hears it).
+    private let feedback: EventRecorder?
     /// The paced channels' token buckets (`rate`, `burst`): a row is claimed only with a token in hand,
     /// so the rest wait in the outbox.
     private var pacer: Pacer
 
     init(
         store: any StateStore, adapters: Adapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
-        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, feedback: EventRecorder? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
+        self.feedback = feedback
         self.telemetry = telemetry
         var byChannel: [String: any ChannelAdapter] = [:]
         for (channel, adapter) in adapters.byChannel { byChannel[channel.rawValue] = adapter }
@@ -251,12 +254,32 @@ actor Dispatcher: Service {
             return .unknown(answer: answer)
         case .permanent(let answer):
             logger.error("permanent failure: \(answer)", metadata: metadata)
+            report(failure: row, answer: answer, at: now)
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
             logger.error(
                 "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
+        }
+    }
+}
+
+extension Dispatcher {
+    /// Records a permanent failure as a `Message Failed` event line. Not awaited: the outcome is committed
+    /// either way, and a line lost to a crash only means a fallback waits for its `after` instead.
+    fileprivate func report(failure row: OutboxRow, answer: String, at now: Instant) {
+        guard let feedback else { return }
+        let line = EventLines.messageFailed(
+            messageId: row.messageId, customer: row.customer, channel: row.channel, answer: answer, at: now)
+        let logger = self.logger
+        Task {
+            do {
+                _ = try await feedback.append([line])
+            } catch {
+                logger.notice(
+                    "could not record Message Failed: \(error)", metadata: ["message.id": "\(row.messageId)"])
+            }
         }
     }
 }

@@ -248,6 +248,7 @@ actor Dispatcher: Service {
                 return .retry(at: Instant(milliseconds: now.milliseconds + wait), answer: answer)
             }
             logger.error("dead letter after \(attempt) attempts: \(answer)", metadata: metadata)
+            report(failure: row, answer: answer, at: now)
             return .dead(reason: "gave up after \(attempt) attempts", answer: answer)
         case .ambiguous(let answer):
             logger.error("outcome unknown (not re-sent): \(answer)", metadata: metadata)

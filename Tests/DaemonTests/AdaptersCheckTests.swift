@@ -1,5 +1,6 @@
 import Channels
 import Daemon
+import Foundation
 import Rules
 import Testing
 import TouchpointCore
@@ -105,5 +106,25 @@ struct AdaptersCheckTests {
         #expect(SendRate(parsing: "3600/h")?.perSecond == 1)
         #expect(SendRate(parsing: "0.5/s")?.description == "0.5/s")
         for bad in ["", "1", "1/d", "0/s", "-1/s", "x/s"] { #expect(SendRate(parsing: bad) == nil, "\(bad)") }
+    }
+
+    @Test("the README's failover and pacing example loads, checks clean and builds a failover adapter")
+    func readmeExample() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let marker = "```yaml\n# touchpoint.yaml: failover and pacing\n"
+        let start = try #require(text.range(of: marker))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let yaml = String(text[start.upperBound..<end.lowerBound])
+        let (config, diagnostics) = Config.parse(
+            yaml: yaml, path: "touchpoint.yaml", environment: ["TWILIO_TOKEN": "t"])
+        #expect(diagnostics == [])
+        #expect(Adapters.check(config: config) == [])
+        let (adapters, refused) = Adapters.build(config: config)
+        #expect(refused == [])
+        #expect((adapters.byChannel[.email] as? FailoverAdapter)?.providers.count == 2)
+        #expect(adapters.pacing[.sms]?.text == "1/s, burst 5")
+        #expect(adapters.pacing[.chat]?.perSecond == 10)
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Rules
 import Testing
 import TouchpointCore
 
@@ -181,5 +182,21 @@ struct FallbackTests {
             f.errors.map(\.description) == [
                 "rules/test.yaml:4:58: error: 'fallback' needs a second candidate channel to fall back to; 'channels' lists one"
             ])
+    }
+
+    @Test("the README's fallback rule loads as written")
+    func readmeRule() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let blocks = text.components(separatedBy: "```yaml\n").dropFirst().map {
+            $0.components(separatedBy: "```")[0]
+        }
+        let yaml = try #require(blocks.first { $0.hasPrefix("rules:") && $0.contains("fallback:") })
+        let (set, diagnostics) = RuleSet.parse(yaml: yaml, file: "rules/cart.yaml")
+        #expect(diagnostics.filter { $0.severity == .error } == [])
+        let fallback = try #require(set.rules.first?.send.fallback)
+        #expect(fallback.after == TimeSpan(seconds: 86_400))
+        #expect(fallback.unless == ["Message Opened", "Message Clicked"])
     }
 }

@@ -59,7 +59,9 @@ public struct FailoverHealth: Sendable, Hashable {
             providers[i] = Provider()
         case .retry, .ambiguous:
             // A timeout after the content went out counts against the provider too; that message stays
-            // `unknown` all the same.
+            // `unknown` all the same. A send that started before the circuit opened and fails while it is
+            // open tells nothing new: only a probe's failure reopens it for longer.
+            if let until = providers[i].openUntil, now < until { return }
             let probing = providers[i].openUntil != nil
             providers[i].consecutiveFailures += 1
             if probing || providers[i].consecutiveFailures >= threshold { open(i, now: now) }

@@ -173,6 +173,9 @@ struct FailoverHealthTests {
         h.record(0, .retry(after: nil, answer: ""), now: t0)
         #expect(h.choose(now: t0) == 1)
         #expect(h.choose(now: t0 + TimeSpan(seconds: 9)) == 1)
+        // Sends that were already under way when it opened fail too: they do not lengthen the rest.
+        h.record(0, .retry(after: nil, answer: ""), now: t0 + TimeSpan(seconds: 1))
+        #expect(h.providers[0].openUntil == t0 + TimeSpan(seconds: 10))
         // The rest is over: one probe; a failure rests it twice as long.
         #expect(h.choose(now: t0 + TimeSpan(seconds: 10)) == 0)
         h.record(0, .retry(after: nil, answer: ""), now: t0 + TimeSpan(seconds: 10))

@@ -722,11 +722,12 @@ public struct Engine: Sendable {
             out.append(record)
             // Armed only when another candidate can reach the customer now: an email-only customer has no
             // follow-up to wait for (one who loses that address later gets a suppressed decision).
+            func reachable(_ other: Channel) -> Bool {
+                guard customer.address(for: other) != nil, !customer.isBlocked(other) else { return false }
+                return rule.transactional || !(customer.optedOutAll || customer.optedOut.contains(other))
+            }
             if p.fallbackOf == nil, let fallback = rule.send.fallback,
-                rule.send.channels.contains(where: {
-                    $0.value != channel && customer.address(for: $0.value) != nil && !customer.isBlocked($0.value)
-                        && (rule.transactional || !(customer.optedOutAll || customer.optedOut.contains($0.value)))
-                })
+                rule.send.channels.contains(where: { $0.value != channel && reachable($0.value) })
             {
                 armFallback(p, key: key, channel: channel, at: at, after: fallback.after)
             }

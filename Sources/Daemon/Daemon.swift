@@ -133,15 +133,17 @@ public enum Daemon {
             reloadRequests: reloadRequests, telemetry: telemetry, cluster: clusterState, clock: clock)
         // One recorder writes the events folder's http-*.jsonl: the HTTP side's hits and the dispatcher's
         // permanent failures (fed back so a rule's fallback goes at once).
-        let recorder = EventRecorder(folder: project.config.eventsDirectory, logger: logger)
         let feeds = !project.book.fallbackRules.isEmpty
+        let recorder =
+            project.config.http != nil || feeds
+            ? EventRecorder(folder: project.config.eventsDirectory, logger: logger) : nil
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             telemetry: telemetry, feedback: feeds ? recorder : nil, clock: clock)
         // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
         // before the recorder writes its last lines, and both before the pipeline's last batch.
         var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let config = project.config.http, let telemetry {
+        if let config = project.config.http, let telemetry, let recorder {
             let listening = options.httpListening ?? { _ in }
             let server = TrackingServer(
                 config: config, recorder: recorder, telemetry: telemetry, store: store,
@@ -160,7 +162,7 @@ public enum Daemon {
                 ),
             ]
         }
-        if http.isEmpty && feeds {
+        if http.isEmpty, let recorder, feeds {
             http = [
                 .init(
                     service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -7,8 +7,8 @@ extension DaemonSuite {
     @Suite("channel pacing: rate and burst") struct Pacing {
         static func twilio(_ port: Int, _ extra: String) -> String {
             """
-              sms: { kind: twilio, url: "http://127.0.0.1:\(port)/ok/2010-04-01/Accounts/AC1/Messages.json",
-                     account: AC1, token: t, from: "+15550100", \(extra) }
+              sms: { kind: twilio, url: "http://127.0.0.1:\(port)/ok/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json",
+                     account: AC0123456789abcdef0123456789abcdef, token: t, from: "+15550100", \(extra) }
               chat: { kind: file, path: outbox }
               email: { kind: file, path: outbox }
             """

@@ -45,7 +45,12 @@ extension DaemonSuite {
                 .joined()
             #expect(events.contains(#""event":"Message Failed""#), "\(events)")
             #expect(events.contains(first), "\(events)")
-            let status = try await box.openStore().status()
+            // The file is written a moment before its outcome is committed.
+            var status = try await box.openStore().status()
+            for _ in 0..<100 where status.outbox[.delivered] != 1 {
+                try await Task.sleep(nanoseconds: 100_000_000)
+                status = try await box.openStore().status()
+            }
             #expect(status.outbox[.dead] == 1)
             #expect(status.outbox[.delivered] == 1)
             let fallback = try await box.openStore().outboxRow(messageId: StableID.fallback(of: first))

@@ -13,6 +13,10 @@ public protocol ChannelAdapter: Sendable {
     /// Sends a prepared request once and classifies what happened. Never throws: every failure is an outcome.
     func send(_ request: PreparedRequest) async -> DeliveryOutcome
 
+    /// Sends once like ``send(_:)`` and says whether the content had gone out (``FailoverAdapter`` asks,
+    /// to know whether a refusal may go to another provider). Defaults to ``send(_:)`` and "it had".
+    func attempt(_ request: PreparedRequest) async -> ProviderAttempt
+
     /// Whether the peer recognises a repeated idempotency key, so a message whose fate is unknown may be
     /// re-sent safely.
     var peerDeduplicates: Bool { get }

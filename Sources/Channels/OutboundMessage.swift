@@ -39,6 +39,11 @@ public struct OutboundMessage: Sendable, Hashable, Codable {
     /// Where the provider reports this message's delivery (Twilio's `StatusCallback`), when the daemon's
     /// HTTP side is on; it overrides the adapter's own `status_callback`.
     public var statusCallbackURL: String?
+    /// The customer's quiet hours (`21:00-08:00`) when the message keeps them (not transactional): an SMS
+    /// then tells the provider not to deliver it once they begin (Twilio's `ValidityPeriod`).
+    public var quietHours: String?
+    /// The IANA zone `quietHours` are in.
+    public var timezone: String?
     /// The rule that decided this message.
     public var rule: String
     /// The customer it is for.

@@ -101,6 +101,12 @@ public struct SMTPAdapter: ChannelAdapter {
 
     /// One SMTP transaction; the provider id is the `Message-ID`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
+        await attempt(request).outcome
+    }
+
+    /// One SMTP transaction, and whether `DATA` was accepted before it ended (a 5xx at `MAIL` or `RCPT`
+    /// means no server has the message, so another provider may be offered it).
+    public func attempt(_ request: PreparedRequest) async -> ProviderAttempt {
         var t = settings.request(url: url)
         t.body = Array(request.body)
         t.mailFrom = request.mailFrom
@@ -113,8 +119,9 @@ public struct SMTPAdapter: ChannelAdapter {
         let outcome = Classification.outcome(
             result, peer: .smtp, now: Delivery.wallClock(), retryAfterLimit: .zero)
         if case .delivered(_, let answer) = outcome {
-            return .delivered(providerId: request.idempotencyKey, answer: answer)
+            return ProviderAttempt(
+                outcome: .delivered(providerId: request.idempotencyKey, answer: answer), contentSent: true)
         }
-        return outcome
+        return ProviderAttempt(outcome: outcome, contentSent: result.bodyStarted)
     }
 }

@@ -84,27 +84,57 @@ public struct TwilioAdapter: ChannelAdapter {
         if let cb = message.statusCallbackURL ?? statusCallback { fields.append(("StatusCallback", cb)) }
         let body = fields.map { TwilioAdapter.formEncode($0.0) + "=" + TwilioAdapter.formEncode($0.1) }
             .joined(separator: "&")
+        var headers = [
+            PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
+            PreparedRequest.Header("Accept", "application/json"),
+            PreparedRequest.Header("User-Agent", "touchpoint"),
+            PreparedRequest.Header("Idempotency-Key", message.messageId),
+        ]
+        // The quiet hours travel with the request, not a computed validity: a retry hours later must
+        // count from its own attempt, the way a webhook is signed with each attempt's timestamp.
+        if let quiet = message.quietHours, let zone = message.timezone {
+            headers.append(PreparedRequest.Header(Self.quietHoursHeader, "\(quiet) \(zone)"))
+        }
         return PreparedRequest(
-            kind: kind, messageId: message.messageId, method: "POST",
-            headers: [
-                PreparedRequest.Header("Content-Type", "application/x-www-form-urlencoded"),
-                PreparedRequest.Header("Accept", "application/json"),
-                PreparedRequest.Header("User-Agent", "touchpoint"),
-                PreparedRequest.Header("Idempotency-Key", message.messageId),
-            ],
+            kind: kind, messageId: message.messageId, method: "POST", headers: headers,
             body: Data(body.utf8), recipients: [message.to], idempotencyKey: message.messageId)
+    }
+
+    /// The prepared request's note of the customer's quiet hours and zone; read at send, never sent.
+    static let quietHoursHeader = "Touchpoint-Quiet-Hours"
+
+    /// Twilio's longest `ValidityPeriod`, in seconds.
+    public static let maximumValidity: Int64 = 14_400
+
+    /// The `ValidityPeriod` for a send at `now`: the seconds until the customer's quiet hours begin,
+    /// `nil` when there are none, when they are `maximumValidity` or further away (the provider's own
+    /// limit already keeps the text out of them), or when they have begun.
+    static func validityPeriod(_ note: String?, now: Instant) -> Int64? {
+        guard let note, let space = note.firstIndex(of: " "),
+            let quiet = QuietHours(parsing: String(note[..<space])),
+            let zone = Zone(String(note[note.index(after: space)...])),
+            let start = quiet.nextStart(after: now, in: zone)
+        else { return nil }
+        let seconds = (start.milliseconds - now.milliseconds) / 1000
+        return seconds < maximumValidity ? max(1, seconds) : nil
     }
 
     /// Posts with basic auth and classifies; the provider id is the answer's `sid`.
     public func send(_ request: PreparedRequest) async -> DeliveryOutcome {
         var t = settings.request(url: endpoint)
         let credentials = Data("\(accountSid):\(authToken)".utf8).base64EncodedString()
+        let note = request.header(Self.quietHoursHeader)
         t.headers =
-            request.headers.map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
+            request.headers.filter { note == nil || $0.name != Self.quietHoursHeader }
+            .map { "\($0.name): \($0.value)" } + ["Authorization: Basic \(credentials)"]
         t.body = Array(request.body)
+        let now = Delivery.wallClock()
+        if let validity = Self.validityPeriod(note, now: now) {
+            t.body += Array("&ValidityPeriod=\(validity)".utf8)
+        }
         let result = await transport.perform(t)
         let outcome = Classification.outcome(
-            result, peer: .http(deduplicates: false), now: Delivery.wallClock(), retryAfterLimit: .hours(1))
+            result, peer: .http(deduplicates: false), now: now, retryAfterLimit: .hours(1))
         if case .delivered(_, let answer) = outcome {
             let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
             return .delivered(providerId: object?["sid"] as? String, answer: answer)

@@ -6,8 +6,49 @@ import TouchpointCore
 
 /// The configured channel adapters, built from the config's `channels:` block.
 public struct Adapters: Sendable {
-    /// Channel → (adapter kind, adapter).
+    /// Channel → adapter (a ``FailoverAdapter`` when the channel lists several).
     public let byChannel: [Channel: any ChannelAdapter]
+    /// Channel → its pace (`rate`, `burst`), for channels that have one.
+    public let pacing: [Channel: Pacing]
+
+    /// A channel's configured pace: sends per second on average, and the burst above it.
+    public struct Pacing: Sendable, Hashable {
+        /// Sends per second.
+        public var perSecond: Double
+        /// Sends that may go at once above the average.
+        public var burst: Double
+        /// As written (`200/s`), for `status`.
+        public var text: String
+
+        /// A pace.
+        public init(perSecond: Double, burst: Double, text: String) {
+            self.perSecond = perSecond
+            self.burst = burst
+            self.text = text
+        }
+
+        /// A fresh token bucket for this pace.
+        public var bucket: TokenBucket { TokenBucket(rate: perSecond, burst: burst) }
+    }
+
+    /// Adapters by channel; `pacing` for the paced ones.
+    public init(byChannel: [Channel: any ChannelAdapter], pacing: [Channel: Pacing] = [:]) {
+        self.byChannel = byChannel
+        self.pacing = pacing
+    }
+
+    /// Each configured channel's pace: `rate`, with `burst` defaulting to one second's worth (at least 1).
+    public static func pacing(config: Config) -> [Channel: Pacing] {
+        var out: [Channel: Pacing] = [:]
+        for (channel, c) in config.channels {
+            guard let rate = c.rate?.value else { continue }
+            let burst = Double(c.burst ?? max(1, Int(rate.perSecond.rounded(.down))))
+            out[channel] = Pacing(
+                perSecond: rate.perSecond, burst: burst,
+                text: "\(rate)" + (c.burst.map { ", burst \($0)" } ?? ""))
+        }
+        return out
+    }
 
     /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
     /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
@@ -17,11 +58,11 @@ public struct Adapters: Sendable {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let (adapter, found) = validate(channel, c, config: config, registry: registry)
+            let (adapter, found) = validateChannel(channel, c, config: config, registry: registry)
             if let adapter { out[channel] = adapter }
             diagnostics += found
         }
-        return (Adapters(byChannel: out), diagnostics.map(config.redact))
+        return (Adapters(byChannel: out, pacing: pacing(config: config)), diagnostics.map(config.redact))
     }
 
     /// `check`'s diagnostics for the `channels:` block: the same ones ``build(config:registry:)`` refuses
@@ -29,9 +70,53 @@ public struct Adapters: Sendable {
     public static func check(config: Config, registry: AdapterRegistry = .standard) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            diagnostics += validate(channel, c, config: config, registry: registry).diagnostics
+            diagnostics += validateChannel(channel, c, config: config, registry: registry).diagnostics
         }
         return diagnostics.map(config.redact)
+    }
+
+    /// A whole `channels:` entry: each of its adapters (``validate(_:_:config:registry:)``), then, when it
+    /// lists several, the ``FailoverAdapter`` over them (refused when their kinds differ).
+    static func validateChannel(
+        _ channel: Channel, _ c: ChannelConfig, config: Config, registry: AdapterRegistry
+    ) -> (adapter: (any ChannelAdapter)?, diagnostics: [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        var providers: [FailoverAdapter.Provider] = []
+        for entry in c.adapters {
+            let (adapter, found) = validate(channel, entry, config: config, registry: registry)
+            diagnostics += found
+            guard let adapter else { continue }
+            let options = adapterOptions(entry, config: config, registry: registry)
+            providers.append(
+                .init(
+                    adapter: adapter,
+                    label: FailoverAdapter.label(
+                        kind: adapter.kind, url: options["url"] ?? options["base_url"])))
+        }
+        guard providers.count == c.adapters.count else { return (nil, diagnostics) }
+        guard providers.count > 1 else { return (providers[0].adapter, diagnostics) }
+        do {
+            let failover = try FailoverAdapter(
+                providers: providers,
+                health: FailoverHealth(
+                    count: providers.count, threshold: c.failoverAfter ?? 5,
+                    backoff: c.failoverBackoff ?? TimeSpan(seconds: 30)))
+            return (failover, diagnostics)
+        } catch let error as AdapterConfigError {
+            return (
+                nil,
+                diagnostics + [
+                    .error("bad-channel", "channel '\(channel.rawValue)': \(error.message)", at: c.location)
+                ]
+            )
+        } catch {
+            return (
+                nil,
+                diagnostics + [
+                    .error("bad-channel", "channel '\(channel.rawValue)': \(error)", at: c.location)
+                ]
+            )
+        }
     }
 
     /// One `channels:` entry: the kind and options against the registry, then the values `run` would

@@ -128,14 +128,19 @@ public enum Daemon {
             project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: offsets,
             store: store, options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
             reloadRequests: reloadRequests, telemetry: telemetry, cluster: clusterState, clock: clock)
+        // One recorder writes the events folder's http-*.jsonl: the HTTP side's hits and the dispatcher's
+        // permanent failures (fed back so a rule's fallback goes at once).
+        let feeds = !project.book.fallbackRules.isEmpty
+        let recorder =
+            project.config.http != nil || feeds
+            ? EventRecorder(folder: project.config.eventsDirectory, logger: logger) : nil
         let dispatcher = Dispatcher(
             store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
-            telemetry: telemetry, clock: clock)
+            telemetry: telemetry, feedback: feeds ? recorder : nil, clock: clock)
         // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
         // before the recorder writes its last lines, and both before the pipeline's last batch.
         var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let config = project.config.http, let telemetry {
-            let recorder = EventRecorder(folder: project.config.eventsDirectory, logger: logger)
+        if let config = project.config.http, let telemetry, let recorder {
             let listening = options.httpListening ?? { _ in }
             let server = TrackingServer(
                 config: config, recorder: recorder, telemetry: telemetry, store: store,
@@ -152,6 +157,13 @@ public enum Daemon {
                 .init(
                     service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
                 ),
+            ]
+        }
+        if http.isEmpty, let recorder, feeds {
+            http = [
+                .init(
+                    service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
+                    serviceName: "recorder")
             ]
         }
 

@@ -27,16 +27,23 @@ actor Dispatcher: Service {
     private let telemetry: Telemetry?
     /// Channels whose endpoint answered 410 Gone: nothing more is sent there until a restart.
     private var disabled: Set<String> = []
+    /// Where a permanent failure is recorded as a `Message Failed` event (the engine's fallback hears it).
+    private let feedback: EventRecorder?
+    /// The paced channels' token buckets (`rate`, `burst`): a row is claimed only with a token in hand,
+    /// so the rest wait in the outbox.
+    private var pacer: Pacer
 
     init(
         store: any StateStore, adapters: Adapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
-        telemetry: Telemetry? = nil, clock: @escaping @Sendable () -> Instant
+        telemetry: Telemetry? = nil, feedback: EventRecorder? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
+        self.feedback = feedback
         self.telemetry = telemetry
         var byChannel: [String: any ChannelAdapter] = [:]
         for (channel, adapter) in adapters.byChannel { byChannel[channel.rawValue] = adapter }
         self.adapters = byChannel
+        self.pacer = Pacer(adapters.pacing)
         self.options = options
         self.logger = logger
         self.wakeup = wakeup
@@ -120,10 +127,17 @@ actor Dispatcher: Service {
         var busy = inFlightByChannel
         for s in batch { busy[s.channel, default: 1] -= 1 }
         let active = inFlight - batch.count
-        let saturated = Set(busy.filter { $0.value >= perChannelLimit }.keys)
+        var saturated = Set(busy.filter { $0.value >= perChannelLimit }.keys)
         // One claim may bring rows of a single channel only: it stays within that channel's share.
         let busiest = busy.filter { !saturated.contains($0.key) }.values.max() ?? 0
-        let free = claiming ? max(0, min(options.concurrency - active, perChannelLimit - busiest)) : 0
+        var free = claiming ? max(0, min(options.concurrency - active, perChannelLimit - busiest)) : 0
+        var pacedTurnNext = false
+        if claiming && !pacer.isEmpty {
+            let paced = pacer.limit(free: free, now: clock())
+            saturated.formUnion(paced.excluded)
+            free = paced.free
+            pacedTurnNext = paced.again
+        }
         guard !batch.isEmpty || free > 0 else { return false }
         let result: ClaimCycle
         do {
@@ -148,8 +162,12 @@ actor Dispatcher: Service {
         for id in result.expired {
             logger.notice("dropped at claim: window-expired", metadata: ["message.id": "\(id)"])
         }
+        if !pacer.isEmpty {
+            let now = clock()
+            for row in result.claimed { pacer.take(row.channel, now: now) }
+        }
         for row in result.claimed { start(row, in: &group) }
-        return (free > 0 && result.claimed.count == free) || !settled.isEmpty
+        return (free > 0 && result.claimed.count == free) || !settled.isEmpty || pacedTurnNext
     }
 
     /// Sleeps until a send finishes, new rows arrive, or the next row falls due.
@@ -158,6 +176,8 @@ actor Dispatcher: Service {
         if let next = try await store.nextDueAt(), next.milliseconds > clock().milliseconds {
             sleep = min(sleep, next.milliseconds - clock().milliseconds)
         }
+        // A paced channel's rows wait for its next token, not for the next poll.
+        if let token = pacer.nextToken(now: clock()) { sleep = min(sleep, max(1, token)) }
         let wakeup = self.wakeup
         await withGracefulShutdownHandler {
             await wakeup.wait(milliseconds: sleep)
@@ -228,18 +248,39 @@ actor Dispatcher: Service {
                 return .retry(at: Instant(milliseconds: now.milliseconds + wait), answer: answer)
             }
             logger.error("dead letter after \(attempt) attempts: \(answer)", metadata: metadata)
+            report(failure: row, answer: answer, at: now)
             return .dead(reason: "gave up after \(attempt) attempts", answer: answer)
         case .ambiguous(let answer):
             logger.error("outcome unknown (not re-sent): \(answer)", metadata: metadata)
             return .unknown(answer: answer)
         case .permanent(let answer):
             logger.error("permanent failure: \(answer)", metadata: metadata)
+            report(failure: row, answer: answer, at: now)
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
             disabled.insert(row.channel)
             logger.error(
                 "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
+        }
+    }
+}
+
+extension Dispatcher {
+    /// Records a permanent failure as a `Message Failed` event line. Not awaited: the outcome is committed
+    /// either way, and a line lost to a crash only means a fallback waits for its `after` instead.
+    fileprivate func report(failure row: OutboxRow, answer: String, at now: Instant) {
+        guard let feedback else { return }
+        let line = EventLines.messageFailed(
+            messageId: row.messageId, customer: row.customer, channel: row.channel, answer: answer, at: now)
+        let logger = self.logger
+        Task {
+            do {
+                _ = try await feedback.append([line])
+            } catch {
+                logger.notice(
+                    "could not record Message Failed: \(error)", metadata: ["message.id": "\(row.messageId)"])
+            }
         }
     }
 }

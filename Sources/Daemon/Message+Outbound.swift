@@ -6,7 +6,9 @@ import TouchpointCore
 
 extension MessageRecord {
     /// The adapter's input for a message the engine decided to send, with the customer's address now.
-    func outbound(customer: Customer?, now: Instant) -> OutboundMessage? {
+    func outbound(
+        customer: Customer?, now: Instant, quietHours: QuietHours? = nil, defaultZone: Zone = .utc
+    ) -> OutboundMessage? {
         guard decision == .send, let channel, let content, let to = customer?.address(for: channel) else {
             return nil
         }
@@ -18,6 +20,10 @@ extension MessageRecord {
             unsubscribeURL: unsubscribeURL,
             rule: rule, customerId: self.customer, createdAt: now)
         message.statusCallbackURL = statusCallbackURL
+        if let quietHours, !transactional {
+            message.quietHours = quietHours.description
+            message.timezone = (customer?.timezone.flatMap { Zone($0) } ?? defaultZone).identifier
+        }
         return message
     }
 

@@ -444,7 +444,10 @@ actor Pipeline: Service {
                 metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "no adapter for channel \(r.channel?.rawValue ?? "?")"))
         }
-        guard let message = r.outbound(customer: sequencer.customer(r.customer), now: now)
+        guard
+            let message = r.outbound(
+                customer: sequencer.customer(r.customer), now: now, quietHours: project.config.quietHours,
+                defaultZone: project.config.defaultTimezone)
         else { return .failure(Unsendable(message: "no \(channel.rawValue) address at send time")) }
         do {
             let prepared = try adapter.prepare(message, now: now)

@@ -18,6 +18,10 @@ public struct CustomerState: Codable, Sendable {
         public var explanation: [String]
         /// The scheduler's `why` object (absent in state written before it existed).
         public var why: JSONValue?
+        /// For a fallback follow-up: the first send's id, channel and time (absent otherwise).
+        public var fallbackOf: String?
+        public var firstChannel: Channel?
+        public var firstSentAt: Instant?
     }
 
     public var customer: Customer
@@ -69,7 +73,8 @@ extension Engine {
         var deadlines: [String: Instant] = [:]
         for (index, compiled) in book.rules.enumerated() {
             let key = PendingKey(rule: index, customer: id)
-            if let p = pending[key] {
+            for k in [key, PendingKey(rule: index, customer: id, fallback: true)] {
+                guard let p = pending[k] else { continue }
                 var m = CustomerState.PendingMessage(
                     rule: compiled.name, messageId: p.messageId, trigger: p.trigger, due: p.due, channel: nil,
                     sendAt: nil, explanation: [], why: p.why)
@@ -78,6 +83,9 @@ extension Engine {
                     m.sendAt = at
                     m.explanation = explanation
                 }
+                m.fallbackOf = p.fallbackOf?.messageId
+                m.firstChannel = p.fallbackOf?.channel
+                m.firstSentAt = p.fallbackOf?.at
                 pendingMessages.append(m)
             }
             if let d = inactivityDeadlines[key] { deadlines[compiled.name] = d }
@@ -109,11 +117,16 @@ extension Engine {
                     continue
                 }
                 sequence += 1
-                let key = PendingKey(rule: index, customer: id)
+                var first: FirstSend?
+                if let of = m.fallbackOf, let channel = m.firstChannel, let at = m.firstSentAt {
+                    first = FirstSend(messageId: of, channel: channel, at: at)
+                }
+                let key = PendingKey(rule: index, customer: id, fallback: first != nil)
                 var p = Pending(
                     generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due,
                     phase: .waiting,
                     why: m.why ?? .null)
+                p.fallbackOf = first
                 if let channel = m.channel, let at = m.sendAt {
                     p.phase = .scheduled(channel: channel, at: at, explanation: m.explanation)
                     pending[key] = p

@@ -81,7 +81,19 @@ public struct Engine: Sendable {
         var phase: Phase
         /// The scheduler's `why` object, once it has decided.
         var why: JSONValue = .null
+        /// For a fallback follow-up: the first send it follows.
+        var fallbackOf: FirstSend?
     }
+
+    /// The send a fallback follow-up follows: its id, channel and time.
+    struct FirstSend: Sendable, Hashable {
+        var messageId: String
+        var channel: Channel
+        var at: Instant
+    }
+
+    /// Rules with `send.fallback`: the ones an open, click or bounce may concern.
+    private let fallbackRules: [Int]
 
     public init(book: RuleBook, templates: TemplateSet, settings: EngineSettings) {
         self.book = book
@@ -92,6 +104,7 @@ public struct Engine: Sendable {
         let spans =
             book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
+        self.fallbackRules = book.fallbackRules
         self.promptly = book.rules.map {
             RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
         }
@@ -194,6 +207,7 @@ public struct Engine: Sendable {
             return
         }
         cancel(by: event, named: name, into: &out)
+        if !fallbackRules.isEmpty { answerFallbacks(event, named: name) }
         if let indices = book.triggers[name] {
             for index in indices where !settled.contains(index) {
                 trigger(rule: index, by: event, customer: customer)
@@ -269,8 +283,11 @@ public struct Engine: Sendable {
 
     private mutating func cancel(by event: Event, named name: String, into out: inout [MessageRecord]) {
         guard let entries = book.cancellers[name] else { return }
-        for (ruleIndex, cancelIndex) in entries {
-            let key = PendingKey(rule: ruleIndex, customer: event.userId)
+        // A cancelling event cancels the rule's fallback follow-up too: the customer did what it asked.
+        let keyed = entries.flatMap { entry in
+            [false, true].map { (entry, PendingKey(rule: entry.0, customer: event.userId, fallback: $0)) }
+        }
+        for ((ruleIndex, cancelIndex), key) in keyed {
             guard let p = pending[key], p.trigger.instant <= event.instant else { continue }
             let compiled = book.rules[ruleIndex]
             let c = compiled.cancels[cancelIndex]
@@ -286,6 +303,66 @@ public struct Engine: Sendable {
             let why = "cancelled by \(name)" + (event.messageId.map { " (\($0))" } ?? "")
             note(event.userId, "rule \(compiled.name): \(why)")
             out.append(suppressed(p, rule: compiled, reason: .cancelled, detail: why, channel: nil))
+        }
+    }
+
+    /// An open or click of a first send stops its fallback; a hard bounce or failure of it brings the
+    /// fallback forward to now. The event is about the first send when it names its `message_id`, or,
+    /// naming none, its channel.
+    private mutating func answerFallbacks(_ event: Event, named name: String) {
+        for index in fallbackRules {
+            let key = PendingKey(rule: index, customer: event.userId, fallback: true)
+            guard var p = pending[key], let first = p.fallbackOf, event.instant >= first.at,
+                let fallback = book.rules[index].rule.send.fallback
+            else { continue }
+            let id = event.properties["message_id"]?.stringValue
+            let channel =
+                event.properties["channel"]?.stringValue
+                ?? (name.hasPrefix("Email") || name == WellKnownEvent.messageBounced ? "email" : nil)
+            guard id.map({ $0 == first.messageId }) ?? (channel == first.channel.rawValue) else { continue }
+            let rule = book.rules[index].name
+            let answered =
+                fallback.unless.contains(name)
+                || (name == WellKnownEvent.emailOpened
+                    && fallback.unless.contains(WellKnownEvent.messageOpened))
+                || (name == WellKnownEvent.emailLinkClicked
+                    && fallback.unless.contains(WellKnownEvent.messageClicked))
+            if answered {
+                pending.removeValue(forKey: key)
+                ledgers[event.userId]?.remove(messageId: p.messageId)
+                note(event.userId, "rule \(rule): \(name) of \(first.messageId), no fallback needed")
+                continue
+            }
+            let hard = event.properties["type"]?.stringValue?.lowercased() != "soft"
+            let failed =
+                name == WellKnownEvent.messageFailed
+                || ((name == WellKnownEvent.messageBounced || name == WellKnownEvent.emailBounced) && hard)
+            guard failed, case .waiting = p.phase, p.due > event.instant else { continue }
+            sequence += 1
+            p.generation = sequence
+            p.due = event.instant
+            pending[key] = p
+            push(at: event.instant, key: key, kind: .due, generation: p.generation)
+            note(event.userId, "rule \(rule): \(name) of \(first.messageId), fallback now")
+        }
+    }
+
+    /// Arms the fallback follow-up of a first send on `channel` at `at`: due `after` later unless answered.
+    private mutating func armFallback(
+        _ p: Pending, key: PendingKey, channel: Channel, at: Instant, after: TimeSpan
+    ) {
+        let fkey = PendingKey(rule: key.rule, customer: key.customer, fallback: true)
+        sequence += 1
+        var f = Pending(
+            generation: sequence, messageId: StableID.fallback(of: p.messageId), trigger: p.trigger,
+            due: at + after, phase: .waiting)
+        f.fallbackOf = FirstSend(messageId: p.messageId, channel: channel, at: at)
+        pending[fkey] = f
+        push(at: f.due, key: fkey, kind: .due, generation: f.generation)
+        if settings.explainCustomer == key.customer {
+            let line =
+                "rule \(book.rules[key.rule].name): fallback of \(p.messageId) due \(zoneName(key.customer).format(f.due)) unless answered"
+            note(key.customer, line)
         }
     }
 
@@ -487,10 +564,14 @@ public struct Engine: Sendable {
     ) {
         let compiled = book.rules[key.rule]
         let rule = compiled.rule
+        // A fallback goes to the other candidates, and is the same message family as the first send:
+        // the rule's `once-per` counted that one already (the frequency cap still counts both).
         let request = SendRequest(
-            messageId: p.messageId, rule: compiled.name, candidates: rule.send.channels.map(\.value),
+            messageId: p.messageId, rule: compiled.name,
+            candidates: rule.send.channels.map(\.value).filter { $0 != p.fallbackOf?.channel },
             due: p.due,
-            within: rule.send.within, transactional: rule.transactional, oncePer: rule.oncePer,
+            within: rule.send.within, transactional: rule.transactional,
+            oncePer: p.fallbackOf == nil ? rule.oncePer : nil,
             priority: rule.priority, urgency: rule.send.urgency?.value)
         if let wall = wallClock, wall > p.due + rule.send.within + settings.maxLateness {
             pending.removeValue(forKey: key)
@@ -640,7 +721,17 @@ public struct Engine: Sendable {
                     messageId: p.messageId, customer: key.customer, issuedAt: decisionTime)
             }
             if result.content == nil { record.pendingRender = job }
+            record.fallbackOf = p.fallbackOf?.messageId
             out.append(record)
+            // Armed only when another candidate can reach the customer now: an email-only customer has no
+            // follow-up to wait for (one who loses that address later gets a suppressed decision).
+            if p.fallbackOf == nil, let fallback = rule.send.fallback,
+                rule.send.channels.contains(where: {
+                    $0.value != channel && reachable(customer, $0.value, rule: rule)
+                })
+            {
+                armFallback(p, key: key, channel: channel, at: at, after: fallback.after)
+            }
         }
     }
 
@@ -706,7 +797,7 @@ public struct Engine: Sendable {
     ) -> MessageRecord {
         stats.suppressed[reason, default: 0] += 1
         let customer = customers[p.trigger.userId]
-        return MessageRecord(
+        var r = MessageRecord(
             decision: .suppressed, rule: compiled.name, customer: p.trigger.userId, messageId: p.messageId,
             triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
             triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: nil, channel: channel,
@@ -714,6 +805,8 @@ public struct Engine: Sendable {
             detail: detail,
             content: nil, zone: zoneName(p.trigger.userId), priority: compiled.rule.priority,
             transactional: compiled.rule.transactional, decidedAt: decisionTime, explanation: [])
+        r.fallbackOf = p.fallbackOf?.messageId
+        return r
     }
 
     private func zoneName(_ customer: String) -> Zone {

@@ -44,6 +44,8 @@ extension MessageRecord {
         JSONBytes.appendQuoted(reason?.rawValue, to: &out)
         JSONBytes.append(",\"detail\":", to: &out)
         JSONBytes.appendQuoted(detail, to: &out)
+        JSONBytes.append(",\"fallback_of\":", to: &out)
+        JSONBytes.appendQuoted(fallbackOf, to: &out)
         JSONBytes.append(",\"why\":", to: &out)
         JSONBytes.appendValue(why, to: &out)
         JSONBytes.append(",\"content\":", to: &out)
@@ -87,6 +89,7 @@ extension MessageRecord {
         head.append(decision == .send ? "send" : "suppressed: \(reason?.rawValue ?? "?")")
         var lines = [head.joined(separator: "  ")]
         if let detail { lines.append("    (\(detail))") }
+        if let fallbackOf { lines.append("    fallback of \(fallbackOf)") }
         if let content {
             if let subject = content.subject { lines.append("    Subject: \(subject)") }
             if let pre = content.preheader, !pre.isEmpty { lines.append("    Preheader: \(pre)") }

@@ -50,6 +50,8 @@ public struct MessageRecord: Sendable {
     public var unsubscribeURL: String?
     /// Where the SMS provider reports delivery (Twilio's `StatusCallback`), when `http` is on.
     public var statusCallbackURL: String?
+    /// For a fallback follow-up (`send.fallback`): the id of the first send it follows.
+    public var fallbackOf: String?
 
     /// What to render for a send: the template, the context, and the link tracking applied after it.
     public struct RenderJob: Sendable {

@@ -83,7 +83,12 @@ public struct RuleBook: Sendable {
     public static func decidesPromptly(_ rule: Rule, frequencyCap: FrequencyCap?) -> Bool {
         rule.wait == .zero && rule.unless.isEmpty && rule.oncePer == nil
             && (rule.transactional || frequencyCap == nil)
+            // A late open or bounce can still cancel or hasten a fallback.
+            && rule.send.fallback == nil
     }
+
+    /// Indices of the rules with `send.fallback`.
+    public var fallbackRules: [Int] { rules.indices.filter { rules[$0].rule.send.fallback != nil } }
 
     /// The index of the rule named `name`.
     public func index(of name: String) -> Int? { rules.firstIndex { $0.name == name } }

@@ -48,13 +48,19 @@ extension RuleTestRunner {
             out.append(
                 FieldDifference(field: "text", expected: "containing \(quote(text))", actual: excerpt(of: r)))
         }
+        if let fallback = e.fallback, fallback != (r.fallbackOf != nil) {
+            out.append(
+                FieldDifference(
+                    field: "fallback", expected: fallback ? "a fallback" : "a first send",
+                    actual: r.fallbackOf.map { "fallback of \($0)" } ?? "a first send"))
+        }
         return out
     }
 
     /// How many fields `e` constrains (decision always counts: it defaults to `send`).
     static func fieldCount(_ e: Expectation) -> Int {
         1 + (e.channel == nil ? 0 : 1) + (e.sendAt == nil ? 0 : 1) + (e.reason == nil ? 0 : 1)
-            + (e.text == nil ? 0 : 1)
+            + (e.text == nil ? 0 : 1) + (e.fallback == nil ? 0 : 1)
     }
 
     /// Whether `fragment` appears in the message's subject, text or HTML.
@@ -92,6 +98,7 @@ extension RuleTestRunner {
         if let sendAt = e.sendAt { parts.append("send_at \(zone.format(sendAt.instant(from: start)))") }
         if let reason = e.reason { parts.append("reason \(reason.rawValue)") }
         if let text = e.text { parts.append("text \(quote(text))") }
+        if let fallback = e.fallback { parts.append(fallback ? "fallback" : "not a fallback") }
         return parts.joined(separator: ", ")
     }
 
@@ -101,6 +108,7 @@ extension RuleTestRunner {
         s += "rule \(r.rule), customer \(r.customer)"
         if let channel = r.channel { s += ", channel \(channel.rawValue)" }
         if let reason = r.reason { s += ", reason \(reason.rawValue)" }
+        if r.fallbackOf != nil { s += ", fallback" }
         s += " at \(r.zone.format(r.sendAt ?? r.decidedAt))"
         if let detail = r.detail { s += " (\(detail))" }
         return s

@@ -75,4 +75,6 @@ struct EngineTimer: Comparable {
 struct PendingKey: Hashable {
     var rule: Int
     var customer: String
+    /// The rule's fallback follow-up (``Rules/SendSpec/fallback``), pending beside its next message.
+    var fallback = false
 }

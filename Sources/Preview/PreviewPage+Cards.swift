@@ -131,6 +131,7 @@ extension PreviewPage {
             "Trigger", "\(HTML.escape(r.triggerEvent)) at \(time(r.triggerTimestamp.instant, in: r.zone))")
         html += field("Template", "\(HTML.escape(r.template)) · \(HTML.escape(r.locale ?? "default"))")
         html += field("Message", "<code>\(HTML.escape(r.messageId))</code>")
+        if let first = r.fallbackOf { html += field("Fallback of", "<code>\(HTML.escape(first))</code>") }
         return html + "</dl>\n"
     }
 

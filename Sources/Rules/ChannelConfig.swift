@@ -11,6 +11,22 @@ public struct ChannelConfig: Sendable, Hashable {
     public var keyLocations: [String: SourceLocation]
     /// Where the entry starts.
     public var location: SourceLocation
+    /// The further adapters when the channel lists several (failover, in order); this entry is the first.
+    public var failover: [ChannelConfig] = []
+    /// `rate: 200/s`: the most sends the channel makes, on average.
+    public var rate: Located<SendRate>?
+    /// `burst: 5`: how many sends may go at once above `rate` (default: one second's worth, at least 1).
+    public var burst: Int?
+    /// `failover-after: 5`: transient failures in a row that hand the channel to its next adapter.
+    public var failoverAfter: Int?
+    /// `failover-backoff: 30s`: how long a failed adapter rests before it is tried again (doubling).
+    public var failoverBackoff: TimeSpan?
+
+    /// The keys of an entry that are the channel's own (written on its first adapter), not an adapter's.
+    public static let channelKeys: Set<String> = ["rate", "burst", "failover-after", "failover-backoff"]
+
+    /// Every adapter of the channel, in order: this entry, then `failover`.
+    public var adapters: [ChannelConfig] { [self] + failover }
 
     /// A channel adapter configuration.
     public init(

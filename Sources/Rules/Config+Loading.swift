@@ -239,37 +239,69 @@ struct ConfigReader {
                     at: key.location)
                 continue
             }
-            guard case .mapping(let entry) = value else {
-                reader.wrongType(value, name: key.value, expected: "a mapping with a 'kind'")
+            // One adapter, or a list of them: failover in order.
+            let entries: [Node]
+            switch value {
+            case .mapping: entries = [value]
+            case .sequence(let items) where !items.isEmpty: entries = Array(items)
+            default:
+                reader.wrongType(
+                    value, name: key.value, expected: "a mapping with a 'kind', or a list of them (failover)")
                 continue
             }
-            var kind: Located<String>?
-            var options: [String: Located<JSONValue>] = [:]
-            var keyLocations: [String: SourceLocation] = [:]
-            for (optionKey, optionValue) in entry {
-                guard let k = reader.string(optionKey, name: "option") else { continue }
-                if k.value == "kind" {
-                    // Which kinds exist, and which options each takes, is the adapter registry's to say.
-                    guard let s = reader.string(optionValue, name: "kind") else { continue }
-                    kind = s
-                } else {
-                    // Kept for an option whose value is refused too, so the key is not also reported missing.
-                    keyLocations[k.value] = k.location
-                    guard let json = option(optionValue) else { continue }
-                    let at = optionValue.scalar.map { reader.located($0) }
-                    options[k.value] = Located(
-                        json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
-                        isVerbatim: at?.isVerbatim ?? false, places: at?.places)
+            var adapters: [ChannelConfig] = []
+            var channelKeys = ChannelKeys()
+            for (index, entryNode) in entries.enumerated() {
+                guard case .mapping(let entry) = entryNode else {
+                    reader.wrongType(entryNode, name: key.value, expected: "a mapping with a 'kind'")
+                    continue
+                }
+                var kind: Located<String>?
+                var options: [String: Located<JSONValue>] = [:]
+                var keyLocations: [String: SourceLocation] = [:]
+                for (optionKey, optionValue) in entry {
+                    guard let k = reader.string(optionKey, name: "option") else { continue }
+                    if k.value == "kind" {
+                        // Which kinds exist, and which options each takes, is the adapter registry's to say.
+                        guard let s = reader.string(optionValue, name: "kind") else { continue }
+                        kind = s
+                    } else if ChannelConfig.channelKeys.contains(k.value) {
+                        guard index == 0 else {
+                            reader.error(
+                                "misplaced-key",
+                                "'\(k.value)' applies to the whole channel '\(key.value)': write it on its first adapter",
+                                at: k.location)
+                            continue
+                        }
+                        channelKeys.read(k, optionValue, reader: &reader)
+                    } else {
+                        // Kept for an option whose value is refused too, so the key is not also reported
+                        // missing.
+                        keyLocations[k.value] = k.location
+                        guard let json = option(optionValue) else { continue }
+                        let at = optionValue.scalar.map { reader.located($0) }
+                        options[k.value] = Located(
+                            json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
+                            isVerbatim: at?.isVerbatim ?? false, places: at?.places)
+                    }
+                }
+                let location = reader.location(of: entryNode)
+                if let kind {
+                    adapters.append(
+                        ChannelConfig(
+                            kind: kind, options: options, keyLocations: keyLocations, location: location))
+                } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
+                    reader.error(
+                        "missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
                 }
             }
-            let location = reader.location(of: value)
-            if let kind {
-                out[channel] = ChannelConfig(
-                    kind: kind, options: options, keyLocations: keyLocations, location: location)
-            } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
-                reader.error(
-                    "missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
-            }
+            guard var first = adapters.first else { continue }
+            first.failover = Array(adapters.dropFirst())
+            first.rate = channelKeys.rate
+            first.burst = channelKeys.burst
+            first.failoverAfter = channelKeys.failoverAfter
+            first.failoverBackoff = channelKeys.failoverBackoff
+            out[channel] = first
         }
         return out
     }
@@ -297,6 +329,51 @@ struct ConfigReader {
             return .object(out)
         case .alias:
             return nil
+        }
+    }
+}
+
+/// The keys of a `channels:` entry that are the channel's, not its adapter's: pacing and failover.
+struct ChannelKeys {
+    var rate: Located<SendRate>?
+    var burst: Int?
+    var failoverAfter: Int?
+    var failoverBackoff: TimeSpan?
+
+    mutating func read(_ key: Located<String>, _ node: Node, reader: inout YAMLReader) {
+        switch key.value {
+        case "rate":
+            guard let text = reader.string(node, name: "rate") else { return }
+            guard let rate = SendRate(parsing: text.value) else {
+                reader.error(
+                    "bad-value", "'rate' must be a count per second, minute or hour like 1/s, 200/m or 500/h",
+                    at: text.location)
+                return
+            }
+            self.rate = Located(rate, at: text.location)
+        case "burst":
+            guard let n = reader.int(node, name: "burst") else { return }
+            guard n >= 1 else {
+                reader.error("bad-value", "'burst' must be at least 1", at: reader.location(of: node))
+                return
+            }
+            burst = n
+        case "failover-after":
+            guard let n = reader.int(node, name: "failover-after") else { return }
+            guard n >= 1 else {
+                reader.error(
+                    "bad-value", "'failover-after' must be at least 1", at: reader.location(of: node))
+                return
+            }
+            failoverAfter = n
+        default:
+            guard let d = reader.duration(node, name: key.value) else { return }
+            guard d.seconds > 0 else {
+                reader.error(
+                    "bad-duration", "'\(key.value)' must be longer than 0", at: reader.location(of: node))
+                return
+            }
+            failoverBackoff = d
         }
     }
 }

@@ -91,7 +91,8 @@ struct RuleLoader {
         "transactional",
     ]
     static let whenKeys = ["event", "if", "inactive"]
-    static let sendKeys = ["template", "channels", "within", "urgency", "tracking"]
+    static let sendKeys = ["template", "channels", "within", "urgency", "tracking", "fallback"]
+    static let fallbackKeys = ["after", "unless"]
     static let limitKeys = ["once-per"]
     static let unlessKeys = ["event", "if", "same"]
 
@@ -305,10 +306,45 @@ struct RuleLoader {
             }
         }
         let tracking = send["tracking"].map { r.bool($0, name: "tracking") ?? true } ?? true
+        let fallback = send["fallback"].flatMap { readFallback($0, channels: channels, &r) }
         guard let template, let channels else { return nil }
         var spec = SendSpec(template: template, channels: channels, within: within, urgency: urgency)
         spec.tracking = tracking
+        spec.fallback = fallback
         return spec
+    }
+
+    private func readFallback(_ node: Node, channels: [Located<Channel>]?, _ r: inout YAMLReader)
+        -> SendSpec.Fallback?
+    {
+        guard
+            let map = r.mapping(
+                node, name: "fallback", keys: RuleLoader.fallbackKeys,
+                placement: RuleLoader.nestedPlacement(excluding: RuleLoader.fallbackKeys))
+        else { return nil }
+        guard let afterNode = r.require(map, "after"), let after = r.duration(afterNode, name: "after") else {
+            return nil
+        }
+        if after.seconds <= 0 {
+            r.error(
+                "bad-duration",
+                "'after' must be longer than 0: it is how long the first send has to be opened",
+                at: r.location(of: afterNode))
+            return nil
+        }
+        var unless = SendSpec.Fallback.defaultUnless
+        if let unlessNode = map["unless"] {
+            guard let items = r.sequence(unlessNode, name: "unless") else { return nil }
+            unless = items.compactMap { r.name($0, name: "unless")?.value }
+        }
+        if let channels, channels.count < 2 {
+            r.error(
+                "no-fallback-channel",
+                "'fallback' needs a second candidate channel to fall back to; 'channels' lists one",
+                at: r.location(of: node))
+            return nil
+        }
+        return SendSpec.Fallback(after: after, unless: unless, location: r.location(of: node))
     }
 
     private func readChannels(_ node: Node, _ r: inout YAMLReader) -> [Located<Channel>]? {

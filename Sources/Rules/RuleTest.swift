@@ -120,6 +120,8 @@ public struct Expectation: Sendable, Hashable {
     public var reason: SuppressionReason?
     /// A fragment that must appear in the subject, text or HTML.
     public var text: String?
+    /// Whether the message is a fallback follow-up (`send.fallback`) of an earlier send.
+    public var fallback: Bool?
     /// Where the entry starts.
     public var location: SourceLocation
 

@@ -6,7 +6,9 @@ import Yams
 public enum RuleTestFile {
     static let testKeys = ["name", "start", "customers", "events", "until", "rules", "expect"]
     static let eventKeys = ["at", "customer", "event", "identify", "properties", "message_id", "messageId"]
-    static let expectKeys = ["rule", "customer", "channel", "send_at", "decision", "reason", "text"]
+    static let expectKeys = [
+        "rule", "customer", "channel", "send_at", "decision", "reason", "text", "fallback",
+    ]
 
     /// The test files in `directory` (`*.yaml` / `*.yml`, not recursive), sorted by name.
     public static func files(in directory: String) -> [String] {
@@ -211,9 +213,11 @@ public enum RuleTestFile {
             }
         }
         let text = fields["text"].flatMap { r.string($0, name: "text")?.value }
-        return Expectation(
+        var e = Expectation(
             rule: rule, customer: customer, channel: channel, sendAt: sendAt,
             decision: decision ?? (reason != nil ? .suppressed : .send), reason: reason, text: text,
             location: fields.location)
+        e.fallback = fields["fallback"].flatMap { r.bool($0, name: "fallback") }
+        return e
     }
 }

@@ -15,6 +15,31 @@ public struct SendSpec: Sendable, Hashable {
     /// Whether links are rewritten to tracked ones and the email gets the open pixel when the config
     /// has `http` (default `true`; `tracking: false` opts the rule out).
     public var tracking = true
+    /// `send.fallback`: one follow-up on the next reachable candidate channel when the first send is not
+    /// answered in time, or fails for good.
+    public var fallback: Fallback?
+
+    /// `fallback: { after: 24h, unless: [Message Opened, Message Clicked] }`.
+    public struct Fallback: Sendable, Hashable {
+        /// How long the first send has to be opened or clicked.
+        public var after: TimeSpan
+        /// The events that answer the first send (default `Message Opened`, `Message Clicked`).
+        public var unless: [String]
+        /// Where `fallback` is written.
+        public var location: SourceLocation?
+
+        /// A fallback.
+        public init(
+            after: TimeSpan, unless: [String] = Fallback.defaultUnless, location: SourceLocation? = nil
+        ) {
+            self.after = after
+            self.unless = unless
+            self.location = location
+        }
+
+        /// The engagement events that answer a send.
+        public static let defaultUnless = ["Message Opened", "Message Clicked"]
+    }
 
     /// A send specification.
     public init(

@@ -41,7 +41,15 @@ extension PostgresStore {
                     """, logger: l
                 ).map(FileOffset.init(postgres:))
             }
-            return StoreStatus(
+            var queued: [String: Int] = [:]
+            for row in try await c.rows(
+                "SELECT channel, count(*) FROM outbox WHERE state IN ('pending', 'retry', 'sending') GROUP BY channel",
+                logger: l)
+            {
+                let (channel, n) = try row.decode((String, Int64).self)
+                queued[channel] = Int(n)
+            }
+            var status = StoreStatus(
                 eventsApplied: counters.eventsApplied,
                 quarantined: try await Self.count("quarantine", c, l),
                 customers: try await Self.count("customers", c, l),
@@ -51,6 +59,8 @@ extension PostgresStore {
                 dropped: try await Self.count("dropped", c, l),
                 deadLetters: dead,
                 offsets: offsets)
+            status.queuedByChannel = queued
+            return status
         }
     }
 

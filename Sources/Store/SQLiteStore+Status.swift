@@ -29,7 +29,15 @@ extension SQLiteStore {
             func count(_ table: String) throws -> Int {
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
             }
-            return StoreStatus(
+            var queued: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT channel, COUNT(*) FROM outbox WHERE state IN ('pending', 'retry', 'sending') GROUP BY channel"
+            ) {
+                queued[row[0]] = row[1]
+            }
+            var status = StoreStatus(
                 eventsApplied: try Self.meta(MetaKey.eventsApplied, in: db) ?? 0,
                 quarantined: try count("quarantine"),
                 customers: try count("customers"),
@@ -40,6 +48,8 @@ extension SQLiteStore {
                 deadLetters: dead,
                 offsets: try Row.fetchAll(db, sql: "SELECT * FROM file_offsets ORDER BY path").map(
                     FileOffset.init(row:)))
+            status.queuedByChannel = queued
+            return status
         }
     }
 

@@ -18,6 +18,8 @@ public struct StoreStatus: Sendable, Hashable {
     public var deadLetters: [DeadLetter]
     /// File positions, by path order.
     public var offsets: [FileOffset]
+    /// Rows waiting to go (pending, retry or sending) per channel: what a paced channel's drain time counts.
+    public var queuedByChannel: [String: Int] = [:]
 
     /// A status.
     public init(

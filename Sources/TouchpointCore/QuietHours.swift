@@ -67,3 +67,26 @@ extension Substring {
         return s
     }
 }
+
+extension QuietHours {
+    /// The first instant after `now` at which these quiet hours begin in `zone`; `nil` when `now` is
+    /// already inside them. A start that falls in a DST gap is taken at the first instant after it.
+    public func nextStart(after now: Instant, in zone: Zone) -> Instant? {
+        let f = zone.fields(now)
+        guard !contains(minuteOfDay: f.hour * 60 + f.minute) else { return nil }
+        let today = ISO8601.daysFromCivil(year: f.year, month: f.month, day: f.day)
+        for days in 0...2 {
+            let (y, m, d) = ISO8601.civilFromDays(today + days)
+            let at = zone.instants(
+                year: y, month: m, day: d, hour: startMinute / 60, minute: startMinute % 60)
+            if let first = at.first(where: { $0 > now }) { return first }
+            if at.isEmpty {
+                // A DST gap swallowed the start: quiet hours begin when the clock jumps past it.
+                let after = zone.instants(
+                    year: y, month: m, day: d, hour: (startMinute / 60 + 1) % 24, minute: startMinute % 60)
+                if let first = after.first(where: { $0 > now }) { return first }
+            }
+        }
+        return nil
+    }
+}

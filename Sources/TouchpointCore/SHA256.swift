@@ -43,6 +43,11 @@ public enum StableID {
         SHA256.hex("touchpoint/v1\u{1F}\(rule)\u{1F}\(customer)\u{1F}\(trigger)", characters: 32)
     }
 
+    /// The id of the fallback follow-up of message `first`: derived from it, the same on every run.
+    public static func fallback(of first: String) -> String {
+        SHA256.hex("touchpoint/v1/fallback\u{1F}\(first)", characters: 32)
+    }
+
     /// A 64-bit seed from any text.
     public static func seed(_ text: String) -> UInt64 {
         let d = SHA256.hash(Array(text.utf8))

@@ -150,6 +150,15 @@ struct Status: AsyncParsableCommand {
         out.line(
             "outbox           "
                 + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))
+        // A paced channel's queue drains at its rate: how long the rows waiting now would take.
+        let pacing = Adapters.pacing(config: project.config)
+        for (channel, pace) in pacing.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let queued = s.queuedByChannel[channel.rawValue] ?? 0
+            let seconds = (Double(queued) / pace.perSecond).rounded(.up)
+            out.line(
+                "pacing           \(channel.rawValue): \(pace.text), \(queued) queued, drains in "
+                    + Replay.describe(milliseconds: Int64(seconds * 1000)))
+        }
         for f in s.offsets { out.line("file             \(f.path): line \(f.line), byte \(f.offset)") }
         if let q = sequencer {
             if let last = q.lastReloadAt {

@@ -1,4 +1,6 @@
+import Channels
 import Daemon
+import Foundation
 import Rules
 import Testing
 import TouchpointCore
@@ -46,6 +48,84 @@ struct AdaptersCheckTests {
             Adapters.check(config: config).map(\.description) == [
                 "touchpoint.yaml:2:18: error: unknown channel kind 'smpt' in channel 'email'; did you mean 'smtp'?; kinds are file, smtp, twilio, webhook"
             ])
+    }
+
+    @Test("a list of adapters is failover in order; rate, burst and failover keys are the channel's")
+    func failoverAndPacing() throws {
+        let yaml = """
+            channels:
+              email:
+                - { kind: smtp, url: "smtp://127.0.0.1:2525", from: news@shop.example, failover-after: 3, failover-backoff: 1m }
+                - { kind: smtp, url: "smtp://127.0.0.1:2526", from: news@shop.example }
+              sms: { kind: twilio, account: AC0123456789abcdef0123456789abcdef, token: t, from: "+15550100", rate: 30/m, burst: 5 }
+              chat: { kind: file, path: out, rate: 200/s }
+            """
+        let (config, diagnostics) = Config.parse(yaml: yaml, path: "touchpoint.yaml")
+        #expect(diagnostics == [])
+        #expect(Adapters.check(config: config) == [])
+        let (adapters, refused) = Adapters.build(config: config)
+        #expect(refused == [])
+        let email = try #require(adapters.byChannel[.email] as? FailoverAdapter)
+        #expect(email.providers.map(\.label) == ["smtp 127.0.0.1:2525", "smtp 127.0.0.1:2526"])
+        #expect(email.state.threshold == 3)
+        #expect(email.state.backoff == TimeSpan(seconds: 60))
+        #expect(adapters.pacing[.sms] == Adapters.Pacing(perSecond: 0.5, burst: 5, text: "30/m, burst 5"))
+        // Without a burst, one second's worth.
+        #expect(adapters.pacing[.chat]?.burst == 200)
+        #expect(adapters.pacing[.email] == nil)
+    }
+
+    @Test("bad pacing and failover entries are errors at their place")
+    func badFailoverAndPacing() {
+        let yaml = """
+            channels:
+              email:
+                - { kind: smtp, url: "smtp://127.0.0.1:2525", from: news@shop.example }
+                - { kind: file, path: out, rate: 1/s }
+              sms: { kind: twilio, account: AC0123456789abcdef0123456789abcdef, token: t, from: "+15550100", rate: fast, burst: 0 }
+              chat: []
+            """
+        let (config, diagnostics) = Config.parse(yaml: yaml, path: "touchpoint.yaml")
+        #expect(
+            diagnostics.map(\.description) == [
+                "touchpoint.yaml:4:32: error: 'rate' applies to the whole channel 'email': write it on its first adapter",
+                "touchpoint.yaml:5:104: error: 'rate' must be a count per second, minute or hour like 1/s, 200/m or 500/h",
+                "touchpoint.yaml:5:117: error: 'burst' must be at least 1",
+                "touchpoint.yaml:6:9: error: 'chat' must be a mapping with a 'kind', or a list of them (failover), found a list",
+            ])
+        #expect(
+            Adapters.check(config: config).map(\.description) == [
+                "touchpoint.yaml:3:7: error: channel 'email': failover adapters of one channel must be of one kind: 'smtp' and 'file'"
+            ])
+    }
+
+    @Test("SendRate reads per second, minute and hour")
+    func rates() {
+        #expect(SendRate(parsing: "200/s")?.perSecond == 200)
+        #expect(SendRate(parsing: "30/m")?.perSecond == 0.5)
+        #expect(SendRate(parsing: "3600/h")?.perSecond == 1)
+        #expect(SendRate(parsing: "0.5/s")?.description == "0.5/s")
+        for bad in ["", "1", "1/d", "0/s", "-1/s", "x/s"] { #expect(SendRate(parsing: bad) == nil, "\(bad)") }
+    }
+
+    @Test("the README's failover and pacing example loads, checks clean and builds a failover adapter")
+    func readmeExample() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let marker = "```yaml\n# touchpoint.yaml: failover and pacing\n"
+        let start = try #require(text.range(of: marker))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let yaml = String(text[start.upperBound..<end.lowerBound])
+        let (config, diagnostics) = Config.parse(
+            yaml: yaml, path: "touchpoint.yaml", environment: ["TWILIO_TOKEN": "t"])
+        #expect(diagnostics == [])
+        #expect(Adapters.check(config: config) == [])
+        let (adapters, refused) = Adapters.build(config: config)
+        #expect(refused == [])
+        #expect((adapters.byChannel[.email] as? FailoverAdapter)?.providers.count == 2)
+        #expect(adapters.pacing[.sms]?.text == "1/s, burst 5")
+        #expect(adapters.pacing[.chat]?.perSecond == 10)
     }
 
     /// What `run` refuses, from ``Adapters/build(config:registry:)``, beside what `check` says.

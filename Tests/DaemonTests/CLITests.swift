@@ -317,10 +317,10 @@ extension DaemonSuite {
             let footer = try #require(lines.last)
             #expect(
                 footer
-                    == "43 messages: 27 to send, 16 held back (cancelled 9, frequency-cap 1, no-reachable-channel 2, quiet-hours 1, rule-limit 2, unsubscribed 1)",
+                    == "45 messages: 28 to send, 17 held back (cancelled 10, frequency-cap 1, no-reachable-channel 2, quiet-hours 1, rule-limit 2, unsubscribed 1)",
                 "\(footer)")
             let rows = Array(lines.dropFirst().dropLast())
-            #expect(rows.count == 43)
+            #expect(rows.count == 45)
             // Aligned: the rule column starts at the same terminal cell on every line.
             let ruleColumn = header.range(of: "RULE")!.lowerBound.utf16Offset(in: header)
             for row in rows { #expect(row.dropFirst(ruleColumn).first != " ", "\(row)") }

@@ -26,6 +26,7 @@ struct JSONLineTests {
         o.add("locale", r.locale.map { .string($0) } ?? .null)
         o.add("reason", r.reason.map { .string($0.rawValue) } ?? .null)
         o.add("detail", r.detail.map { .string($0) } ?? .null)
+        o.add("fallback_of", r.fallbackOf.map { .string($0) } ?? .null)
         o.add("why", r.why)
         if let content = r.content {
             var c = OrderedJSON()

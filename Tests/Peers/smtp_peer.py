@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A recording SMTP peer for the Channels tests, on aiosmtpd.
 
-Usage: smtp_peer.py OUT_DIR [--tls CERT KEY] [--auth USER:PASSWORD]
-Listens on 127.0.0.1, port 0; prints the port on stdout. With --tls it offers STARTTLS (and requires it).
+Usage: smtp_peer.py OUT_DIR [--tls CERT KEY] [--auth USER:PASSWORD] [--port N]
+Listens on 127.0.0.1, port 0 (or N: a peer restarted where the test stopped it); prints the port on stdout. With --tls it offers STARTTLS (and requires it).
 With --auth it offers AUTH PLAIN/LOGIN (without TLS too) and requires it.
 Each accepted message is saved as OUT_DIR/<n>.eml, with OUT_DIR/<n>.json holding the envelope and login.
 
@@ -35,6 +35,7 @@ OUT = sys.argv[1]
 args = sys.argv[2:]
 TLS = None
 AUTH = None
+PORT = 0
 while args:
     if args[0] == "--tls":
         TLS = (args[1], args[2])
@@ -42,13 +43,17 @@ while args:
     elif args[0] == "--auth":
         AUTH = args[1]
         args = args[2:]
+    elif args[0] == "--port":
+        PORT = int(args[1])
+        args = args[2:]
     else:
         raise SystemExit("unknown argument " + args[0])
 
 
 class Handler:
     def __init__(self):
-        self.count = 0
+        # A restarted peer writes after the files its predecessor left in OUT.
+        self.count = len([n for n in os.listdir(OUT) if n.endswith(".eml")])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]
@@ -101,7 +106,7 @@ async def main():
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="peer.test", tls_context=context, require_starttls=TLS is not None,
                      **kwargs),
-        "127.0.0.1", 0)
+        "127.0.0.1", PORT, reuse_address=True)
     print(server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()

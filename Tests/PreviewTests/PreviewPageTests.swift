@@ -21,6 +21,17 @@ struct PreviewPageTests {
         #expect(records.filter { $0.decision == .suppressed }.count == 2)
     }
 
+    @Test("a fallback follow-up says which send it follows, on a sent card and a held-back one")
+    func fallbackCard() throws {
+        var sent = try #require(records.first { $0.decision == .send && $0.channel == .sms })
+        sent.fallbackOf = "first<id>"
+        #expect(PreviewPage.card(sent).contains("<dt>Fallback of</dt>"))
+        #expect(PreviewPage.card(sent).contains("<code>first&lt;id&gt;</code>"))
+        var held = try #require(records.first { $0.decision == .suppressed })
+        held.fallbackOf = "first-id"
+        #expect(PreviewPage.card(held).contains("<code>first-id</code>"))
+    }
+
     @Test("nothing outside the email frames loads from the network")
     func selfContained() {
         let outside = PageScan.outsideSrcdoc(page)

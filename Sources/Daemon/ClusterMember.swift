@@ -62,7 +62,7 @@ actor ClusterMember: Service {
                 try await tick()
             } catch let StoreError.fenced(why) {
                 logger.critical(
-                    "this node's lease is gone; stopping so that nothing more is written under it: \(why)",
+                    "this node's lease is gone; stopping so that nothing more is written under it: \(StoreError.fenced(why))",
                     metadata: ["cluster.node": "\(node)"])
                 throw StoreError.fenced(why)
             } catch {

@@ -204,6 +204,10 @@ public enum Daemon {
         // The dispatcher cuts its in-flight sends at `shutdownGraceMilliseconds` and records them; this
         // bound is the backstop a second later, should anything else hang.
         config.maximumGracefulShutdownDuration = .milliseconds(options.shutdownGraceMilliseconds + 1_000)
+        // And the last resort: a service that ignores its cancellation (a PostgreSQL wait on a connection whose
+        // session the server ended while this node was paused) ends the process with a fatal error rather than
+        // leaving it running without its lease; a supervisor restarts it.
+        config.maximumCancellationDuration = .seconds(10)
         let group = ServiceGroup(configuration: config)
         guard await stop.start(group) else {
             logger.notice("stopped during start-up; nothing was read")
@@ -231,14 +235,6 @@ private actor StopRequest {
 }
 
 extension Daemon {
-    /// Why the daemon must not start on this store, or `nil`.
-    ///
-    /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every
-    /// event in the folder and send every message again (120 requests for 60 ids). So a new store next to an
-    /// events folder that a store has already read (its ``ReadMarker``) and that holds lines needs the
-    /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
-    /// (start after them). A folder no store has read yet is applied from its start, as on a first install
-    /// (and after a crash during the very first start).
     /// The state to start from, unless ``startRefusal(stored:options:project:)`` refuses it. Before refusing, the
     /// state is read a second time: the folder's marker may be a sibling cluster node's that started on this same
     /// store after the first read — a node records the store's first start before it writes the marker, so the
@@ -255,6 +251,14 @@ extension Daemon {
         return again
     }
 
+    /// Why the daemon must not start on this store, or `nil`.
+    ///
+    /// A store deleted while the daemon was stopped comes back new and empty, and would then apply every
+    /// event in the folder and send every message again (120 requests for 60 ids). So a new store next to an
+    /// events folder that a store has already read (its ``ReadMarker``) and that holds lines needs the
+    /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
+    /// (start after them). A folder no store has read yet is applied from its start, as on a first install
+    /// (and after a crash during the very first start).
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
         let store = project.config.storeDescription
         if project.config.cluster != nil && (options.newStore || options.fromStart) {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Rules
 import Store
+import Synchronization
 import TouchpointCore
 
 /// The daemon's hold on its store: the SQLite file's lock, a single daemon's advisory lock on PostgreSQL, or a
@@ -71,5 +72,33 @@ struct DaemonStore: Sendable {
         return try await postgres.summary()
     }
 
-    func close() async { await postgres?.close() }
+    /// Closes the PostgreSQL pool, waiting at most `seconds`: a connection left mid-query by a node that was paused
+    /// past its lease (its session ended by the server) can keep the pool's close waiting, and a daemon that is
+    /// stopping must still exit. The process ends right after, which closes whatever is left.
+    func close(seconds: Double = 5) async {
+        guard let postgres else { return }
+        let done = Once()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            @Sendable func finish() { if done.first() { continuation.resume() } }
+            Task {
+                await postgres.close()
+                finish()
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                finish()
+            }
+        }
+    }
+}
+
+/// True for the first caller only.
+private final class Once: Sendable {
+    private let taken = Mutex(false)
+    func first() -> Bool {
+        taken.withLock { was in
+            defer { was = true }
+            return !was
+        }
+    }
 }

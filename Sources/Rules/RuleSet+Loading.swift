@@ -82,7 +82,7 @@ struct RuleLoader {
 
     static let ruleKeys = [
         "name", "description", "when", "wait", "unless", "restart", "send", "limit", "priority",
-        "transactional",
+        "transactional", "holdout", "goal",
     ]
     static let whenKeys = ["event", "if", "inactive"]
     static let sendKeys = ["template", "channels", "within", "urgency", "tracking"]
@@ -171,12 +171,17 @@ struct RuleLoader {
         let transactional =
             fields["transactional"].map { r.bool($0, name: "transactional") ?? false } ?? false
 
+        let holdout = fields["holdout"].flatMap { r.share($0, name: "holdout") }
+        let goal = fields["goal"].flatMap { readGoal($0, &r) }
         guard let name, let trigger, let send else { return nil }
-        return Rule(
+        var rule = Rule(
             name: name, description: description, trigger: trigger, wait: wait, unless: unless,
             restart: restart,
             send: send, oncePer: oncePer, priority: priority, transactional: transactional,
             location: fields.location)
+        rule.holdout = holdout
+        rule.goal = goal
+        return rule
     }
 
     private func readExpression(_ node: Node, _ r: inout YAMLReader) -> Located<String>? {

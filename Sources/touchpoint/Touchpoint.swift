@@ -6,7 +6,10 @@ struct Touchpoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "touchpoint",
         abstract: "Behaviour-triggered omnichannel messaging: rules in git, a preview before anything ships.",
-        subcommands: [Check.self, DryRun.self, Test.self, SendTest.self, Run.self, Status.self, Outbox.self])
+        subcommands: [
+            Check.self, DryRun.self, Test.self, SendTest.self, Run.self, Status.self, Outbox.self,
+            Report.self,
+        ])
 }
 
 /// Options every command shares.

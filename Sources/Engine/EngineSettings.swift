@@ -70,6 +70,8 @@ public struct EngineStats: Sendable {
     public var consentWithoutChannel = 0
     /// Pending messages or deadlines restored for rules that no longer exist.
     public var droppedOnRestore = 0
+    /// Waiting messages restored with a new due time: their rule's `wait` changed (a reload).
+    public var retimedOnRestore = 0
 
     public init() {}
 }

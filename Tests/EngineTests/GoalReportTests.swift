@@ -56,22 +56,34 @@ struct GoalReportTests {
         for id in ids {
             lines.append(Line.identify(id, at: "2026-11-02T09:00:00Z", #"{"email":"\#(id)@example.com"}"#))
             lines.append(
-                Line.track(id, "Product Added", at: "2026-11-02T10:00:00Z", id: "t-\(id)", #"{"cart_id":"k-\#(id)"}"#))
+                Line.track(
+                    id, "Product Added", at: "2026-11-02T10:00:00Z", id: "t-\(id)", #"{"cart_id":"k-\#(id)"}"#
+                ))
         }
         // Two receivers and one held-out customer order their cart; one receiver orders another cart.
         for id in received.prefix(2) + held.prefix(1) {
             lines.append(
-                Line.track(id, "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"k-\#(id)","revenue":20}"#))
+                Line.track(
+                    id, "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"k-\#(id)","revenue":20}"#
+                ))
         }
-        lines.append(Line.track(received[2], "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"other"}"#))
+        lines.append(
+            Line.track(received[2], "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"other"}"#))
         // An order after the goal's 2 days does not count.
         lines.append(
-            Line.track(received[3], "Order Completed", at: "2026-11-05T10:00:01Z", #"{"cart_id":"k-\#(received[3])"}"#))
-        let (once, records) = try GoalReport.replay(project: f.project, files: [try write(lines)], keepRecords: true)
+            Line.track(
+                received[3], "Order Completed", at: "2026-11-05T10:00:01Z",
+                #"{"cart_id":"k-\#(received[3])"}"#))
+        let (once, records) = try GoalReport.replay(
+            project: f.project, files: [try write(lines)], keepRecords: true)
         let mid = try #require(records.first { $0.customer == received[0] && $0.decision == .send }).messageId
         let opens = [
-            Line.track(received[0], "Message Opened", at: "2026-11-02T11:00:00Z", #"{"channel":"email","message_id":"\#(mid)"}"#),
-            Line.track(received[0], "Message Clicked", at: "2026-11-02T11:01:00Z", #"{"channel":"email","message_id":"\#(mid)"}"#),
+            Line.track(
+                received[0], "Message Opened", at: "2026-11-02T11:00:00Z",
+                #"{"channel":"email","message_id":"\#(mid)"}"#),
+            Line.track(
+                received[0], "Message Clicked", at: "2026-11-02T11:01:00Z",
+                #"{"channel":"email","message_id":"\#(mid)"}"#),
         ]
         _ = once
         let (report, _) = try GoalReport.replay(project: f.project, files: [try write(lines + opens)])
@@ -101,11 +113,14 @@ struct GoalReportTests {
                 let id = "s\(seed)-c\(i)"
                 lines.append(Line.identify(id, at: "2026-11-02T09:00:00Z", #"{"email":"x@example.com"}"#))
                 lines.append(
-                    Line.track(id, "Product Added", at: "2026-11-02T10:00:00Z", id: "t-\(id)", #"{"cart_id":"k"}"#))
+                    Line.track(
+                        id, "Product Added", at: "2026-11-02T10:00:00Z", id: "t-\(id)", #"{"cart_id":"k"}"#))
                 let p = holdout.holdsOut(id, share: 0.5) ? base : base + truth
                 if Double.random(in: 0..<1, using: &rng) < p {
                     lines.append(
-                        Line.track(id, "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"k","total":9.5}"#))
+                        Line.track(
+                            id, "Order Completed", at: "2026-11-03T10:00:00Z", #"{"cart_id":"k","total":9.5}"#
+                        ))
                 }
             }
             let path = try write(lines)

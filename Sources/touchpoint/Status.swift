@@ -42,6 +42,19 @@ struct Status: AsyncParsableCommand {
                         ? " (at most \(Replay.describe(milliseconds: q.maxLateMilliseconds)) late)" : ""))
         }
         out.line("dropped          \(s.dropped)")
+        if let pauses = opened.store as? any PausedRules {
+            let paused = try await pauses.paused()
+            let waiting = try await pauses.waitingWhilePaused()
+            let zone = project.config.defaultTimezone
+            out.line(
+                "paused           "
+                    + (paused.isEmpty
+                        ? "none"
+                        : paused.map {
+                            ($0.rule == PausedRule.all ? "all rules (--all)" : $0.rule)
+                                + " since \(zone.format($0.since)), \(waiting[$0.rule] ?? 0) message(s) waiting"
+                        }.joined(separator: "; ")))
+        }
         out.line(
             "outbox           "
                 + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))

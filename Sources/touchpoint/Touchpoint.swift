@@ -8,7 +8,7 @@ struct Touchpoint: AsyncParsableCommand {
         abstract: "Behaviour-triggered omnichannel messaging: rules in git, a preview before anything ships.",
         subcommands: [
             Check.self, DryRun.self, Test.self, SendTest.self, Run.self, Status.self, Outbox.self,
-            Report.self, PlanCommand.self,
+            Report.self, PlanCommand.self, Pause.self, Resume.self,
         ])
 }
 

@@ -37,7 +37,8 @@ struct Pause: AsyncParsableCommand {
             printError("touchpoint: no rule '\(rule)' in \(project.config.rulesDirectory)\(hint)")
             throw ExitCode(1)
         }
-        let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        // Whole seconds: `status` prints the time, and nobody needs its milliseconds.
+        let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970) * 1000)
         let changed = try await store.pause(rule: name, at: now)
         await close()
         let what = rule.map { "rule \($0)" } ?? "every rule"

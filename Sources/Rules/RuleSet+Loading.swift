@@ -172,6 +172,12 @@ struct RuleLoader {
             fields["transactional"].map { r.bool($0, name: "transactional") ?? false } ?? false
 
         let holdout = fields["holdout"].flatMap { r.share($0, name: "holdout") }
+        if let share = holdout, share > 0, transactional, let node = fields["holdout"] {
+            r.warning(
+                "holdout-transactional",
+                "'holdout' has no effect on a transactional rule: a receipt is never held back to measure it",
+                at: r.location(of: node))
+        }
         let goal = fields["goal"].flatMap { readGoal($0, &r) }
         guard let name, let trigger, let send else { return nil }
         var rule = Rule(

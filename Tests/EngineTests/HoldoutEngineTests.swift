@@ -82,3 +82,31 @@ struct HoldoutEngineTests {
         #expect(bad.errors.map(\.description).contains { $0.hasPrefix("rules/test.yaml:5:14: error:") })
     }
 }
+
+@Suite("Holdout and goal in rule files")
+struct HoldoutLoadingTests {
+    @Test(
+        "a holdout on a transactional rule is a warning; a goal without 'within' or with a typo is an error with its place"
+    )
+    func diagnostics() {
+        let f = Fixture(
+            rules: """
+                rules:
+                  - name: receipt
+                    when: { event: Order Completed }
+                    send: { template: plain, channels: [email] }
+                    transactional: true
+                    holdout: 5%
+                  - name: news
+                    when: { event: Product Added }
+                    send: { template: plain, channels: [email] }
+                    goal: { event: Order Completed, witin: 7d }
+                """)
+        let all = f.project.diagnostics.map(\.description)
+        #expect(
+            all.contains { $0.hasPrefix("rules/test.yaml:6:14: warning:") && $0.contains("transactional") },
+            "\(all)")
+        #expect(all.contains { $0.contains("unknown key 'witin' in goal; did you mean 'within'?") }, "\(all)")
+        #expect(all.contains { $0.contains("missing required key 'within' in goal") }, "\(all)")
+    }
+}

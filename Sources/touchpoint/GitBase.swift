@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Rules
+import Templates
 
 /// The base of `touchpoint plan --base REF`: the ref's config, rules and templates, taken out of git into a
 /// temporary folder at the same places relative to the repository, so relative paths resolve the same way.
@@ -52,6 +53,10 @@ enum GitBase {
                 throw ExitCode(1)
             }
         }
+        // A rules or templates folder the ref lacks is an empty one there: every rule is new.
+        for folder in relatives[1...] {
+            try fm.createDirectory(atPath: temp + "/" + folder, withIntermediateDirectories: true)
+        }
         let baseConfig = temp + "/" + relatives[0]
         var project: Project
         if fm.fileExists(atPath: baseConfig) {
@@ -62,7 +67,9 @@ enum GitBase {
             config.rulesDirectory = temp + "/" + relatives[1]
             config.templatesDirectory = temp + "/" + relatives[2]
             let (ruleSet, rd) = RuleSet.load(directory: config.rulesDirectory)
-            project = Project.assemble(config: config, ruleSet: ruleSet, templates: .init(), diagnostics: rd)
+            let (templates, td) = TemplateSet.load(directory: config.templatesDirectory)
+            project = Project.assemble(
+                config: config, ruleSet: ruleSet, templates: templates, diagnostics: rd + td)
         }
         return (project, cleanup)
     }

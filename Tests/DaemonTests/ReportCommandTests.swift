@@ -30,7 +30,7 @@ struct ReportCommandTests {
             "report", "--config", "examples/holdout.yaml", "--format", "table", "examples/events.jsonl",
         ])
         #expect(table.status == 0, "\(table.output)")
-        #expect(table.output.contains("goal Order Completed within 1w, same cart_id"), "\(table.output)")
+        #expect(table.output.contains("goal Order Completed within 7d, same cart_id"), "\(table.output)")
         #expect(table.output.contains("(Newcombe hybrid score)"))
 
         let html = FileManager.default.temporaryDirectory.appendingPathComponent(

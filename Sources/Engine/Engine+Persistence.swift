@@ -132,8 +132,14 @@ extension Engine {
                     pending[key] = p
                     push(at: at, key: key, kind: .send, generation: p.generation)
                 } else {
+                    // A waiting message follows its rule's current `wait` (a reload that changed it re-times
+                    // the message); one already scheduled keeps its channel and time.
+                    if let due = Engine.retimedDue(m, wait: book.rules[index].rule.wait) {
+                        p.due = due
+                        stats.retimedOnRestore += 1
+                    }
                     pending[key] = p
-                    push(at: m.due, key: key, kind: .due, generation: p.generation)
+                    push(at: p.due, key: key, kind: .due, generation: p.generation)
                 }
             }
             for (rule, deadline) in s.inactivity {
@@ -146,6 +152,12 @@ extension Engine {
                 push(at: deadline, key: key, kind: .inactive(deadline: deadline), generation: 0)
             }
         }
+    }
+
+    /// The new due time of a waiting message whose rule's `wait` is now `wait`; `nil` when it is unchanged.
+    public static func retimedDue(_ m: CustomerState.PendingMessage, wait: TimeSpan) -> Instant? {
+        let due = m.trigger.instant + wait
+        return due == m.due ? nil : due
     }
 
     /// Decodes blobs written by ``takeChanges()``.

@@ -699,6 +699,18 @@ public struct Engine: Sendable {
             note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
             out.append(r)
         case .success(let result):
+            if heldOut(rule: rule, customer: key.customer) {
+                ledgers[key.customer]?.remove(messageId: p.messageId)
+                var r = suppressed(
+                    p, rule: compiled, reason: .holdout,
+                    detail: "in the control group (holdout \(Engine.percent(holdoutShare(of: rule))))",
+                    channel: channel)
+                r.explanation = explanation
+                r.why = why
+                note(key.customer, "rule \(compiled.name): held out (control group), not sent")
+                out.append(r)
+                return
+            }
             let zone = scheduler.zone(for: customer)
             if deferredSends != nil {
                 deferredSends?.append(PromptSettlement.Send(customer: key.customer, channel: channel, at: at))

@@ -16,6 +16,10 @@ public struct EngineSettings: Sendable {
     /// Whether every decision keeps the scheduler's text lines (`MessageRecord.explanation`): the HTML
     /// preview and the daemon's saved state show them. When false, only `explainCustomer`'s do.
     public var keepsExplanations = true
+    /// Assigns customers to the control group (`holdout-key`).
+    public var holdout = Holdout()
+    /// The config's `holdout` share (0…1), for rules that set none.
+    public var holdoutShare: Double = 0
 
     public init(
         scheduler: SchedulerSettings, unsubscribeLinks: [Channel: LinkTemplate] = [:],
@@ -66,6 +70,8 @@ public struct EngineStats: Sendable {
     public var consentWithoutChannel = 0
     /// Pending messages or deadlines restored for rules that no longer exist.
     public var droppedOnRestore = 0
+    /// Waiting messages restored with a new due time: their rule's `wait` changed (a reload).
+    public var retimedOnRestore = 0
 
     public init() {}
 }

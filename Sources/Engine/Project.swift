@@ -107,6 +107,8 @@ public struct Project: Sendable {
         var settings = EngineSettings(
             scheduler: scheduler, unsubscribeLinks: unsubscribeLinks, maxLateness: config.maxLateness,
             explainCustomer: explain)
+        settings.holdout = Holdout(key: config.holdoutKey)
+        settings.holdoutShare = config.holdout
         settings.links = config.http.map { LinkTracker(publicURL: $0.publicURL, secret: $0.secret) }
         return settings
     }

@@ -36,6 +36,7 @@ public enum PreviewPage {
             """
         html += summarySection(summary)
         html += chartSection(summary)
+        if !summary.goals.isEmpty { html += goalsSection(summary.goals) }
         html += cardsSection(summary)
         html += """
             </main>

@@ -42,6 +42,9 @@ public struct PreviewSummary: Sendable {
     /// Sent messages per day and channel; the key counts days since 1970-01-01 in `chartZone`.
     public private(set) var days: [Int: [Channel: Int]] = [:]
 
+    /// The goals section (`touchpoint report`): one row per rule; empty leaves the section out.
+    public var goals: [GoalReport.Row] = []
+
     /// An empty summary keeping at most `cardLimit` cards and charting days in `chartZone`.
     public init(cardLimit: Int = 2000, chartZone: Zone = .utc) {
         self.cardLimit = max(0, cardLimit)

@@ -9,7 +9,7 @@ extension Config {
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
         "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration", "http",
-        "cluster", "customer-traits",
+        "cluster", "customer-traits", "holdout", "holdout-key",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -103,6 +103,14 @@ extension Config {
         if let n = top["channels"] { config.channels = r.channels(n) }
         if let n = top["exploration"], let x = r.reader.fraction(n, name: "exploration") {
             config.exploration = x
+        }
+        if let n = top["holdout"], let share = r.reader.share(n, name: "holdout") { config.holdout = share }
+        if let n = top["holdout-key"], let key = r.string(n, name: "holdout-key") {
+            if key.isEmpty {
+                r.reader.error("empty-value", "'holdout-key' must not be empty", at: r.reader.location(of: n))
+            } else {
+                config.holdoutKey = key
+            }
         }
         if let n = top["http"] { config.http = r.http(n, channels: config.channels) }
         if let n = top["cluster"] {

@@ -39,6 +39,11 @@ public struct Config: Sendable, Hashable {
     /// channel whose estimate overlaps the best one's (0 = always the best estimate, 1 = plain Thompson
     /// sampling). The same default as `SchedulerSettings.exploration`.
     public var exploration: Double = 0.05
+    /// `holdout`: the share of customers (0…1) kept from every non-transactional rule as a control group,
+    /// unless a rule sets its own (default 0: none).
+    public var holdout: Double = 0
+    /// `holdout-key`: the key of the hash that assigns customers to the control group.
+    public var holdoutKey: String = Holdout.defaultKey
     /// The daemon's HTTP side (SPEC §9); `nil` (the default) turns it and link tracking off.
     public var http: HTTPConfig?
     /// The store as `status` and the logs name it: the SQLite path, or the PostgreSQL URL without its password.

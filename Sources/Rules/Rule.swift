@@ -24,6 +24,11 @@ public struct Rule: Sendable, Hashable {
     public var transactional: Bool
     /// Where the rule's mapping starts.
     public var location: SourceLocation
+    /// `holdout`: the share of customers (0…1) kept from this rule as a control group; `nil` takes the
+    /// config's. Never applied to a transactional rule.
+    public var holdout: Double?
+    /// `goal`: the conversion `touchpoint report` measures for this rule.
+    public var goal: Goal?
 
     /// A rule with every field given; defaults match the YAML defaults.
     public init(

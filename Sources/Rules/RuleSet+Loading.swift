@@ -88,7 +88,7 @@ struct RuleLoader {
 
     static let ruleKeys = [
         "name", "description", "when", "wait", "unless", "restart", "send", "limit", "priority",
-        "transactional",
+        "transactional", "holdout", "goal",
     ]
     static let whenKeys = ["event", "if", "inactive"]
     static let sendKeys = ["template", "channels", "within", "urgency", "tracking", "fallback"]
@@ -181,12 +181,23 @@ struct RuleLoader {
         let transactional =
             fields["transactional"].map { r.bool($0, name: "transactional") ?? false } ?? false
 
+        let holdout = fields["holdout"].flatMap { r.share($0, name: "holdout") }
+        if let share = holdout, share > 0, transactional, let node = fields["holdout"] {
+            r.warning(
+                "holdout-transactional",
+                "'holdout' has no effect on a transactional rule: a receipt is never held back to measure it",
+                at: r.location(of: node))
+        }
+        let goal = fields["goal"].flatMap { readGoal($0, &r) }
         guard let name, let trigger, let send else { return nil }
-        return Rule(
+        var rule = Rule(
             name: name, description: description, trigger: trigger, wait: wait, unless: unless,
             restart: restart,
             send: send, oncePer: oncePer, priority: priority, transactional: transactional,
             location: fields.location)
+        rule.holdout = holdout
+        rule.goal = goal
+        return rule
     }
 
     private func readExpression(_ node: Node, _ r: inout YAMLReader) -> Located<String>? {

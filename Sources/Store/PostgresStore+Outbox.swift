@@ -85,6 +85,7 @@ extension PostgresStore {
                 """
                 SELECT \(outboxColumns) FROM outbox
                 WHERE state IN ('pending', 'retry') AND next_attempt_at <= $1 AND channel <> ALL($2::text[])
+                    AND \(PausedRule.notPausedSQL)
                 ORDER BY next_attempt_at, message_id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED
@@ -415,7 +416,8 @@ extension PostgresStore {
     public func nextDueAt() async throws -> Instant? {
         try await snapshot { c, l in
             try await c.rows(
-                "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry')", logger: l
+                "SELECT min(next_attempt_at) FROM outbox WHERE state IN ('pending', 'retry') AND \(PausedRule.notPausedSQL)",
+                logger: l
             ).first?.decode(Int64?.self).map(Instant.init(milliseconds:))
         }
     }

@@ -7,6 +7,7 @@ extension PostgresStore {
     static let migrations: [(id: String, sql: String)] = [
         ("v1", v1),
         ("cluster", cluster),
+        ("paused-rules", PausedRule.tableSQL),
     ]
 
     // Instants are bigint epoch milliseconds, as in the SQLite store; UInt64 file positions are stored by bit

@@ -104,7 +104,7 @@ extension SQLiteStore {
                 db.cachedStatement(
                     sql: """
                         SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable
-                        WHERE state IN ('pending', 'retry') AND next_attempt_at <= ?
+                        WHERE state IN ('pending', 'retry') AND next_attempt_at <= ? AND \(PausedRule.notPausedSQL)
                         ORDER BY next_attempt_at, message_id
                         LIMIT ?
                         """), arguments: [now.milliseconds, limit])
@@ -114,6 +114,7 @@ extension SQLiteStore {
                 sql: """
                     SELECT \(Self.outboxColumns) FROM outbox INDEXED BY outbox_claimable_channel
                     WHERE state IN ('pending', 'retry') AND channel = ? AND next_attempt_at <= ?
+                        AND \(PausedRule.notPausedSQL)
                     ORDER BY next_attempt_at, message_id
                     LIMIT ?
                     """)
@@ -365,7 +366,7 @@ extension SQLiteStore {
             try Int64.fetchOne(
                 db,
                 sql:
-                    "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry')"
+                    "SELECT MIN(next_attempt_at) FROM outbox INDEXED BY outbox_claimable WHERE state IN ('pending', 'retry') AND \(PausedRule.notPausedSQL)"
             ).map(Instant.init(milliseconds:))
         }
     }

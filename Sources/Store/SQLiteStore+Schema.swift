@@ -24,6 +24,9 @@ extension SQLiteStore {
         migrator.registerMigration("outbox-expiry") { db in
             try db.execute(sql: outboxExpiry)
         }
+        migrator.registerMigration("paused-rules") { db in
+            try db.execute(sql: PausedRule.tableSQL)
+        }
         return migrator
     }
 

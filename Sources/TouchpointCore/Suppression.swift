@@ -11,4 +11,6 @@ public enum SuppressionReason: String, Sendable, Hashable, CaseIterable, Codable
     case renderError = "render-error"
     /// A hard bounce, a complaint or three soft bounces in a row suppressed the address on that channel.
     case bounced
+    /// The customer is in the rule's control group (`holdout`): the message is recorded, never sent.
+    case holdout
 }

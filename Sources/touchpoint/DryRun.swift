@@ -128,6 +128,10 @@ struct DryRun: ParsableCommand {
         var held: [String: Int] = [:]
         let writeHTML = html != nil
         var preview = PreviewSummary(chartZone: project.config.defaultTimezone)
+        // The preview's goals section (touchpoint report), when a rule names a goal.
+        var goals: GoalReport? =
+            writeHTML && project.ruleSet.rules.contains { $0.goal != nil }
+            ? GoalReport(rules: project.book.rules.map(\.rule)) : nil
         var table: [TableRow] = []
         var finished: Replay?
         while finished == nil {
@@ -136,6 +140,7 @@ struct DryRun: ParsableCommand {
                 for var record in records {
                     record.completeRendering(with: templates)
                     if writeHTML { preview.add(record, card: record.decision == .send || showSuppressed) }
+                    goals?.add(record)
                     if record.decision == .send {
                         sent += 1
                     } else {
@@ -178,6 +183,10 @@ struct DryRun: ParsableCommand {
         out.flush()
         let replay = finished!
         if let html {
+            if var goals {
+                for path in events { try? goals.read(file: path) }
+                preview.goals = goals.results()
+            }
             let page = PreviewPage.render(
                 summary: preview, title: "touchpoint dry-run: " + events.joined(separator: ", "))
             do {

@@ -41,6 +41,9 @@ struct Status: AsyncParsableCommand {
         let sequencer = try await store.global("sequencer").flatMap { try? SequencerState.decode($0) }
         let quarantined = try await store.quarantined(limit: 10)
         let cluster = project.config.cluster != nil ? try await opened.postgres?.clusterStatus() : nil
+        let pauses = opened.store as? any PausedRules
+        let paused = try await pauses?.paused() ?? []
+        let waitingPaused = try await pauses?.waitingWhilePaused() ?? [:]
         await opened.close()
         let zone = project.config.defaultTimezone
         let droppedFromOutbox = s.outbox[.dropped] ?? 0
@@ -80,6 +83,13 @@ struct Status: AsyncParsableCommand {
                             "reason": d.reason.map(JSONValue.string) ?? .null,
                             "last_answer": d.lastAnswer.map(JSONValue.string) ?? .null,
                             "at": .string(ISO8601.format(d.at, offsetSeconds: 0)),
+                        ]
+                    }),
+                "paused": .array(
+                    paused.map {
+                        [
+                            "rule": .string($0.rule), "since": .string(zone.format($0.since)),
+                            "waiting": .number(Double(waitingPaused[$0.rule] ?? 0)),
                         ]
                     }),
                 "quarantined_lines": .array(
@@ -147,6 +157,14 @@ struct Status: AsyncParsableCommand {
                 + (droppedFromOutbox > 0 && droppedFromOutbox <= s.dropped
                     ? " (\(droppedFromOutbox) from the outbox, \(s.dropped - droppedFromOutbox) before it)"
                     : ""))
+        out.line(
+            "paused           "
+                + (paused.isEmpty
+                    ? "none"
+                    : paused.map {
+                        ($0.rule == PausedRule.all ? "all rules (--all)" : $0.rule)
+                            + " since \(zone.format($0.since)), \(waitingPaused[$0.rule] ?? 0) message(s) waiting"
+                    }.joined(separator: "; ")))
         out.line(
             "outbox           "
                 + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))

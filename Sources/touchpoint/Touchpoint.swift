@@ -10,7 +10,10 @@ struct Touchpoint: AsyncParsableCommand {
         commandName: "touchpoint",
         abstract: "Behaviour-triggered omnichannel messaging: rules in git, a preview before anything ships.",
         version: Touchpoint.version,
-        subcommands: [Check.self, DryRun.self, Test.self, SendTest.self, Run.self, Status.self, Outbox.self])
+        subcommands: [
+            Check.self, DryRun.self, Test.self, SendTest.self, Run.self, Status.self, Outbox.self,
+            Report.self, PlanCommand.self, Pause.self, Resume.self,
+        ])
 }
 
 /// Options every command shares.

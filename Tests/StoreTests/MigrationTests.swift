@@ -11,12 +11,18 @@ struct MigrationTests {
         defer { dir.remove() }
         do {
             let store = try SQLiteStore(path: dir.database)
-            #expect(try await store.appliedMigrations() == ["v1", "v2", "file-identity", "outbox-expiry"])
+            #expect(
+                try await store.appliedMigrations() == [
+                    "v1", "v2", "file-identity", "outbox-expiry", "paused-rules",
+                ])
             try await store.commit(Batch(customers: ["u1": blob("state")], eventsApplied: 1))
         }
         #expect(FileManager.default.fileExists(atPath: dir.database))
         let reopened = try SQLiteStore(path: dir.database)
-        #expect(try await reopened.appliedMigrations() == ["v1", "v2", "file-identity", "outbox-expiry"])
+        #expect(
+            try await reopened.appliedMigrations() == [
+                "v1", "v2", "file-identity", "outbox-expiry", "paused-rules",
+            ])
         let state = try await reopened.load()
         #expect(state.customers == ["u1": blob("state")])
         #expect(state.eventsApplied == 1)
@@ -25,7 +31,10 @@ struct MigrationTests {
     @Test("an in-memory store is migrated and empty")
     func inMemoryIsEmpty() async throws {
         let store = try SQLiteStore.inMemory()
-        #expect(try await store.appliedMigrations() == ["v1", "v2", "file-identity", "outbox-expiry"])
+        #expect(
+            try await store.appliedMigrations() == [
+                "v1", "v2", "file-identity", "outbox-expiry", "paused-rules",
+            ])
         #expect(try await store.load() == StoredState())
     }
 

@@ -8,6 +8,19 @@ import TouchpointCore
 public struct Adapters: Sendable {
     /// Channel → (adapter kind, adapter).
     public let byChannel: [Channel: any ChannelAdapter]
+    /// Channel → its retry policy (`retry:` in the channel's config, else ``RetryPolicy/standard``).
+    public var retries: [Channel: RetryPolicy] = [:]
+    /// Channel → a digest of its configuration (kind, options, retry), so a disabled endpoint is enabled
+    /// again when its configuration changes. Secrets go into it hashed, never as text.
+    public var fingerprints: [Channel: String] = [:]
+
+    /// Adapters by channel, with the standard retry policy and no fingerprints.
+    public init(byChannel: [Channel: any ChannelAdapter]) {
+        self.byChannel = byChannel
+    }
+
+    /// The retry policy of `channel`.
+    public func retry(_ channel: Channel) -> RetryPolicy { retries[channel] ?? .standard }
 
     /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
     /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
@@ -16,13 +29,20 @@ public struct Adapters: Sendable {
     ) -> (Adapters, [Diagnostic]) {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
+        var retries: [Channel: RetryPolicy] = [:]
+        var fingerprints: [Channel: String] = [:]
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
             switch make(channel, c, config: config, registry: registry) {
             case .adapter(let adapter): out[channel] = adapter
             case .refused(let d): diagnostics.append(d)
             }
+            retries[channel] = policy(c.retry)
+            fingerprints[channel] = fingerprint(c, config: config, registry: registry)
         }
-        return (Adapters(byChannel: out), diagnostics.map(config.redact))
+        var adapters = Adapters(byChannel: out)
+        adapters.retries = retries
+        adapters.fingerprints = fingerprints
+        return (adapters, diagnostics.map(config.redact))
     }
 
     /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
@@ -49,6 +69,25 @@ public struct Adapters: Sendable {
             }
         }
         return diagnostics.map(config.redact)
+    }
+
+    /// The retry policy a channel's `retry:` block asks for; the standard one without it.
+    static func policy(_ retry: ChannelRetry?) -> RetryPolicy {
+        guard let retry else { return .standard }
+        return RetryPolicy(schedule: retry.schedule ?? RetryPolicy.standardSchedule, maxAge: retry.maxAge)
+    }
+
+    /// A digest of what a channel is configured to do: its kind, its adapter options and its retry block.
+    static func fingerprint(_ c: ChannelConfig, config: Config, registry: AdapterRegistry) -> String {
+        var text = "kind=" + c.kind.value
+        for (k, v) in adapterOptions(c, config: config, registry: registry).sorted(by: { $0.key < $1.key }) {
+            text += "\n" + k + "=" + v
+        }
+        if let r = c.retry {
+            text += "\nretry=" + (r.schedule ?? []).map { "\($0.seconds)" }.joined(separator: ",")
+            text += "/" + (r.maxAge.map { "\($0.seconds)" } ?? "")
+        }
+        return String(SHA256.hex(text).prefix(32))
     }
 
     /// A channel's adapter, or why `run` refuses it.

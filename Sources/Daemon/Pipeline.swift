@@ -26,6 +26,8 @@ actor Pipeline: Service {
         set { sequencer.engine = newValue }
     }
     private var adapters: Adapters
+    /// The dispatcher's adapters, replaced at each successful reload.
+    private let live: LiveAdapters?
     private var ingestor: Ingestor
     private let store: any StateStore
     let options: DaemonOptions
@@ -60,7 +62,7 @@ actor Pipeline: Service {
 
     init(
         project: Project, sequencer: Sequencer, saved: SequencerState, adapters: Adapters,
-        offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
+        live: LiveAdapters? = nil, offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
         dispatcherWakeup: Wakeup, reloadRequests: Wakeup, telemetry: Telemetry? = nil,
         cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
     ) {
@@ -73,6 +75,7 @@ actor Pipeline: Service {
         self.reread = options.fromStart ? [:] : saved.readEnds
         self.rereadWatermark = Instant(milliseconds: saved.watermark)
         self.adapters = adapters
+        self.live = live
         self.ingestor = Ingestor(
             folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
@@ -480,6 +483,8 @@ actor Pipeline: Service {
         sequencer.replaceEngine(with: fresh)
         project = next
         adapters = nextAdapters
+        live?.replace(with: nextAdapters)
+        dispatcherWakeup.signal()
         logger.notice(
             "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
         )

@@ -11,12 +11,15 @@ public struct ChannelConfig: Sendable, Hashable {
     public var keyLocations: [String: SourceLocation]
     /// Where the entry starts.
     public var location: SourceLocation
+    /// The `retry:` block, when written (not an adapter option: the daemon's dispatcher reads it).
+    public var retry: ChannelRetry?
 
     /// A channel adapter configuration.
     public init(
         kind: Located<String>, options: [String: Located<JSONValue>] = [:],
-        keyLocations: [String: SourceLocation] = [:], location: SourceLocation
+        keyLocations: [String: SourceLocation] = [:], location: SourceLocation, retry: ChannelRetry? = nil
     ) {
+        self.retry = retry
         self.kind = kind
         self.options = options
         self.keyLocations = keyLocations

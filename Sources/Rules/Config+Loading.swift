@@ -235,9 +235,12 @@ struct ConfigReader {
             var kind: Located<String>?
             var options: [String: Located<JSONValue>] = [:]
             var keyLocations: [String: SourceLocation] = [:]
+            var retry: ChannelRetry?
             for (optionKey, optionValue) in entry {
                 guard let k = reader.string(optionKey, name: "option") else { continue }
-                if k.value == "kind" {
+                if k.value == "retry" {
+                    retry = self.retry(optionValue, channel: key.value)
+                } else if k.value == "kind" {
                     // Which kinds exist, and which options each takes, is the adapter registry's to say.
                     guard let s = reader.string(optionValue, name: "kind") else { continue }
                     kind = s
@@ -252,13 +255,71 @@ struct ConfigReader {
             let location = reader.location(of: value)
             if let kind {
                 out[channel] = ChannelConfig(
-                    kind: kind, options: options, keyLocations: keyLocations, location: location)
+                    kind: kind, options: options, keyLocations: keyLocations, location: location, retry: retry)
             } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
                 reader.error(
                     "missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
             }
         }
         return out
+    }
+
+    /// A channel's `retry: { schedule: [5s, 5m, …], max-age: 24h }`, every bad value an error at its place.
+    mutating func retry(_ node: Node, channel: String) -> ChannelRetry? {
+        let context = "channels.\(channel).retry"
+        guard
+            let fields = reader.mapping(
+                node, name: "retry", context: context, keys: ChannelRetry.keys)
+        else { return nil }
+        var out = ChannelRetry(location: reader.location(of: node))
+        var ok = true
+        if let n = fields["schedule"] {
+            if let items = reader.sequence(n, name: "\(context).schedule") {
+                var waits: [TimeSpan] = []
+                for item in items {
+                    guard let d = reader.duration(item, name: "\(context).schedule") else {
+                        ok = false
+                        continue
+                    }
+                    if d.seconds < 0 {
+                        reader.error(
+                            "bad-duration", "a wait in \(context).schedule cannot be negative",
+                            at: reader.location(of: item))
+                        ok = false
+                    }
+                    waits.append(d)
+                }
+                if items.count > ChannelRetry.maxScheduleLength {
+                    reader.error(
+                        "bad-value",
+                        "\(context).schedule lists \(items.count) waits; at most \(ChannelRetry.maxScheduleLength) (use max-age to repeat the last one)",
+                        at: reader.location(of: n))
+                    ok = false
+                }
+                out.schedule = waits
+            } else {
+                ok = false
+            }
+        }
+        if let n = fields["max-age"] {
+            if let d = reader.duration(n, name: "\(context).max-age") {
+                if d.seconds <= 0 {
+                    reader.error(
+                        "bad-duration", "'\(context).max-age' must be longer than 0", at: reader.location(of: n))
+                    ok = false
+                } else if let waits = out.schedule, waits.last.map({ $0.seconds == 0 }) ?? true {
+                    reader.error(
+                        "bad-value",
+                        "'\(context).max-age' repeats the schedule's last wait, which must be longer than 0",
+                        at: reader.location(of: n))
+                    ok = false
+                }
+                out.maxAge = d
+            } else {
+                ok = false
+            }
+        }
+        return ok ? out : nil
     }
 
     /// An option value as JSON, strings interpolated.

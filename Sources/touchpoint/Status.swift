@@ -45,6 +45,10 @@ struct Status: AsyncParsableCommand {
         out.line(
             "outbox           "
                 + OutboxState.allCases.map { "\($0.rawValue) \(s.outbox[$0] ?? 0)" }.joined(separator: ", "))
+        let disabled = try await DisabledEndpoints.load(from: store)
+        out.line(
+            "disabled endpoints: "
+                + (disabled.channels.isEmpty ? "none" : disabled.summary.joined(separator: "; ")))
         for f in s.offsets { out.line("file             \(f.path): line \(f.line), byte \(f.offset)") }
         if !s.deadLetters.isEmpty {
             out.line("dead letters (newest first):")
@@ -69,7 +73,7 @@ struct Status: AsyncParsableCommand {
 /// `touchpoint outbox retry ID|--all-dead`: re-queue dead letters.
 struct Outbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work with the outbox.", subcommands: [Retry.self])
+        abstract: "Work with the outbox.", subcommands: [Retry.self, Enable.self])
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,308 @@
+import Foundation
+import Store
+import Testing
+import TouchpointCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension DaemonSuite {
+    /// Issue 15: retries that outlast an outage, re-signed webhooks, 410 that disables visibly.
+    @Suite("retry schedules, re-signing and disabled endpoints, through touchpoint run") struct DeliveryPolicy {
+        static let secret = "whsec_dGVzdHNlY3JldA=="
+
+        static func sandbox(path: String, retry: String = "", extraConfig: String = "") throws -> (
+            Peer, Sandbox, Sandbox
+        ) {
+            let scratch = try Sandbox(channels: "")
+            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
+            let box = try Sandbox(
+                channels: chatChannel(port: peer.port, path: path, retry: retry), extraConfig: extraConfig)
+            return (peer, box, scratch)
+        }
+
+        static func chatChannel(port: Int, path: String, retry: String) -> String {
+            """
+              chat: { kind: webhook, url: "http://127.0.0.1:\(port)\(path)", secret: "\(secret)"\(retry.isEmpty ? "" : ", retry: \(retry)") }
+              sms: { kind: file, path: outbox }
+              email: { kind: file, path: mail }
+            """
+        }
+
+        static func header(_ request: [String: Any], _ name: String) -> String? {
+            (request["headers"] as? [[String]])?.first { $0.first?.lowercased() == name }?.last
+        }
+
+        /// Verifies a recorded request with the PyPI `standardwebhooks` package where a python3 has it
+        /// (CI installs it; it refuses a timestamp more than 5 minutes off), else with Python's hmac.
+        static func verify(_ request: [String: Any]) throws -> (ok: Bool, output: String) {
+            var candidates = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map {
+                "\($0)/python3"
+            }
+            func run(_ python: String, _ arguments: [String]) throws -> (Int32, String) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: python)
+                p.arguments = arguments
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = out
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            }
+            let existing = candidates.filter { FileManager.default.isExecutableFile(atPath: $0) }
+            let python =
+                try existing.first { try run($0, ["-c", "import standardwebhooks"]).0 == 0 } ?? existing.first
+            guard let python else { throw TestFailure("no python3") }
+            let line = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
+            let (status, output) = try run(
+                python, [Paths.peers.appendingPathComponent("verify_webhook.py").path, secret, line])
+            return (status == 0, output)
+        }
+
+        @Test(
+            "a peer answering 500 then 200 is retried per the channel's schedule, each attempt signed afresh under one webhook-id"
+        )
+        func retriedPerSchedule() async throws {
+            let (peer, box, scratch) = try Self.sandbox(path: "/flaky/2/hook", retry: "{ schedule: [1s, 1s] }")
+            defer {
+                peer.stop()
+                box.remove()
+                scratch.remove()
+            }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+            ])
+            let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            let store = try box.openStore()
+            #expect(
+                await rowBecomes(store, id, within: 30) { $0.state == .delivered }, "log:\n\(daemon.logText())")
+            let attempts = try await store.attempts(messageId: id)
+            #expect(attempts.map(\.outcome) == ["retry", "retry", "delivered"], "\(attempts)")
+            let requests = peer.lines()
+            #expect(requests.count == 3)
+            #expect(Set(requests.map { Self.header($0, "webhook-id") }) == [id])
+            let stamps = requests.compactMap { Self.header($0, "webhook-timestamp").flatMap { Int64($0) } }
+            #expect(stamps.count == 3 && stamps == stamps.sorted(), "\(stamps)")
+            for r in requests {
+                let check = try Self.verify(r)
+                #expect(check.ok, "\(check.output)")
+            }
+            #expect(daemon.logText().contains("transient failure, retrying in 1000 ms"), "\(daemon.logText())")
+        }
+
+        @Test("when the schedule is spent the message is a dead letter, after exactly its attempts")
+        func scheduleSpent() async throws {
+            let (peer, box, scratch) = try Self.sandbox(path: "/flaky/99/hook", retry: "{ schedule: [1s] }")
+            defer {
+                peer.stop()
+                box.remove()
+                scratch.remove()
+            }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+            ])
+            let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            let store = try box.openStore()
+            #expect(
+                await rowBecomes(store, id, within: 30) { $0.state == .dead },
+                "log:\n\(daemon.logText())")
+            let row = try #require(try await store.outboxRow(messageId: id))
+            #expect(row.attempts == 2)
+            #expect(row.reason == "gave up after 2 attempts")
+            #expect(peer.lines().count == 2)
+        }
+
+        @Test("a retry that would fall due past the message's window is dropped window-expired at once")
+        func retryPastWindow() async throws {
+            let (peer, box, scratch) = try Self.sandbox(
+                path: "/flaky/99/hook", retry: "{ schedule: [1h] }", extraConfig: "max-lateness: 1m")
+            defer {
+                peer.stop()
+                box.remove()
+                scratch.remove()
+            }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+            ])
+            let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            let store = try box.openStore()
+            #expect(
+                await rowBecomes(store, id, within: 30) { $0.state == .dropped },
+                "log:\n\(daemon.logText())")
+            let row = try #require(try await store.outboxRow(messageId: id))
+            #expect(row.reason == "window-expired")
+            #expect(row.attempts == 1)
+            #expect(peer.lines().count == 1)
+        }
+
+        @Test(
+            "outbox retry re-sends a dead webhook signed at its new attempt's time, which the official verifier accepts"
+        )
+        func outboxRetryResigns() async throws {
+            let (peer, box, scratch) = try Self.sandbox(path: "/flaky/1/hook", retry: "{ schedule: [] }")
+            defer {
+                peer.stop()
+                box.remove()
+                scratch.remove()
+            }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+            ])
+            let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            let store = try box.openStore()
+            #expect(
+                await rowBecomes(store, id, within: 30) { $0.state == .dead },
+                "log:\n\(daemon.logText())")
+            // Into the next second, so a signature made at the first attempt would carry an older timestamp.
+            let first = try #require(peer.lines().first.flatMap { Self.header($0, "webhook-timestamp") })
+            while wallNow().epochSeconds <= Int64(first)! { try await Task.sleep(nanoseconds: 50_000_000) }
+            let before = wallNow().epochSeconds
+            let retry = try box.touchpoint(["outbox", "retry", id])
+            #expect(retry.status == 0, "\(retry.output)")
+            #expect(
+                await rowBecomes(store, id, within: 30) { $0.state == .delivered },
+                "log:\n\(daemon.logText())")
+            let requests = peer.lines()
+            #expect(requests.count == 2)
+            let second = try #require(requests.last)
+            #expect(Self.header(second, "webhook-id") == id)
+            let stamp = try #require(Self.header(second, "webhook-timestamp").flatMap { Int64($0) })
+            #expect(stamp >= before, "signed at the re-sent attempt, not at the first (\(first))")
+            #expect(requests.first?["body"] as? String == second["body"] as? String, "the same stored body")
+            let check = try Self.verify(second)
+            #expect(check.ok, "\(check.output)")
+        }
+
+        @Test(
+            "410 disables the channel visibly (log, status), survives a restart, and is enabled again by outbox enable or a changed channel config"
+        )
+        func goneDisablesUntilEnabled() async throws {
+            let (peer, box, scratch) = try Self.sandbox(path: "/status/410")
+            defer {
+                peer.stop()
+                box.remove()
+                scratch.remove()
+            }
+            var daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Chat Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+            ])
+            let e1 = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
+            let store = try box.openStore()
+            #expect(
+                await rowBecomes(store, e1, within: 30) { $0.state == .dead },
+                "log:\n\(daemon.logText())")
+            #expect(
+                await eventually(within: 10) {
+                    (try? box.status())?.contains("disabled endpoints: chat since ") == true
+                }, "\((try? box.status()) ?? "")")
+            #expect(daemon.logText().contains("endpoint gone (410): channel chat disabled"))
+            #expect(try box.status().contains("status 410"))
+
+            // Disabled means nothing more goes to it, across a restart too.
+            daemon.signal(SIGTERM)
+            _ = await daemon.waitForExit(seconds: 30)
+            daemon = try await box.startDaemon(log: "second.log").running()
+            #expect(
+                await eventually(within: 10) {
+                    daemon.logText().contains("channel chat is disabled since its endpoint answered 410 Gone")
+                }, "\(daemon.logText())")
+            try box.append([Line.track("Chat Ping", user: "u1", id: "e2", n: 2, at: wallNow())])
+            let e2 = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e2")
+            #expect(
+                await rowBecomes(store, e2, within: 30) { $0.state == .dead },
+                "log:\n\(daemon.logText())")
+            #expect(try await store.outboxRow(messageId: e2)?.lastAnswer?.contains("is disabled") == true)
+            #expect(peer.lines().count == 1, "the second message never reached the endpoint")
+
+            // `outbox enable` beside the running daemon.
+            let enable = try box.touchpoint(["outbox", "enable", "chat"])
+            #expect(enable.status == 0, "\(enable.output)")
+            #expect(try box.status().contains("disabled endpoints: none"))
+            #expect(try box.touchpoint(["outbox", "enable", "chat"]).status == 1, "nothing to enable")
+            #expect(
+                await eventually(within: 10) { daemon.logText().contains("channel chat enabled again") },
+                "\(daemon.logText())")
+            try box.append([Line.track("Chat Ping", user: "u1", id: "e3", n: 3, at: wallNow())])
+            #expect(
+                await eventually(within: 30) { peer.lines().count == 2 }, "log:\n\(daemon.logText())")
+            // The endpoint still answers 410: disabled again. A changed URL (a reload) enables it.
+            #expect(
+                await eventually(within: 10) {
+                    (try? box.status())?.contains("disabled endpoints: chat since ") == true
+                })
+            let config = try String(contentsOf: box.config, encoding: .utf8).replacingOccurrences(
+                of: "/status/410", with: "/ok/hook")
+            try config.write(to: box.config, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            #expect(
+                await eventually(within: 20) {
+                    daemon.logText().contains("channel chat enabled again: its configuration changed")
+                }, "\(daemon.logText())")
+            #expect(
+                await eventually(within: 10) {
+                    (try? box.status())?.contains("disabled endpoints: none") == true
+                })
+            try box.append([Line.track("Chat Ping", user: "u1", id: "e4", n: 4, at: wallNow())])
+            let e4 = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e4")
+            #expect(
+                await rowBecomes(store, e4, within: 30) { $0.state == .delivered },
+                "log:\n\(daemon.logText())")
+        }
+
+        @Test("bad retry blocks are positioned errors in check")
+        func badRetryConfig() throws {
+            let box = try Sandbox(
+                channels: """
+                      chat: { kind: webhook, url: "http://127.0.0.1:9/x", retry: { schedule: [5s, 5], max-age: soon, every: 1s } }
+                      sms: { kind: file, path: outbox, retry: { schedule: 5m } }
+                      email: { kind: file, path: mail, retry: { schedule: [-5s], max-age: 0s } }
+                    """)
+            defer { box.remove() }
+            let check = try box.touchpoint(["check"])
+            #expect(check.status == 1)
+            let out = check.output
+            let path = box.config.path
+            #expect(out.contains("unknown key 'every' in channels.chat.retry"), "\(out)")
+            #expect(out.contains("'channels.chat.retry.schedule' needs a unit: '5' is a bare number"), "\(out)")
+            #expect(out.contains("'channels.chat.retry.max-age' is not a duration: 'soon'"), "\(out)")
+            #expect(out.contains("channels.sms.retry.schedule must be a list"), "\(out)")
+            #expect(out.contains("'channels.email.retry.max-age' must be longer than 0"), "\(out)")
+            #expect(out.contains("a wait in channels.email.retry.schedule cannot be negative"), "\(out)")
+            // Each at its place: the config path, a line and a column.
+            for line in out.split(separator: "\n") where line.contains("retry") {
+                #expect(line.hasPrefix("\(path):") || line.hasPrefix("touchpoint.yaml:"), "\(line)")
+            }
+        }
+    }
+}
+
+/// Polls the outbox row of `id` until `condition` holds or `seconds` pass; whether it held.
+func rowBecomes(
+    _ store: SQLiteStore, _ id: String, within seconds: Double, _ condition: (OutboxRow) -> Bool
+) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let row = try? await store.outboxRow(messageId: id), condition(row) { return true }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return false
+}

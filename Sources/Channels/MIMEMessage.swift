@@ -45,7 +45,7 @@ public struct MIMEMessage: Sendable, Hashable {
     /// The complete message, dated `now`.
     public func render(_ m: OutboundMessage, now: Instant) throws -> [UInt8] {
         try MIMEMessage.checkAddress(from)
-        try MIMEMessage.checkAddress(m.to)
+        if let problem = AddressSyntax.emailProblem(m.to) { throw InvalidAddress(problem) }
         if let r = replyTo { try MIMEMessage.checkAddress(r) }
         var out = ""
         func header(_ name: String, _ value: String) { out += name + ": " + value + "\r\n" }

@@ -5,8 +5,9 @@ import TouchpointCore
 ///
 /// Options: `account_sid`, `auth_token` (required; from the environment in configuration), one of `from` or
 /// `messaging_service_sid`, `status_callback`, `base_url` (default `https://api.twilio.com`), and
-/// ``TransferSettings/keys``. The provider id is the answer's `sid`. Twilio does not deduplicate POSTs, so a
-/// 5xx or a timeout after the request went out is ambiguous, never re-sent blindly.
+/// ``TransferSettings/keys``. The provider id is the answer's `sid`; a 2xx without one is ambiguous. Twilio does
+/// not deduplicate POSTs, so a 5xx or a timeout after the request went out is ambiguous, never re-sent blindly.
+/// A `To` that is not E.164 is refused at prepare (``InvalidAddress``).
 public struct TwilioAdapter: ChannelAdapter {
     /// `twilio`.
     public let kind = "twilio"
@@ -77,6 +78,7 @@ public struct TwilioAdapter: ChannelAdapter {
 
     /// The form body.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
+        if let problem = AddressSyntax.phoneProblem(message.to) { throw InvalidAddress(problem) }
         var fields = [
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
             ("Body", message.text),
@@ -106,8 +108,13 @@ public struct TwilioAdapter: ChannelAdapter {
         let outcome = Classification.outcome(
             result, peer: .http(deduplicates: false), now: Delivery.wallClock(), retryAfterLimit: .hours(1))
         if case .delivered(_, let answer) = outcome {
+            // A 2xx that is not Twilio's JSON (a proxy's page, a cut-off body) does not say a message was
+            // created; Twilio cannot deduplicate, so it is not re-sent either: unknown.
             let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
-            return .delivered(providerId: object?["sid"] as? String, answer: answer)
+            guard let sid = object?["sid"] as? String, !sid.isEmpty else {
+                return .ambiguous(answer: "a 2xx answer without a Twilio message sid: " + answer)
+            }
+            return .delivered(providerId: sid, answer: answer)
         }
         return outcome
     }

@@ -268,7 +268,7 @@ actor Pipeline: Service {
                 // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
                 dropped.append(
                     DroppedMessage(
-                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: why.reason,
                         detail: why.message, at: now))
             }
         }
@@ -371,7 +371,7 @@ actor Pipeline: Service {
                 // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
                 dropped.append(
                     DroppedMessage(
-                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: why.reason,
                         detail: why.message, at: now))
             }
         }
@@ -428,6 +428,8 @@ actor Pipeline: Service {
     /// Why a send decision could not become an outbox row.
     struct Unsendable: Error {
         var message: String
+        /// What the dropped message is recorded as.
+        var reason: SuppressionReason = .renderError
     }
 
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
@@ -448,6 +450,10 @@ actor Pipeline: Service {
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
                     adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now,
                     expiresAt: expiry(of: r)))
+        } catch let error as InvalidAddress {
+            logger.error(
+                "invalid-address: \(error.message); dropped", metadata: ["message.id": "\(r.messageId)"])
+            return .failure(Unsendable(message: error.message, reason: .invalidAddress))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "cannot prepare: \(error)"))

@@ -11,4 +11,6 @@ public enum SuppressionReason: String, Sendable, Hashable, CaseIterable, Codable
     case renderError = "render-error"
     /// A hard bounce, a complaint or three soft bounces in a row suppressed the address on that channel.
     case bounced
+    /// The adapter refused the address before sending (a phone number not in E.164, a malformed email).
+    case invalidAddress = "invalid-address"
 }

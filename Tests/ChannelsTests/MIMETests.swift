@@ -64,10 +64,15 @@ struct MIMETests {
 
     @Test("addresses that could break the envelope are refused")
     func badAddresses() {
-        #expect(throws: AdapterConfigError.self) {
+        #expect(throws: InvalidAddress.self) {
             try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y"))
         }
-        #expect(throws: AdapterConfigError.self) { try render(Samples.email(to: "nobody")) }
+        for bad in ["nobody", "a@", "@b.test", "a..b@c.test", "a@b..test", "a b@c.test", "a@-b.test", "a@b,c.test"] {
+            #expect(throws: InvalidAddress.self, "\(bad)") { try render(Samples.email(to: bad)) }
+        }
+        for good in ["a@b", "first.last+tag@mail.example.com", "用户@例子.公司", "o'brien@shop.example"] {
+            #expect(AddressSyntax.emailProblem(good) == nil, "\(good)")
+        }
     }
 
     @Test("encoded words never split a UTF-8 character and stay within 75 characters")

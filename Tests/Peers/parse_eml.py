@@ -6,7 +6,8 @@ from email import policy
 from email.parser import BytesParser
 
 with open(sys.argv[1], "rb") as f:
-    msg = BytesParser(policy=policy.default).parse(f)
+    raw = f.read()
+msg = BytesParser(policy=policy.default).parsebytes(raw)
 parts = []
 for part in msg.walk():
     if part.is_multipart():
@@ -16,6 +17,7 @@ for part in msg.walk():
         "charset": part.get_content_charset(),
         "encoding": part.get("Content-Transfer-Encoding"),
         "content": part.get_content(),
+        "bare_lf": b"\n" in part.get_payload(decode=True).replace(b"\r\n", b""),
     })
 print(json.dumps({
     "subject": str(msg["Subject"]),
@@ -31,4 +33,6 @@ print(json.dumps({
     "content_type": msg.get_content_type(),
     "defects": [str(d) for d in msg.defects],
     "parts": parts,
+    "longest_line": max(len(line) for line in raw.split(b"\r\n")),
+    "header_lines_over_78": sum(1 for line in raw.split(b"\r\n\r\n")[0].split(b"\r\n") if len(line) > 78),
 }, ensure_ascii=False))

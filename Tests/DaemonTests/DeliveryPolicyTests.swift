@@ -30,6 +30,24 @@ extension DaemonSuite {
             """
         }
 
+        /// The store's dropped messages (reason, detail), read with Python's sqlite3.
+        static func droppedRows(_ box: Sandbox) throws -> [(reason: String, detail: String)] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try Paths.python())
+            p.arguments = [
+                "-c",
+                "import sqlite3,sys,json; print(json.dumps(sqlite3.connect(sys.argv[1]).execute('SELECT reason, coalesce(detail, \\'\\') FROM dropped ORDER BY reason, detail').fetchall()))",
+                box.store.path,
+            ]
+            let out = Pipe()
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String]])
+            return rows.map { ($0[0], $0[1]) }
+        }
+
         static func header(_ request: [String: Any], _ name: String) -> String? {
             (request["headers"] as? [[String]])?.first { $0.first?.lowercased() == name }?.last
         }
@@ -266,6 +284,88 @@ extension DaemonSuite {
             #expect(
                 await rowBecomes(store, e4, within: 30) { $0.state == .delivered },
                 "log:\n\(daemon.logText())")
+        }
+
+        @Test(
+            "over real SMTP a marketing email carries List-Unsubscribe and One-Click, a transactional one neither"
+        )
+        func transactionalHasNoListUnsubscribe() async throws {
+            let scratch = try Sandbox(channels: "")
+            defer { scratch.remove() }
+            let mail = scratch.root.appendingPathComponent("mail")
+            try FileManager.default.createDirectory(at: mail, withIntermediateDirectories: true)
+            let peer = try Peer("smtp_peer.py", record: mail)
+            defer { peer.stop() }
+            let rules =
+                Sandbox.pingRules + """
+                      - name: promo-mail
+                        when: { event: Promo Ping }
+                        send: { template: ping, channels: [email] }
+
+                    """
+            let box = try Sandbox(
+                channels: """
+                      email: { kind: smtp, url: "smtp://127.0.0.1:\(peer.port)", from: "Shop <news@shop.example>", unsubscribe-url: "https://shop.example/u/{{message.id}}" }
+                      chat: { kind: file, path: outbox }
+                      sms: { kind: file, path: outbox }
+                    """, rules: rules)
+            defer { box.remove() }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Mail Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+                Line.track("Promo Ping", user: "u1", id: "e2", n: 2, at: wallNow()),
+            ])
+            let store = try box.openStore()
+            let receipt = Line.messageId(rule: "ping-mail", user: "u1", trigger: "e1")
+            let promo = Line.messageId(rule: "promo-mail", user: "u1", trigger: "e2")
+            for id in [receipt, promo] {
+                #expect(
+                    await rowBecomes(store, id, within: 30) { $0.state == .delivered }, "log:\n\(daemon.logText())")
+            }
+            var byId: [String: String] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: mail.path) where name.hasSuffix(".eml") {
+                let text = try String(contentsOf: mail.appendingPathComponent(name), encoding: .utf8)
+                for id in [receipt, promo] where text.contains("<\(id)@shop.example>") { byId[id] = text }
+            }
+            let receiptText = try #require(byId[receipt])
+            let promoText = try #require(byId[promo])
+            #expect(!receiptText.contains("List-Unsubscribe"), "\(receiptText)")
+            #expect(promoText.contains("List-Unsubscribe: <https://shop.example/u/\(promo)>"), "\(promoText)")
+            #expect(promoText.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
+        }
+
+        @Test("an SMS to a number that is not E.164 and an email to a malformed address are dropped invalid-address, counted")
+        func invalidAddresses() async throws {
+            let scratch = try Sandbox(channels: "")
+            defer { scratch.remove() }
+            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
+            defer { peer.stop() }
+            let box = try Sandbox(
+                channels: """
+                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC1/Messages.json", account: AC1, token: t0ken, from: "+15550100" }
+                      email: { kind: file, path: mail }
+                      chat: { kind: file, path: outbox }
+                    """)
+            defer { box.remove() }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            let t = Line.time(wallNow())
+            try box.append([
+                #"{"type":"identify","userId":"u1","timestamp":"\#(t)","traits":{"email":"not an address","phone":"not-a-phone"}}"#,
+                Line.track("SMS Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+                Line.track("Mail Ping", user: "u1", id: "e2", n: 2, at: wallNow()),
+            ])
+            #expect(
+                await eventually(within: 30) { (try? box.status())?.contains("dropped          2") == true },
+                "\((try? box.status()) ?? "")\n\(daemon.logText())")
+            let dropped = try Self.droppedRows(box)
+            #expect(dropped.map(\.reason) == ["invalid-address", "invalid-address"], "\(dropped)")
+            #expect(dropped.contains { $0.detail.contains("is not an E.164 phone number") }, "\(dropped)")
+            #expect(dropped.contains { $0.detail.contains("is not a usable email address") }, "\(dropped)")
+            #expect(peer.lines().isEmpty, "nothing was sent")
+            #expect(!daemon.logText().contains("not-a-phone"), "the number is masked in the log")
         }
 
         @Test("bad retry blocks are positioned errors in check")

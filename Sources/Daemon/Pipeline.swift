@@ -198,7 +198,9 @@ actor Pipeline: Service {
             held[start.path, default: HeldLines()].append(token: nextToken, start: start)
         }
         // Caught up (every line written so far is read): the wall clock moves the sequencer's clock.
-        sequencer.advance(wall: now, caughtUp: input.lines < options.batchLines) { records.append($0) }
+        let behind = input.full || input.lines >= options.batchLines
+        sequencer.advance(wall: now, caughtUp: !behind) { records.append($0) }
+        noteBackfill(lines: input.lines, behind: behind, now: now)
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
 
         var seenRows: [SeenMessage] = []
@@ -254,7 +256,9 @@ actor Pipeline: Service {
         for r in records {
             if r.decision == .suppressed {
                 if let d = r.dropped { dropped.append(d) }
-                logger.info(
+                // A cancellation is the rules working (a backfill makes tens of thousands): debug, not info.
+                logger.log(
+                    level: r.reason == .cancelled ? .debug : .info,
                     "held back: \(r.reason?.rawValue ?? "?")",
                     metadata: [
                         "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
@@ -295,7 +299,47 @@ actor Pipeline: Service {
             try await store.commit(batch)
             if wakesDispatcher { dispatcherWakeup.signal() }
         }
-        return input.lines >= options.batchLines
+        return behind
+    }
+
+    /// A backlog being read (a back-filled file, a restart after an outage): when it started, lines read
+    /// since, and when progress was last logged.
+    private var backfill: (startedAt: Int64, lines: Int, loggedAt: Int64)?
+
+    /// Logs a backlog's progress every 5 s at info: lines read, lines a second, bytes left and how far the
+    /// events' time is behind the wall clock; and once when it is read.
+    private func noteBackfill(lines: Int, behind: Bool, now: Instant) {
+        let ms = now.milliseconds
+        if behind {
+            var b = backfill ?? (startedAt: ms, lines: 0, loggedAt: ms)
+            b.lines += lines
+            if ms - b.loggedAt >= 5000 {
+                b.loggedAt = ms
+                var unread: UInt64 = 0
+                for file in ingestor.currentFiles() {
+                    let at = ingestor.offsets[file.path]?.offset ?? 0
+                    if file.size > at { unread += file.size - at }
+                }
+                let seconds = Double(max(1, ms - b.startedAt)) / 1000
+                let lag = sequencer.clock.milliseconds == .min ? 0 : max(0, ms - sequencer.clock.milliseconds)
+                logger.info(
+                    "backfill: \(b.lines) lines in \(Int(seconds)) s (\(Int(Double(b.lines) / seconds)) lines/s), \(unread) bytes unread, events \(Replay.describe(milliseconds: lag)) behind the wall clock",
+                    metadata: [
+                        "backfill.lines": "\(b.lines)", "backfill.lines_per_second": "\(Int(Double(b.lines) / seconds))",
+                        "backfill.unread_bytes": "\(unread)", "backfill.lag_ms": "\(lag)",
+                    ])
+            }
+            backfill = b
+        } else if let b = backfill {
+            backfill = nil
+            let total = b.lines + lines
+            let seconds = Double(max(1, ms - b.startedAt)) / 1000
+            if ms - b.startedAt >= 5000 {
+                logger.info(
+                    "backfill read: \(total) lines in \(Int(seconds)) s (\(Int(Double(total) / seconds)) lines/s)",
+                    metadata: ["backfill.lines": "\(total)"])
+            }
+        }
     }
 
     /// A cluster node's batch: the held partitions' new lines, applied in timestamp order within the batch
@@ -357,7 +401,9 @@ actor Pipeline: Service {
         for r in records {
             if r.decision == .suppressed {
                 if let d = r.dropped { dropped.append(d) }
-                logger.info(
+                // A cancellation is the rules working (a backfill makes tens of thousands): debug, not info.
+                logger.log(
+                    level: r.reason == .cancelled ? .debug : .info,
                     "held back: \(r.reason?.rawValue ?? "?")",
                     metadata: [
                         "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",

@@ -368,6 +368,45 @@ extension DaemonSuite {
             #expect(!daemon.logText().contains("not-a-phone"), "the number is masked in the log")
         }
 
+        @Test(
+            "a backfill does not starve another file: its line is applied in the first batch, long before the backfill ends"
+        )
+        func backfillFairness() async throws {
+            let box = try Sandbox(
+                channels: """
+                      chat: { kind: file, path: outbox }
+                      sms: { kind: file, path: outbox }
+                      email: { kind: file, path: mail }
+                    """)
+            defer { box.remove() }
+            // "a-backfill.jsonl" sorts first: 40,000 profile lines ten minutes old, then one message at its end.
+            let old = wallNow().plus(ms: -600_000)
+            var lines: [String] = []
+            lines.reserveCapacity(40_001)
+            for i in 0..<40_000 { lines.append(Line.identify("b\(i % 500)", index: i, at: old.plus(ms: Int64(i)))) }
+            lines.append(Line.track("SMS Ping", user: "b1", id: "last", n: 1, at: old.plus(ms: 40_000)))
+            try box.append(lines, to: "a-backfill.jsonl")
+            try box.append(
+                [
+                    Line.identify("live", index: 1, at: old.plus(ms: 40_001)),
+                    Line.track("SMS Ping", user: "live", id: "now", n: 2, at: old.plus(ms: 40_002)),
+                ], to: "b-live.jsonl")
+            let daemon = try await box.startDaemon(arguments: ["--batch-lines", "200", "--log-level", "debug"])
+                .running()
+            defer { daemon.kill9() }
+            let store = try box.openStore()
+            let last = Line.messageId(rule: "ping-sms", user: "b1", trigger: "last")
+            let live = Line.messageId(rule: "ping-sms", user: "live", trigger: "now")
+            #expect(
+                await rowBecomes(store, last, within: 120) { _ in true }, "log:\n\(daemon.logText().suffix(3000))")
+            let lastRow = try #require(try await store.outboxRow(messageId: last))
+            let liveRow = try #require(try await store.outboxRow(messageId: live))
+            // 40,001 lines at 200 a batch are 200 commits or more: the live file's line came in the first one.
+            #expect(liveRow.createdAt < lastRow.createdAt, "live \(liveRow.createdAt), backfill end \(lastRow.createdAt)")
+            let applied = try await store.status().eventsApplied
+            #expect(applied == 40_003)
+        }
+
         @Test("bad retry blocks are positioned errors in check")
         func badRetryConfig() throws {
             let box = try Sandbox(

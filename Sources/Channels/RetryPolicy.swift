@@ -22,7 +22,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Standard Webhooks' / Svix's schedule: after the first attempt, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
     /// 10 h — eight attempts over about 27.6 hours, so an outage of a day is outlasted.
     public static let standardSchedule: [TimeSpan] = [
-        .seconds(5), .minutes(5), .minutes(30), .hours(2), .hours(5), .hours(10), .hours(10),
+        TimeSpan(seconds: 5), .minutes(5), .minutes(30), .hours(2), .hours(5), .hours(10), .hours(10),
     ]
 
     /// The daemon's default: ``standardSchedule``, `Retry-After` up to 1 h.

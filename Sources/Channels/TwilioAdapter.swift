@@ -108,9 +108,11 @@ public struct TwilioAdapter: ChannelAdapter {
         let outcome = Classification.outcome(
             result, peer: .http(deduplicates: false), now: Delivery.wallClock(), retryAfterLimit: .hours(1))
         if case .delivered(_, let answer) = outcome {
-            // A 2xx that is not Twilio's JSON (a proxy's page, a cut-off body) does not say a message was
-            // created; Twilio cannot deduplicate, so it is not re-sent either: unknown.
+            // A whole 2xx answer that is not Twilio's JSON (a proxy's or a captive portal's page) does not say a
+            // message was created; Twilio cannot deduplicate, so it is not re-sent either: unknown. (A 2xx status
+            // line whose body was then cut off is Twilio's own answer: delivered, without an id.)
             let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
+            if result.curlCode != 0 { return .delivered(providerId: object?["sid"] as? String, answer: answer) }
             guard let sid = object?["sid"] as? String, !sid.isEmpty else {
                 return .ambiguous(answer: "a 2xx answer without a Twilio message sid: " + answer)
             }

@@ -107,7 +107,9 @@ struct MIMETests {
         let parts = try #require(parsed["parts"] as? [[String: Any]])
         #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
         #expect(parts.map { $0["encoding"] as? String } == ["base64", "base64"])
-        #expect(parts[0]["content"] as? String == "你好 李伟,\n\nYour cart is waiting.\n")
+        // Canonical form: the text's line breaks are CRLF inside the base64.
+        #expect(parts[0]["content"] as? String == "你好 李伟,\r\n\r\nYour cart is waiting.\r\n")
+        #expect(parts[0]["bare_lf"] as? Bool == false)
         let html = try #require(parts[1]["content"] as? String)
         #expect(
             html.hasPrefix(

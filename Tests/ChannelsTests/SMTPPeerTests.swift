@@ -115,7 +115,7 @@ struct SMTPPeerTests {
         let second = Samples.email(to: "long@example.com", toName: unbroken, subject: unbroken)
         #expect(await Delivery.deliver(second, via: try adapter(peer.url)).outcome.name == "delivered")
         let parsed2 = try peer.parsed(2)
-        #expect(parsed2["to_name"] as? String == unbroken)
+        #expect(parsed2["to_decoded"] as? String == "\(unbroken) <long@example.com>")
         #expect(parsed2["subject"] as? String == unbroken)
         #expect((parsed2["longest_line"] as? Int ?? 9999) <= 998)
         #expect(parsed2["header_lines_over_78"] as? Int == 0)

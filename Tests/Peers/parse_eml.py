@@ -3,6 +3,8 @@
 import json
 import sys
 from email import policy
+from email import message_from_bytes
+from email.header import decode_header, make_header
 from email.parser import BytesParser
 
 with open(sys.argv[1], "rb") as f:
@@ -26,6 +28,9 @@ print(json.dumps({
     "to": str(msg["To"]),
     "to_name": msg["To"].addresses[0].display_name,
     "to_addr": msg["To"].addresses[0].addr_spec,
+    # RFC 2047 §6.2 decoding of the raw header (the address parser keeps the white space between adjacent
+    # encoded words of a display name, which the RFC says to drop).
+    "to_decoded": str(make_header(decode_header(message_from_bytes(raw)["To"]))),
     "message_id": str(msg["Message-ID"]),
     "date": str(msg["Date"]),
     "list_unsubscribe": msg["List-Unsubscribe"] and str(msg["List-Unsubscribe"]),

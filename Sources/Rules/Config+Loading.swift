@@ -277,15 +277,10 @@ struct ConfigReader {
             if let items = reader.sequence(n, name: "\(context).schedule") {
                 var waits: [TimeSpan] = []
                 for item in items {
+                    // A duration is never negative (`-5s` does not parse), so every wait is one.
                     guard let d = reader.duration(item, name: "\(context).schedule") else {
                         ok = false
                         continue
-                    }
-                    if d.seconds < 0 {
-                        reader.error(
-                            "bad-duration", "a wait in \(context).schedule cannot be negative",
-                            at: reader.location(of: item))
-                        ok = false
                     }
                     waits.append(d)
                 }

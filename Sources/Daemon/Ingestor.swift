@@ -98,7 +98,10 @@ struct Ingestor {
                 batch.full = true
                 continue
             }
-            if readFile(file, from: start, known: known, upTo: min(limit, batch.lines + share), into: &batch, now: now, future: future) {
+            if readFile(
+                file, from: start, known: known, upTo: min(limit, batch.lines + share), into: &batch,
+                now: now, future: future)
+            {
                 cut.append(file)
             }
         }
@@ -108,7 +111,8 @@ struct Ingestor {
                 break
             }
             guard let start = offsets[file.path] else { continue }
-            if readFile(file, from: start, known: start, upTo: limit, into: &batch, now: now, future: future) {
+            if readFile(file, from: start, known: start, upTo: limit, into: &batch, now: now, future: future)
+            {
                 batch.full = true
             }
         }
@@ -118,7 +122,8 @@ struct Ingestor {
     /// Reads `file` from `start` until the batch holds `upTo` lines or the file's complete lines end, and
     /// records where it got to. Returns whether lines were left unread because the batch reached `upTo`.
     private mutating func readFile(
-        _ file: FileTracking.Current, from start: FileOffset, known: FileOffset?, upTo: Int, into batch: inout Batch,
+        _ file: FileTracking.Current, from start: FileOffset, known: FileOffset?, upTo: Int,
+        into batch: inout Batch,
         now: Instant, future: Instant?
     ) -> Bool {
         let path = file.path

@@ -62,7 +62,8 @@ actor Pipeline: Service {
 
     init(
         project: Project, sequencer: Sequencer, saved: SequencerState, adapters: Adapters,
-        live: LiveAdapters? = nil, offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
+        live: LiveAdapters? = nil, offsets: [String: FileOffset], store: any StateStore,
+        options: DaemonOptions, logger: Logger,
         dispatcherWakeup: Wakeup, reloadRequests: Wakeup, telemetry: Telemetry? = nil,
         cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
     ) {
@@ -325,7 +326,8 @@ actor Pipeline: Service {
                 logger.info(
                     "backfill: \(b.lines) lines in \(Int(seconds)) s (\(Int(Double(b.lines) / seconds)) lines/s), \(unread) bytes unread, events \(Replay.describe(milliseconds: lag)) behind the wall clock",
                     metadata: [
-                        "backfill.lines": "\(b.lines)", "backfill.lines_per_second": "\(Int(Double(b.lines) / seconds))",
+                        "backfill.lines": "\(b.lines)",
+                        "backfill.lines_per_second": "\(Int(Double(b.lines) / seconds))",
                         "backfill.unread_bytes": "\(unread)", "backfill.lag_ms": "\(lag)",
                     ])
             }

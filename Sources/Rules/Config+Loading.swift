@@ -255,7 +255,8 @@ struct ConfigReader {
             let location = reader.location(of: value)
             if let kind {
                 out[channel] = ChannelConfig(
-                    kind: kind, options: options, keyLocations: keyLocations, location: location, retry: retry)
+                    kind: kind, options: options, keyLocations: keyLocations, location: location, retry: retry
+                )
             } else if !entry.keys.contains(where: { $0.scalar?.string == "kind" }) {
                 reader.error(
                     "missing-key", "missing required key 'kind' in channels.\(key.value)", at: location)
@@ -300,7 +301,8 @@ struct ConfigReader {
             if let d = reader.duration(n, name: "\(context).max-age") {
                 if d.seconds <= 0 {
                     reader.error(
-                        "bad-duration", "'\(context).max-age' must be longer than 0", at: reader.location(of: n))
+                        "bad-duration", "'\(context).max-age' must be longer than 0",
+                        at: reader.location(of: n))
                     ok = false
                 } else if let waits = out.schedule, waits.last.map({ $0.seconds == 0 }) ?? true {
                     reader.error(

@@ -25,7 +25,9 @@ extension Outbox {
             let enabled = try await DisabledEndpoints.enable(channel, in: opened.store)
             await opened.close()
             if enabled {
-                print("enabled channel \(channel); its dead letters stay dead (touchpoint outbox retry --all-dead)")
+                print(
+                    "enabled channel \(channel); its dead letters stay dead (touchpoint outbox retry --all-dead)"
+                )
             } else {
                 printError("channel \(channel) is not disabled; nothing changed")
                 throw ExitCode(1)

@@ -67,7 +67,9 @@ struct MIMETests {
         #expect(throws: InvalidAddress.self) {
             try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y"))
         }
-        for bad in ["nobody", "a@", "@b.test", "a..b@c.test", "a@b..test", "a b@c.test", "a@-b.test", "a@b,c.test"] {
+        for bad in [
+            "nobody", "a@", "@b.test", "a..b@c.test", "a@b..test", "a b@c.test", "a@-b.test", "a@b,c.test",
+        ] {
             #expect(throws: InvalidAddress.self, "\(bad)") { try render(Samples.email(to: bad)) }
         }
         for good in ["a@b", "first.last+tag@mail.example.com", "用户@例子.公司", "o'brien@shop.example"] {

@@ -79,7 +79,8 @@ struct SMTPPeerTests {
         let parts = try #require(parsed["parts"] as? [[String: Any]])
         #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
         #expect(
-            (parts.first?["content"] as? String)?.replacingOccurrences(of: "\r\n", with: "\n") == message.text)
+            (parts.first?["content"] as? String)?.replacingOccurrences(of: "\r\n", with: "\n") == message.text
+        )
     }
 
     @Test(

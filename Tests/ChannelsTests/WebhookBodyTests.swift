@@ -66,20 +66,34 @@ struct WebhookBodyTests {
             transport: CurlTransport.shared)
         func message(_ text: String = "hi", _ buttons: [OutboundMessage.Button]) -> OutboundMessage {
             OutboundMessage(
-                messageId: "x", channel: .chat, to: "C1", text: text, buttons: buttons, rule: "r", customerId: "c",
+                messageId: "x", channel: .chat, to: "C1", text: text, buttons: buttons, rule: "r",
+                customerId: "c",
                 createdAt: Samples.now)
         }
-        let ok = OutboundMessage.Button(label: String(repeating: "L", count: 75), url: "https://shop.example/a")
+        let ok = OutboundMessage.Button(
+            label: String(repeating: "L", count: 75), url: "https://shop.example/a")
         #expect(throws: Never.self) {
-            try adapter.prepare(message(String(repeating: "é", count: 3000), Array(repeating: ok, count: 25)), now: Samples.now)
+            try adapter.prepare(
+                message(String(repeating: "é", count: 3000), Array(repeating: ok, count: 25)),
+                now: Samples.now)
         }
         let cases: [(OutboundMessage, String)] = [
             (message(String(repeating: "é", count: 3001), [ok]), "section text is 3001 characters"),
             (message("hi", Array(repeating: ok, count: 26)), "26 buttons"),
             (message("hi", [.init(label: "", url: "https://a.example")]), "button 1 has empty text"),
-            (message("hi", [.init(label: String(repeating: "L", count: 76), url: "https://a.example")]), "button 1 text is 76"),
-            (message("hi", [ok, .init(label: "x", url: "javascript:alert(1)")]), "button 2 URL must be http(s), not 'javascript'"),
-            (message("hi", [.init(label: "x", url: "https://a.example/" + String(repeating: "p", count: 3000))]), "URL is 3018 characters"),
+            (
+                message("hi", [.init(label: String(repeating: "L", count: 76), url: "https://a.example")]),
+                "button 1 text is 76"
+            ),
+            (
+                message("hi", [ok, .init(label: "x", url: "javascript:alert(1)")]),
+                "button 2 URL must be http(s), not 'javascript'"
+            ),
+            (
+                message(
+                    "hi", [.init(label: "x", url: "https://a.example/" + String(repeating: "p", count: 3000))]
+                ), "URL is 3018 characters"
+            ),
         ]
         for (m, words) in cases {
             do {

@@ -9,7 +9,8 @@ import TouchpointCore
 
 extension DaemonSuite {
     /// Issue 15: retries that outlast an outage, re-signed webhooks, 410 that disables visibly.
-    @Suite("retry schedules, re-signing and disabled endpoints, through touchpoint run") struct DeliveryPolicy {
+    @Suite("retry schedules, re-signing and disabled endpoints, through touchpoint run") struct DeliveryPolicy
+    {
         static let secret = "whsec_dGVzdHNlY3JldA=="
 
         static func sandbox(path: String, retry: String = "", extraConfig: String = "") throws -> (
@@ -99,7 +100,8 @@ extension DaemonSuite {
             "a peer answering 500 then 200 is retried per the channel's schedule, each attempt signed afresh under one webhook-id"
         )
         func retriedPerSchedule() async throws {
-            let (peer, box, scratch) = try Self.sandbox(path: "/flaky/2/hook", retry: "{ schedule: [1s, 1s] }")
+            let (peer, box, scratch) = try Self.sandbox(
+                path: "/flaky/2/hook", retry: "{ schedule: [1s, 1s] }")
             defer {
                 peer.stop()
                 box.remove()
@@ -114,7 +116,8 @@ extension DaemonSuite {
             let id = Line.messageId(rule: "ping-chat", user: "u1", trigger: "e1")
             let store = try box.openStore()
             #expect(
-                await rowBecomes(store, id, within: 30) { $0.state == .delivered }, "log:\n\(daemon.logText())")
+                await rowBecomes(store, id, within: 30) { $0.state == .delivered },
+                "log:\n\(daemon.logText())")
             let attempts = try await store.attempts(messageId: id)
             #expect(attempts.map(\.outcome) == ["retry", "retry", "delivered"], "\(attempts)")
             let requests = peer.lines()
@@ -126,7 +129,8 @@ extension DaemonSuite {
                 let check = try Self.verify(r)
                 #expect(check.ok, "\(check.output)")
             }
-            #expect(daemon.logText().contains("transient failure, retrying in 1000 ms"), "\(daemon.logText())")
+            #expect(
+                daemon.logText().contains("transient failure, retrying in 1000 ms"), "\(daemon.logText())")
         }
 
         @Test("when the schedule is spent the message is a dead letter, after exactly its attempts")
@@ -336,10 +340,12 @@ extension DaemonSuite {
             let promo = Line.messageId(rule: "promo-mail", user: "u1", trigger: "e2")
             for id in [receipt, promo] {
                 #expect(
-                    await rowBecomes(store, id, within: 30) { $0.state == .delivered }, "log:\n\(daemon.logText())")
+                    await rowBecomes(store, id, within: 30) { $0.state == .delivered },
+                    "log:\n\(daemon.logText())")
             }
             var byId: [String: String] = [:]
-            for name in try FileManager.default.contentsOfDirectory(atPath: mail.path) where name.hasSuffix(".eml") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: mail.path)
+            where name.hasSuffix(".eml") {
                 let text = try String(contentsOf: mail.appendingPathComponent(name), encoding: .utf8)
                 for id in [receipt, promo] where text.contains("<\(id)@shop.example>") { byId[id] = text }
             }
@@ -350,7 +356,9 @@ extension DaemonSuite {
             #expect(promoText.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
         }
 
-        @Test("an SMS to a number that is not E.164 and an email to a malformed address are dropped invalid-address, counted")
+        @Test(
+            "an SMS to a number that is not E.164 and an email to a malformed address are dropped invalid-address, counted"
+        )
         func invalidAddresses() async throws {
             let scratch = try Sandbox(channels: "")
             defer { scratch.remove() }
@@ -397,7 +405,9 @@ extension DaemonSuite {
             let old = wallNow().plus(ms: -600_000)
             var lines: [String] = []
             lines.reserveCapacity(40_001)
-            for i in 0..<40_000 { lines.append(Line.identify("b\(i % 500)", index: i, at: old.plus(ms: Int64(i)))) }
+            for i in 0..<40_000 {
+                lines.append(Line.identify("b\(i % 500)", index: i, at: old.plus(ms: Int64(i))))
+            }
             lines.append(Line.track("SMS Ping", user: "b1", id: "last", n: 1, at: old.plus(ms: 40_000)))
             try box.append(lines, to: "a-backfill.jsonl")
             try box.append(
@@ -405,18 +415,23 @@ extension DaemonSuite {
                     Line.identify("live", index: 1, at: old.plus(ms: 40_001)),
                     Line.track("SMS Ping", user: "live", id: "now", n: 2, at: old.plus(ms: 40_002)),
                 ], to: "b-live.jsonl")
-            let daemon = try await box.startDaemon(arguments: ["--batch-lines", "200", "--log-level", "debug"])
-                .running()
+            let daemon = try await box.startDaemon(arguments: [
+                "--batch-lines", "200", "--log-level", "debug",
+            ])
+            .running()
             defer { daemon.kill9() }
             let store = try box.openStore()
             let last = Line.messageId(rule: "ping-sms", user: "b1", trigger: "last")
             let live = Line.messageId(rule: "ping-sms", user: "live", trigger: "now")
             #expect(
-                await rowBecomes(store, last, within: 120) { _ in true }, "log:\n\(daemon.logText().suffix(3000))")
+                await rowBecomes(store, last, within: 120) { _ in true },
+                "log:\n\(daemon.logText().suffix(3000))")
             let lastRow = try #require(try await store.outboxRow(messageId: last))
             let liveRow = try #require(try await store.outboxRow(messageId: live))
             // 40,001 lines at 200 a batch are 200 commits or more: the live file's line came in the first one.
-            #expect(liveRow.createdAt < lastRow.createdAt, "live \(liveRow.createdAt), backfill end \(lastRow.createdAt)")
+            #expect(
+                liveRow.createdAt < lastRow.createdAt,
+                "live \(liveRow.createdAt), backfill end \(lastRow.createdAt)")
             let applied = try await store.status().eventsApplied
             #expect(applied == 40_003)
         }
@@ -435,7 +450,8 @@ extension DaemonSuite {
             let out = check.output
             let path = box.config.path
             #expect(out.contains("unknown key 'every' in channels.chat.retry"), "\(out)")
-            #expect(out.contains("'channels.chat.retry.schedule' needs a unit: '5' is a bare number"), "\(out)")
+            #expect(
+                out.contains("'channels.chat.retry.schedule' needs a unit: '5' is a bare number"), "\(out)")
             #expect(out.contains("'channels.chat.retry.max-age' is not a duration: 'soon'"), "\(out)")
             #expect(out.contains("'channels.sms.retry.schedule' must be a list, found a string"), "\(out)")
             #expect(out.contains("'channels.email.retry.max-age' must be longer than 0"), "\(out)")

@@ -253,10 +253,13 @@ struct ConfigExplorationTests {
         #expect(d2.first?.message.contains("from 0 to 1") == true)
     }
 
-    @Test("a channel's retry block is read with its places: schedule and max-age as durations, not an adapter option")
+    @Test(
+        "a channel's retry block is read with its places: schedule and max-age as durations, not an adapter option"
+    )
     func channelRetry() throws {
         let (config, diagnostics) = Config.parse(
-            yaml: "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [0s, 5s, 1h], max-age: 24h } }\n",
+            yaml:
+                "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [0s, 5s, 1h], max-age: 24h } }\n",
             path: "c.yaml")
         #expect(diagnostics == [])
         let chat = try #require(config.channels[.chat])
@@ -264,7 +267,8 @@ struct ConfigExplorationTests {
         #expect(chat.retry?.maxAge == .hours(24))
         #expect(chat.options["retry"] == nil)
         let (_, bad) = Config.parse(
-            yaml: "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [1s, 0s], max-age: 1d, every: 2 } }\n",
+            yaml:
+                "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [1s, 0s], max-age: 1d, every: 2 } }\n",
             path: "c.yaml")
         #expect(
             Set(bad.map(\.description)) == [

@@ -10,8 +10,9 @@ import TouchpointCore
 #endif
 
 /// Reads new complete lines from `*.jsonl` files in the events folder, in name order, from the offsets
-/// the store remembers, each file with new lines getting an equal share of a batch first (a backfill in
-/// one file does not hold back live lines appended to another).
+/// the store remembers. While a file has a backlog (more than ``backfillBytes`` unread), every file with new
+/// lines gets an equal share of a batch first, so a backfill in one file does not hold back live lines
+/// appended to another.
 ///
 /// A partial last line (no newline yet) is left for the next read. Files are matched to remembered offsets
 /// by identity and content (``FileTracking``): a renamed file continues where it was, a truncated or
@@ -32,6 +33,10 @@ struct Ingestor {
         /// Some file has complete lines this batch had no room for: not caught up.
         var full = false
     }
+
+    /// Unread bytes past which a file counts as a backlog (a back-filled file, an outage's catch-up) and
+    /// shares each batch with the other files instead of being read to its end first.
+    static let backfillBytes: UInt64 = 1 << 20
 
     let folder: String
     private(set) var offsets: [String: FileOffset]
@@ -87,7 +92,13 @@ struct Ingestor {
             guard let start = resolution.starts[file.path] else { return false }
             return file.size > start.offset || offsets[file.path] != start
         }
-        let share = max(1, limit / max(1, pending.count))
+        // Only a backlog shares: below `backfillBytes` unread, files are read in name order, as a dry-run
+        // reads them, so the daemon's order (and what counts as late) stays the dry-run's.
+        let backlog = pending.contains { file in
+            (resolution.starts[file.path].map { file.size > $0.offset ? file.size - $0.offset : 0 } ?? 0)
+                > Self.backfillBytes
+        }
+        let share = backlog ? max(1, limit / max(1, pending.count)) : limit
         var cut: [FileTracking.Current] = []
         for file in changed {
             guard let start = resolution.starts[file.path] else { continue }

@@ -391,6 +391,42 @@ extension DaemonSuite {
         }
 
         @Test(
+            "send-test refuses a --to that is not E.164 for Twilio, or not an email address, before sending")
+        func sendTestValidatesTo() throws {
+            let scratch = try Sandbox(channels: "")
+            defer { scratch.remove() }
+            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
+            defer { peer.stop() }
+            let box = try Sandbox(
+                channels: """
+                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC1/Messages.json", account: AC1, token: t0ken, from: "+15550100" }
+                      email: { kind: file, path: mail }
+                      chat: { kind: file, path: outbox }
+                    """)
+            defer { box.remove() }
+            let event = box.root.appendingPathComponent("event.json")
+            try #"{"event":"SMS Ping","properties":{"n":7}}"#.write(
+                to: event, atomically: true, encoding: .utf8)
+            func sendTest(_ channel: String, _ to: String) throws -> (output: String, status: Int32) {
+                try box.touchpoint([
+                    "send-test", "--template", "ping", "--channel", channel, "--to", to, "--event",
+                    event.path,
+                ])
+            }
+            let phone = try sendTest("sms", "not-a-phone")
+            #expect(phone.status == 1)
+            #expect(phone.output.contains("not sent: invalid-address: "), "\(phone.output)")
+            #expect(phone.output.contains("is not an E.164 phone number"), "\(phone.output)")
+            let mail = try sendTest("email", "nobody.example.com")
+            #expect(mail.status == 1)
+            #expect(mail.output.contains("is not a usable email address (no @)"), "\(mail.output)")
+            #expect(peer.lines().isEmpty)
+            let good = try sendTest("sms", "+15558675310")
+            #expect(good.status == 0, "\(good.output)")
+            #expect(peer.lines().count == 1)
+        }
+
+        @Test(
             "a backfill does not starve another file: its line is applied in the first batch, long before the backfill ends"
         )
         func backfillFairness() async throws {

@@ -357,6 +357,45 @@ extension DaemonSuite {
         }
 
         @Test(
+            "a transactional email is sent even when the channel's unsubscribe-url names a trait the customer lacks"
+        )
+        func transactionalIgnoresUnsubscribeLink() async throws {
+            let rules =
+                Sandbox.pingRules + """
+                      - name: promo-mail
+                        when: { event: Promo Ping }
+                        send: { template: ping, channels: [email] }
+
+                    """
+            let box = try Sandbox(
+                channels: """
+                      email: { kind: file, path: mail, unsubscribe-url: "https://shop.example/u/{{customer.token}}" }
+                      chat: { kind: file, path: outbox }
+                      sms: { kind: file, path: outbox }
+                    """, rules: rules)
+            defer { box.remove() }
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append([
+                Line.identify("u1", index: 1, at: wallNow()),
+                Line.track("Mail Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+                Line.track("Promo Ping", user: "u1", id: "e2", n: 2, at: wallNow()),
+            ])
+            let store = try box.openStore()
+            let receipt = Line.messageId(rule: "ping-mail", user: "u1", trigger: "e1")
+            #expect(
+                await rowBecomes(store, receipt, within: 30) { $0.state == .delivered },
+                "log:\n\(daemon.logText())")
+            let eml = try String(
+                contentsOf: box.root.appendingPathComponent("mail/\(receipt).eml"), encoding: .utf8)
+            #expect(!eml.contains("List-Unsubscribe"))
+            #expect(
+                await eventually(within: 20) {
+                    (try? Self.droppedRows(box))?.contains { $0.reason == "missing-variable" } == true
+                }, "the marketing one, which needs the link, is held back")
+        }
+
+        @Test(
             "an SMS to a number that is not E.164 and an email to a malformed address are dropped invalid-address, counted"
         )
         func invalidAddresses() async throws {

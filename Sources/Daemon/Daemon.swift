@@ -63,11 +63,17 @@ public enum Daemon {
     ) async throws {
         let store = held.store
         let storePath = project.config.storeDescription
-        let stored = try await held.startState()
-        var offsets = stored.offsets
-        if let refusal = startRefusal(stored: stored, options: options, project: project) {
-            throw StartupError(diagnostics: [refusal])
+        var stored = try await held.startState()
+        if startRefusal(stored: stored, options: options, project: project) != nil {
+            // The folder's marker may be a sibling cluster node's that started on this same store since the state
+            // was read: a node records the store's first start before it writes the marker, so the store read
+            // again is no longer new. (Nodes started together raced here, and all but one refused.)
+            stored = try await held.startState()
+            if let refusal = startRefusal(stored: stored, options: options, project: project) {
+                throw StartupError(diagnostics: [refusal])
+            }
         }
+        var offsets = stored.offsets
         if options.newStore {
             offsets = Ingestor.endOffsets(folder: project.config.eventsDirectory)
             logger.notice(

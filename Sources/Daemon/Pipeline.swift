@@ -21,9 +21,12 @@ import Tracking
 actor Pipeline: Service {
     private var project: Project
     private var sequencer: Sequencer
+    /// The sequencer's engine, mutated in place: a get-then-set accessor would copy the engine, so the first
+    /// change to a customer after the copy duplicated the whole customer dictionary — once per event in a
+    /// cluster batch, which applies through this accessor.
     var engine: Engine {
         get { sequencer.engine }
-        set { sequencer.engine = newValue }
+        _modify { yield &sequencer.engine }
     }
     private var adapters: Adapters
     /// The dispatcher's adapters, replaced at each successful reload.

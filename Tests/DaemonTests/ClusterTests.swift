@@ -300,5 +300,35 @@ extension DaemonSuite {
             #expect(await three.waitForExit(seconds: 30) == 0)
             await cluster.finish()
         }
+
+        @Test(
+            "three nodes started together on a new store beside lines no store has read: all three start (none refuses the marker a sibling just wrote), and every line is applied once"
+        )
+        func startTogether() async throws {
+            let cluster = try await ClusterBox(
+                channels: "  chat: { kind: file, path: outbox }", partitions: 12, lease: "60s")
+            try cluster.box.append(
+                (0..<40).map { Line.identify("u\($0)", index: $0, at: wallNow()) }
+                    + (0..<40).map {
+                        Line.track("Order Completed", user: "u\($0)", id: "o-\($0)", n: $0, at: wallNow())
+                    })
+            let nodes = [try cluster.start("a"), try cluster.start("b"), try cluster.start("c")]
+            defer { for d in nodes { d.kill9() } }
+            for d in nodes { try await d.running() }
+            #expect(
+                try await eventuallyAsync(within: 60) { try await cluster.store.status().eventsApplied == 80 }
+            )
+            #expect(
+                try await eventuallyAsync(within: 30) {
+                    try await cluster.store.status().outbox[.delivered] == 40
+                })
+            for d in nodes {
+                #expect(!d.logText().contains("is new, but the events folder"), "\(d.logText().suffix(2000))")
+                d.signal(SIGTERM)
+            }
+            for d in nodes { #expect(await d.waitForExit(seconds: 30) == 0) }
+            #expect(try await cluster.store.status().eventsApplied == 80)
+            await cluster.finish()
+        }
     }
 }

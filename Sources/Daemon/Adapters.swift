@@ -32,10 +32,9 @@ public struct Adapters: Sendable {
         var retries: [Channel: RetryPolicy] = [:]
         var fingerprints: [Channel: String] = [:]
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            switch make(channel, c, config: config, registry: registry) {
-            case .adapter(let adapter): out[channel] = adapter
-            case .refused(let d): diagnostics.append(d)
-            }
+            let (adapter, found) = validate(channel, c, config: config, registry: registry)
+            if let adapter { out[channel] = adapter }
+            diagnostics += found
             retries[channel] = policy(c.retry)
             fingerprints[channel] = fingerprint(c, config: config, registry: registry)
         }
@@ -45,28 +44,12 @@ public struct Adapters: Sendable {
         return (adapters, diagnostics.map(config.redact))
     }
 
-    /// `check`'s diagnostics for the `channels:` block: each entry against the registry's kinds and
-    /// their options, at the places in the config.
+    /// `check`'s diagnostics for the `channels:` block: the same ones ``build(config:registry:)`` refuses
+    /// to start with (one function decides both), at the places in the config.
     public static func check(config: Config, registry: AdapterRegistry = .standard) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
-            let options = c.options.map { key, located in
-                AdapterRegistry.LocatedOption(
-                    key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
-                    valueLocation: located.location)
-            }
-            let found = registry.check(
-                channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location,
-                options: options,
-                entry: c.location)
-            diagnostics += found
-            // Options that are each fine may still be refused together (SMTP AUTH without TLS): what `run`
-            // would say, said here too.
-            if !found.contains(where: { $0.severity == .error }),
-                case .refused(let refusal) = make(channel, c, config: config, registry: registry)
-            {
-                diagnostics.append(refusal)
-            }
+            diagnostics += validate(channel, c, config: config, registry: registry).diagnostics
         }
         return diagnostics.map(config.redact)
     }
@@ -88,6 +71,116 @@ public struct Adapters: Sendable {
             text += "/" + (r.maxAge.map { "\($0.seconds)" } ?? "")
         }
         return String(SHA256.hex(text).prefix(32))
+    }
+
+    /// One `channels:` entry: the kind and options against the registry, then the values `run` would
+    /// refuse (``preflight(_:_:registry:)``), then the adapter itself; the adapter only when nothing is wrong.
+    static func validate(
+        _ channel: Channel, _ c: ChannelConfig, config: Config, registry: AdapterRegistry
+    ) -> (adapter: (any ChannelAdapter)?, diagnostics: [Diagnostic]) {
+        let options = c.options.map { key, located in
+            AdapterRegistry.LocatedOption(
+                key: key, keyLocation: c.keyLocations[key] ?? located.location, value: located.value,
+                valueLocation: located.location)
+        }
+        var found = registry.check(
+            channel: channel.rawValue, kind: c.kind.value, kindLocation: c.kind.location, options: options,
+            entry: c.location)
+        // An option whose value the config already refused (an unset `${VAR}`) is written, not missing.
+        let refused = Set(c.keyLocations.keys).subtracting(c.options.keys).map {
+            registry.adapterKey($0, kind: c.kind.value).replacingOccurrences(of: "_", with: "-")
+        }
+        found.removeAll { d in
+            d.code == "missing-option" && refused.contains { d.message.hasSuffix("needs option '\($0)'") }
+        }
+        if !refused.isEmpty && !found.contains(where: { $0.severity == .error }) {
+            return (nil, found)
+        }
+        // A value that came from the environment is named by its variable, so the error says where to look.
+        for i in found.indices where found[i].code == "bad-option" {
+            guard
+                let option = options.first(where: { $0.valueLocation == found[i].location }),
+                let text = option.value.stringValue, let name = config.expansions[text]
+            else { continue }
+            found[i].message += " (the value of ${\(name)})"
+        }
+        if found.contains(where: { $0.severity == .error }) { return (nil, found) }
+        found += preflight(channel, c, registry: registry)
+        if found.contains(where: { $0.severity == .error }) { return (nil, found) }
+        // Options that are each fine may still be refused together (SMTP AUTH without TLS).
+        switch make(channel, c, config: config, registry: registry) {
+        case .adapter(let adapter): return (adapter, found)
+        case .refused(let refusal): return (nil, found + [refusal])
+        }
+    }
+
+    /// Whether `text` is a Twilio account sid, `^AC[0-9a-fA-F]{32}$` (the adapter puts it in the endpoint's path).
+    static func isAccountSid(_ text: String) -> Bool {
+        let u = Array(text.utf8)
+        return u.count == 34 && u[0] == UInt8(ascii: "A") && u[1] == UInt8(ascii: "C")
+            && u[2...].allSatisfy {
+                (48...57).contains($0) || (65...70).contains($0) || (97...102).contains($0)
+            }
+    }
+
+    /// Values the adapters would take but that cannot work, each at the place it is written: a webhook
+    /// secret that is not `whsec_` + base64, a Twilio account that is not an account sid or is not the one in
+    /// the configured URL, an option left empty (an environment variable set to nothing, say).
+    static func preflight(_ channel: Channel, _ c: ChannelConfig, registry: AdapterRegistry) -> [Diagnostic] {
+        let kind = c.kind.value
+        let name = channel.rawValue
+        var out: [Diagnostic] = []
+        var values: [String: (key: String, value: String, at: SourceLocation)] = [:]
+        for (key, located) in c.options.sorted(by: { $0.value.location < $1.value.location }) {
+            let k = registry.adapterKey(key, kind: kind)
+            guard let text = located.value.stringValue else { continue }
+            values[k] = (key, text, located.location)
+            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                out.append(
+                    .error(
+                        "empty-option", "channel '\(name)': option '\(key)' is empty", at: located.location))
+            }
+        }
+        if kind == "webhook", let secret = values["secret"], !secret.value.isEmpty {
+            let key =
+                secret.value.hasPrefix("whsec_")
+                ? Data(base64Encoded: String(secret.value.dropFirst(6))) : nil
+            if key.map({ $0.isEmpty }) ?? true {
+                out.append(
+                    .error(
+                        "bad-secret",
+                        "channel '\(name)': webhook secret must be whsec_ followed by base64 (a Standard Webhooks "
+                            + "secret, e.g. whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)",
+                        at: secret.at))
+            }
+        }
+        if kind == "twilio", let account = values["account_sid"], !account.value.isEmpty {
+            if !isAccountSid(account.value) {
+                out.append(
+                    .error(
+                        "bad-account",
+                        "channel '\(name)': Twilio '\(account.key)' must be an account sid: AC followed by 32 hex digits",
+                        at: account.at))
+            } else if let url = values["url"],
+                let inURL = twilioAccount(inURL: url.value), inURL != account.value
+            {
+                out.append(
+                    .error(
+                        "bad-account",
+                        "channel '\(name)': Twilio '\(account.key)' is not the account in 'url' (/Accounts/\(inURL)/)",
+                        at: account.at))
+            }
+        }
+        return out
+    }
+
+    /// The `…/Accounts/AC…/…` segment of a Twilio Messages URL.
+    static func twilioAccount(inURL url: String) -> String? {
+        let parts = url.split(separator: "/", omittingEmptySubsequences: false)
+        guard let i = parts.firstIndex(of: "Accounts"), i + 1 < parts.count, !parts[i + 1].isEmpty else {
+            return nil
+        }
+        return String(parts[i + 1])
     }
 
     /// A channel's adapter, or why `run` refuses it.

@@ -63,16 +63,7 @@ public enum Daemon {
     ) async throws {
         let store = held.store
         let storePath = project.config.storeDescription
-        var stored = try await held.startState()
-        if startRefusal(stored: stored, options: options, project: project) != nil {
-            // The folder's marker may be a sibling cluster node's that started on this same store since the state
-            // was read: a node records the store's first start before it writes the marker, so the store read
-            // again is no longer new. (Nodes started together raced here, and all but one refused.)
-            stored = try await held.startState()
-            if let refusal = startRefusal(stored: stored, options: options, project: project) {
-                throw StartupError(diagnostics: [refusal])
-            }
-        }
+        let stored = try await startState(options: options, project: project) { try await held.startState() }
         var offsets = stored.offsets
         if options.newStore {
             offsets = Ingestor.endOffsets(folder: project.config.eventsDirectory)
@@ -238,6 +229,22 @@ extension Daemon {
     /// operator's word: `--from-start` (apply them all; events with a `messageId` still once) or `--new-store`
     /// (start after them). A folder no store has read yet is applied from its start, as on a first install
     /// (and after a crash during the very first start).
+    /// The state to start from, unless ``startRefusal(stored:options:project:)`` refuses it. Before refusing, the
+    /// state is read a second time: the folder's marker may be a sibling cluster node's that started on this same
+    /// store after the first read — a node records the store's first start before it writes the marker, so the
+    /// store read again is no longer new. (Nodes started together raced here, and all but one refused.)
+    static func startState(
+        options: DaemonOptions, project: Project, load: () async throws -> StoredState
+    ) async throws -> StoredState {
+        let first = try await load()
+        guard startRefusal(stored: first, options: options, project: project) != nil else { return first }
+        let again = try await load()
+        if let refusal = startRefusal(stored: again, options: options, project: project) {
+            throw StartupError(diagnostics: [refusal])
+        }
+        return again
+    }
+
     static func startRefusal(stored: StoredState, options: DaemonOptions, project: Project) -> Diagnostic? {
         let store = project.config.storeDescription
         if project.config.cluster != nil && (options.newStore || options.fromStart) {

@@ -42,6 +42,9 @@ actor Pipeline: Service {
     private let telemetry: Telemetry?
     private var watcher: FolderWatcher?
     private var inputsSignature: [String: Int64] = [:]
+    /// A reload happened (or was refused) since the last commit: the next batch commits the `sequencer`
+    /// global even with nothing else to write, so `status` shows it.
+    private var reloadNoted = false
     /// The previous batch's commit, still running on the store's writer while the next batch is read and
     /// applied: the SQLite work of one batch overlaps the engine work of the next (two cores). At most one
     /// is in flight; the next commit starts only after it succeeded, so batches commit in order.
@@ -254,6 +257,8 @@ actor Pipeline: Service {
         saved.lateCount = sequencer.lateCount
         saved.maxLateMilliseconds = sequencer.maxLateMilliseconds
         saved.held = sequencer.heldCount
+        saved.pendingMessages = engine.pendingCount
+        saved.inactivityTimers = engine.inactivityTimerCount
 
         var outbox: [OutboxRow] = []
         var dropped: [DroppedMessage] = []
@@ -283,10 +288,11 @@ actor Pipeline: Service {
         let changes = try sequencer.engine.takeChanges()
         let anything =
             !changes.customers.isEmpty || !offsets.isEmpty || !input.removedOffsets.isEmpty || !outbox.isEmpty
-            || !dropped.isEmpty || !quarantine.isEmpty || applied > 0
+            || !dropped.isEmpty || !quarantine.isEmpty || applied > 0 || reloadNoted
         // Surfaces the previous commit's failure, and keeps commits in batch order.
         try await settlePendingCommit()
         guard anything else { return false }
+        reloadNoted = false
         let batch = Batch(
             customers: changes.customers,
             globals: ["engine": changes.globals, "sequencer": try JSONEncoder().encode(saved)],
@@ -531,9 +537,19 @@ actor Pipeline: Service {
         let errors = next.diagnostics.filter { $0.severity == .error } + adapterDiagnostics
         guard errors.isEmpty else {
             for d in errors { logger.error("\(d)") }
-            logger.error("reload (\(reason)) refused: \(errors.count) error(s); keeping the running rules")
+            logger.error(
+                "reload (\(reason)) refused: \(errors.count) error(s); keeping the running rules",
+                metadata: ["reload.reason": "\(reason)", "errors": "\(errors.count)"])
+            var refused = saved.refusedReloads ?? []
+            refused.append(
+                .init(at: clock().milliseconds, reason: reason, errors: errors.prefix(5).map(\.description)))
+            saved.refusedReloads = Array(refused.suffix(5))
+            reloadNoted = true
+            wakeup.signal()
             return
         }
+        saved.lastReloadAt = clock().milliseconds
+        reloadNoted = true
         var fresh = Engine(book: next.book, templates: next.templates, settings: next.engineSettings())
         fresh.deduplicates = false
         fresh.restore(globals: engine.globals, customers: engine.allStates())
@@ -627,6 +643,21 @@ public struct SequencerState: Codable, Sendable {
     public internal(set) var held = 0
     var readEnds: [String: ReadEnd] = [:]
     var futureLines: [String: [Int]] = [:]
+    /// Messages waiting for their due or send time when this was committed (`nil` in older stores).
+    public internal(set) var pendingMessages: Int?
+    /// Armed inactivity timers (`when: { inactive: 30d }`), one per customer and rule.
+    public internal(set) var inactivityTimers: Int?
+    /// The latest reloads refused (newest last, at most five), for `touchpoint status`.
+    public internal(set) var refusedReloads: [RefusedReload]?
+    /// When a reload last succeeded, epoch milliseconds.
+    public internal(set) var lastReloadAt: Int64?
+
+    /// A refused reload: when, what set it off, and the errors it was refused for.
+    public struct RefusedReload: Codable, Sendable, Hashable {
+        public var at: Int64
+        public var reason: String
+        public var errors: [String]
+    }
 
     /// Decodes the stored `sequencer` global.
     public static func decode(_ data: Data) throws -> SequencerState {

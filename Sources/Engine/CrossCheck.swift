@@ -10,6 +10,8 @@ struct CrossCheck {
     let book: RuleBook
     let ruleSet: RuleSet
     let templates: TemplateSet
+    /// What rule tests, example events and declarations know; a name they use is never a typo.
+    var vocabulary: Vocabulary? = nil
 
     func run() -> [Diagnostic] {
         var out: [Diagnostic] = []
@@ -72,7 +74,8 @@ struct CrossCheck {
                     out += checkFields(e, at: cond, rule: rule.name.value)
                 }
                 let others = eventNames.subtracting([c.event.value])
-                if let near = Suggest.nearest(c.event.value, in: others), near != c.event.value,
+                if vocabulary?.events.contains(c.event.value) != true,
+                    let near = Suggest.nearest(c.event.value, in: others), near != c.event.value,
                     Suggest.distance(near, c.event.value) <= 2
                 {
                     out.append(

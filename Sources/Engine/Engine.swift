@@ -107,6 +107,9 @@ public struct Engine: Sendable {
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
 
+    /// Armed inactivity timers (`when: { inactive: … }`), one per customer and rule.
+    public var inactivityTimerCount: Int { inactivityDeadlines.count }
+
     /// When the next timer that waits for the watermark is due.
     public var nextTimerAt: Instant? { timers.first?.at }
 
@@ -569,6 +572,93 @@ public struct Engine: Sendable {
             out.append(r)
             return
         }
+        var channel = channel
+        var (rendered, job, unsubscribe) = render(p, key: key, customer: customer, channel: channel)
+        var why = p.why
+        // A template that needs a variable the chosen channel's variant lacks for this customer may render on
+        // another candidate: the next reachable one in the rule's order whose variant renders is used, and
+        // `why.render_fallback` says so (in the engine, so dry-run and the daemon agree).
+        if case .failure(let failure) = rendered, failure.suppression == .missingVariable {
+            let variants = templates.channels(template: rule.send.template.value)
+            for next in rule.send.channels.map(\.value)
+            where next != channel && variants.contains(next) && reachable(customer, next, rule: rule) {
+                let attempt = render(p, key: key, customer: customer, channel: next)
+                guard case .success = attempt.rendered else { continue }
+                if let entry = ledgers[key.customer]?.remove(messageId: p.messageId) {
+                    ledgers[key.customer, default: SendLedger()].record(
+                        messageId: p.messageId, rule: compiled.name, channel: next, at: entry.at,
+                        transactional: rule.transactional)
+                }
+                note(
+                    key.customer,
+                    "rule \(compiled.name): \(failure.reason) on \(channel.rawValue) (\(failure.description)); "
+                        + "falling back to \(next.rawValue)")
+                let fallback: JSONValue = [
+                    "from": .string(channel.rawValue), "to": .string(next.rawValue),
+                    "reason": .string(failure.reason), "detail": .string(failure.description),
+                ]
+                if case .object(var o) = why {
+                    o["render_fallback"] = fallback
+                    why = .object(o)
+                } else {
+                    why = ["render_fallback": fallback]
+                }
+                channel = next
+                (rendered, job, unsubscribe) = attempt
+                break
+            }
+        }
+        switch rendered {
+        case .failure(let failure):
+            ledgers[key.customer]?.remove(messageId: p.messageId)
+            var r = suppressed(
+                p, rule: compiled, reason: failure.suppression, detail: failure.description, channel: channel)
+            r.explanation = explanation
+            r.why = why
+            note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
+            out.append(r)
+        case .success(let result):
+            let zone = scheduler.zone(for: customer)
+            if deferredSends != nil {
+                deferredSends?.append(PromptSettlement.Send(customer: key.customer, channel: channel, at: at))
+            } else {
+                recordSend(customer: key.customer, channel: channel, at: at)
+            }
+            stats.sent += 1
+            note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
+            var record = MessageRecord(
+                decision: .send, rule: compiled.name, customer: key.customer, messageId: p.messageId,
+                triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
+                triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
+                template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
+                content: result.content, zone: zone, priority: rule.priority,
+                transactional: rule.transactional,
+                decidedAt: decisionTime, explanation: explanation, why: why)
+            if !rule.transactional { record.unsubscribeURL = unsubscribe }
+            if channel == .sms {
+                record.statusCallbackURL = settings.links?.statusCallbackURL(
+                    messageId: p.messageId, customer: key.customer, issuedAt: decisionTime)
+            }
+            if result.content == nil { record.pendingRender = job }
+            out.append(record)
+        }
+    }
+
+    /// Whether `channel` can carry this rule's message to `customer` now: an address, not bounced, and
+    /// consent for marketing.
+    private func reachable(_ customer: Customer, _ channel: Channel, rule: Rule) -> Bool {
+        customer.address(for: channel) != nil && !customer.isBlocked(channel)
+            && (rule.transactional || (!customer.optedOutAll && !customer.optedOut.contains(channel)))
+    }
+
+    /// The message's content on `channel` (checked only, when rendering is deferred), the job that renders
+    /// it, and its unsubscribe URL.
+    private func render(_ p: Pending, key: PendingKey, customer: Customer, channel: Channel) -> (
+        rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>,
+        job: MessageRecord.RenderJob, unsubscribe: String?
+    ) {
+        let compiled = book.rules[key.rule]
+        let rule = compiled.rule
         var message: [String: JSONValue] = ["id": .string(p.messageId), "channel": .string(channel.rawValue)]
         // An explicitly configured unsubscribe-url wins over the built-in page.
         var unsubscribe: String?
@@ -606,40 +696,7 @@ public struct Engine: Sendable {
         } else {
             rendered = job.render(with: templates).map { (locale: $0.locale, content: $0) }
         }
-        switch rendered {
-        case .failure(let failure):
-            ledgers[key.customer]?.remove(messageId: p.messageId)
-            var r = suppressed(
-                p, rule: compiled, reason: failure.suppression, detail: failure.description, channel: channel)
-            r.explanation = explanation
-            r.why = p.why
-            note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
-            out.append(r)
-        case .success(let result):
-            let zone = scheduler.zone(for: customer)
-            if deferredSends != nil {
-                deferredSends?.append(PromptSettlement.Send(customer: key.customer, channel: channel, at: at))
-            } else {
-                recordSend(customer: key.customer, channel: channel, at: at)
-            }
-            stats.sent += 1
-            note(key.customer, "rule \(compiled.name): sent on \(channel.rawValue) at \(zone.format(at))")
-            var record = MessageRecord(
-                decision: .send, rule: compiled.name, customer: key.customer, messageId: p.messageId,
-                triggerEvent: p.trigger.name ?? "", triggerMessageId: p.trigger.messageId,
-                triggerTimestamp: p.trigger.timestamp, dueAt: p.due, sendAt: at, channel: channel,
-                template: rule.send.template.value, locale: result.locale, reason: nil, detail: nil,
-                content: result.content, zone: zone, priority: rule.priority,
-                transactional: rule.transactional,
-                decidedAt: decisionTime, explanation: explanation, why: p.why)
-            if !rule.transactional { record.unsubscribeURL = unsubscribe }
-            if channel == .sms {
-                record.statusCallbackURL = settings.links?.statusCallbackURL(
-                    messageId: p.messageId, customer: key.customer, issuedAt: decisionTime)
-            }
-            if result.content == nil { record.pendingRender = job }
-            out.append(record)
-        }
+        return (rendered, job, unsubscribe)
     }
 
     // MARK: - Helpers

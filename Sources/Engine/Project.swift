@@ -24,12 +24,14 @@ public struct Project: Sendable {
         let (templates, templateDiagnostics) = TemplateSet.load(directory: config.templatesDirectory)
         return assemble(
             config: config, ruleSet: ruleSet, templates: templates,
-            diagnostics: configDiagnostics + ruleDiagnostics + templateDiagnostics)
+            diagnostics: configDiagnostics + ruleDiagnostics + templateDiagnostics,
+            vocabulary: Vocabulary.gather(config: config, ruleSet: ruleSet))
     }
 
     /// Compiles and cross-checks already-loaded parts (tests build projects from strings this way).
     public static func assemble(
-        config: Config, ruleSet: RuleSet, templates: TemplateSet, diagnostics: [Diagnostic]
+        config: Config, ruleSet: RuleSet, templates: TemplateSet, diagnostics: [Diagnostic],
+        vocabulary: Vocabulary? = nil
     ) -> Project {
         var diagnostics = diagnostics
         var templates = templates
@@ -38,7 +40,11 @@ public struct Project: Sendable {
         let (book, compileDiagnostics) = RuleBook.compile(ruleSet.rules)
         diagnostics += compileDiagnostics
         diagnostics += templates.checkVariables()
-        diagnostics += CrossCheck(config: config, book: book, ruleSet: ruleSet, templates: templates).run()
+        let cross = CrossCheck(
+            config: config, book: book, ruleSet: ruleSet, templates: templates, vocabulary: vocabulary)
+        diagnostics += cross.run()
+        // From files beside the project (rule tests, the events folder): a project built from strings has none.
+        if let vocabulary { diagnostics += cross.vocabularyWarnings(vocabulary) }
         let (links, linkDiagnostics) = compileLinks(config)
         diagnostics += linkDiagnostics
         var seen = Set<Diagnostic>()

@@ -56,12 +56,17 @@ public struct Replay: Sendable {
     }
 
     /// Reads one JSON Lines file, calling `emit` for every decision and `reject` for each bad line.
+    ///
+    /// `progress`, when given, is called every 16,384 lines and at the end with the bytes of the file read.
     public mutating func read(
-        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void
+        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void,
+        progress: ((UInt64) -> Void)? = nil
     ) throws {
         let reader = try JSONLinesReader(path: path)
+        defer { progress?(reader.offset) }
         while let line = try reader.next() {
             linesRead += 1
+            if let progress, linesRead & 16383 == 0 { progress(line.endOffset) }
             let result: Result<Event, EventRejection>?
             if line.tooLong {
                 result = .failure(

@@ -14,7 +14,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
     /// The roots (`components[0]`) are the variables the expression needs from the environment;
     /// unknown roots are not a parse error, because only the caller knows which variables exist.
     public let fieldPaths: [FieldPath]
-    private let root: Node
+    let root: Node
 
     /// Parses `source`, reporting the first problem with its Unicode-scalar offset.
     public init(parsing source: String) throws(ExpressionError) {

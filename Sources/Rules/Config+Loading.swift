@@ -9,7 +9,7 @@ extension Config {
     static let keys = [
         "rules", "templates", "events", "store", "default-timezone", "quiet-hours", "frequency-cap",
         "max-lateness", "lateness", "future-skew", "sms-segment-warning", "channels", "exploration", "http",
-        "cluster",
+        "cluster", "customer-traits",
     ]
 
     /// Loads `path` (`--config FILE`), or `./touchpoint.yaml` when `path` is `nil`; when that default file
@@ -118,6 +118,9 @@ extension Config {
                     at: r.reader.location(of: n))
             }
         }
+        if let n = top["customer-traits"] {
+            config.customerTraits = r.reader.names(n, name: "customer-traits")
+        }
         config.expansions = r.expansions
         return (config, r.reader.diagnostics.map(config.redact))
     }
@@ -154,7 +157,15 @@ struct ConfigReader {
                 }
                 var name = ""
                 name.unicodeScalars.append(contentsOf: scalars[(i + 2)..<close])
-                if let value = environment[name] {
+                if let value = environment[name], value.isEmpty {
+                    // Set to nothing is nearly always a mistake (an unexported or blank `.env` line): a token or
+                    // secret of "" is refused by every peer, so it is refused here, where it is written.
+                    reader.error(
+                        "empty-env",
+                        "environment variable '\(name)' is set but empty",
+                        at: text.location(atScalarOffset: i))
+                    ok = false
+                } else if let value = environment[name] {
                     out += value
                     expansions[value] = name
                 } else {
@@ -244,12 +255,14 @@ struct ConfigReader {
                     // Which kinds exist, and which options each takes, is the adapter registry's to say.
                     guard let s = reader.string(optionValue, name: "kind") else { continue }
                     kind = s
-                } else if let json = option(optionValue) {
+                } else {
+                    // Kept for an option whose value is refused too, so the key is not also reported missing.
+                    keyLocations[k.value] = k.location
+                    guard let json = option(optionValue) else { continue }
                     let at = optionValue.scalar.map { reader.located($0) }
                     options[k.value] = Located(
                         json, at: at?.location ?? reader.location(of: optionValue), style: at?.style,
                         isVerbatim: at?.isVerbatim ?? false, places: at?.places)
-                    keyLocations[k.value] = k.location
                 }
             }
             let location = reader.location(of: value)

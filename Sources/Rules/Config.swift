@@ -43,6 +43,9 @@ public struct Config: Sendable, Hashable {
     public var http: HTTPConfig?
     /// The store as `status` and the logs name it: the SQLite path, or the PostgreSQL URL without its password.
     public var storeDescription: String { postgres?.display ?? storePath }
+    /// Customer traits the project's templates may use besides those rule tests and example events set
+    /// (`customer-traits: [first_name, vip]`); `check` warns about a template trait none of them knows.
+    public var customerTraits: [String] = []
     /// Every value a `${VAR}` expanded to, with the variable's name: what ``redact(_:)`` hides.
     public var expansions: [String: String] = [:]
 

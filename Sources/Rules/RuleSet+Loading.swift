@@ -52,7 +52,9 @@ extension RuleSet {
                 loader.diagnostics += error.diagnostics
             }
         }
-        return (RuleSet(rules: loader.rules), loader.diagnostics)
+        var set = RuleSet(rules: loader.rules)
+        set.declaredEvents = loader.declaredEvents
+        return (set, loader.diagnostics)
     }
 
     /// Parses rule files given as text, in order; `file` names each in diagnostics.
@@ -65,7 +67,9 @@ extension RuleSet {
                 loader.diagnostics += error.diagnostics
             }
         }
-        return (RuleSet(rules: loader.rules), loader.diagnostics)
+        var set = RuleSet(rules: loader.rules)
+        set.declaredEvents = loader.declaredEvents
+        return (set, loader.diagnostics)
     }
 
     /// Parses one rule file given as text.
@@ -77,6 +81,8 @@ extension RuleSet {
 /// Builds rules file by file, remembering names across files so a repeat is caught.
 struct RuleLoader {
     var rules: [Rule] = []
+    /// Event names a rule file declares (`events: [Order Completed, …]`), for `check`'s spelling warnings.
+    var declaredEvents: [String] = []
     var diagnostics: [Diagnostic] = []
     private var firstDefinition: [String: SourceLocation] = [:]
 
@@ -118,10 +124,13 @@ struct RuleLoader {
                 at: reader.location(of: root))
             return
         }
-        guard let top = reader.mapping(root, name: "rule file", context: "a rule file", keys: ["rules"])
+        guard
+            let top = reader.mapping(
+                root, name: "rule file", context: "a rule file", keys: ["rules", "events"])
         else {
             return
         }
+        if let n = top["events"] { declaredEvents += reader.names(n, name: "events") }
         guard let list = reader.require(top, "rules") else { return }
         if list.tagName == .null { return }
         guard let items = reader.sequence(list, name: "rules") else { return }

@@ -4,6 +4,8 @@ import TouchpointCore
 public struct RuleSet: Sendable, Hashable {
     /// The rules, in the order they were read.
     public var rules: [Rule]
+    /// Event names the rule files declare under a top-level `events:` list, besides those rules use.
+    public var declaredEvents: [String] = []
 
     /// A rule set from already-built rules.
     public init(rules: [Rule] = []) {

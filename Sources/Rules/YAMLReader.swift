@@ -261,6 +261,13 @@ struct YAMLReader {
     }
 
     /// The items of list `node`.
+    /// A list of names (`[first_name, vip]`); an item that is not text is an error and left out.
+    mutating func names(_ node: Node, name: String) -> [String] {
+        if node.tagName == .null { return [] }
+        guard let items = sequence(node, name: name) else { return [] }
+        return items.compactMap { string($0, name: name)?.value }
+    }
+
     mutating func sequence(_ node: Node, name: String) -> [Node]? {
         guard case .sequence(let items) = node else {
             wrongType(node, name: name, expected: "a list")

@@ -376,6 +376,22 @@ extension PostgresStore {
         }
     }
 
+    /// Outbox rows, latest send time first, of one state or every state.
+    public func outboxRows(state: OutboxState?, limit: Int) async throws -> [OutboxRow] {
+        try await snapshot { c, l in
+            if let state {
+                return try await c.rows(
+                    "SELECT \(Self.outboxColumns) FROM outbox WHERE state = $1 ORDER BY send_at DESC, message_id LIMIT $2",
+                    [.text(state.rawValue), .int(Int64(max(0, limit)))], logger: l
+                ).map(OutboxRow.init(postgres:))
+            }
+            return try await c.rows(
+                "SELECT \(Self.outboxColumns) FROM outbox ORDER BY send_at DESC, message_id LIMIT $1",
+                [.int(Int64(max(0, limit)))], logger: l
+            ).map(OutboxRow.init(postgres:))
+        }
+    }
+
     /// The attempt records of one message, in attempt order.
     public func attempts(messageId: String) async throws -> [AttemptRecord] {
         try await snapshot { c, l in

@@ -337,6 +337,18 @@ extension SQLiteStore {
         }
     }
 
+    /// Outbox rows, latest send time first, of one state or every state.
+    public func outboxRows(state: OutboxState?, limit: Int) async throws -> [OutboxRow] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.outboxColumns) FROM outbox WHERE (? IS NULL OR state = ?) "
+                    + "ORDER BY send_at DESC, message_id LIMIT ?",
+                arguments: [state?.rawValue, state?.rawValue, max(0, limit)]
+            ).map(OutboxRow.init(row:))
+        }
+    }
+
     /// The attempt records of one message, in attempt order.
     public func attempts(messageId: String) async throws -> [AttemptRecord] {
         try await writer.read { db in

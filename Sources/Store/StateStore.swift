@@ -88,6 +88,9 @@ public protocol StateStore: Sendable {
     /// The attempt records of one message, in attempt order.
     func attempts(messageId: String) async throws -> [AttemptRecord]
 
+    /// Outbox rows, latest send time first, of one state or every state (`touchpoint outbox list`).
+    func outboxRows(state: OutboxState?, limit: Int) async throws -> [OutboxRow]
+
     /// The earliest `nextAttemptAt` among `pending` and `retry` rows: when the dispatcher should next wake.
     func nextDueAt() async throws -> Instant?
 }

@@ -1,9 +1,17 @@
 /// A length of time as rule authors write it: `45s`, `15m`, `1h`, `1h30m`, `7d`, `2w`.
 public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Whole seconds.
-    public var seconds: Int64
+    public var seconds: Int64 {
+        didSet { written = nil }
+    }
+    /// The text this span was parsed from (`30d`), which ``description`` prints back rather than the
+    /// canonical `4w2d`; not part of equality.
+    public private(set) var written: String?
 
     public init(seconds: Int64) { self.seconds = seconds }
+
+    public static func == (lhs: TimeSpan, rhs: TimeSpan) -> Bool { lhs.seconds == rhs.seconds }
+    public func hash(into hasher: inout Hasher) { hasher.combine(seconds) }
 
     public static let zero = TimeSpan(seconds: 0)
     public static func minutes(_ m: Int64) -> TimeSpan { TimeSpan(seconds: m * 60) }
@@ -45,10 +53,17 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
         }
         if number != nil { return nil }
         self.seconds = total
+        self.written = text
+    }
+
+    /// The text as written, else the canonical text: `1h30m`, `7d`, `0s`.
+    public var description: String {
+        if let written { return written }
+        return canonical
     }
 
     /// The canonical text: `1h30m`, `7d`, `0s`.
-    public var description: String {
+    public var canonical: String {
         if seconds == 0 { return "0s" }
         var rest = seconds
         var out = ""
@@ -56,7 +71,11 @@ public struct TimeSpan: Sendable, Hashable, Comparable, CustomStringConvertible 
             out = "-"
             rest = -rest
         }
-        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        // Weeks only for a whole number of them: `30d`, not `4w2d`.
+        let units: [(String, Int64)] =
+            rest % 604_800 == 0
+            ? [("w", 604_800)] : [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)]
+        for (unit, size) in units {
             if rest >= size {
                 out += "\(rest / size)\(unit)"
                 rest %= size

@@ -15,8 +15,12 @@ struct DryRun: ParsableCommand {
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
+        /// One aligned line per message, sorted by time, with a header and a totals footer.
         case table
+        /// One JSON object per message, in decision order.
         case json
+        /// Each message as a block with its whole content, in decision order.
+        case blocks
     }
 
     @OptionGroup var global: GlobalOptions
@@ -24,10 +28,18 @@ struct DryRun: ParsableCommand {
     @Argument(help: "JSON Lines event files, replayed in the order given.")
     var events: [String]
 
-    @Option(help: "Stop the virtual clock at this time (ISO 8601 with offset).")
+    @Option(
+        help: """
+            Stop the virtual clock at this time: ISO 8601 with an offset, a local time without one, or a bare \
+            date (its midnight), both in the config's default-timezone.
+            """)
     var until: String?
 
-    @Option(help: "table (default on a terminal) or json (one object per line).")
+    @Option(
+        help: """
+            table (default on a terminal: one aligned line per message), json (default when piped: one object \
+            per line) or blocks (each message with its whole content).
+            """)
     var format: Format?
 
     @Flag(help: "Also print messages that were held back, and why.")
@@ -40,9 +52,10 @@ struct DryRun: ParsableCommand {
     var html: String?
 
     func validate() throws {
-        if let until, ISO8601.parse(until) == nil {
+        if let until, Self.untilInstant(until, zone: .utc) == nil {
             throw ValidationError(
-                "--until '\(until)' is not an ISO 8601 time with an offset (2026-11-20T10:00:00+08:00)")
+                "--until '\(until)' is not a date (2026-11-21) or an ISO 8601 time (2026-11-20T10:00:00+08:00)"
+            )
         }
         if events.isEmpty { throw ValidationError("give at least one events file") }
     }
@@ -60,7 +73,7 @@ struct DryRun: ParsableCommand {
             printError("\(path): error: cannot read events file")
             throw ExitCode(1)
         }
-        let until = self.until.flatMap { ISO8601.parse($0)?.instant }
+        let until = self.until.flatMap { Self.untilInstant($0, zone: project.config.defaultTimezone) }
         let format = self.format ?? (Output.stdoutIsTerminal ? .table : .json)
         let showSuppressed = self.showSuppressed
         var settings = project.engineSettings(explain: explain)
@@ -73,6 +86,7 @@ struct DryRun: ParsableCommand {
         // a send renders (the decision needs no more), so the output is the same as rendering in place.
         engine.defersRendering = true
         let handoff = Handoff<ReplayItem>(capacity: 16)
+        let progress = ProgressBar.forReplay(of: events)
         let replayThread = Thread { [events, until, engine] in
             var replay = Replay(engine: engine, lateness: project.config.lateness)
             var batch: [MessageRecord] = []
@@ -83,17 +97,24 @@ struct DryRun: ParsableCommand {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
+            var done: UInt64 = 0
             for path in events {
                 do {
-                    try replay.read(file: path, until: until, emit: emit) { rejection in
-                        printError("\(rejection)")
-                    }
+                    try replay.read(
+                        file: path, until: until, emit: emit,
+                        reject: { rejection in
+                            progress?.clear()
+                            printError("\(rejection)")
+                        },
+                        progress: progress.map { bar in { bar.update(done + $0) } })
+                    done += ProgressBar.size(of: path)
                 } catch {
                     if !batch.isEmpty { handoff.put(.records(batch)) }
                     handoff.put(.failed("\(path): error: \(error)"))
                     return
                 }
             }
+            progress?.finish()
             replay.finish(until: until, emit: emit)
             if !batch.isEmpty { handoff.put(.records(batch)) }
             handoff.put(.done(replay))
@@ -107,6 +128,7 @@ struct DryRun: ParsableCommand {
         var held: [String: Int] = [:]
         let writeHTML = html != nil
         var preview = PreviewSummary(chartZone: project.config.defaultTimezone)
+        var table: [TableRow] = []
         var finished: Replay?
         while finished == nil {
             switch handoff.take() {
@@ -122,7 +144,8 @@ struct DryRun: ParsableCommand {
                     }
                     switch format {
                     case .json: out.line { record.writeJSONLine(into: &$0) }
-                    case .table: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
+                    case .blocks: out.line(record.tableBlock(explain: explain == record.customer) + "\n")
+                    case .table: table.append(TableRow(record))
                     }
                 }
             case .failed(let message):
@@ -132,6 +155,25 @@ struct DryRun: ParsableCommand {
             case .done(let replay):
                 finished = replay
             }
+        }
+        if format == .table {
+            table.sort()
+            let lines = TextTable.render(
+                header: [
+                    "TIME (CUSTOMER'S ZONE)", "RULE", "CUSTOMER", "CHANNEL", "DECISION", "SUBJECT / TEXT",
+                ],
+                rows: table.map(\.cells))
+            for line in lines { out.line(line) }
+            let heldTotal = held.values.reduce(0, +)
+            var footer = "\(table.count) message\(table.count == 1 ? "" : "s"): \(sent) to send"
+            if heldTotal > 0 {
+                footer +=
+                    ", \(heldTotal) held back ("
+                    + held.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    + ")"
+                if !showSuppressed { footer += " not listed (--show-suppressed lists them)" }
+            }
+            out.line(footer)
         }
         out.flush()
         let replay = finished!
@@ -145,9 +187,15 @@ struct DryRun: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        if explain != nil {
+        if let explain {
             let trace = replay.engine.trace
-            printError(trace.isEmpty ? "no events for customer '\(explain!)'" : trace.joined(separator: "\n"))
+            if trace.isEmpty {
+                printError(
+                    "touchpoint: --explain \(explain): no events for customer '\(explain)' in "
+                        + events.joined(separator: ", "))
+                throw ExitCode(1)
+            }
+            printError(trace.joined(separator: "\n"))
         }
         let stats = replay.engine.stats
         var summary = "dry-run: \(replay.linesRead) lines, \(stats.eventsApplied) events applied"
@@ -173,6 +221,93 @@ struct DryRun: ParsableCommand {
             )
         }
         if !errors.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension DryRun {
+    /// `--until`'s instant: a time with an offset as written; a local time (`2026-11-21T10:00`) or a bare
+    /// date (`2026-11-21`, its midnight) in `zone`. In a DST gap the first instant after it.
+    static func untilInstant(_ text: String, zone: Zone) -> Instant? {
+        if let t = ISO8601.parse(text) { return t.instant }
+        let parts = text.split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+        let date = parts[0].split(separator: "-", omittingEmptySubsequences: false)
+        guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
+            let year = Int(date[0]), let month = Int(date[1]), let day = Int(date[2]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var hour = 0
+        var minute = 0
+        if parts.count == 2 {
+            let time = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard (2...3).contains(time.count), time.allSatisfy({ $0.count == 2 }),
+                let h = Int(time[0]), let m = Int(time[1]), (0..<24).contains(h), (0..<60).contains(m),
+                time.count == 2 || Int(time[2]).map({ (0..<60).contains($0) }) == true
+            else { return nil }
+            hour = h
+            minute = m
+            let second = time.count == 3 ? Int(time[2])! : 0
+            return local(zone, year, month, day, hour, minute).map {
+                Instant(seconds: $0.epochSeconds + Int64(second))
+            }
+        }
+        return local(zone, year, month, day, hour, minute)
+    }
+
+    private static func local(_ zone: Zone, _ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int) -> Instant? {
+        // Round-trip the civil date so 2026-02-30 is refused rather than read as 2 March.
+        let days = ISO8601.daysFromCivil(year: y, month: mo, day: d)
+        guard ISO8601.civilFromDays(days) == (y, mo, d) else { return nil }
+        if let first = zone.instants(year: y, month: mo, day: d, hour: h, minute: mi).first { return first }
+        // A DST gap: the wall time does not exist; the hour after it does.
+        return zone.instants(year: y, month: mo, day: d, hour: h + 1, minute: 0).first
+    }
+}
+
+/// One line of the dry-run table, sortable: by time, then customer, rule and message id.
+struct TableRow: Comparable {
+    var at: Int64
+    var customer: String
+    var rule: String
+    var messageId: String
+    var cells: [String]
+
+    init(_ r: MessageRecord) {
+        let when = r.sendAt ?? r.decidedAt
+        at = when.milliseconds
+        customer = r.customer
+        rule = r.rule
+        messageId = r.messageId
+        let decision = r.decision == .send ? "send" : "held: \(r.reason?.rawValue ?? "?")"
+        var what = ""
+        if let content = r.content {
+            what =
+                content.subject
+                ?? content.text.split(whereSeparator: \.isNewline).first.map {
+                    $0.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                } ?? ""
+        } else if let detail = r.detail {
+            what = "(\(detail))"
+        }
+        cells = [
+            TableRow.short(r.zone.format(when)), r.rule, r.customer, r.channel?.rawValue ?? "-", decision,
+            TextTable.truncate(what, cells: 60),
+        ]
+    }
+
+    static func < (a: TableRow, b: TableRow) -> Bool {
+        (a.at, a.customer, a.rule, a.messageId) < (b.at, b.customer, b.rule, b.messageId)
+    }
+
+    static func == (a: TableRow, b: TableRow) -> Bool { a.messageId == b.messageId && a.at == b.at }
+
+    /// `2026-11-20T19:00:00+08:00` → `2026-11-20 19:00 +08:00`.
+    static func short(_ iso: String) -> String {
+        guard iso.count >= 19 else { return iso }
+        let date = iso.prefix(10)
+        let time = iso.dropFirst(11).prefix(5)
+        var zone = String(iso.dropFirst(19))
+        if zone.hasPrefix(".") { zone = String(zone.drop(while: { $0 != "+" && $0 != "-" && $0 != "Z" })) }
+        return "\(date) \(time) \(zone == "Z" ? "+00:00" : zone)"
     }
 }
 

@@ -44,7 +44,20 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+
+    @Option(help: "text (default) or json: one JSON object per line, the text line's fields as keys.")
+    var logFormat: LogFormat = .text
+
     func validate() throws {
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError(
+                "--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical"
+            )
+        }
         if fromStart && newStore {
             throw ValidationError("--from-start and --new-store contradict each other; give one")
         }
@@ -52,8 +65,11 @@ struct Run: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = SafeLogHandler(StreamLogHandler.standardError(label: label))
+            let inner: any LogHandler =
+                format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler = SafeLogHandler(inner)
             handler.logLevel = level
             return handler
         }

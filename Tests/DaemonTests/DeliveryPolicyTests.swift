@@ -405,7 +405,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Sandbox(
                 channels: """
-                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC1/Messages.json", account: AC1, token: t0ken, from: "+15550100" }
+                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json", account: AC0123456789abcdef0123456789abcdef, token: t0ken, from: "+15550100" }
                       email: { kind: file, path: mail }
                       chat: { kind: file, path: outbox }
                     """)
@@ -438,7 +438,7 @@ extension DaemonSuite {
             defer { peer.stop() }
             let box = try Sandbox(
                 channels: """
-                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC1/Messages.json", account: AC1, token: t0ken, from: "+15550100" }
+                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json", account: AC0123456789abcdef0123456789abcdef, token: t0ken, from: "+15550100" }
                       email: { kind: file, path: mail }
                       chat: { kind: file, path: outbox }
                     """)

@@ -98,7 +98,7 @@ struct UrgencyCheckTests {
                 $0.severity == .note && $0.location?.file.hasSuffix("rules/cart.yaml") == true
             })
         let cart = try #require(notes.first { $0.message.hasPrefix("rule 'cart-abandoned'") })
-        #expect(cart.message.contains("a send 1d after due is worth half, 2d after a quarter"))
+        #expect(cart.message.contains("a send 24h after due is worth half, 2d after a quarter"))
         #expect(
             project.book.rules.first { $0.name == "cart-abandoned" }?.rule.send.urgency?.value == .hours(24))
         #expect(
@@ -127,5 +127,89 @@ struct UrgencyCheckTests {
                 == "rule 'receipt' is transactional and is sent when due, so 'urgency' has no effect")
         #expect(
             warnings.last?.message == "rule 'now' has no send window ('within'), so 'urgency' has no effect")
+    }
+}
+
+extension CheckTests {
+    static func warnings(_ dir: String, code: String) -> [Diagnostic] {
+        Project.load(configPath: dir + "/touchpoint.yaml", environment: [:]).diagnostics.filter {
+            $0.severity == .warning && $0.code == code
+        }
+    }
+
+    @Test(
+        "the shipped set has no type, trait or event-name warnings (the rule tests and the story know them all)"
+    )
+    func shippedVocabulary() {
+        let project = Project.load(configPath: Self.root + "/examples/touchpoint.yaml", environment: [:])
+        let flagged = project.diagnostics.filter {
+            ["type-mismatch", "unknown-trait", "similar-event-name"].contains($0.code)
+        }
+        #expect(flagged == [], "\(flagged)")
+    }
+
+    @Test("price >= \"10\" against a number is a warning at the field, saying it fails at run time")
+    func stringAgainstNumber() throws {
+        let dir = try Self.brokenCopy {
+            $0.replacingOccurrences(
+                of: "event.properties.price >= 10", with: #"event.properties.price >= "10""#)
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let w = try #require(Self.warnings(dir, code: "type-mismatch").first)
+        #expect(w.message.contains("'event.properties.price >= \"10\"' compares with a string"), "\(w)")
+        #expect(w.message.contains("fails"), "\(w)")
+        #expect(w.message.contains("write 10 without quotes"), "\(w)")
+        #expect(w.location?.file.hasSuffix("rules/cart.yaml") == true)
+        #expect(w.location?.line == 21)
+        #expect(w.location?.column == 11)
+    }
+
+    @Test("two literals of different types compare to a warning; the same types do not")
+    func literalAgainstLiteral() throws {
+        let dir = try Self.brokenCopy {
+            $0.replacingOccurrences(
+                of: "event.properties.price >= 10", with: #"event.properties.price >= 10 && "a" < 1"#)
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let w = Self.warnings(dir, code: "type-mismatch")
+        #expect(w.count == 1, "\(w)")
+        #expect(w.first?.message.contains(#"'"a" < 1' compares a string with a number"#) == true, "\(w)")
+    }
+
+    @Test("a template trait nothing sets is a warning at the tag, with the known trait it likely meant")
+    func unknownTrait() throws {
+        let dir = try Self.brokenCopy { $0 }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/templates/cart-reminder/sms.mustache"
+        try ("Hi {{customer.frist_name}}\n" + String(contentsOfFile: path, encoding: .utf8)).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let w = try #require(Self.warnings(dir, code: "unknown-trait").first)
+        #expect(
+            w.description
+                == "\(path):1:4: warning: template 'cart-reminder' uses 'customer.frist_name', a trait no rule test, "
+                + "example event or 'customer-traits:' in the config sets; did you mean 'first_name'?")
+        // Declared in the config, it is known.
+        try "rules: rules\ntemplates: templates\ncustomer-traits: [frist_name]\n".write(
+            toFile: dir + "/touchpoint.yaml", atomically: true, encoding: .utf8)
+        #expect(Self.warnings(dir, code: "unknown-trait") == [])
+    }
+
+    @Test(
+        "a when.event near a known name but used nowhere else is a warning, as in unless; declaring it silences it"
+    )
+    func whenEventTypo() throws {
+        let dir = try Self.brokenCopy {
+            $0.replacingOccurrences(of: "event: Product Added", with: "event: Product Aded")
+        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let w = try #require(Self.warnings(dir, code: "similar-event-name").first)
+        #expect(
+            w.message == "'when' event 'Product Aded' is not used elsewhere; did you mean 'Product Added'?")
+        #expect(w.location?.line == 20)
+        #expect(w.location?.column == 14)
+        let path = dir + "/rules/cart.yaml"
+        try ("events: [Product Aded]\n" + String(contentsOfFile: path, encoding: .utf8)).write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(Self.warnings(dir, code: "similar-event-name") == [])
     }
 }

@@ -110,6 +110,25 @@ struct RuleTestRunnerTests {
         #expect(result.textLines == ["ok   reminder an hour later"])
     }
 
+    @Test("a rule test sees the fallback: no first_name for the email subject, so the reminder goes by SMS")
+    func missingVariableFallsBack() throws {
+        let p = try RuleTestProject(
+            tests: """
+                  - name: no first name, so SMS
+                    start: 2026-11-02T10:00:00+08:00
+                    customers:
+                      u1: { email: li@example.com, phone: "+8613800138000", timezone: Asia/Shanghai }
+                    events:
+                      - { at: +0m, customer: u1, event: Product Added, properties: { cart_url: "https://s/1" } }
+                    expect:
+                      - { rule: cart-abandoned, customer: u1, channel: sms, send_at: +1h, text: "Your cart is waiting" }
+                """)
+        let result = try p.only()
+        #expect(result.passed, "\(result.differences)")
+        let sent = try #require(result.records.first { $0.decision == .send })
+        #expect(sent.why["render_fallback"]?["from"] == "email")
+    }
+
     @Test("a cancelled message fires nothing, so expect: [] passes though a suppressed record exists")
     func cancelledWithEmptyExpectation() throws {
         let p = try RuleTestProject(

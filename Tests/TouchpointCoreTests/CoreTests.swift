@@ -28,6 +28,21 @@ struct TimeSpanTests {
         #expect(TimeSpan(seconds: 5400).description == "1h30m")
         #expect(TimeSpan.zero.description == "0s")
         #expect(TimeSpan.days(14).description == "2w")
+        #expect(TimeSpan.days(30).description == "30d")
+        #expect(TimeSpan(seconds: 15 * 86_400 + 3600).description == "15d1h")
+    }
+
+    @Test("a parsed duration prints as written: 30d stays 30d, 1d24h stays 1d24h; equality is by length")
+    func printsAsWritten() throws {
+        let thirty = try #require(TimeSpan(parsing: "30d"))
+        #expect(thirty.description == "30d")
+        let odd = try #require(TimeSpan(parsing: "1d24h"))
+        #expect(odd.description == "1d24h")
+        #expect(odd == TimeSpan.days(2))
+        #expect(Set([odd, TimeSpan.days(2)]).count == 1)
+        var changed = odd
+        changed.seconds += 60
+        #expect(changed.description == "2d1m")
     }
 }
 

@@ -97,11 +97,32 @@ public enum Classification {
         let text = r.bodyText.trimmingSpaces()
         if !text.isEmpty {
             parts.append(String(text.prefix(300)))
-        } else if let reply = r.headerLines.last(where: { $0.first?.isNumber ?? false }), r.status != 0,
-            !reply.hasPrefix("HTTP/")
-        {
+        } else if r.status != 0, let reply = serverReply(r.headerLines, code: r.status) {
             parts.append(String(reply.prefix(300)))
         }
         return parts.joined(separator: ": ")
+    }
+
+    /// The server's own reply with `code` (SMTP: `550 5.1.1 no such user`), its continuation lines
+    /// (`550-…`) joined: the last such reply among the lines read, so a later `221` to QUIT or an earlier
+    /// `250` to EHLO does not stand in for it.
+    static func serverReply(_ lines: [String], code: Int) -> String? {
+        let prefix = String(code)
+        func isReply(_ line: String) -> (final: Bool, text: Substring)? {
+            guard line.hasPrefix(prefix), !line.hasPrefix("HTTP/") else { return nil }
+            let rest = line.dropFirst(prefix.count)
+            guard let mark = rest.first else { return (true, rest) }
+            if mark == " " { return (true, rest.dropFirst()) }
+            if mark == "-" { return (false, rest.dropFirst()) }
+            return nil
+        }
+        guard let last = lines.lastIndex(where: { isReply($0)?.final == true }) else { return nil }
+        var texts = [isReply(lines[last])!.text]
+        var i = last
+        while i > lines.startIndex, let previous = isReply(lines[i - 1]), !previous.final {
+            texts.insert(previous.text, at: 0)
+            i -= 1
+        }
+        return prefix + " " + texts.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 }

@@ -45,10 +45,10 @@ public struct MIMEMessage: Sendable, Hashable {
     /// The complete message, dated `now`.
     public func render(_ m: OutboundMessage, now: Instant) throws -> [UInt8] {
         try MIMEMessage.checkAddress(from)
-        try MIMEMessage.checkAddress(m.to)
+        if let problem = AddressSyntax.emailProblem(m.to) { throw InvalidAddress(problem) }
         if let r = replyTo { try MIMEMessage.checkAddress(r) }
         var out = ""
-        func header(_ name: String, _ value: String) { out += name + ": " + value + "\r\n" }
+        func header(_ name: String, _ value: String) { out += MIMEMessage.fold(name + ": " + value) + "\r\n" }
         header("From", MIMEMessage.address(from, name: fromName))
         header("To", MIMEMessage.address(m.to, name: m.toName))
         if let r = replyTo { header("Reply-To", "<\(r)>") }
@@ -56,7 +56,7 @@ public struct MIMEMessage: Sendable, Hashable {
         header("Date", MIMEMessage.date(now))
         header("Message-ID", messageIdHeader(m.messageId))
         if let u = m.unsubscribeURL {
-            header("List-Unsubscribe", "<\(MIMEMessage.singleLine(u))>")
+            header("List-Unsubscribe", MIMEMessage.bracketedURL(MIMEMessage.singleLine(u)))
             header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         }
         header("MIME-Version", "1.0")
@@ -72,14 +72,68 @@ public struct MIMEMessage: Sendable, Hashable {
         } else {
             header("Content-Type", "text/plain; charset=UTF-8")
             header("Content-Transfer-Encoding", "base64")
-            out += "\r\n" + MIMEMessage.base64Lines(Array(m.text.utf8))
+            out += "\r\n" + MIMEMessage.base64Lines(Array(MIMEMessage.canonicalLineBreaks(m.text).utf8))
         }
         return Array(out.utf8)
     }
 
     static func part(_ type: String, _ text: String) -> String {
         "Content-Type: \(type); charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            + base64Lines(Array(text.utf8))
+            + base64Lines(Array(canonicalLineBreaks(text).utf8))
+    }
+
+    /// Text in MIME canonical form (RFC 2045 §6.8, RFC 2046 §4.1.1): every line break CRLF, also inside
+    /// base64, where a bare LF would be decoded as is.
+    static func canonicalLineBreaks(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return text }
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 16)
+        // `Character` treats "\r\n" as one character, so this sees every kind of break once.
+        for ch in text {
+            if ch == "\r\n" || ch == "\n" || ch == "\r" { out += "\r\n" } else { out.append(ch) }
+        }
+        return out
+    }
+
+    /// The longest header line RFC 5322 allows (§2.1.1), without its CRLF.
+    static let maxLineOctets = 998
+    /// The line length RFC 5322 recommends, which folding aims for.
+    static let foldColumn = 78
+
+    /// A header line folded at its spaces (RFC 5322 §2.2.3: a CRLF before a space, which the receiver
+    /// removes again) so that lines stay within 78 characters where a space allows it. A value already
+    /// folded (encoded words) is left as it is.
+    static func fold(_ line: String) -> String {
+        guard line.utf8.count > foldColumn, !line.contains("\r\n") else { return line }
+        var out = ""
+        var current = ""
+        for (i, word) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            if i == 0 {
+                current = String(word)
+            } else if current.utf8.count + 1 + word.utf8.count > foldColumn && !word.isEmpty
+                && current.contains(where: { $0 != " " })
+            {
+                out += current + "\r\n"
+                current = " " + word
+            } else {
+                current += " " + word
+            }
+        }
+        return out + current
+    }
+
+    /// `<url>` for `List-Unsubscribe`; a URL too long for one line is cut into pieces on folded lines,
+    /// which RFC 2369 §2 has clients ignore inside the angle brackets.
+    static func bracketedURL(_ url: String) -> String {
+        let limit = 900
+        guard url.utf8.count > limit else { return "<\(url)>" }
+        var pieces: [String] = []
+        var rest = Substring(url)
+        while !rest.isEmpty {
+            pieces.append(String(rest.prefix(limit)))
+            rest = rest.dropFirst(limit)
+        }
+        return "<" + pieces.joined(separator: "\r\n ") + ">"
     }
 
     /// The preview text goes first in the body, hidden, so inbox lists show it after the subject.
@@ -110,7 +164,9 @@ public struct MIMEMessage: Sendable, Hashable {
     /// `Name <addr>`: a plain or quoted name when ASCII, encoded words otherwise.
     static func address(_ email: String, name: String?) -> String {
         guard let raw = name.map(singleLine), !raw.isEmpty else { return "<\(email)>" }
-        if raw.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }) {
+        // A word too long to fold under 998 octets is sent as encoded words, which fold anywhere.
+        let foldable = raw.split(separator: " ").allSatisfy { $0.utf8.count <= 900 }
+        if foldable, raw.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }) {
             let atext = raw.unicodeScalars.allSatisfy {
                 CharacterSet.alphanumerics.contains($0) || " !#$%&'*+-/=?^_`{|}~".unicodeScalars.contains($0)
             }
@@ -129,7 +185,10 @@ public struct MIMEMessage: Sendable, Hashable {
     static func headerText(_ text: String) -> String {
         let s = singleLine(text)
         let plain = s.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7f }
-        if plain && !s.contains("=?") && s.utf8.count <= 900 { return s }
+        // Plain text is folded at its spaces by the header writer; a word that could not be is encoded.
+        if plain && !s.contains("=?") && s.split(separator: " ").allSatisfy({ $0.utf8.count <= 900 }) {
+            return s
+        }
         return encodedWords(s)
     }
 

@@ -5,8 +5,9 @@ import TouchpointCore
 ///
 /// Options: `account_sid`, `auth_token` (required; from the environment in configuration), one of `from` or
 /// `messaging_service_sid`, `status_callback`, `base_url` (default `https://api.twilio.com`), and
-/// ``TransferSettings/keys``. The provider id is the answer's `sid`. Twilio does not deduplicate POSTs, so a
-/// 5xx or a timeout after the request went out is ambiguous, never re-sent blindly.
+/// ``TransferSettings/keys``. The provider id is the answer's `sid`; a 2xx without one is ambiguous. Twilio does
+/// not deduplicate POSTs, so a 5xx or a timeout after the request went out is ambiguous, never re-sent blindly.
+/// A `To` that is not E.164 is refused at prepare (``InvalidAddress``).
 public struct TwilioAdapter: ChannelAdapter {
     /// `twilio`.
     public let kind = "twilio"
@@ -77,6 +78,7 @@ public struct TwilioAdapter: ChannelAdapter {
 
     /// The form body.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
+        if let problem = AddressSyntax.phoneProblem(message.to) { throw InvalidAddress(problem) }
         var fields = [
             ("To", message.to), (messagingService ? "MessagingServiceSid" : "From", sender),
             ("Body", message.text),
@@ -136,8 +138,17 @@ public struct TwilioAdapter: ChannelAdapter {
         let outcome = Classification.outcome(
             result, peer: .http(deduplicates: false), now: now, retryAfterLimit: .hours(1))
         if case .delivered(_, let answer) = outcome {
+            // A whole 2xx answer that is not Twilio's JSON (a proxy's or a captive portal's page) does not say a
+            // message was created; Twilio cannot deduplicate, so it is not re-sent either: unknown. (A 2xx status
+            // line whose body was then cut off is Twilio's own answer: delivered, without an id.)
             let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
-            return .delivered(providerId: object?["sid"] as? String, answer: answer)
+            if result.curlCode != 0 {
+                return .delivered(providerId: object?["sid"] as? String, answer: answer)
+            }
+            guard let sid = object?["sid"] as? String, !sid.isEmpty else {
+                return .ambiguous(answer: "a 2xx answer without a Twilio message sid: " + answer)
+            }
+            return .delivered(providerId: sid, answer: answer)
         }
         return outcome
     }

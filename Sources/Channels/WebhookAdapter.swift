@@ -90,6 +90,10 @@ public struct WebhookAdapter: ChannelAdapter {
 
     /// The JSON body and its unsigned headers.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
+        if format == .slack {
+            let violations = SlackLimits.validate(message)
+            if !violations.isEmpty { throw SlackLimitsError(violations: violations) }
+        }
         let body = format == .slack ? WebhookAdapter.slackBody(message) : WebhookAdapter.genericBody(message)
         let id = message.messageId
         let headers = [

@@ -31,7 +31,7 @@ public struct Adapters: Sendable {
         public var bucket: TokenBucket { TokenBucket(rate: perSecond, burst: burst) }
     }
 
-    /// Adapters by channel; `pacing` for the paced ones.
+    /// Adapters by channel; `pacing` for the paced ones; the standard retry policy and no fingerprints.
     public init(byChannel: [Channel: any ChannelAdapter], pacing: [Channel: Pacing] = [:]) {
         self.byChannel = byChannel
         self.pacing = pacing
@@ -50,6 +50,15 @@ public struct Adapters: Sendable {
         return out
     }
 
+    /// Channel → its retry policy (`retry:` in the channel's config, else ``RetryPolicy/standard``).
+    public var retries: [Channel: RetryPolicy] = [:]
+    /// Channel → a digest of its configuration (kind, options, retry), so a disabled endpoint is enabled
+    /// again when its configuration changes. Secrets go into it hashed, never as text.
+    public var fingerprints: [Channel: String] = [:]
+
+    /// The retry policy of `channel`.
+    public func retry(_ channel: Channel) -> RetryPolicy { retries[channel] ?? .standard }
+
     /// Builds one adapter per configured channel; errors name the channel and point into the config, and never
     /// hold a value that came from a `${VAR}` (the variable is named instead, see ``Config/redact(_:)``).
     public static func build(
@@ -57,12 +66,19 @@ public struct Adapters: Sendable {
     ) -> (Adapters, [Diagnostic]) {
         var out: [Channel: any ChannelAdapter] = [:]
         var diagnostics: [Diagnostic] = []
+        var retries: [Channel: RetryPolicy] = [:]
+        var fingerprints: [Channel: String] = [:]
         for (channel, c) in config.channels.sorted(by: { $0.key < $1.key }) {
             let (adapter, found) = validateChannel(channel, c, config: config, registry: registry)
             if let adapter { out[channel] = adapter }
             diagnostics += found
+            retries[channel] = policy(c.retry)
+            fingerprints[channel] = fingerprint(c, config: config, registry: registry)
         }
-        return (Adapters(byChannel: out, pacing: pacing(config: config)), diagnostics.map(config.redact))
+        var adapters = Adapters(byChannel: out, pacing: pacing(config: config))
+        adapters.retries = retries
+        adapters.fingerprints = fingerprints
+        return (adapters, diagnostics.map(config.redact))
     }
 
     /// `check`'s diagnostics for the `channels:` block: the same ones ``build(config:registry:)`` refuses
@@ -117,6 +133,31 @@ public struct Adapters: Sendable {
                 ]
             )
         }
+    }
+
+    /// The retry policy a channel's `retry:` block asks for; the standard one without it.
+    static func policy(_ retry: ChannelRetry?) -> RetryPolicy {
+        guard let retry else { return .standard }
+        return RetryPolicy(schedule: retry.schedule ?? RetryPolicy.standardSchedule, maxAge: retry.maxAge)
+    }
+
+    /// A digest of what a channel is configured to do: its kind, its adapter options and its retry block.
+    static func fingerprint(_ c: ChannelConfig, config: Config, registry: AdapterRegistry) -> String {
+        var text = ""
+        for entry in c.adapters {
+            text += "kind=" + entry.kind.value
+            for (k, v) in adapterOptions(entry, config: config, registry: registry).sorted(by: {
+                $0.key < $1.key
+            }) {
+                text += "\n" + k + "=" + v
+            }
+            text += "\n"
+        }
+        if let r = c.retry {
+            text += "\nretry=" + (r.schedule ?? []).map { "\($0.seconds)" }.joined(separator: ",")
+            text += "/" + (r.maxAge.map { "\($0.seconds)" } ?? "")
+        }
+        return String(SHA256.hex(text).prefix(32))
     }
 
     /// One `channels:` entry: the kind and options against the registry, then the values `run` would

@@ -124,8 +124,10 @@ public enum Daemon {
                     folder: project.config.eventsDirectory)
             }
         }
+        let liveAdapters = LiveAdapters(adapters)
         let pipeline = Pipeline(
-            project: project, sequencer: sequencer, saved: saved, adapters: adapters, offsets: offsets,
+            project: project, sequencer: sequencer, saved: saved, adapters: adapters, live: liveAdapters,
+            offsets: offsets,
             store: store, options: options, logger: logger, dispatcherWakeup: dispatcherWakeup,
             reloadRequests: reloadRequests, telemetry: telemetry, cluster: clusterState, clock: clock)
         // One recorder writes the events folder's http-*.jsonl: the HTTP side's hits and the dispatcher's
@@ -135,7 +137,7 @@ public enum Daemon {
             project.config.http != nil || feeds
             ? EventRecorder(folder: project.config.eventsDirectory, logger: logger) : nil
         let dispatcher = Dispatcher(
-            store: store, adapters: adapters, options: options, logger: logger, wakeup: dispatcherWakeup,
+            store: store, adapters: liveAdapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             telemetry: telemetry, feedback: feeds ? recorder : nil, clock: clock)
         // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
         // before the recorder writes its last lines, and both before the pipeline's last batch.

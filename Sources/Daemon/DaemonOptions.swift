@@ -15,8 +15,9 @@ public struct DaemonOptions: Sendable {
     public var reloadCheckMilliseconds: Int64 = 1000
     /// Sends in flight at once.
     public var concurrency = 32
-    /// Backoff and the attempt limit before a message is dead-lettered.
-    public var retry = RetryPolicy()
+    /// Attempts before a message is dead-lettered, for every channel (`--max-attempts`): the channel's
+    /// schedule, its last wait repeated. `nil`: each channel's `retry:` block, or the standard schedule.
+    public var maxAttempts: Int?
     /// Re-read every events file from its start (events with a `messageId` are still applied once).
     public var fromStart = false
     /// The store is new on purpose: start after the lines already in the events folder instead of

@@ -19,14 +19,23 @@ import Tracking
 /// committed, so at most `concurrency` rows are ever claimed and unsettled.
 actor Dispatcher: Service {
     private let store: any StateStore
-    private var adapters: [String: any ChannelAdapter]
+    /// The adapters, replaced by a successful reload.
+    private let live: LiveAdapters
     private let options: DaemonOptions
     private let logger: Logger
     private let wakeup: Wakeup
     private let clock: @Sendable () -> Instant
     private let telemetry: Telemetry?
-    /// Channels whose endpoint answered 410 Gone: nothing more is sent there until a restart.
-    private var disabled: Set<String> = []
+    /// Channels whose endpoint answered 410 Gone: nothing more is sent there until their configuration
+    /// changes or `touchpoint outbox enable CHANNEL`; kept in the store.
+    private var disabled = DisabledEndpoints()
+    /// `disabled` changed and is not written to the store yet.
+    private var disabledDirty = false
+    /// When the store's copy of `disabled` was last read (an operator may enable one beside the daemon).
+    private var disabledReadAt: Int64 = .min
+    /// The adapters' generation `disabled` was last reconciled with.
+    private var reconciledGeneration = -1
+
     /// Where a permanent failure is recorded as a `Message Failed` event (the engine's fallback hears it).
     private let feedback: EventRecorder?
     /// The paced channels' token buckets (`rate`, `burst`): a row is claimed only with a token in hand,
@@ -34,16 +43,14 @@ actor Dispatcher: Service {
     private var pacer: Pacer
 
     init(
-        store: any StateStore, adapters: Adapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
+        store: any StateStore, adapters: LiveAdapters, options: DaemonOptions, logger: Logger, wakeup: Wakeup,
         telemetry: Telemetry? = nil, feedback: EventRecorder? = nil, clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
         self.feedback = feedback
         self.telemetry = telemetry
-        var byChannel: [String: any ChannelAdapter] = [:]
-        for (channel, adapter) in adapters.byChannel { byChannel[channel.rawValue] = adapter }
-        self.adapters = byChannel
-        self.pacer = Pacer(adapters.pacing)
+        self.live = adapters
+        self.pacer = Pacer(adapters.current.adapters.pacing)
         self.options = options
         self.logger = logger
         self.wakeup = wakeup
@@ -120,6 +127,7 @@ actor Dispatcher: Service {
     /// rows for the free slots. Returns whether to go again at once: the claim filled every free slot (more
     /// may be due) or new outcomes arrived meanwhile.
     private func cycle(claiming: Bool, in group: inout DiscardingTaskGroup) async throws -> Bool {
+        try await refreshDisabled()
         let batch = settled
         settled.removeAll(keepingCapacity: true)
         // The slots of the outcomes in this batch are free once it commits, so the claim in the same
@@ -170,9 +178,56 @@ actor Dispatcher: Service {
         return (free > 0 && result.claimed.count == free) || !settled.isEmpty || pacedTurnNext
     }
 
+    /// Keeps `disabled` true to the store and the config: writes a new 410 down, reads the store's copy
+    /// again every second while something is disabled (`touchpoint outbox enable` beside the daemon), and
+    /// enables a channel whose configuration changed since its 410 (a reload, or a restart).
+    private func refreshDisabled() async throws {
+        let now = clock().milliseconds
+        let (adapters, generation) = live.current
+        if disabledDirty {
+            // The store's copy may have lost an entry to `outbox enable` meanwhile; ours only adds.
+            var stored = try await DisabledEndpoints.load(from: store)
+            for (channel, entry) in disabled.channels where stored.channels[channel] == nil {
+                stored.channels[channel] = entry
+            }
+            disabled = stored
+            try await disabled.save(to: store)
+            disabledDirty = false
+            disabledReadAt = now
+        } else if reconciledGeneration < 0 || (!disabled.channels.isEmpty && now - disabledReadAt >= 1000) {
+            let stored = try await DisabledEndpoints.load(from: store)
+            for channel in disabled.channels.keys where stored.channels[channel] == nil {
+                logger.notice(
+                    "channel \(channel) enabled again (touchpoint outbox enable)",
+                    metadata: ["channel": "\(channel)"])
+            }
+            disabled = stored
+            disabledReadAt = now
+        }
+        guard generation != reconciledGeneration else { return }
+        reconciledGeneration = generation
+        var changed = false
+        for (channel, entry) in disabled.channels {
+            let current = Channel(rawValue: channel).flatMap { adapters.fingerprints[$0] }
+            if current != entry.fingerprint {
+                disabled.channels[channel] = nil
+                changed = true
+                logger.notice(
+                    "channel \(channel) enabled again: its configuration changed since the endpoint answered 410",
+                    metadata: ["channel": "\(channel)"])
+            } else {
+                logger.warning(
+                    "channel \(channel) is disabled since its endpoint answered 410 Gone; change its configuration or run 'touchpoint outbox enable \(channel)'",
+                    metadata: ["channel": "\(channel)"])
+            }
+        }
+        if changed { try await disabled.save(to: store) }
+    }
+
     /// Sleeps until a send finishes, new rows arrive, or the next row falls due.
     private func sleepUntilDue() async throws {
         var sleep = options.pollMilliseconds * 5
+        if !disabled.channels.isEmpty { sleep = min(sleep, 1000) }
         if let next = try await store.nextDueAt(), next.milliseconds > clock().milliseconds {
             sleep = min(sleep, next.milliseconds - clock().milliseconds)
         }
@@ -189,13 +244,16 @@ actor Dispatcher: Service {
     private func start(_ row: OutboxRow, in group: inout DiscardingTaskGroup) {
         inFlight += 1
         inFlightByChannel[row.channel, default: 0] += 1
-        let adapter = adapters[row.channel]
-        let blocked = disabled.contains(row.channel)
+        let adapter = Channel(rawValue: row.channel).flatMap { live.current.adapters.byChannel[$0] }
+        let blocked = disabled.channels[row.channel] != nil
         group.addTask {
             let outcome: DeliveryOutcome
             if let adapter {
                 if blocked {
-                    outcome = .disableEndpoint(answer: "endpoint disabled earlier (410 Gone)")
+                    outcome = .permanent(
+                        answer:
+                            "channel \(row.channel) is disabled: its endpoint answered 410 Gone (touchpoint outbox enable \(row.channel))"
+                    )
                 } else if let request = PreparedRequest.stored(row.prepared) {
                     outcome = await adapter.send(request)
                 } else {
@@ -241,11 +299,22 @@ actor Dispatcher: Service {
             }
             return .delivered(providerId: providerId, answer: answer)
         case .retry(let after, let answer):
-            if options.retry.allowsAnother(after: attempt) {
+            let policy = retryPolicy(row.channel)
+            if policy.allowsAnother(after: attempt) {
                 var rng = SeededGenerator(seed: StableID.seed(row.messageId + "/\(row.attempts)"))
-                let wait = options.retry.delay(afterAttempt: attempt, retryAfter: after, using: &rng)
+                let wait = policy.delay(afterAttempt: attempt, retryAfter: after, using: &rng)
+                let next = Instant(milliseconds: now.milliseconds + wait)
+                if let expiry = row.expiresAt, next > expiry {
+                    // The message can no longer matter when the next attempt is due: say so now.
+                    logger.notice(
+                        "transient failure; the next attempt (in \(TimeSpan(seconds: wait / 1000))) would be past the message's window: window-expired: \(answer)",
+                        metadata: metadata)
+                    return .dropped(
+                        reason: "window-expired",
+                        detail: "after \(attempt) attempt(s), the next due past the window: \(answer)")
+                }
                 logger.notice("transient failure, retrying in \(wait) ms: \(answer)", metadata: metadata)
-                return .retry(at: Instant(milliseconds: now.milliseconds + wait), answer: answer)
+                return .retry(at: next, answer: answer)
             }
             logger.error("dead letter after \(attempt) attempts: \(answer)", metadata: metadata)
             report(failure: row, answer: answer, at: now)
@@ -258,9 +327,17 @@ actor Dispatcher: Service {
             report(failure: row, answer: answer, at: now)
             return .dead(reason: "permanent failure", answer: answer)
         case .disableEndpoint(let answer):
-            disabled.insert(row.channel)
+            if disabled.channels[row.channel] == nil {
+                let fingerprint =
+                    Channel(rawValue: row.channel).flatMap { live.current.adapters.fingerprints[$0] } ?? ""
+                disabled.channels[row.channel] = DisabledEndpoints.Entry(
+                    atMilliseconds: now.milliseconds, answer: answer, fingerprint: fingerprint,
+                    messageId: row.messageId)
+                disabledDirty = true
+            }
             logger.error(
-                "endpoint gone, channel \(row.channel) disabled until restart: \(answer)", metadata: metadata)
+                "endpoint gone (410): channel \(row.channel) disabled until its configuration changes or 'touchpoint outbox enable \(row.channel)'; its messages are dead-lettered meanwhile (outbox retry --all-dead re-queues them): \(answer)",
+                metadata: metadata)
             return .dead(reason: "endpoint disabled", answer: answer)
         }
     }
@@ -282,6 +359,16 @@ extension Dispatcher {
                     "could not record Message Failed: \(error)", metadata: ["message.id": "\(row.messageId)"])
             }
         }
+    }
+
+    /// The retry policy for a channel: its `retry:` block, or `--max-attempts` over its schedule.
+    fileprivate func retryPolicy(_ channel: String) -> RetryPolicy {
+        var policy = Channel(rawValue: channel).map { live.current.adapters.retry($0) } ?? .standard
+        if let n = options.maxAttempts {
+            policy.maxAttempts = max(1, n)
+            policy.maxAgeMilliseconds = nil
+        }
+        return policy
     }
 }
 

@@ -10,7 +10,9 @@ import TouchpointCore
 #endif
 
 /// Reads new complete lines from `*.jsonl` files in the events folder, in name order, from the offsets
-/// the store remembers.
+/// the store remembers. While a file has a backlog (more than ``backfillBytes`` unread), every file with new
+/// lines gets an equal share of a batch first, so a backfill in one file does not hold back live lines
+/// appended to another.
 ///
 /// A partial last line (no newline yet) is left for the next read. Files are matched to remembered offsets
 /// by identity and content (``FileTracking``): a renamed file continues where it was, a truncated or
@@ -28,7 +30,13 @@ struct Ingestor {
         /// Remembered paths whose offset moved to another file (a rename): deleted from the store.
         var removedOffsets: [String] = []
         var lines = 0
+        /// Some file has complete lines this batch had no room for: not caught up.
+        var full = false
     }
+
+    /// Unread bytes past which a file counts as a backlog (a back-filled file, an outage's catch-up) and
+    /// shares each batch with the other files instead of being read to its end first.
+    static let backfillBytes: UInt64 = 1 << 20
 
     let folder: String
     private(set) var offsets: [String: FileOffset]
@@ -77,73 +85,116 @@ struct Ingestor {
             offsets[path] = nil
             batch.removedOffsets.append(path)
         }
+        // Fair to every file (issue 15): a 600,000-line backfill must not hold back a line appended to another
+        // file for a minute. Each file with new bytes gets an equal share of the batch first; the room the
+        // others left is then filled, in name order, from the files that had more.
+        let pending = changed.filter { file in
+            guard let start = resolution.starts[file.path] else { return false }
+            return file.size > start.offset || offsets[file.path] != start
+        }
+        // Only a backlog shares: below `backfillBytes` unread, files are read in name order, as a dry-run
+        // reads them, so the daemon's order (and what counts as late) stays the dry-run's.
+        let backlog = pending.contains { file in
+            (resolution.starts[file.path].map { file.size > $0.offset ? file.size - $0.offset : 0 } ?? 0)
+                > Self.backfillBytes
+        }
+        let share = backlog ? max(1, limit / max(1, pending.count)) : limit
+        var cut: [FileTracking.Current] = []
         for file in changed {
             guard let start = resolution.starts[file.path] else { continue }
-            let path = file.path
-            let known = offsets[path]
+            let known = offsets[file.path]
             guard batch.lines < limit else {
                 // Out of room in this batch: still remember where a file that moved or restarted begins.
                 if known != start { record(start, in: &batch) }
+                batch.full = true
                 continue
             }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            var st = stat()
-            // Replaced between the listing and the open: the next read sees the new file.
-            guard fstat(fd, &st) == 0, UInt64(st.st_ino) == file.inode, UInt64(st.st_dev) == file.device
-            else {
-                continue
+            if readFile(
+                file, from: start, known: known, upTo: min(limit, batch.lines + share), into: &batch,
+                now: now, future: future)
+            {
+                cut.append(file)
             }
-            let size = UInt64(st.st_size)
-            var position = start
-            var full = false
-            if size > start.offset, lseek(fd, off_t(start.offset), SEEK_SET) >= 0 {
-                let reader = JSONLinesReader(
-                    fileDescriptor: fd, path: path, closeWhenDone: false, startOffset: start.offset,
-                    startLine: start.line + 1)
-                while let line = try? reader.next() {
-                    guard line.complete else { break }  // wait for the writer to finish the line
-                    guard batch.lines < limit else {
-                        full = true
-                        break
-                    }
-                    batch.lines += 1
-                    let before = position
-                    position.offset = line.endOffset
-                    position.line = line.number
-                    switch decoder.decode(line, file: path) {
-                    case nil:
-                        continue
-                    // Issue 11/12: a date beyond the wall clock would move every customer's timers (begin).
-                    case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
-                        batch.rejected.append(
-                            QuarantinedLine(
-                                path: path, line: line.number,
-                                reason:
-                                    "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
-                                raw: Data(Array(line.bytes)), at: now))
-                    // (end)
-                    case .success(let event)?:
-                        batch.events.append(event)
-                        batch.starts.append(before)
-                    case .failure(let rejection)?:
-                        batch.rejected.append(
-                            QuarantinedLine(
-                                path: path, line: line.number, reason: rejection.reason,
-                                raw: Data(line.tooLong ? [] : Array(line.bytes)), at: now))
-                    }
-                }
+        }
+        for file in cut {
+            guard batch.lines < limit else {
+                batch.full = true
+                break
             }
-            // `size` is how far the file has been looked at: all of it, unless the batch filled up first (then
-            // the rest is read next time, even if the file does not grow meanwhile).
-            position.size = full ? position.offset : size
-            if position.offset != start.offset || start.fingerprint == nil {
-                position.fingerprint = FileFingerprint.of(fd: fd, offset: position.offset)
+            guard let start = offsets[file.path] else { continue }
+            if readFile(file, from: start, known: start, upTo: limit, into: &batch, now: now, future: future)
+            {
+                batch.full = true
             }
-            if position != known { record(position, in: &batch) }
         }
         return batch
+    }
+
+    /// Reads `file` from `start` until the batch holds `upTo` lines or the file's complete lines end, and
+    /// records where it got to. Returns whether lines were left unread because the batch reached `upTo`.
+    private mutating func readFile(
+        _ file: FileTracking.Current, from start: FileOffset, known: FileOffset?, upTo: Int,
+        into batch: inout Batch,
+        now: Instant, future: Instant?
+    ) -> Bool {
+        let path = file.path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var st = stat()
+        // Replaced between the listing and the open: the next read sees the new file.
+        guard fstat(fd, &st) == 0, UInt64(st.st_ino) == file.inode, UInt64(st.st_dev) == file.device
+        else {
+            return false
+        }
+        let size = UInt64(st.st_size)
+        var position = start
+        var full = false
+        if size > start.offset, lseek(fd, off_t(start.offset), SEEK_SET) >= 0 {
+            let reader = JSONLinesReader(
+                fileDescriptor: fd, path: path, closeWhenDone: false, startOffset: start.offset,
+                startLine: start.line + 1)
+            while let line = try? reader.next() {
+                guard line.complete else { break }  // wait for the writer to finish the line
+                guard batch.lines < upTo else {
+                    full = true
+                    break
+                }
+                batch.lines += 1
+                let before = position
+                position.offset = line.endOffset
+                position.line = line.number
+                switch decoder.decode(line, file: path) {
+                case nil:
+                    continue
+                // Issue 11/12: a date beyond the wall clock would move every customer's timers (begin).
+                case .success(let event)? where future.map({ event.instant > $0 }) ?? false:
+                    batch.rejected.append(
+                        QuarantinedLine(
+                            path: path, line: line.number,
+                            reason:
+                                "future-timestamp: dated \(event.timestamp.text), beyond the wall clock by more than future-skew",
+                            raw: Data(Array(line.bytes)), at: now))
+                // (end)
+                case .success(let event)?:
+                    batch.events.append(event)
+                    batch.starts.append(before)
+                case .failure(let rejection)?:
+                    batch.rejected.append(
+                        QuarantinedLine(
+                            path: path, line: line.number, reason: rejection.reason,
+                            raw: Data(line.tooLong ? [] : Array(line.bytes)), at: now))
+                }
+            }
+        }
+        // `size` is how far the file has been looked at: all of it, unless the batch filled up first (then
+        // the rest is read next time, even if the file does not grow meanwhile).
+        position.size = full ? position.offset : size
+        if position.offset != start.offset || start.fingerprint == nil {
+            position.fingerprint = FileFingerprint.of(fd: fd, offset: position.offset)
+        }
+        if position != known { record(position, in: &batch) }
+        return full
     }
 
     private mutating func record(_ position: FileOffset, in batch: inout Batch) {

@@ -29,6 +29,8 @@ actor Pipeline: Service {
         _modify { yield &sequencer.engine }
     }
     private var adapters: Adapters
+    /// The dispatcher's adapters, replaced at each successful reload.
+    private let live: LiveAdapters?
     private var ingestor: Ingestor
     private let store: any StateStore
     let options: DaemonOptions
@@ -66,7 +68,8 @@ actor Pipeline: Service {
 
     init(
         project: Project, sequencer: Sequencer, saved: SequencerState, adapters: Adapters,
-        offsets: [String: FileOffset], store: any StateStore, options: DaemonOptions, logger: Logger,
+        live: LiveAdapters? = nil, offsets: [String: FileOffset], store: any StateStore,
+        options: DaemonOptions, logger: Logger,
         dispatcherWakeup: Wakeup, reloadRequests: Wakeup, telemetry: Telemetry? = nil,
         cluster: PipelineCluster? = nil, clock: @escaping @Sendable () -> Instant
     ) {
@@ -79,6 +82,7 @@ actor Pipeline: Service {
         self.reread = options.fromStart ? [:] : saved.readEnds
         self.rereadWatermark = Instant(milliseconds: saved.watermark)
         self.adapters = adapters
+        self.live = live
         self.ingestor = Ingestor(
             folder: project.config.eventsDirectory, offsets: options.fromStart ? [:] : offsets)
         self.store = store
@@ -201,7 +205,9 @@ actor Pipeline: Service {
             held[start.path, default: HeldLines()].append(token: nextToken, start: start)
         }
         // Caught up (every line written so far is read): the wall clock moves the sequencer's clock.
-        sequencer.advance(wall: now, caughtUp: input.lines < options.batchLines) { records.append($0) }
+        let behind = input.full || input.lines >= options.batchLines
+        sequencer.advance(wall: now, caughtUp: !behind) { records.append($0) }
+        noteBackfill(lines: input.lines, behind: behind, now: now)
         if duplicates > 0 { logger.info("skipped \(duplicates) duplicate event(s) by messageId") }
 
         var seenRows: [SeenMessage] = []
@@ -259,7 +265,9 @@ actor Pipeline: Service {
         for r in records {
             if r.decision == .suppressed {
                 if let d = r.dropped { dropped.append(d) }
-                logger.info(
+                // A cancellation is the rules working (a backfill makes tens of thousands): debug, not info.
+                logger.log(
+                    level: r.reason == .cancelled ? .debug : .info,
                     "held back: \(r.reason?.rawValue ?? "?")",
                     metadata: [
                         "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
@@ -273,7 +281,7 @@ actor Pipeline: Service {
                 // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
                 dropped.append(
                     DroppedMessage(
-                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: why.reason,
                         detail: why.message, at: now))
             }
         }
@@ -301,7 +309,48 @@ actor Pipeline: Service {
             try await store.commit(batch)
             if wakesDispatcher { dispatcherWakeup.signal() }
         }
-        return input.lines >= options.batchLines
+        return behind
+    }
+
+    /// A backlog being read (a back-filled file, a restart after an outage): when it started, lines read
+    /// since, and when progress was last logged.
+    private var backfill: (startedAt: Int64, lines: Int, loggedAt: Int64)?
+
+    /// Logs a backlog's progress every 5 s at info: lines read, lines a second, bytes left and how far the
+    /// events' time is behind the wall clock; and once when it is read.
+    private func noteBackfill(lines: Int, behind: Bool, now: Instant) {
+        let ms = now.milliseconds
+        if behind {
+            var b = backfill ?? (startedAt: ms, lines: 0, loggedAt: ms)
+            b.lines += lines
+            if ms - b.loggedAt >= 5000 {
+                b.loggedAt = ms
+                var unread: UInt64 = 0
+                for file in ingestor.currentFiles() {
+                    let at = ingestor.offsets[file.path]?.offset ?? 0
+                    if file.size > at { unread += file.size - at }
+                }
+                let seconds = Double(max(1, ms - b.startedAt)) / 1000
+                let lag = sequencer.clock.milliseconds == .min ? 0 : max(0, ms - sequencer.clock.milliseconds)
+                logger.info(
+                    "backfill: \(b.lines) lines in \(Int(seconds)) s (\(Int(Double(b.lines) / seconds)) lines/s), \(unread) bytes unread, events \(Replay.describe(milliseconds: lag)) behind the wall clock",
+                    metadata: [
+                        "backfill.lines": "\(b.lines)",
+                        "backfill.lines_per_second": "\(Int(Double(b.lines) / seconds))",
+                        "backfill.unread_bytes": "\(unread)", "backfill.lag_ms": "\(lag)",
+                    ])
+            }
+            backfill = b
+        } else if let b = backfill {
+            backfill = nil
+            let total = b.lines + lines
+            let seconds = Double(max(1, ms - b.startedAt)) / 1000
+            if ms - b.startedAt >= 5000 {
+                logger.info(
+                    "backfill read: \(total) lines in \(Int(seconds)) s (\(Int(Double(total) / seconds)) lines/s)",
+                    metadata: ["backfill.lines": "\(total)"])
+            }
+        }
     }
 
     /// A cluster node's batch: the held partitions' new lines, applied in timestamp order within the batch
@@ -363,7 +412,9 @@ actor Pipeline: Service {
         for r in records {
             if r.decision == .suppressed {
                 if let d = r.dropped { dropped.append(d) }
-                logger.info(
+                // A cancellation is the rules working (a backfill makes tens of thousands): debug, not info.
+                logger.log(
+                    level: r.reason == .cancelled ? .debug : .info,
                     "held back: \(r.reason?.rawValue ?? "?")",
                     metadata: [
                         "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
@@ -377,7 +428,7 @@ actor Pipeline: Service {
                 // Never silently lost: a decision that cannot become an outbox row is recorded as dropped.
                 dropped.append(
                     DroppedMessage(
-                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: .renderError,
+                        messageId: r.messageId, rule: r.rule, customer: r.customer, reason: why.reason,
                         detail: why.message, at: now))
             }
         }
@@ -434,6 +485,8 @@ actor Pipeline: Service {
     /// Why a send decision could not become an outbox row.
     struct Unsendable: Error {
         var message: String
+        /// What the dropped message is recorded as.
+        var reason: SuppressionReason = .renderError
     }
 
     /// The outbox row for a message the engine decided to send, prepared byte-exact by its adapter.
@@ -457,6 +510,10 @@ actor Pipeline: Service {
                     messageId: r.messageId, rule: r.rule, customer: r.customer, channel: channel.rawValue,
                     adapterKind: adapter.kind, sendAt: r.sendAt ?? now, prepared: data, createdAt: now,
                     expiresAt: expiry(of: r)))
+        } catch let error as InvalidAddress {
+            logger.error(
+                "invalid-address: \(error.message); dropped", metadata: ["message.id": "\(r.messageId)"])
+            return .failure(Unsendable(message: error.message, reason: .invalidAddress))
         } catch {
             logger.error("cannot prepare message: \(error)", metadata: ["message.id": "\(r.messageId)"])
             return .failure(Unsendable(message: "cannot prepare: \(error)"))
@@ -502,6 +559,8 @@ actor Pipeline: Service {
         sequencer.replaceEngine(with: fresh)
         project = next
         adapters = nextAdapters
+        live?.replace(with: nextAdapters)
+        dispatcherWakeup.signal()
         logger.notice(
             "reloaded (\(reason)): \(next.book.rules.count) rules, \(next.templates.templateNames.count) templates"
         )

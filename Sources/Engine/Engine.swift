@@ -770,7 +770,8 @@ public struct Engine: Sendable {
             channel: channel, messageId: p.messageId, customer: customer, rule: compiled.name)
         {
         case .success(let url)?: unsubscribe = url
-        case .failure(let failure)?: linkFailure = failure
+        // A transactional message carries no unsubscribe link, so a link it cannot fill does not hold it back.
+        case .failure(let failure)?: if !rule.transactional { linkFailure = failure }
         case nil:
             unsubscribe = settings.links?.unsubscribeURL(
                 messageId: p.messageId, customer: key.customer, channel: channel, locale: customer.locale,

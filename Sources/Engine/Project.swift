@@ -34,6 +34,9 @@ public struct Project: Sendable {
         vocabulary: Vocabulary? = nil
     ) -> Project {
         var diagnostics = diagnostics
+        var templates = templates
+        // A Slack chat channel gets its customer data escaped as mrkdwn, in dry-run and daemon alike.
+        templates.slackChat = config.channels[.chat]?.options["format"]?.value.stringValue == "slack"
         let (book, compileDiagnostics) = RuleBook.compile(ruleSet.rules)
         diagnostics += compileDiagnostics
         diagnostics += templates.checkVariables()

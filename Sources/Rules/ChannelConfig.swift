@@ -27,12 +27,15 @@ public struct ChannelConfig: Sendable, Hashable {
 
     /// Every adapter of the channel, in order: this entry, then `failover`.
     public var adapters: [ChannelConfig] { [self] + failover }
+    /// The `retry:` block, when written (not an adapter option: the daemon's dispatcher reads it).
+    public var retry: ChannelRetry?
 
     /// A channel adapter configuration.
     public init(
         kind: Located<String>, options: [String: Located<JSONValue>] = [:],
-        keyLocations: [String: SourceLocation] = [:], location: SourceLocation
+        keyLocations: [String: SourceLocation] = [:], location: SourceLocation, retry: ChannelRetry? = nil
     ) {
+        self.retry = retry
         self.kind = kind
         self.options = options
         self.keyLocations = keyLocations

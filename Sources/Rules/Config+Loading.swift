@@ -259,6 +259,7 @@ struct ConfigReader {
             }
             var adapters: [ChannelConfig] = []
             var channelKeys = ChannelKeys()
+            var retry: ChannelRetry?
             for (index, entryNode) in entries.enumerated() {
                 guard case .mapping(let entry) = entryNode else {
                     reader.wrongType(entryNode, name: key.value, expected: "a mapping with a 'kind'")
@@ -269,7 +270,16 @@ struct ConfigReader {
                 var keyLocations: [String: SourceLocation] = [:]
                 for (optionKey, optionValue) in entry {
                     guard let k = reader.string(optionKey, name: "option") else { continue }
-                    if k.value == "kind" {
+                    if k.value == "retry" {
+                        guard index == 0 else {
+                            reader.error(
+                                "misplaced-key",
+                                "'retry' applies to the whole channel '\(key.value)': write it on its first adapter",
+                                at: k.location)
+                            continue
+                        }
+                        retry = self.retry(optionValue, channel: key.value)
+                    } else if k.value == "kind" {
                         // Which kinds exist, and which options each takes, is the adapter registry's to say.
                         guard let s = reader.string(optionValue, name: "kind") else { continue }
                         kind = s
@@ -309,9 +319,64 @@ struct ConfigReader {
             first.burst = channelKeys.burst
             first.failoverAfter = channelKeys.failoverAfter
             first.failoverBackoff = channelKeys.failoverBackoff
+            first.retry = retry
             out[channel] = first
         }
         return out
+    }
+
+    /// A channel's `retry: { schedule: [5s, 5m, …], max-age: 24h }`, every bad value an error at its place.
+    mutating func retry(_ node: Node, channel: String) -> ChannelRetry? {
+        let context = "channels.\(channel).retry"
+        guard
+            let fields = reader.mapping(
+                node, name: "retry", context: context, keys: ChannelRetry.keys)
+        else { return nil }
+        var out = ChannelRetry(location: reader.location(of: node))
+        var ok = true
+        if let n = fields["schedule"] {
+            if let items = reader.sequence(n, name: "\(context).schedule") {
+                var waits: [TimeSpan] = []
+                for item in items {
+                    // A duration is never negative (`-5s` does not parse), so every wait is one.
+                    guard let d = reader.duration(item, name: "\(context).schedule") else {
+                        ok = false
+                        continue
+                    }
+                    waits.append(d)
+                }
+                if items.count > ChannelRetry.maxScheduleLength {
+                    reader.error(
+                        "bad-value",
+                        "\(context).schedule lists \(items.count) waits; at most \(ChannelRetry.maxScheduleLength) (use max-age to repeat the last one)",
+                        at: reader.location(of: n))
+                    ok = false
+                }
+                out.schedule = waits
+            } else {
+                ok = false
+            }
+        }
+        if let n = fields["max-age"] {
+            if let d = reader.duration(n, name: "\(context).max-age") {
+                if d.seconds <= 0 {
+                    reader.error(
+                        "bad-duration", "'\(context).max-age' must be longer than 0",
+                        at: reader.location(of: n))
+                    ok = false
+                } else if let waits = out.schedule, waits.last.map({ $0.seconds == 0 }) ?? true {
+                    reader.error(
+                        "bad-value",
+                        "'\(context).max-age' repeats the schedule's last wait, which must be longer than 0",
+                        at: reader.location(of: n))
+                    ok = false
+                }
+                out.maxAge = d
+            } else {
+                ok = false
+            }
+        }
+        return ok ? out : nil
     }
 
     /// An option value as JSON, strings interpolated.

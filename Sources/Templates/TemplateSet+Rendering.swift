@@ -50,7 +50,15 @@ extension TemplateSet {
                 content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
                 content.sms = SMSInfo.measure(content.text)
             case .chat:
-                content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
+                if slackChat {
+                    let escaped = Self.slackEscaped(context)
+                    switch file.body.renderUTF8(context: escaped, library: partials, locale: file.locale) {
+                    case .success(let bytes): content.text = Self.trimmed(bytes, leading: false)
+                    case .failure(let problem): throw problem.failure(template: template, file: file.path)
+                    }
+                } else {
+                    content.text = Self.trimmed(try render(file.body, path: file.path), leading: false)
+                }
                 var buttons: [Button] = []
                 buttons.reserveCapacity(file.buttons.count)
                 for button in file.buttons {
@@ -64,6 +72,28 @@ extension TemplateSet {
             return .failure(error)
         }
         return .success(content)
+    }
+
+    /// `context` with `&`, `<`, `>` in every string escaped as Slack's `mrkdwn` wants (`&amp;`, `&lt;`, `&gt;`).
+    public static func slackEscaped(_ context: JSONValue) -> JSONValue {
+        switch context {
+        case .string(let s):
+            guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E }) else { return context }
+            var out = ""
+            out.reserveCapacity(s.utf8.count + 8)
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                default: out.unicodeScalars.append(ch)
+                }
+            }
+            return .string(out)
+        case .array(let items): return .array(items.map(slackEscaped))
+        case .object(let members): return .object(members.mapValues(slackEscaped))
+        default: return context
+        }
     }
 
     /// Headers and button fields cannot hold line breaks: runs of whitespace become one space.

@@ -64,6 +64,10 @@ public struct TemplateSet: Sendable {
 
     /// `templates/_partials/`: what `{{> name}}` and `{{< name}}` expand to.
     var partials = PartialLibrary()
+    /// Chat bodies go out as Slack `mrkdwn` (`format: slack`): every interpolated value has `&`, `<` and `>`
+    /// escaped (Slack's rule), so customer data cannot mention `<!channel>` or plant a `<url|label>` link; the
+    /// template's own text is left as written. Button labels and URLs are plain fields and are not escaped.
+    public var slackChat = false
 
     /// The folder inside `templates/` that holds partials instead of a template.
     public static let partialsFolder = "_partials"

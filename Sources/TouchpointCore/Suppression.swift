@@ -13,4 +13,6 @@ public enum SuppressionReason: String, Sendable, Hashable, CaseIterable, Codable
     case bounced
     /// The customer is in the rule's control group (`holdout`): the message is recorded, never sent.
     case holdout
+    /// The adapter refused the address before sending (a phone number not in E.164, a malformed email).
+    case invalidAddress = "invalid-address"
 }

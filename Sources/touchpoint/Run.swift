@@ -35,8 +35,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Sends in flight at once.")
     var concurrency = 32
 
-    @Option(help: "Attempts before a message is dead-lettered.")
-    var maxAttempts = 5
+    @Option(
+        help:
+            "Attempts before a message is dead-lettered, for every channel (default: each channel's retry schedule)."
+    )
+    var maxAttempts: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -78,7 +81,7 @@ struct Run: AsyncParsableCommand {
         options.shutdownGraceMilliseconds = Int64(max(0, shutdownGrace) * 1000)
         options.batchLines = max(1, batchLines)
         options.concurrency = max(1, concurrency)
-        options.retry.maxAttempts = max(1, maxAttempts)
+        options.maxAttempts = maxAttempts.map { max(1, $0) }
         options.leaseOwner = "touchpoint-\(ProcessInfo.processInfo.processIdentifier)"
         do {
             try await Daemon.run(options: options, logger: logger)

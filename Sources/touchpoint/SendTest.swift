@@ -100,6 +100,14 @@ struct SendTest: AsyncParsableCommand {
             subject: content.subject, preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) }, unsubscribeURL: unsubscribe,
             rule: "send-test", customerId: id, createdAt: Self.now())
+        // The adapter would refuse it at prepare; saying so first beats "sending … to not-a-phone".
+        let addressProblem =
+            adapter.kind == "twilio"
+            ? AddressSyntax.phoneProblem(to) : channel == .email ? AddressSyntax.emailProblem(to) : nil
+        if let addressProblem {
+            printError("touchpoint: not sent: invalid-address: \(addressProblem)")
+            throw ExitCode(1)
+        }
         print(
             "sending \(template) (\(channel.rawValue)\(content.locale.map { ", " + $0 } ?? "")) to \(to) via \(adapter.kind), message id \(messageId)"
         )

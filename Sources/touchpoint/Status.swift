@@ -177,6 +177,10 @@ struct Status: AsyncParsableCommand {
                 "pacing           \(channel.rawValue): \(pace.text), \(queued) queued, drains in "
                     + Replay.describe(milliseconds: Int64(seconds * 1000)))
         }
+        let disabled = try await DisabledEndpoints.load(from: store)
+        out.line(
+            "disabled endpoints: "
+                + (disabled.channels.isEmpty ? "none" : disabled.summary.joined(separator: "; ")))
         for f in s.offsets { out.line("file             \(f.path): line \(f.line), byte \(f.offset)") }
         if let q = sequencer {
             if let last = q.lastReloadAt {
@@ -218,7 +222,7 @@ struct Status: AsyncParsableCommand {
 /// `touchpoint outbox list|show|retry`.
 struct Outbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Work with the outbox.", subcommands: [List.self, Show.self, Retry.self])
+        abstract: "Work with the outbox.", subcommands: [List.self, Show.self, Retry.self, Enable.self])
 
     /// `touchpoint outbox list [--state S] [--limit N]`.
     struct List: AsyncParsableCommand {

@@ -168,4 +168,22 @@ struct ClassificationTests {
         #expect(
             smtp(TransferResult(curlCode: code, status: 250, errorText: "t", bodyStarted: false)).isRetryable)
     }
+
+    @Test(
+        "an SMTP refusal keeps the server's reply with its code, continuation lines joined, not a later 221")
+    func smtpReplyText() {
+        let lines = [
+            "220 mx.example ESMTP", "250-mx.example", "250 SIZE 1000", "250 OK", "550-5.1.1 no such user",
+            "550 5.1.1 try another address", "221 bye",
+        ]
+        let outcome = smtp(
+            TransferResult(curlCode: 55, status: 550, headerLines: lines, errorText: "RCPT failed: 550"))
+        #expect(
+            outcome
+                == .permanent(
+                    answer:
+                        "curl 55: RCPT failed: 550: status 550: 550 5.1.1 no such user 5.1.1 try another address"
+                ))
+        #expect(Classification.serverReply(["250 OK"], code: 550) == nil)
+    }
 }

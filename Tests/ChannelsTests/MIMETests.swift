@@ -64,10 +64,17 @@ struct MIMETests {
 
     @Test("addresses that could break the envelope are refused")
     func badAddresses() {
-        #expect(throws: AdapterConfigError.self) {
+        #expect(throws: InvalidAddress.self) {
             try render(Samples.email(to: "a@b.test>\r\nRCPT TO:<x@y"))
         }
-        #expect(throws: AdapterConfigError.self) { try render(Samples.email(to: "nobody")) }
+        for bad in [
+            "nobody", "a@", "@b.test", "a..b@c.test", "a@b..test", "a b@c.test", "a@-b.test", "a@b,c.test",
+        ] {
+            #expect(throws: InvalidAddress.self, "\(bad)") { try render(Samples.email(to: bad)) }
+        }
+        for good in ["a@b", "first.last+tag@mail.example.com", "用户@例子.公司", "o'brien@shop.example"] {
+            #expect(AddressSyntax.emailProblem(good) == nil, "\(good)")
+        }
     }
 
     @Test("encoded words never split a UTF-8 character and stay within 75 characters")
@@ -102,7 +109,9 @@ struct MIMETests {
         let parts = try #require(parsed["parts"] as? [[String: Any]])
         #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
         #expect(parts.map { $0["encoding"] as? String } == ["base64", "base64"])
-        #expect(parts[0]["content"] as? String == "你好 李伟,\n\nYour cart is waiting.\n")
+        // Canonical form: the text's line breaks are CRLF inside the base64.
+        #expect(parts[0]["content"] as? String == "你好 李伟,\r\n\r\nYour cart is waiting.\r\n")
+        #expect(parts[0]["bare_lf"] as? Bool == false)
         let html = try #require(parts[1]["content"] as? String)
         #expect(
             html.hasPrefix(

@@ -46,6 +46,34 @@ struct RetryPolicyTests {
     }
 }
 
+@Suite("Retry schedules")
+struct RetryScheduleTests {
+    @Test("the standard schedule is Standard Webhooks': eight attempts, 5 s to 10 h apart, without jitter")
+    func standard() {
+        let p = RetryPolicy.standard
+        var rng = SeededGenerator(seed: 3)
+        let waits = (1...7).map { p.delay(afterAttempt: $0, retryAfter: nil, using: &rng) }
+        #expect(waits == [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000])
+        #expect(p.allowsAnother(after: 7))
+        #expect(!p.allowsAnother(after: 8))
+        #expect(p.delay(afterAttempt: 2, retryAfter: TimeSpan(seconds: 30), using: &rng) == 30_000)
+    }
+
+    @Test("max-age repeats the last wait until the waits add up past it, and cuts a longer schedule short")
+    func maxAge() {
+        let repeated = RetryPolicy(schedule: [TimeSpan(seconds: 10), .minutes(1)], maxAge: .minutes(5))
+        // Waits 10 s, 1 m, 1 m, 1 m, 1 m add up to 4 m 10 s; one more would be 5 m 10 s.
+        #expect((1...5).allSatisfy { repeated.allowsAnother(after: $0) })
+        #expect(!repeated.allowsAnother(after: 6))
+        let cut = RetryPolicy(schedule: RetryPolicy.standardSchedule, maxAge: .hours(24))
+        #expect(cut.allowsAnother(after: 6))
+        #expect(!cut.allowsAnother(after: 7), "the seventh wait would end past 24 h")
+        #expect(!RetryPolicy(schedule: []).allowsAnother(after: 1))
+        let zero = RetryPolicy(schedule: [TimeSpan(seconds: 0)], maxAge: .hours(1))
+        #expect(zero.allowsAnother(after: 1) && !zero.allowsAnother(after: 2), "a zero wait never repeats")
+    }
+}
+
 @Suite("Retry-After parsing")
 struct RetryAfterTests {
     let now = Instant(seconds: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT

@@ -78,7 +78,63 @@ struct SMTPPeerTests {
         #expect(parsed["list_unsubscribe_post"] as? String == "List-Unsubscribe=One-Click")
         let parts = try #require(parsed["parts"] as? [[String: Any]])
         #expect(parts.map { $0["type"] as? String } == ["text/plain", "text/html"])
-        #expect(parts.first?["content"] as? String == message.text)
+        #expect(
+            (parts.first?["content"] as? String)?.replacingOccurrences(of: "\r\n", with: "\n") == message.text
+        )
+    }
+
+    @Test(
+        "long headers are folded or encoded (no line over 998 octets, headers within 78), text parts use CRLF inside base64"
+    )
+    func longHeadersAndCanonicalText() async throws {
+        guard Self.available else { return }
+        let peer = try SMTPPeer()
+        defer { peer.stop() }
+        let longName = String(repeating: "Alexandra ", count: 120).trimmingCharacters(in: .whitespaces)
+        let unbroken = String(repeating: "x", count: 1200)
+        let longSubject = String(repeating: "Your cart is waiting ", count: 60) + "🛒"
+        var message = Samples.email(to: "long@example.com", toName: longName, subject: longSubject)
+        message.text = "line one\nline two\n\nline four\n"
+        message.html = "<html>\n<body>\n<p>hi</p>\n</body>\n</html>\n"
+        let report = await Delivery.deliver(message, via: try adapter(peer.url))
+        #expect(report.outcome.name == "delivered", "\(report.outcome)")
+        let parsed = try peer.parsed(1)
+        #expect(parsed["to_name"] as? String == longName)
+        #expect(parsed["subject"] as? String == longSubject)
+        #expect((parsed["longest_line"] as? Int ?? 9999) <= 998)
+        #expect(parsed["header_lines_over_78"] as? Int == 0)
+        #expect((parsed["defects"] as? [String])?.isEmpty == true, "\(parsed["defects"] ?? "")")
+        let parts = try #require(parsed["parts"] as? [[String: Any]])
+        #expect(parts.count == 2)
+        for part in parts {
+            #expect(part["bare_lf"] as? Bool == false, "\(part)")
+            #expect((part["content"] as? String)?.contains("\r\n") == true)
+        }
+        #expect((parts.first?["content"] as? String) == "line one\r\nline two\r\n\r\nline four\r\n")
+
+        // A name that is one unbroken word is encoded, and folds anyway.
+        let second = Samples.email(to: "long@example.com", toName: unbroken, subject: unbroken)
+        #expect(await Delivery.deliver(second, via: try adapter(peer.url)).outcome.name == "delivered")
+        let parsed2 = try peer.parsed(2)
+        #expect(parsed2["to_decoded"] as? String == "\(unbroken) <long@example.com>")
+        #expect(parsed2["subject"] as? String == unbroken)
+        #expect((parsed2["longest_line"] as? Int ?? 9999) <= 998)
+        #expect(parsed2["header_lines_over_78"] as? Int == 0)
+    }
+
+    @Test("a 5xx to RCPT keeps the server's own reply text (5.1.1 no such user) in the outcome")
+    func rcptReplyText() async throws {
+        guard Self.available else { return }
+        let peer = try SMTPPeer()
+        defer { peer.stop() }
+        let a = try adapter(peer.url)
+        let rejected = await a.send(try a.prepare(Samples.email(to: "reject@example.com"), now: Samples.now))
+        #expect(rejected.name == "failed")
+        #expect(rejected.answer.contains("550 5.1.1 no such user"), "\(rejected.answer)")
+        let temp = await a.send(try a.prepare(Samples.email(to: "tempfail@example.com"), now: Samples.now))
+        #expect(temp.answer.contains("451 4.3.0 try again later"), "\(temp.answer)")
+        let refused = await a.send(try a.prepare(Samples.email(to: "datafail@example.com"), now: Samples.now))
+        #expect(refused.answer.contains("554 5.6.0 message refused"), "\(refused.answer)")
     }
 
     @Test("a wrong password is permanent")

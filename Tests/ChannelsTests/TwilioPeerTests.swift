@@ -120,4 +120,37 @@ struct TwilioPeerTests {
         let nobody = try adapter("http://127.0.0.1:\(try closedPort())")
         #expect(await nobody.send(try nobody.prepare(Samples.sms(), now: Samples.now)).isRetryable)
     }
+
+    @Test("a 201 whose body is not Twilio's JSON (no sid) is unknown, not delivered, and not re-sent")
+    func createdWithoutSid() async throws {
+        let peer = try HTTPPeer()
+        defer { peer.stop() }
+        let report = await Delivery.deliver(
+            Samples.sms(), via: try adapter(peer.base + "/nosid"), retries: RetryPolicy(maxAttempts: 3))
+        #expect(report.outcome.name == "unknown", "\(report.outcome)")
+        #expect(report.outcome.answer.contains("without a Twilio message sid"))
+        #expect(report.attempts == 1)
+        #expect(peer.requests.count == 1)
+    }
+
+    @Test("a To that is not E.164 is refused before anything is sent (invalid-address)")
+    func invalidTo() async throws {
+        let peer = try HTTPPeer()
+        defer { peer.stop() }
+        let a = try adapter(peer.base)
+        for bad in ["not-a-phone", "15558675310", "+0123456", "+1", "+1234567890123456", "+1 555 0100", ""] {
+            var m = Samples.sms()
+            m.to = bad
+            #expect(throws: InvalidAddress.self, "\(bad)") { try a.prepare(m, now: Samples.now) }
+        }
+        var m = Samples.sms()
+        m.to = "whatsapp:+15558675310"
+        #expect(throws: Never.self) { try a.prepare(m, now: Samples.now) }
+        var bad = Samples.sms()
+        bad.to = "not-a-phone"
+        let report = await Delivery.deliver(bad, via: a)
+        #expect(report.outcome.name == "failed")
+        #expect(report.attempts == 0)
+        #expect(peer.requests.isEmpty)
+    }
 }

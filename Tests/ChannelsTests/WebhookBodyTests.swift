@@ -56,6 +56,56 @@ struct WebhookBodyTests {
         #expect(text.contains("\"u24\"") && !text.contains("\"u25\""))
     }
 
+    @Test(
+        "format slack refuses data past Block Kit's limits before sending: text, button text 1–75, URL length and scheme, 25 buttons"
+    )
+    func slackLimitsRefused() throws {
+        let adapter = try WebhookAdapter(
+            url: "http://127.0.0.1:9/hook", secret: nil, format: .slack,
+            settings: TransferSettings(AdapterOptions(kind: "webhook", values: [:])),
+            transport: CurlTransport.shared)
+        func message(_ text: String = "hi", _ buttons: [OutboundMessage.Button]) -> OutboundMessage {
+            OutboundMessage(
+                messageId: "x", channel: .chat, to: "C1", text: text, buttons: buttons, rule: "r",
+                customerId: "c",
+                createdAt: Samples.now)
+        }
+        let ok = OutboundMessage.Button(
+            label: String(repeating: "L", count: 75), url: "https://shop.example/a")
+        #expect(throws: Never.self) {
+            try adapter.prepare(
+                message(String(repeating: "é", count: 3000), Array(repeating: ok, count: 25)),
+                now: Samples.now)
+        }
+        let cases: [(OutboundMessage, String)] = [
+            (message(String(repeating: "é", count: 3001), [ok]), "section text is 3001 characters"),
+            (message("hi", Array(repeating: ok, count: 26)), "26 buttons"),
+            (message("hi", [.init(label: "", url: "https://a.example")]), "button 1 has empty text"),
+            (
+                message("hi", [.init(label: String(repeating: "L", count: 76), url: "https://a.example")]),
+                "button 1 text is 76"
+            ),
+            (
+                message("hi", [ok, .init(label: "x", url: "javascript:alert(1)")]),
+                "button 2 URL must be http(s), not 'javascript'"
+            ),
+            (
+                message(
+                    "hi", [.init(label: "x", url: "https://a.example/" + String(repeating: "p", count: 3000))]
+                ), "URL is 3018 characters"
+            ),
+        ]
+        for (m, words) in cases {
+            do {
+                _ = try adapter.prepare(m, now: Samples.now)
+                Issue.record("accepted: \(words)")
+            } catch let error as SlackLimitsError {
+                #expect(error.description.contains(words), "\(error)")
+            }
+        }
+        #expect(SlackLimits.validate(text: "hi", buttons: [("ok", "http://a.example")]).isEmpty)
+    }
+
     @Test("prepare sends the directly written body")
     func prepareUsesBody() throws {
         let adapter = try WebhookAdapter(

@@ -11,6 +11,8 @@ Behaviour by path (a prefix, so API paths can follow it):
   /status/NNN[?retry_after=X] status NNN with optional Retry-After: X
   /hang                       reads the request, never answers (until the client gives up)
   /close                      reads the request, closes the connection without an answer
+  /flaky/N...                 500 to the first N requests (counted per path), then 200 {"ok": true}
+  /nosid/.../Messages.json    201 whose body is not Twilio's JSON (no sid)
   .../Messages.json           201 with a Twilio-shaped {"sid": "SM..."} answer
 """
 import json
@@ -33,6 +35,7 @@ threading.Thread(target=_exit_when_parent_goes, daemon=True).start()
 RECORD = sys.argv[1]
 LOCK = threading.Lock()
 COUNT = [0]
+HITS = {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -76,6 +79,18 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/close"):
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if path.startswith("/flaky/"):
+            with LOCK:
+                HITS[path] = HITS.get(path, 0) + 1
+                hits = HITS[path]
+            if hits <= int(path.split("/")[2]):
+                self.answer(500, b'{"error": "flaky"}', [("Content-Type", "application/json")])
+            else:
+                self.answer(200, b'{"ok": true}', [("Content-Type", "application/json")])
+            return
+        if path.startswith("/nosid/") and path.endswith("/Messages.json"):
+            self.answer(201, b"<html>created</html>", [("Content-Type", "text/html")])
             return
         if path.startswith("/status/"):
             status = int(path.split("/")[2])

@@ -144,12 +144,12 @@ struct ConfigTests {
     func optionTypes() throws {
         let (config, diagnostics) = Config.parse(
             yaml:
-                "channels:\n  chat: { kind: webhook, format: slack, timeout: 5, retry: true, headers: { X-Key: \"${K}\" }, list: [a, 1] }\n",
+                "channels:\n  chat: { kind: webhook, format: slack, timeout: 5, verbose: true, headers: { X-Key: \"${K}\" }, list: [a, 1] }\n",
             path: "c.yaml", environment: ["K": "v"])
         #expect(diagnostics == [])
         let chat = try #require(config.channels[.chat])
         #expect(chat.options["timeout"]?.value == 5)
-        #expect(chat.options["retry"]?.value == true)
+        #expect(chat.options["verbose"]?.value == true)
         #expect(chat.options["headers"]?.value == ["X-Key": "v"])
         #expect(chat.options["list"]?.value == ["a", 1])
         #expect(chat.options["kind"] == nil)
@@ -251,5 +251,29 @@ struct ConfigExplorationTests {
         let (_, d2) = Config.parse(yaml: "exploration: 3\n", path: "tp.yaml")
         #expect(d2.first?.location?.line == 1)
         #expect(d2.first?.message.contains("from 0 to 1") == true)
+    }
+
+    @Test(
+        "a channel's retry block is read with its places: schedule and max-age as durations, not an adapter option"
+    )
+    func channelRetry() throws {
+        let (config, diagnostics) = Config.parse(
+            yaml:
+                "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [0s, 5s, 1h], max-age: 24h } }\n",
+            path: "c.yaml")
+        #expect(diagnostics == [])
+        let chat = try #require(config.channels[.chat])
+        #expect(chat.retry?.schedule == [TimeSpan(seconds: 0), TimeSpan(seconds: 5), .hours(1)])
+        #expect(chat.retry?.maxAge == .hours(24))
+        #expect(chat.options["retry"] == nil)
+        let (_, bad) = Config.parse(
+            yaml:
+                "channels:\n  chat: { kind: webhook, url: x, retry: { schedule: [1s, 0s], max-age: 1d, every: 2 } }\n",
+            path: "c.yaml")
+        #expect(
+            Set(bad.map(\.description)) == [
+                "c.yaml:2:76: error: unknown key 'every' in channels.chat.retry",
+                "c.yaml:2:72: error: 'channels.chat.retry.max-age' repeats the schedule's last wait, which must be longer than 0",
+            ], "\(bad)")
     }
 }

@@ -148,7 +148,7 @@ struct RuleTestFileTests {
                 "tests:\n  - name: a\n    start: 2026-11-02T10:00:00Z\n    expect:\n      - { reason: quiet }\n"
             )
                 == [
-                    "t.yaml:5:19: error: unknown reason 'quiet'; reasons are cancelled, rule-limit, frequency-cap, no-reachable-channel, unsubscribed, quiet-hours, window-expired, missing-variable, render-error, bounced, holdout"
+                    "t.yaml:5:19: error: unknown reason 'quiet'; reasons are cancelled, rule-limit, frequency-cap, no-reachable-channel, unsubscribed, quiet-hours, window-expired, missing-variable, render-error, bounced, holdout, invalid-address"
                 ])
         #expect(
             errors(

@@ -129,6 +129,36 @@ struct RenderingTests {
         #expect(zh.text == "你好 A&B")
     }
 
+    @Test(
+        "for Slack, every interpolated value has &, < and > escaped (no <!channel>, no disguised link); the template's own markup stays"
+    )
+    func slackEscaping() throws {
+        var s = try set([
+            "t/chat.mustache": """
+            ---
+            buttons:
+              - { label: "Hi {{customer.first_name}}", url: "https://shop.example/?a=1&b={{customer.id}}" }
+            ---
+            *Hello* {{customer.first_name}} & {{{customer.first_name}}} <https://shop.example|your cart>
+            """
+        ])
+        s.slackChat = true
+        let hostile = "<!channel> & <https://evil.example|Click here>"
+        let c = try s.render(
+            template: "t", channel: .chat, locale: nil,
+            context: context(customer: ["id": "u&1", "first_name": .string(hostile)])
+        ).get()
+        let escaped = "&lt;!channel&gt; &amp; &lt;https://evil.example|Click here&gt;"
+        #expect(c.text == "*Hello* \(escaped) & \(escaped) <https://shop.example|your cart>")
+        #expect(c.buttons == [Button(label: "Hi " + hostile, url: "https://shop.example/?a=1&b=u&1")])
+        s.slackChat = false
+        let plain = try s.render(
+            template: "t", channel: .chat, locale: nil,
+            context: context(customer: ["id": "u1", "first_name": .string(hostile)])
+        ).get()
+        #expect(plain.text.contains(hostile), "without format: slack, chat text is text")
+    }
+
     @Test("chat buttons render their label and url templates")
     func chatButtons() throws {
         let s = try set([

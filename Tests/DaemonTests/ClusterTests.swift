@@ -62,7 +62,7 @@ struct ClusterBox {
 
 extension DaemonSuite {
     @Suite(
-        "Several daemons on one PostgreSQL (SPEC §10)",
+        "Several daemons on one PostgreSQL (SPEC §10)", .serialized,
         .enabled(if: TestPostgres.available != nil, "PostgreSQL is not installed"))
     struct ClusterTests {
         @Test(

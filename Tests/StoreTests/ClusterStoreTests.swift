@@ -122,7 +122,7 @@ struct ClusterStoreTests {
 
     @Test("a lease that runs out can be taken by another node; the old holder's renewal is then refused")
     func expiredLeaseTakenOver() async throws {
-        try await Self.withNodes(["a", "b"], lease: 1_000) { nodes, _ in
+        try await Self.withNodes(["a", "b"], lease: 5_000) { nodes, _ in
             let (a, b) = (nodes[0], nodes[1])
             let held = try await a.acquire(count: 4)
             #expect(try await b.acquire(count: 4).isEmpty)  // all held
@@ -142,7 +142,7 @@ struct ClusterStoreTests {
         "a node whose lease ran out is declared dead by another: its sends in flight are settled and its late outcomes refused"
     )
     func deadNodeFenced() async throws {
-        try await Self.withNodes(["a", "b"], lease: 1_000) { nodes, _ in
+        try await Self.withNodes(["a", "b"], lease: 5_000) { nodes, _ in
             let (a, b) = (nodes[0], nodes[1])
             var rows = Batch(outbox: [row("h1"), row("h2"), row("s1", kind: "smtp", channel: "email")])
             rows.fence = try await a.acquire(count: 4)

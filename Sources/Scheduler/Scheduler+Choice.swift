@@ -58,7 +58,8 @@ extension Scheduler {
         }
         let best = values.map { $0.max()! }.max()!
         var j = pick(values, allowed, est)
-        // Channels within the tolerance of the best count as equal too: the rule's order decides.
+        // Channels within `channelTolerance` of the best count as equal (default 0: exact ties), and the rule's
+        // order decides among them.
         let channelTolerance = 1 - tolerance(est, share: settings.channelTolerance)
         var k = values[j].indices.first { values[j][$0] >= values[j].max()! * channelTolerance }!
         if thompson {

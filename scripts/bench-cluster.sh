@@ -172,18 +172,7 @@ ping_events() {
 rules: [{name: ping, when: {event: Ping}, send: {template: ping, channels: [chat]}, transactional: true}]
 EOF
     printf 'Ping {{customer.id}}\n' >"$1/templates/ping/chat.mustache"
-    python3 - "$M" "$1/events/events.jsonl" <<'EOF'
-import json, sys, datetime
-m, out = int(sys.argv[1]), sys.argv[2]
-ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-with open(out, "w") as f:
-    for i in range(m):
-        f.write(json.dumps({"type": "identify", "userId": f"c{i}", "messageId": f"id-{i}",
-                            "timestamp": ts, "traits": {"chat_id": f"chat-{i}"}}) + "\n")
-    for i in range(m):
-        f.write(json.dumps({"type": "track", "userId": f"c{i}", "event": "Ping", "messageId": f"ping-{i}",
-                            "timestamp": ts, "properties": {}}) + "\n")
-EOF
+    python3 "$ROOT/scripts/ping-events.py" "$M" "$1/events/events.jsonl"
 }
 
 summarise() { # file of result lines

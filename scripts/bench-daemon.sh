@@ -158,18 +158,7 @@ channels:
   chat:  { kind: webhook, url: "http://127.0.0.1:18080/hook" }
 EOF
             # Stamped just before the run so no message is window-expired.
-            python3 - "$M" "$dir/events/events.jsonl" <<'EOF'
-import json, sys, datetime
-m, out = int(sys.argv[1]), sys.argv[2]
-ts = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-with open(out, "w") as f:
-    for i in range(m):
-        f.write(json.dumps({"type": "identify", "userId": f"c{i}", "messageId": f"id-{i}",
-                            "timestamp": ts, "traits": {"chat_id": f"chat-{i}"}}) + "\n")
-    for i in range(m):
-        f.write(json.dumps({"type": "track", "userId": f"c{i}", "event": "Ping", "messageId": f"ping-{i}",
-                            "timestamp": ts, "properties": {}}) + "\n")
-EOF
+            python3 "$ROOT/scripts/ping-events.py" "$M" "$dir/events/events.jsonl"
             # shellcheck disable=SC2086
             local s; s=$(timed_run "$dir" "$M" delivered $flags)
             local rate; rate=$(awk -v n="$M" -v s="$s" 'BEGIN {printf "%.0f", n / s}')

@@ -155,7 +155,11 @@ extension Engine {
     }
 
     /// The new due time of a waiting message whose rule's `wait` is now `wait`; `nil` when it is unchanged.
+    ///
+    /// A fallback follow-up is never retimed: its due time counts from the first send (`fallback.after`),
+    /// or is the moment a hard bounce brought it forward, not from its trigger by `wait`.
     public static func retimedDue(_ m: CustomerState.PendingMessage, wait: TimeSpan) -> Instant? {
+        if m.fallbackOf != nil { return nil }
         let due = m.trigger.instant + wait
         return due == m.due ? nil : due
     }

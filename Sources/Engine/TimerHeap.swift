@@ -40,7 +40,7 @@ struct BinaryHeap<Element: Comparable> {
 
 extension BinaryHeap: Sendable where Element: Sendable {}
 
-/// The engine's timers, ordered by time, then priority (higher first), then insertion.
+/// The engine's timers, in ``EngineTimer``'s order.
 typealias TimerHeap = BinaryHeap<EngineTimer>
 
 /// Something the engine must do at a time: a wait ending, a scheduled send, an inactivity deadline.
@@ -52,6 +52,15 @@ struct EngineTimer: Comparable {
         case send
         /// A customer's inactivity deadline for an `inactive` rule.
         case inactive(deadline: Instant)
+
+        /// The order of kinds due together for one key.
+        var rank: Int {
+            switch self {
+            case .inactive: 0
+            case .due: 1
+            case .send: 2
+            }
+        }
     }
 
     var at: Instant
@@ -62,9 +71,18 @@ struct EngineTimer: Comparable {
     /// The pending message generation this timer belongs to; stale timers are skipped.
     var generation: UInt64
 
+    /// Time, then priority (higher first), then the customer, the rule's place in the book, the fallback
+    /// follow-up after its rule's message: an order that follows from the timers alone, so an engine
+    /// restored from saved state (which re-creates its timers in no particular order) fires timers due
+    /// together exactly as the engine that saved it would have. Insertion order breaks only the ties left,
+    /// between a key's live timer and its stale ones.
     static func < (a: EngineTimer, b: EngineTimer) -> Bool {
         if a.at != b.at { return a.at < b.at }
         if a.priority != b.priority { return a.priority > b.priority }
+        if a.key.customer != b.key.customer { return a.key.customer < b.key.customer }
+        if a.key.rule != b.key.rule { return a.key.rule < b.key.rule }
+        if a.key.fallback != b.key.fallback { return !a.key.fallback }
+        if a.kind.rank != b.kind.rank { return a.kind.rank < b.kind.rank }
         return a.sequence < b.sequence
     }
 

@@ -277,7 +277,15 @@ extension DaemonSuite {
                 (batch: 1, files: 2, kill: true),
             ])
         func sameDecisions(batch: Int, files: Int, kill: Bool) async throws {
-            let story = Story(seed: 20_261_202, end: wallNow() - .hours(1))
+            // Reproduction knobs: the story's end (it is dated from the wall clock, so what it decides
+            // depends on the hour it runs), and the kill after N events applied instead of after 400 ms.
+            let env = ProcessInfo.processInfo.environment
+            let killAt = env["TOUCHPOINT_DIFFERENTIAL_KILL_AT"].flatMap(Int.init)
+            if killAt != nil, !kill { return }
+            let end =
+                env["TOUCHPOINT_DIFFERENTIAL_END"].flatMap { ISO8601.parse($0)?.instant }
+                ?? (wallNow() - .hours(1))
+            let story = Story(seed: 20_261_202, end: end)
             let box = try Self.sandbox()
             defer { box.remove() }
             let names = files == 1 ? ["story.jsonl"] : ["story-a.jsonl", "story-b.jsonl"]
@@ -289,7 +297,12 @@ extension DaemonSuite {
             defer { daemon.kill9() }
             if kill {
                 try await daemon.running()
-                try await Task.sleep(nanoseconds: 400_000_000)
+                if let at = killAt {
+                    let s = try box.openStore()
+                    _ = try await eventuallyAsync(within: 60) { try await s.status().eventsApplied >= at }
+                } else {
+                    try await Task.sleep(nanoseconds: 400_000_000)
+                }
                 daemon.kill9()
                 let before = try await box.openStore().status().eventsApplied
                 print("differential: killed with \(before) of \(story.distinct) events applied")
@@ -321,7 +334,7 @@ extension DaemonSuite {
             let onlyDry = theirs.subtracting(mine).sorted { $0.messageId < $1.messageId }
             #expect(
                 onlyDaemon.isEmpty && onlyDry.isEmpty,
-                "batch \(batch), \(files) file(s), kill \(kill): only the daemon:\n\(onlyDaemon.map(\.description).joined(separator: "\n"))\nonly the dry-run:\n\(onlyDry.map(\.description).joined(separator: "\n"))"
+                "batch \(batch), \(files) file(s), kill \(kill), story end \(Line.time(end)): only the daemon:\n\(onlyDaemon.map(\.description).joined(separator: "\n"))\nonly the dry-run:\n\(onlyDry.map(\.description).joined(separator: "\n"))"
             )
             // Both count the same lines as late.
             #expect(summary.contains("\(sequencer.lateCount) later than the lateness window"), "\(summary)")

@@ -71,6 +71,12 @@ def stamp(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def sleep_until(t):
+    wait = t - time.time()
+    if wait > 0:
+        time.sleep(wait)
+
+
 def seconds(span):
     m = re.fullmatch(r"(\d+)([smh])", span)
     return int(m.group(1)) * {"s": 1, "m": 60, "h": 3600}[m.group(2)]
@@ -85,9 +91,7 @@ def floor(rate, duration, base):
     start = time.time()
     for i in range(count):
         due = start + i / rate
-        wait = due - time.time()
-        if wait > 0:
-            time.sleep(wait)
+        sleep_until(due)
         tmp = os.path.join(d, f".tmp-{i}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.write(fd, b"x" * 600)
@@ -101,6 +105,7 @@ def run(binary, rate, duration, lateness, channel, outbox=None):
     count = int(rate * duration)
     # The alarms (and their wait of `lateness`) only in the webhook run: the receiver times them.
     alarms = int(duration) if channel == "webhook" else 0
+    hold = seconds(lateness) if lateness else 300
     rx = Receiver()
     d = tempfile.mkdtemp(prefix="tp-latency-")
     # The outbox folder: inside the run's folder, or under --outbox (e.g. a tmpfs, to separate the kernel's
@@ -152,9 +157,7 @@ channels:
             for n in range(count):
                 at = start + n / rate
                 while next_alarm < alarms and start + next_alarm <= at:
-                    wait = start + next_alarm - time.time()
-                    if wait > 0:
-                        time.sleep(wait)
+                    sleep_until(start + next_alarm)
                     now = time.time()
                     f.write(json.dumps({"type": "track", "userId": f"c{next_alarm % customers}", "event": "Alarm",
                                         "messageId": f"alarm-{next_alarm}", "timestamp": stamp(now),
@@ -162,16 +165,13 @@ channels:
                     f.flush()
                     due[next_alarm] = int(now * 1000) / 1000  # its timestamp, as stamped (ms)
                     next_alarm += 1
-                wait = at - time.time()
-                if wait > 0:
-                    time.sleep(wait)
+                sleep_until(at)
                 now = time.time()
                 f.write(json.dumps({"type": "track", "userId": f"c{n % customers}", "event": "Ping",
                                     "messageId": f"ping-{n}", "timestamp": stamp(now),
                                     "properties": {"n": n}}) + "\n")
                 f.flush()
                 pings[n] = now
-        hold = seconds(lateness) if lateness else 300
         deadline = time.time() + 30
         def delivered():
             if channel == "webhook":
@@ -191,7 +191,6 @@ channels:
             m = re.search(r"lat-(\d+)-end", fh.read())
         if m:
             files[int(m.group(1))] = os.stat(f"{out}/{name}").st_mtime_ns / 1e9
-    hold = seconds(lateness) if lateness else 300
     web = sorted((rx.times[("lat", n)] - t) * 1000 for n, t in pings.items() if ("lat", n) in rx.times)
     fil = sorted((files[n] - t) * 1000 for n, t in pings.items() if n in files)
     ala = sorted((rx.times[("alarm", n)] - (t + hold)) * 1000 for n, t in due.items() if ("alarm", n) in rx.times)

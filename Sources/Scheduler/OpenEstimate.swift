@@ -21,6 +21,12 @@ struct OpenEstimate {
     var curve: [Double]
     /// Per channel, its own bend of the shared curve (1 where the channel's responses agree with it).
     var bend: [[Double]]
+    /// The population's hour curve the shared one starts from (before the customer's presence and
+    /// responses): what of an estimate's differences between hours is the population's, known from many
+    /// customers, rather than the customer's own.
+    var populationCurve: [Double]
+    /// The prompt responses behind ``populationCurve``: how far its differences between hours can be trusted.
+    var populationResponses: Double
     /// The customer's own timing evidence: decayed prompt answers, and presence observations (activity,
     /// late opens).
     var timingResponses: Double
@@ -52,6 +58,17 @@ struct OpenEstimate {
         let h1 = (h0 + 1) % 24
         return (1 - f) * probability(k, hour: h0, rate: r, capped: capped) + f
             * probability(k, hour: h1, rate: r, capped: capped)
+    }
+
+    /// The population's curve at `minute` after local midnight, read as ``probability(_:minute:rate:capped:)``
+    /// reads the customer's.
+    func population(minute: Int) -> Double {
+        let x = Double(minute) / 60 - sendPoint
+        let lower = x.rounded(.down)
+        let f = x - lower
+        let h0 = (Int(lower) + 24) % 24
+        let h1 = (h0 + 1) % 24
+        return (1 - f) * populationCurve[h0] + f * populationCurve[h1]
     }
 
     /// The relative posterior spread (standard deviation ÷ mean) of channel `k`'s rate.
@@ -99,6 +116,9 @@ extension Scheduler {
         // 19:00, not equally at 18:00 (with full coverage of the day the two kernels agree on the best hour).
         let wide = Self.kernel(bandwidth: settings.timingBandwidth * settings.exposureWidening)
         var curve = populationCurve(population, kernel: kernel)
+        let baseCurve = curve
+        let populationResponses = Channel.allCases.map { Double(population.responseSlots($0).reduce(0, +)) }
+            .reduce(0, +)
 
         // Presence lift.
         var present = [Double](repeating: 0, count: 24)
@@ -191,6 +211,7 @@ extension Scheduler {
         var est = OpenEstimate(
             channels: channels, alpha: [], beta: [], sends: [], responses: [],
             populationRates: channels.map { population.openRate($0) }, curve: curve, bend: [],
+            populationCurve: baseCurve, populationResponses: populationResponses,
             timingResponses: totalResponses.reduce(0, +), presence: presence, sendPoint: e.sendMinute / 60)
         for c in channels {
             let k = informing.firstIndex(of: c)!

@@ -6,10 +6,11 @@ extension Scheduler {
     ///
     /// The value of sending on channel `c` at candidate `t` is the estimated open probability
     /// `rate[c] × curve[hour(t)]`, times `0.5^((t − due) / urgency)` when the rule sets `send.urgency`;
-    /// nothing else discounts waiting. The earliest candidate whose best value is within
-    /// ``SchedulerSettings/hourTolerance`` of the best overall wins (a difference that small is noise, and
-    /// sooner is never worse), and on it the channel with the highest value (ties: rule order). Then
-    /// exploration may try a runner-up channel (``explore(_:_:rates:values:best:explanation:)``).
+    /// nothing else discounts waiting. The earliest candidate as good as the best overall wins, where the
+    /// customer's own lift counts as equal within ``SchedulerSettings/hourTolerance`` (a difference that small
+    /// is noise, and sooner is never worse) and the population's curve and the urgency count in full
+    /// (``earliest(_:known:_:)``); on it the channel with the highest value (ties: rule order). Then
+    /// exploration may try a runner-up channel (``explore(_:_:values:known:chosen:_:)``).
     func choose(
         _ request: SendRequest, estimate est: OpenEstimate, zone: Zone, explanation ex: inout Explanation
     ) -> (channel: Channel, at: Instant)? {
@@ -57,7 +58,8 @@ extension Scheduler {
             }
         }
         let best = values.map { $0.max()! }.max()!
-        var j = pick(values, allowed, est)
+        let known = allowed.map { (population: est.population(minute: $0.minuteOfDay), urgency: factor($0)) }
+        var j = pick(values, known: known, est)
         // Channels within `channelTolerance` of the best count as equal (default 0: exact ties), and the rule's
         // order decides among them.
         let channelTolerance = 1 - tolerance(est, share: settings.channelTolerance)
@@ -69,9 +71,9 @@ extension Scheduler {
                     est.probability($0, minute: c.minuteOfDay, capped: false) * factor(c)
                 }
             }
-            let jm = pick(means, allowed, est)
+            let jm = pick(means, known: known, est)
             ex.explored = Self.argmax(means[jm]) != k || jm != j
-        } else if let runnerUp = explore(request, est, values: values, chosen: (j, k), &ex) {
+        } else if let runnerUp = explore(request, est, values: values, known: known, chosen: (j, k), &ex) {
             (j, k) = runnerUp
         }
         let chosen = allowed[j]
@@ -105,12 +107,46 @@ extension Scheduler {
         return (channel, chosen.at)
     }
 
-    /// The candidate to send at, from `values[j][k]` (candidate j, channel k): the earliest whose best
-    /// value is within ``hourTolerance(_:)`` of the best overall.
-    func pick(_ values: [[Double]], _ allowed: [Candidate], _ est: OpenEstimate) -> Int {
-        let best = values.map { $0.max()! }.max()!
-        let tolerance = 1 - hourTolerance(est)
-        return values.firstIndex { $0.max()! >= best * tolerance }!
+    /// The candidate to send at, from `values[j][k]` (candidate j, channel k): the earliest as good as the
+    /// best overall (``earliest(_:known:_:)``).
+    func pick(_ values: [[Double]], known: [(population: Double, urgency: Double)], _ est: OpenEstimate) -> Int {
+        earliest(values.map { $0.max()! }, known: known, est)
+    }
+
+    /// The index of the earliest of `value` (one per candidate, in time order) that is as good as the best.
+    /// Each value is the population's curve at that time × the urgency factor × the customer's own lift
+    /// (their channel rates, presence and responses), and each factor is trusted by its own evidence: the
+    /// urgency in full; the lift within ``hourTolerance(_:)`` (the customer's timing evidence); the
+    /// population's curve within ``populationTolerance(_:)`` (the population's responses). Differences inside
+    /// a factor's tolerance count as equal and the earlier time wins: one visit at 10:00 does not move an
+    /// 11:00 message to 10:00 tomorrow, while the better hour of a population of thousands is taken even for
+    /// a customer with no history of their own.
+    func earliest(_ value: [Double], known: [(population: Double, urgency: Double)], _ est: OpenEstimate) -> Int {
+        let b = value.indices.max { value[$0] < value[$1] || (value[$0] == value[$1] && $0 > $1) }!
+        let keepLift = 1 - hourTolerance(est)
+        let keepPopulation = 1 - populationTolerance(est)
+        let pb = known[b].population
+        func lift(_ j: Int) -> Double {
+            let k = known[j].population * known[j].urgency
+            return k > 0 ? value[j] / k : 0
+        }
+        let target = value[b] * (1 - 1e-12)
+        return value.indices.first { j in
+            guard j != b else { return true }
+            let p = min(pb, known[j].population / keepPopulation)
+            return p * known[j].urgency * min(lift(b), lift(j) / keepLift) >= target
+        } ?? b
+    }
+
+    /// How much of a difference in the population's hour curve is noise: ``SchedulerSettings/hourTolerance``
+    /// × `k / (k + n)`, k = ``SchedulerSettings/populationToleranceEvidence``, n = the population's prompt
+    /// responses. A handful of customers' opens (a rule test, a new shop) bend the curve by a few per cent,
+    /// which must not move a message to tomorrow; thousands of them show the hours that really differ.
+    func populationTolerance(_ est: OpenEstimate) -> Double {
+        let k = max(settings.populationToleranceEvidence, 0)
+        let n = est.populationResponses
+        let t = k + n > 0 ? max(settings.hourTolerance, 0) * k / (k + n) : 0
+        return min(t, 0.5)
     }
 
     /// How much better a later candidate must be to be taken over an earlier one: differences smaller than
@@ -143,17 +179,17 @@ extension Scheduler {
         return rng.beta(est.alpha[k], est.beta[k])
     }
 
-    /// Bounded exploration: each runner-up channel (at its own best candidate) is tried with the probability
+    /// Bounded exploration: each runner-up channel (at its own best candidate, ``earliest(_:known:_:)``) is tried with the probability
     /// that its rate is really the better one — computed from the two Beta posteriors (normal approximation)
     /// — and all of them together at most ``SchedulerSettings/exploration`` of the time. Posteriors that
     /// do not overlap give no exploration; a channel with a well-known low rate is never retried for luck.
     /// The draw is seeded by the message id. Returns the explored (candidate, channel), if any.
     func explore(
-        _ request: SendRequest, _ est: OpenEstimate, values: [[Double]], chosen: (j: Int, k: Int),
-        _ ex: inout Explanation
+        _ request: SendRequest, _ est: OpenEstimate, values: [[Double]],
+        known: [(population: Double, urgency: Double)],
+        chosen: (j: Int, k: Int), _ ex: inout Explanation
     ) -> (Int, Int)? {
         let cap = min(max(settings.exploration, 0), 1)
-        let tolerance = 1 - hourTolerance(est)
         let v1 = values[chosen.j][chosen.k]
         guard cap > 0, v1 > 0, est.channels.count > 1 else {
             ex.explorationShare = 0
@@ -166,8 +202,7 @@ extension Scheduler {
         for k in est.channels.indices
         where k != chosen.k && (est.alpha[k] != est.alpha[chosen.k] || est.beta[k] != est.beta[chosen.k]) {
             let column = values.map { $0[k] }
-            let top = column.max()!
-            let j = column.firstIndex { $0 >= top * tolerance }!
+            let j = earliest(column, known: known, est)
             let v = column[j]
             let s = est.relativeSpread(k) * v
             let spread = (s * s + s1 * s1).squareRoot()

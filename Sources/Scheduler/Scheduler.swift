@@ -26,10 +26,12 @@ import TouchpointCore
 ///   is valued by its estimated open probability (``estimate(for:customer:now:population:)``: a channel
 ///   rate times one hour curve per customer shared across channels, bent per channel), times
 ///   `0.5^((t − due) / urgency)` when the request carries the rule's `send.urgency`; nothing else
-///   discounts waiting. The earliest candidate whose best value is within the hour tolerance of the best
-///   overall wins (``SchedulerSettings/hourTolerance`` without timing evidence of the customer's own,
-///   shrinking as it builds up: one stray event cannot move a reminder to tomorrow, a habit can), and on
-///   it the first channel in rule order within the same tolerance of the best. Hours beyond a week after
+///   discounts waiting. The earliest candidate as good as the best overall wins, where differences in the
+///   customer's own lift (their rates, presence and responses) within the hour tolerance count as equal
+///   (``SchedulerSettings/hourTolerance`` without timing evidence of the customer's own, shrinking as it
+///   builds up: one stray event cannot move a reminder to tomorrow, a habit can) and the population's hour
+///   curve and the urgency factor count in full (they are not noise: a customer with no history of their
+///   own is sent at the population's best hour); on it the best channel (ties: rule order). Hours beyond a week after
 ///   `due` are not scored: their slots repeat earlier, never better ones.
 /// - **Exploration.** A runner-up channel (at its own best candidate) whose rate posterior overlaps the
 ///   chosen one's is tried with probability `4 p²` (p = the chance it is really better), all of them

@@ -46,6 +46,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     public var channelTolerance: Double
     /// Timing observations (responses, presence) at which ``hourTolerance`` has halved.
     public var toleranceEvidence: Double
+    /// Prompt responses across the population at which the tolerance on differences in the population's
+    /// hour curve has halved from ``hourTolerance``: a few customers' opens do not move anyone's message.
+    public var populationToleranceEvidence: Double
     /// Responses at which the customer's own responses have moved their curve half way from its prior: an
     /// hour's sends without any response say the customer rarely opens, not when.
     public var shapeEvidence: Double
@@ -66,7 +69,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         exposureWidening: Double = 1.5,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         channelTolerance: Double = 0,
-        toleranceEvidence: Double = 1, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
+        toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 200, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.03
     ) {
         self.quietHours = quietHours
@@ -84,6 +87,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.hourTolerance = hourTolerance
         self.channelTolerance = channelTolerance
         self.toleranceEvidence = toleranceEvidence
+        self.populationToleranceEvidence = populationToleranceEvidence
         self.shapeEvidence = shapeEvidence
         self.attributionWindow = attributionWindow
         self.exploration = exploration

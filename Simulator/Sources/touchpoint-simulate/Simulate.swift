@@ -153,7 +153,8 @@ extension SchedulerSettings {
             "presenceEvidence": \.presenceEvidence,
             "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
             "channelTolerance": \.channelTolerance,
-            "toleranceEvidence": \.toleranceEvidence, "shapeEvidence": \.shapeEvidence,
+            "toleranceEvidence": \.toleranceEvidence,
+            "populationToleranceEvidence": \.populationToleranceEvidence, "shapeEvidence": \.shapeEvidence,
             "exploration": \.exploration,
         ]
         guard let path = keys[key], let v = Double(value) else { return false }

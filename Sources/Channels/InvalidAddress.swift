@@ -1,0 +1,13 @@
+import TouchpointCore
+
+/// A recipient address an adapter refuses before sending: a phone number that is not E.164, an email
+/// address that is not `local@domain`. The daemon records the message dropped `invalid-address`.
+public struct InvalidAddress: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong, with the address masked.
+    public var message: String
+
+    /// An error.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

@@ -488,6 +488,8 @@ extension DaemonSuite {
             }.sorted()
             #expect(held == dropped, "\(run.output)")
             #expect(decisions.filter { $0["decision"] as? String == "send" }.count == 1, "\(run.output)")
+            // The summary counts them by reason.
+            #expect(run.output.contains("4 held back (invalid-address 2, render-error 2)"), "\(run.output)")
         }
 
         @Test(

@@ -265,6 +265,16 @@ actor Pipeline: Service {
         for r in records {
             if r.decision == .suppressed {
                 if let d = r.dropped { dropped.append(d) }
+                // Bad data the engine refused to send: an address the adapter would refuse, content past Slack's
+                // limits. The detail says what (addresses masked).
+                if r.reason == .invalidAddress || r.reason == .renderError {
+                    logger.error(
+                        "\(r.reason?.rawValue ?? "?"): \(r.detail ?? "?"); dropped",
+                        metadata: [
+                            "message.id": "\(r.messageId)", "rule": "\(r.rule)", "customer": "\(r.customer)",
+                        ])
+                    continue
+                }
                 // A cancellation is the rules working (a backfill makes tens of thousands): debug, not info.
                 logger.log(
                     level: r.reason == .cancelled ? .debug : .info,

@@ -47,7 +47,8 @@ public struct Engine: Sendable {
     /// When false, the engine does not track which customers changed (a dry-run never persists).
     public var tracksChanges = true
     /// When true, a send is only *checked* to render (the decision needs no more); its content is left
-    /// for the caller to render, on another thread, with ``MessageRecord/completeRendering(with:)``.
+    /// for the caller to render, on another thread, with ``MessageRecord/completeRendering(with:)``. A
+    /// Slack Block Kit message is rendered at once all the same: its limits are judged on its content.
     public var defersRendering = false
 
     private var seenMessageIds = SeenMessageIDs()
@@ -711,6 +712,20 @@ public struct Engine: Sendable {
                 out.append(r)
                 return
             }
+            // What the adapter would refuse before sending (a phone number not in E.164, a malformed email),
+            // decided here so that a dry-run shows what the daemon records.
+            if let address = customer.address(for: channel),
+                let problem = AddressSyntax.problem(address, on: channel)
+            {
+                ledgers[key.customer]?.remove(messageId: p.messageId)
+                var r = suppressed(
+                    p, rule: compiled, reason: .invalidAddress, detail: problem, channel: channel)
+                r.explanation = explanation
+                r.why = why
+                note(key.customer, "rule \(compiled.name): invalid-address: \(problem)")
+                out.append(r)
+                return
+            }
             let zone = scheduler.zone(for: customer)
             if deferredSends != nil {
                 deferredSends?.append(PromptSettlement.Send(customer: key.customer, channel: channel, at: at))
@@ -791,7 +806,8 @@ public struct Engine: Sendable {
         let rendered: Result<(locale: String?, content: RenderedContent?), RenderFailure>
         if let linkFailure {
             rendered = .failure(linkFailure)
-        } else if defersRendering {
+        } else if defersRendering && !templates.sendsBlockKit(on: channel) {
+            // Block Kit's limits are judged on the content itself, so a Slack message is rendered now.
             rendered = templates.check(
                 template: rule.send.template.value, channel: channel, locale: customer.locale,
                 context: context

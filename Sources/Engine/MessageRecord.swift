@@ -66,13 +66,18 @@ public struct MessageRecord: Sendable {
         /// When the tracked links are issued: the send decision.
         public var issuedAt: Instant
 
-        /// The content as the channel sends it: rendered, then its links tracked. The one place both
-        /// happen, for the engine's immediate rendering and for a deferred one alike.
+        /// The content as the channel sends it: rendered, then its links tracked, then held to Slack's
+        /// Block Kit limits when the channel sends Block Kit (the tracked links are the ones Slack sees). The
+        /// one place all three happen, for the engine's immediate rendering and for a deferred one alike.
         public func render(with templates: TemplateSet) -> Result<RenderedContent, RenderFailure> {
-            templates.render(template: template, channel: channel, locale: locale, context: context).map {
-                content in
-                guard let links else { return content }
-                return links.rewrite(content, messageId: messageId, customer: customer, issuedAt: issuedAt)
+            templates.render(template: template, channel: channel, locale: locale, context: context).flatMap {
+                rendered in
+                let content =
+                    links.map {
+                        $0.rewrite(rendered, messageId: messageId, customer: customer, issuedAt: issuedAt)
+                    } ?? rendered
+                if let failure = templates.blockKitFailure(content) { return .failure(failure) }
+                return .success(content)
             }
         }
     }

@@ -40,6 +40,7 @@ public struct Project: Sendable {
         let (book, compileDiagnostics) = RuleBook.compile(ruleSet.rules)
         diagnostics += compileDiagnostics
         diagnostics += templates.checkVariables()
+        diagnostics += templates.checkSlackLimits()
         let cross = CrossCheck(
             config: config, book: book, ruleSet: ruleSet, templates: templates, vocabulary: vocabulary)
         diagnostics += cross.run()

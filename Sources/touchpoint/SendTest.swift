@@ -94,17 +94,20 @@ struct SendTest: AsyncParsableCommand {
             printError("touchpoint: not sent: \(failure.reason): \(failure.description)")
             throw ExitCode(1)
         }
+        // Held back by `run` as well: content past Slack's Block Kit limits.
+        if let failure = project.templates.blockKitFailure(content) {
+            printError("touchpoint: not sent: \(failure.reason): \(failure.description)")
+            throw ExitCode(1)
+        }
         let outbound = OutboundMessage(
             messageId: messageId, channel: channel, to: to,
             toName: person.traits["name"]?.stringValue ?? person.traits["first_name"]?.stringValue,
             subject: content.subject, preheader: content.preheader, text: content.text, html: content.html,
             buttons: content.buttons.map { .init(label: $0.label, url: $0.url) }, unsubscribeURL: unsubscribe,
             rule: "send-test", customerId: id, createdAt: Self.now())
-        // The adapter would refuse it at prepare; saying so first beats "sending … to not-a-phone".
-        let addressProblem =
-            adapter.kind == "twilio"
-            ? AddressSyntax.phoneProblem(to) : channel == .email ? AddressSyntax.emailProblem(to) : nil
-        if let addressProblem {
+        // What `run` would refuse (the engine holds it back `invalid-address`), said first beats "sending … to
+        // not-a-phone".
+        if let addressProblem = AddressSyntax.problem(to, on: channel) {
             printError("touchpoint: not sent: invalid-address: \(addressProblem)")
             throw ExitCode(1)
         }

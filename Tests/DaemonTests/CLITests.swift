@@ -500,5 +500,28 @@ extension DaemonSuite {
             #expect(object["dropped_from_outbox"] as? Int == 0)
             #expect((object["outbox"] as? [String: Any])?["dropped"] as? Int == 0)
         }
+
+        @Test(
+            "check warns at the text about a Slack chat template that already breaks a Block Kit limit, and still exits 0"
+        )
+        func checkSlackLimits() throws {
+            let box = try Sandbox(
+                channels: """
+                      email: { kind: file, path: outbox }
+                      sms: { kind: file, path: outbox }
+                      chat: { kind: webhook, url: "http://127.0.0.1:1/hooks/slack", format: slack }
+                    """,
+                templates: [
+                    "ping/chat.mustache":
+                        "---\nbuttons:\n  - { label: Open, url: \"javascript:alert(1)\" }\n---\ntoken [{{event.properties.n}}]\n"
+                ])
+            defer { box.remove() }
+            let check = try box.touchpoint(["check"])
+            #expect(check.status == 0, "\(check.output)")
+            #expect(
+                check.output.contains(
+                    "ping/chat.mustache:3:26: warning: slack button 1 URL must be http(s), not 'javascript': a script link is refused\n"
+                ), "\(check.output)")
+        }
     }
 }

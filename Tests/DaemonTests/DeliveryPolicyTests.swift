@@ -430,6 +430,69 @@ extension DaemonSuite {
         }
 
         @Test(
+            "the dry-run holds back what the daemon drops, with the same reason and detail: Block Kit limits broken by the data, an SMS number not in E.164, a malformed email"
+        )
+        func dryRunAgreesOnUnsendable() async throws {
+            let scratch = try Sandbox(channels: "")
+            defer { scratch.remove() }
+            let peer = try Peer("http_peer.py", record: scratch.root.appendingPathComponent("peer.jsonl"))
+            defer { peer.stop() }
+            let box = try Sandbox(
+                channels: """
+                      sms: { kind: twilio, url: "http://127.0.0.1:\(peer.port)/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json", account: AC0123456789abcdef0123456789abcdef, token: t0ken, from: "+15550100" }
+                      email: { kind: file, path: mail }
+                      chat: { kind: webhook, url: "http://127.0.0.1:\(peer.port)/hooks/slack", format: slack }
+                    """,
+                templates: [
+                    "ping/chat.mustache":
+                        "---\nbuttons:\n  - { label: Open, url: \"{{event.properties.url}}\" }\n---\ntoken [{{event.properties.n}}]\n"
+                ])
+            defer { box.remove() }
+            let t = Line.time(wallNow())
+            func chat(_ id: String, _ n: Int, url: String) -> String {
+                #"{"type":"track","event":"Chat Ping","userId":"u1","messageId":"\#(id)","timestamp":"\#(t)","properties":{"n":\#(n),"url":"\#(url)"}}"#
+            }
+            let lines = [
+                #"{"type":"identify","userId":"u1","timestamp":"\#(t)","traits":{"email":"not an address","phone":"not-a-phone","chat_id":"C1"}}"#,
+                Line.track("SMS Ping", user: "u1", id: "e1", n: 1, at: wallNow()),
+                Line.track("Mail Ping", user: "u1", id: "e2", n: 2, at: wallNow()),
+                chat("e3", 3, url: "javascript:alert(1)"),
+                chat("e4", 4, url: "https://shop.example/" + String(repeating: "p", count: 3000)),
+                chat("e5", 5, url: "https://shop.example/ok"),
+            ]
+            try box.append(lines)
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            #expect(
+                await eventually(within: 30) {
+                    (try? box.status())?.contains("dropped          4") == true && peer.lines().count == 1
+                }, "\((try? box.status()) ?? "")\n\(daemon.logText())")
+            let dropped = try Self.droppedRows(box).map { "\($0.reason): \($0.detail)" }.sorted()
+            #expect(
+                dropped == [
+                    "invalid-address: 'not an address' is not a usable email address (no @)",
+                    "invalid-address: 'not-a-phone' is not an E.164 phone number (+ and up to 15 digits, e.g. +15550100)",
+                    "render-error: slack button 1 URL is 3021 characters; Block Kit allows 3000",
+                    "render-error: slack button 1 URL must be http(s), not 'javascript': a script link is refused",
+                ], "\(dropped)")
+            let run = try box.touchpoint([
+                "dry-run", "--format", "json", "--show-suppressed",
+                box.events.appendingPathComponent("a.jsonl").path,
+            ])
+            let decisions = run.output.split(separator: "\n").filter { $0.hasPrefix("{") }.compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+            #expect(decisions.count == 5, "\(run.output)")
+            let held = decisions.filter { $0["decision"] as? String == "suppressed" }.map {
+                "\($0["reason"] as? String ?? "?"): \($0["detail"] as? String ?? "?")"
+            }.sorted()
+            #expect(held == dropped, "\(run.output)")
+            #expect(decisions.filter { $0["decision"] as? String == "send" }.count == 1, "\(run.output)")
+            // The summary counts them by reason.
+            #expect(run.output.contains("4 held back (invalid-address 2, render-error 2)"), "\(run.output)")
+        }
+
+        @Test(
             "send-test refuses a --to that is not E.164 for Twilio, or not an email address, before sending")
         func sendTestValidatesTo() throws {
             let scratch = try Sandbox(channels: "")

@@ -1,19 +1,20 @@
-import TouchpointCore
-
-/// A recipient address an adapter refuses before sending: a phone number that is not E.164, an email
-/// address that is not `local@domain`. The daemon records the message dropped `invalid-address`.
-public struct InvalidAddress: Error, Sendable, Hashable, CustomStringConvertible {
-    /// What is wrong, with the address masked.
-    public var message: String
-
-    /// An error.
-    public init(_ message: String) { self.message = message }
-
-    public var description: String { message }
-}
-
 /// Address syntax, checked before anything is sent.
+///
+/// The one implementation: the engine refuses a send to an address that breaks it (`invalid-address`, the
+/// same in a dry-run and in the daemon), `send-test` refuses its `--to`, and the SMTP and Twilio adapters
+/// check again before they prepare a message.
 public enum AddressSyntax {
+    /// Why `address` cannot receive a message on `channel`, or `nil`: an email address's syntax
+    /// (``emailProblem(_:)``), an SMS number's E.164 form (``phoneProblem(_:)``); a chat id is the chat
+    /// service's business.
+    public static func problem(_ address: String, on channel: Channel) -> String? {
+        switch channel {
+        case .email: emailProblem(address)
+        case .sms: phoneProblem(address)
+        case .chat: nil
+        }
+    }
+
     /// Why `number` is not an E.164 phone number (`+` and 2–15 digits, the first not 0), or `nil`. Twilio's
     /// `whatsapp:` prefix is allowed before one.
     public static func phoneProblem(_ number: String) -> String? {

@@ -114,7 +114,9 @@ extension Scheduler {
         // Expected responses are smoothed a little wider than responses, so an hour's estimate falls off
         // away from the hours the customer was really sent at: one only ever sent at 19:00 is best known at
         // 19:00, not equally at 18:00 (with full coverage of the day the two kernels agree on the best hour).
-        let wide = Self.kernel(bandwidth: settings.timingBandwidth * settings.exposureWidening)
+        let wide = Self.kernel(bandwidth: settings.responseBandwidth * settings.exposureWidening)
+        // A customer's few responses are smoothed wider than the population's many or their presence.
+        let responseKernel = Self.kernel(bandwidth: settings.responseBandwidth)
         var curve = populationCurve(population, kernel: kernel)
         let baseCurve = curve
         let populationResponses = Channel.allCases.map { Double(population.responseSlots($0).reduce(0, +)) }
@@ -185,7 +187,7 @@ extension Scheduler {
         let m = max(settings.timingPriorStrength, 1e-6)
         var totalResponses = [Double](repeating: 0, count: 24)
         for r in responseHours { for h in 0..<24 { totalResponses[h] += r[h] } }
-        let smoothedResponses = Self.smooth(totalResponses, kernel)
+        let smoothedResponses = Self.smooth(totalResponses, responseKernel)
         // Only responses place the curve: sends that were never answered say the customer rarely opens (the
         // rates take that), not when they do. One unopened receipt at 15:00 must not push the next message
         // to the other end of the day.
@@ -208,6 +210,7 @@ extension Scheduler {
 
         // Each channel's own responses bend the shared curve where they disagree with it.
         let mc = settings.channelCurveStrength
+        let bendKernel = Self.kernel(bandwidth: settings.channelCurveBandwidth)
         var est = OpenEstimate(
             channels: channels, alpha: [], beta: [], sends: [], responses: [],
             populationRates: channels.map { population.openRate($0) }, curve: curve, bend: [],
@@ -220,10 +223,12 @@ extension Scheduler {
                 var expected = [Double](repeating: 0, count: 24)
                 for h in 0..<24 { expected[h] = timedSends[k][h] * rates[k] * curve[h] }
                 // The same kernel on both sides: the shared curve already falls off away from tried hours.
-                let se = Self.smooth(expected, kernel)
-                let sr = Self.smooth(responseHours[k], kernel)
+                let se = Self.smooth(expected, bendKernel)
+                let sr = Self.smooth(responseHours[k], bendKernel)
+                // Unanswered sends bend it more slowly than they move the shared curve (counted at 2/3): a
+                // miss or two on one channel must not push its next message to another hour.
                 let own = Self.shapeWeight(
-                    responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +),
+                    responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +) / 1.5,
                     settings.shapeEvidence)
                 for h in 0..<24 {
                     bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)

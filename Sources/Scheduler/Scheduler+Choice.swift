@@ -109,7 +109,9 @@ extension Scheduler {
 
     /// The candidate to send at, from `values[j][k]` (candidate j, channel k): the earliest as good as the
     /// best overall (``earliest(_:known:_:)``).
-    func pick(_ values: [[Double]], known: [(population: Double, urgency: Double)], _ est: OpenEstimate) -> Int {
+    func pick(_ values: [[Double]], known: [(population: Double, urgency: Double)], _ est: OpenEstimate)
+        -> Int
+    {
         earliest(values.map { $0.max()! }, known: known, est)
     }
 
@@ -121,7 +123,9 @@ extension Scheduler {
     /// a factor's tolerance count as equal and the earlier time wins: one visit at 10:00 does not move an
     /// 11:00 message to 10:00 tomorrow, while the better hour of a population of thousands is taken even for
     /// a customer with no history of their own.
-    func earliest(_ value: [Double], known: [(population: Double, urgency: Double)], _ est: OpenEstimate) -> Int {
+    func earliest(_ value: [Double], known: [(population: Double, urgency: Double)], _ est: OpenEstimate)
+        -> Int
+    {
         let b = value.indices.max { value[$0] < value[$1] || (value[$0] == value[$1] && $0 > $1) }!
         let keepLift = 1 - hourTolerance(est)
         let keepPopulation = 1 - populationTolerance(est)

@@ -22,6 +22,13 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// How strongly each channel's own hour curve is shrunk towards the customer's shared one: expected
     /// responses per hour (`.infinity`: one curve for every channel).
     public var channelCurveStrength: Double
+    /// Width (standard deviation, hours) of the kernel a customer's own prompt responses and the exposure
+    /// they are measured against are smoothed with (the latter ``exposureWidening`` times wider): wider than
+    /// ``timingBandwidth``, as a customer has tens of responses where the population has thousands.
+    public var responseBandwidth: Double
+    /// Width (standard deviation, hours) of the kernel a channel's own bend of the customer's curve is smoothed
+    /// with.
+    public var channelCurveBandwidth: Double
     /// How much the population must show before its curve departs from flat: expected responses per hour
     /// of the prior that shrinks it.
     public var populationTimingStrength: Double
@@ -64,12 +71,13 @@ public struct SchedulerSettings: Sendable, Hashable {
     public init(
         quietHours: QuietHours? = nil, defaultZone: Zone = .utc, frequencyCap: FrequencyCap? = nil,
         halfLife: TimeSpan = .days(180), channelPriorStrength: Double = 4, timingPriorStrength: Double = 0.1,
-        channelCurveStrength: Double = 0.2, populationTimingStrength: Double = 50,
-        timingBandwidth: Double = 2,
+        channelCurveStrength: Double = 0.07, populationTimingStrength: Double = 50,
+        timingBandwidth: Double = 2, responseBandwidth: Double = 2.5, channelCurveBandwidth: Double = 2.25,
         exposureWidening: Double = 1.5,
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         channelTolerance: Double = 0,
-        toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 200, shapeEvidence: Double = 0.5, attributionWindow: TimeSpan = .days(3),
+        toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 5, shapeEvidence: Double = 0.5,
+        attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.03
     ) {
         self.quietHours = quietHours
@@ -81,6 +89,8 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.channelCurveStrength = channelCurveStrength
         self.populationTimingStrength = populationTimingStrength
         self.timingBandwidth = timingBandwidth
+        self.channelCurveBandwidth = channelCurveBandwidth
+        self.responseBandwidth = responseBandwidth
         self.exposureWidening = exposureWidening
         self.presenceEvidence = presenceEvidence
         self.presenceFlatStrength = presenceFlatStrength

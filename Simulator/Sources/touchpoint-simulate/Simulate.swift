@@ -153,7 +153,8 @@ extension SchedulerSettings {
             "presenceEvidence": \.presenceEvidence,
             "presenceFlatStrength": \.presenceFlatStrength, "hourTolerance": \.hourTolerance,
             "channelTolerance": \.channelTolerance,
-            "toleranceEvidence": \.toleranceEvidence,
+            "toleranceEvidence": \.toleranceEvidence, "channelCurveBandwidth": \.channelCurveBandwidth,
+            "responseBandwidth": \.responseBandwidth,
             "populationToleranceEvidence": \.populationToleranceEvidence, "shapeEvidence": \.shapeEvidence,
             "exploration": \.exploration,
         ]

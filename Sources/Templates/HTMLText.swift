@@ -19,36 +19,43 @@ public enum HTMLText {
     ]
 
     /// Decodes named and numeric character references; unknown ones stay as written.
+    ///
+    /// By Unicode scalar, as an HTML parser reads them: an `&` or `;` fused with a neighbouring mark into
+    /// one Character (`\u{600}&lt;`, `&quot;\u{301}`, which escaped data produces) still delimits an entity.
     public static func decodeEntities(_ text: String) -> String {
-        guard text.contains("&") else { return text }
-        var out = ""
-        var rest = Substring(text)
-        while let amp = rest.firstIndex(of: "&") {
-            out += rest[..<amp]
-            let afterAmp = rest[rest.index(after: amp)...]
-            guard let semi = afterAmp.prefix(12).firstIndex(of: ";") else {
-                out += "&"
-                rest = afterAmp
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == "&" else {
+                out.append(scalars[i])
+                i += 1
                 continue
             }
-            let name = afterAmp[..<semi]
+            let afterAmp = i + 1
+            guard let semi = scalars[afterAmp..<min(scalars.count, afterAmp + 12)].firstIndex(of: ";") else {
+                out.append("&")
+                i = afterAmp
+                continue
+            }
+            let name = String(String.UnicodeScalarView(scalars[afterAmp..<semi]))
             var decoded: String?
             if name.hasPrefix("#x") || name.hasPrefix("#X") {
                 decoded = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
             } else if name.hasPrefix("#") {
                 decoded = UInt32(name.dropFirst(1)).flatMap(Unicode.Scalar.init).map { String($0) }
             } else {
-                decoded = namedEntities[String(name)]
+                decoded = namedEntities[name]
             }
             if let decoded {
-                out += decoded
-                rest = afterAmp[afterAmp.index(after: semi)...]
+                out.append(contentsOf: decoded.unicodeScalars)
+                i = semi + 1
             } else {
-                out += "&"
-                rest = afterAmp
+                out.append("&")
+                i = afterAmp
             }
         }
-        out += rest
-        return out
+        return String(out)
     }
 }

@@ -57,6 +57,156 @@ extension DaemonSuite {
             #expect(Self.chatRecipients(peer) == ["chat-victim", "chat-victim"])
         }
 
+        /// A sandbox with the shipped rules and templates, every channel the file adapter. The shipped
+        /// `thank-you` preheader is fixed text; this copy's greets the customer by name, so data reaches the
+        /// preheader's escaping too (the MIME part's hidden `<div>`, the preview's card).
+        static func shippedSandbox() throws -> Sandbox {
+            let rules = try String(
+                contentsOf: Paths.packageRoot.appendingPathComponent("rules/post-purchase.yaml"),
+                encoding: .utf8)
+            let box = try Sandbox(
+                channels: """
+                      email: { kind: file, path: outbox }
+                      sms: { kind: file, path: outbox }
+                      chat: { kind: file, path: outbox }
+                    """, rules: rules)
+            let fm = FileManager.default
+            let shipped = Paths.packageRoot.appendingPathComponent("templates")
+            for name in try fm.contentsOfDirectory(atPath: shipped.path) {
+                try fm.copyItem(
+                    at: shipped.appendingPathComponent(name),
+                    to: box.root.appendingPathComponent("templates/\(name)"))
+            }
+            let email = box.root.appendingPathComponent("templates/thank-you/email.mustache")
+            let text = try String(contentsOf: email, encoding: .utf8)
+            let fixed = #"preheader: "We are getting it ready. Here is your receipt.""#
+            #expect(text.contains(fixed), "the shipped preheader changed: update this test")
+            try text.replacingOccurrences(
+                of: fixed, with: #"preheader: "{{customer.first_name}}, we are getting it ready.""#
+            ).write(to: email, atomically: true, encoding: .utf8)
+            return box
+        }
+
+        /// Customer `c<k>` named `names[k]` orders, the order id and product name also `names[k]`.
+        static func orders(_ names: [String], at t: Instant) throws -> [String] {
+            func json(_ object: Any) throws -> String {
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
+                    as: UTF8.self)
+            }
+            return try names.enumerated().flatMap { k, name in
+                [
+                    try json([
+                        "type": "identify", "userId": "c\(k)",
+                        "timestamp": Line.time(t.plus(ms: Int64(2 * k))),
+                        "traits": ["email": "c\(k)@example.com", "first_name": name],
+                    ]),
+                    try json([
+                        "type": "track", "event": "Order Completed", "userId": "c\(k)",
+                        "messageId": "order-\(k)",
+                        "timestamp": Line.time(t.plus(ms: Int64(2 * k + 1))),
+                        "properties": [
+                            "order_id": name, "total": 20, "products": [["name": name, "quantity": 1]],
+                        ] as [String: Any],
+                    ]),
+                ]
+            }
+        }
+
+        /// The issue's payloads, and the harmless names their structure is checked against.
+        static let payloads = [
+            "\u{0600}<img src=x onerror=alert(document.domain)>\u{0301}", "x\"\u{0301} onmouseover=alert(1)",
+        ]
+        static let harmless = ["Qwyn", "Brin"]
+
+        /// `touchpoint dry-run --format json --html PAGE` on `file`: the thank-you records by customer, and the page.
+        static func dryRun(_ box: Sandbox, file: URL) throws -> (
+            records: [String: [String: Any]], page: String
+        ) {
+            let page = box.root.appendingPathComponent("preview.html")
+            let run = try CLIRun([
+                "dry-run", "--config", box.config.path, "--format", "json", "--html", page.path, file.path,
+            ])
+            #expect(run.status == 0, "\(run.all)")
+            var records: [String: [String: Any]] = [:]
+            for line in run.stdout.split(separator: "\n") {
+                let record = try #require(
+                    try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                if record["rule"] as? String == "thank-you", let customer = record["customer"] as? String {
+                    records[customer] = record
+                }
+            }
+            return (records, try String(contentsOf: page, encoding: .utf8))
+        }
+
+        @Test(
+            "#1: a name with a mark fused to < or \" adds no element or attribute to the thank-you email, its preheader or the preview (html.parser)"
+        )
+        func markupInNameStaysText() async throws {
+            let box = try Self.shippedSandbox()
+            defer { box.remove() }
+            // Outside the events folder: the daemon below reads only its own lines.
+            let file = box.root.appendingPathComponent("dry-run.jsonl")
+            let t = Instant(milliseconds: 1_795_000_000_000)
+            let replacements = Array(zip(Self.harmless, Self.payloads))
+
+            // The dry-run: the same lines with harmless names, then with the payloads.
+            try Self.orders(Self.harmless, at: t).map { $0 + "\n" }.joined().write(
+                to: file, atomically: true, encoding: .utf8)
+            let plain = try Self.dryRun(box, file: file)
+            try Self.orders(Self.payloads, at: t).map { $0 + "\n" }.joined().write(
+                to: file, atomically: true, encoding: .utf8)
+            let hostile = try Self.dryRun(box, file: file)
+            #expect(plain.records.count == 2 && hostile.records.count == 2, "\(hostile.records)")
+            for (k, (name, payload)) in replacements.enumerated() {
+                let ours = try #require(hostile.records["c\(k)"]?["content"] as? [String: Any])
+                let base = try #require(plain.records["c\(k)"]?["content"] as? [String: Any])
+                let preheader = try #require(ours["preheader"] as? String)
+                #expect(preheader == "\(payload), we are getting it ready.")
+                let html = try #require(ours["html"] as? String)
+                #expect(!html.contains(payload), "the payload is in the HTML unescaped")
+                let read = try HTMLStructure.read([html, base["html"] as? String ?? ""])
+                #expect(read[0] == read[1].replacing([(name, payload)]), "\(payload.debugDescription)")
+                #expect(read[0].text.contains("Hi \(payload),"))
+                #expect(read[0].tags.count > 20)
+            }
+            let pages = try HTMLStructure.read([hostile.page, plain.page])
+            #expect(pages[0] == pages[1].replacing(replacements), "the preview pages differ beyond the names")
+            #expect(
+                pages[0].frames.count >= 2 && pages[0].text.contains("\(Self.payloads[1]), we are getting"))
+
+            // The daemon: the .eml the file adapter writes, its HTML part (with the hidden preheader).
+            let daemon = try await box.startDaemon().running()
+            defer { daemon.kill9() }
+            try box.append(try Self.orders(Self.harmless + Self.payloads, at: wallNow().plus(ms: -2_000)))
+            #expect(
+                await eventually(within: 30) { box.fileOutboxNames().count == 4 }, "log:\n\(daemon.logText())"
+            )
+            func htmlPart(_ k: Int) throws -> String {
+                let id = Line.messageId(rule: "thank-you", user: "c\(k)", trigger: "order-\(k)")
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: try Paths.python())
+                p.arguments = [
+                    Paths.peers.appendingPathComponent("parse_eml.py").path,
+                    box.fileOutbox.appendingPathComponent(id + ".eml").path,
+                ]
+                let out = Pipe()
+                p.standardOutput = out
+                try p.run()
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                let mail = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+                let parts = try #require(mail["parts"] as? [[String: Any]])
+                return try #require(
+                    parts.first { $0["type"] as? String == "text/html" }?["content"] as? String)
+            }
+            for (k, (name, payload)) in replacements.enumerated() {
+                let read = try HTMLStructure.read([htmlPart(k + 2), htmlPart(k)])
+                #expect(read[0] == read[1].replacing([(name, payload)]), "\(payload.debugDescription)")
+                #expect(read[0].text.contains("\(payload), we are getting it ready."))
+            }
+        }
+
         @Test("#4: a refused config names the ${VAR}, never its value; no outbox row holds the webhook URL")
         func secretsNotEchoed() async throws {
             let (peer, box, scratch) = try Faults.peerSandbox()
@@ -184,5 +334,81 @@ extension DaemonSuite {
             #expect(try mode(box.fileOutbox) == 0o700)
             #expect(try mode(box.fileOutbox.appendingPathComponent(box.fileOutboxNames()[0])) == 0o600)
         }
+    }
+}
+
+/// What Python's html.parser reads in an HTML document (`Tests/HTMLCheck/html_structure.py`, the checker
+/// `EscapingTests` uses): each tag with its attribute names and values, the text, and the documents of
+/// its `srcdoc` frames, read the same way.
+struct HTMLStructure: Equatable, CustomStringConvertible {
+    /// `[name, attribute, value, attribute, value, …]`; a `srcdoc` value is read into ``frames`` instead.
+    var tags: [[String]]
+    var text: String
+    var frames: [HTMLStructure] = []
+
+    var description: String { "tags: \(tags)\ntext: \(text.debugDescription)\nframes: \(frames)" }
+
+    static let script = Paths.testsFolder.appendingPathComponent("HTMLCheck/html_structure.py").path
+
+    static func read(_ documents: [String]) throws -> [HTMLStructure] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Paths.python())
+        process.arguments = [script]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        var lines = Data()
+        for document in documents {
+            lines += try JSONSerialization.data(withJSONObject: document, options: .fragmentsAllowed)
+            lines += Data("\n".utf8)
+        }
+        // Written on another thread: the parser's answers could fill the pipe before they are read.
+        let bytes = lines
+        let writer = Thread {
+            input.fileHandleForWriting.write(bytes)
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let answer = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        var read: [HTMLStructure] = []
+        var frames: [(owner: Int, document: String)] = []
+        for line in String(decoding: answer, as: UTF8.self).split(separator: "\n") {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            var tags: [[String]] = []
+            for tag in try #require(object["tags"] as? [[Any]]) {
+                var flat = [tag[0] as? String ?? ""]
+                for attribute in (tag[1] as? [[Any]]) ?? [] {
+                    let name = attribute[0] as? String ?? ""
+                    let value = attribute[1] as? String ?? "<none>"
+                    if name == "srcdoc" { frames.append((read.count, value)) }
+                    flat += [name, name == "srcdoc" ? "<frame>" : value]
+                }
+                tags.append(flat)
+            }
+            read.append(HTMLStructure(tags: tags, text: object["text"] as? String ?? ""))
+        }
+        #expect(read.count == documents.count)
+        if !frames.isEmpty {
+            for (frame, structure) in zip(frames, try Self.read(frames.map(\.document))) {
+                read[frame.owner].frames.append(structure)
+            }
+        }
+        return read
+    }
+
+    /// The structure with each `(from, to)` replaced in text and attribute values: what data `to` must read
+    /// as where data `from` was, if it adds no element or attribute.
+    func replacing(_ replacements: [(String, String)]) -> HTMLStructure {
+        func swap(_ s: String) -> String {
+            replacements.reduce(s) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+        }
+        return HTMLStructure(
+            tags: tags.map { tag in tag.enumerated().map { k, s in k > 0 && k % 2 == 0 ? swap(s) : s } },
+            text: swap(text), frames: frames.map { $0.replacing(replacements) })
     }
 }

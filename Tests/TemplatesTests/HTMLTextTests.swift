@@ -1,4 +1,5 @@
 import Testing
+import TouchpointCore
 
 @testable import Templates
 
@@ -23,6 +24,27 @@ struct HTMLTextTests {
         #expect(
             HTMLText.derive(from: "&amp; &lt; &gt; &quot; &#39; a&nbsp;b &#8364; &#x20AC; &bogus; AT&T")
                 == "& < > \" ' a b € € &bogus; AT&T")
+    }
+
+    @Test(
+        "an entity whose '&' or ';' is fused with a mark still decodes: escaped data reads back as itself (issue 12)"
+    )
+    func entitiesFusedWithMarks() {
+        // Outside #expect: its expansion mangles a literal holding U+200D.
+        let fused = "<p>Hi \u{600}&lt;img src=x&gt;\u{301}, x&quot;\u{301} &amp;\u{200D}lt;</p>"
+        let read = "Hi \u{600}<img src=x>\u{301}, x\"\u{301} &\u{200D}lt;"
+        #expect(HTMLText.derive(from: fused) == read)
+        for name in [
+            "\u{0600}<img src=x onerror=alert(document.domain)>\u{0301}", "x\"\u{0301} onmouseover=alert(1)",
+            "'\u{301} onfocus=alert(1) autofocus '", "&\u{200D}lt;b&\u{301}gt;",
+        ] {
+            let html =
+                "<p>Hi \(HTMLEscape.escape(name)),</p><a href=\"https://a.example/\(HTMLEscape.escape(name))\">go</a>"
+            #expect(
+                HTMLText.derive(from: html) == "Hi \(name),\n\ngo (https://a.example/\(name))",
+                "\(name.debugDescription)")
+            #expect(HTMLText.decodeEntities(HTMLEscape.escape(name)) == name, "\(name.debugDescription)")
+        }
     }
 
     @Test("br and block ends break lines; paragraphs get one blank line")

@@ -24,7 +24,8 @@ extension DaemonSuite {
         }
 
         @Test(
-            "1,000 texts at rate 200/s, burst 10: never more than the burst above the line, about 5 s in all")
+            "1,000 texts at rate 200/s, burst 10: never more than the burst above the line, never faster than the rate"
+        )
         func neverAboveTheLine() async throws {
             let record = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "tp-pace-\(UUID().uuidString).jsonl")
@@ -51,10 +52,10 @@ extension DaemonSuite {
             let span = times.last! - times.first!
             print("pacing: 1000 texts at 200/s burst 10 arrived over \(span) s; most above the line \(worst)")
             #expect(worst <= burst, "at most \(burst) above the line, saw \(worst)")
-            // Paced, they cannot arrive faster than (1000 − burst) / rate = 4.95 s; the upper bound is generous
-            // because the machine may be loaded.
+            // Paced, they cannot arrive faster than (1000 − burst) / rate = 4.95 s (less 10 % for the peer's
+            // stamping). How close to 5 s they come is a timing, which a loaded machine can stretch at will: no
+            // upper bound here; `scripts/bench-pacing.py` measures it (BENCHMARKS.md, *Channel pacing*).
             #expect(span >= 4.95 * 0.9, "span \(span) s")
-            #expect(span <= 15, "span \(span) s")
             // The peer has a text a moment before its outcome is committed.
             let store = try box.openStore()
             var delivered = 0

@@ -36,14 +36,17 @@ extension DaemonSuite {
             let pgctl = try #require(lines.firstIndex { $0.hasPrefix("pg_ctl ") })
             #expect(path < initdb && initdb < pgctl)
             #expect(lines[path].contains("/usr/lib/postgresql/*/bin"))
-            // The line itself, run by bash, names the newest installed version's folder (this machine has one
-            // when the suite runs: pg_server.py found it).
+            // The line itself, run by bash, puts the newest installed version's folder first, so initdb and pg_ctl
+            // are found there (where PostgreSQL is not Debian's, they must be on PATH already).
             let r = try CLIRun(
                 ["-c", lines[path].components(separatedBy: "#")[0] + "\ncommand -v initdb pg_ctl"],
                 executable: "/bin/bash")
             #expect(r.status == 0, "\(r.all)")
             let found = r.stdout.split(separator: "\n")
-            #expect(found.count == 2 && found.allSatisfy { $0.hasPrefix("/usr/lib/postgresql/") }, "\(r.all)")
+            #expect(found.count == 2, "\(r.all)")
+            if FileManager.default.fileExists(atPath: "/usr/lib/postgresql") {
+                #expect(found.allSatisfy { $0.hasPrefix("/usr/lib/postgresql/") }, "\(r.all)")
+            }
         }
 
         @Test(

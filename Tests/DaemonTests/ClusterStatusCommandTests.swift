@@ -155,3 +155,51 @@ extension DaemonSuite {
         }
     }
 }
+
+extension DaemonSuite {
+    /// `touchpoint check` on a config whose `store:` or `cluster:` is refused: positioned errors, exit 1, in text
+    /// and JSON (no server needed: nothing connects).
+    @Suite("touchpoint check on store and cluster config") struct StoreConfigCheckTests {
+        @Test("a bad pool, a bad partition count and a cluster on SQLite are check errors at their places")
+        func positionedErrors() throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tp-scheck-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            for folder in ["rules", "templates"] {
+                try FileManager.default.copyItem(
+                    at: Paths.packageRoot.appendingPathComponent(folder),
+                    to: dir.appendingPathComponent(folder))
+            }
+            let postgres = dir.appendingPathComponent("pg.yaml")
+            try """
+            rules: rules
+            templates: templates
+            store: { kind: postgres, url: "postgres://tp@db/shop", pool: 0 }
+            cluster: { partitions: 0, node: a }
+
+            """.write(to: postgres, atomically: true, encoding: .utf8)
+            let r = try CLIRun(["check", "--config", postgres.path])
+            #expect(r.status == 1, "\(r.all)")
+            #expect(
+                r.all.contains("\(postgres.path):3:62: error: 'pool' must be 1 to 1000 connections"),
+                "\(r.all)")
+            #expect(
+                r.all.contains("\(postgres.path):4:24: error: 'partitions' must be 1 to 4096"), "\(r.all)")
+            #expect(r.all.contains("; 2 errors, "), "\(r.all)")
+
+            let sqlite = dir.appendingPathComponent("sqlite.yaml")
+            try "rules: rules\ntemplates: templates\ncluster: { partitions: 16, node: a }\n".write(
+                to: sqlite, atomically: true, encoding: .utf8)
+            let json = try CLIRun(["check", "--config", sqlite.path, "--format", "json"])
+            #expect(json.status == 1, "\(json.all)")
+            let first = try #require(
+                json.stdout.split(separator: "\n").compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }.first { $0["code"] as? String == "cluster-needs-postgres" }, "\(json.all)")
+            #expect(first["line"] as? Int == 3 && first["column"] as? Int == 10)
+            #expect(first["severity"] as? String == "error")
+            #expect((first["file"] as? String)?.hasSuffix("sqlite.yaml") == true)
+        }
+    }
+}

@@ -12,11 +12,15 @@ once, so the rows wait for the pacer, not for their schedule), and waits until t
 Prints per run and as the median of the runs:
   span     last arrival - first arrival; paced, it is (COUNT - BURST) / RATE at the least (4.95 s for
            1,000 at 200/s burst 10), and the issue's target is COUNT / RATE (5 s) +-10 %
-  excess   the most arrivals above the line BURST + RATE x (t - t0), t0 10 ms before the first arrival (the peer
-           stamps a request when it has read it, a little after the token was taken); never above BURST
-Exits 1 when the median span is outside COUNT / RATE +-10 % or some run's excess is above BURST.
+  excess   the most arrivals above the line BURST + RATE x (t - t0), twice: t0 the first claim's attempt record
+           in the store (as PacingTests draws it: a text arrives after its token, its token is taken after
+           its claim), and t0 10 ms before the first arrival (what the receiver alone can draw); never
+           above BURST
+Exits 1 when the median span is outside COUNT / RATE +-10 % or some run's excess from the first claim is above
+BURST (the one from the first arrival is shown, not judged: a first request slower than the next ones — a new
+connection, a loaded box — lifts it without any text being sent early).
 """
-import argparse, datetime, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, shutil, signal, sqlite3, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
@@ -82,12 +86,18 @@ channels:
         peer.stdin.close()
         peer.wait(timeout=10)
     times = sorted(arrivals())
+    with sqlite3.connect(f"{d}/state.sqlite") as db:
+        first_claim = db.execute("SELECT min(started_at) FROM outbox_attempts").fetchone()[0]
     shutil.rmtree(d, ignore_errors=True)
-    if len(times) < count:
+    if len(times) < count or first_claim is None:
         sys.exit(f"bench-pacing: the peer got {len(times)} of {count} texts")
-    start = times[0] - 0.010
-    excess = max(k + 1 - rate * (t - start) for k, t in enumerate(times))
-    return times[-1] - times[0], excess
+    # The line from the first claim (attempt times are whole ms, rounded down), as PacingTests draws it, and
+    # the one a receiver would draw, from 10 ms before its first arrival.
+    claim_line = (first_claim - 1) / 1000
+    from_claim = max(k + 1 - rate * (t - claim_line) for k, t in enumerate(times))
+    arrival_line = times[0] - 0.010
+    from_arrival = max(k + 1 - rate * (t - arrival_line) for k, t in enumerate(times))
+    return times[-1] - times[0], from_claim, from_arrival
 
 
 def main():
@@ -106,17 +116,19 @@ def main():
           f"{os.getloadavg()[0]:.1f}")
     results = []
     for i in range(args.runs):
-        span, excess = run(args.bin, args.count, args.rate, args.burst)
-        results.append((span, excess))
-        print(f"run {i + 1}: span {span:.3f} s ({(span / target - 1) * 100:+.1f} % of {target:g} s), "
-              f"most above the line {excess:.2f} (burst {args.burst})", flush=True)
-    span = statistics.median(r[0] for r in results)
-    excess = statistics.median(r[1] for r in results)
-    worst = max(r[1] for r in results)
+        result = run(args.bin, args.count, args.rate, args.burst)
+        results.append(result)
+        span, from_claim, from_arrival = result
+        print(f"run {i + 1}: span {span:.3f} s ({(span / target - 1) * 100:+.1f} % of {target:g} s), most above the "
+              f"line {from_claim:.2f} from the first claim, {from_arrival:.2f} from the first arrival "
+              f"(burst {args.burst})", flush=True)
+    span, from_claim, from_arrival = (statistics.median(r[i] for r in results) for i in range(3))
+    worst = max(r[1] for r in results)  # the line from the first claim: the one a delay cannot cross
     ok = abs(span / target - 1) <= 0.10 and worst <= args.burst
     print(f"median of {args.runs}: span {span:.3f} s ({(span / target - 1) * 100:+.1f} % of {target:g} s; target "
-          f"+-10 %), most above the line {excess:.2f} (worst run {worst:.2f}, burst {args.burst}): "
-          f"{'within' if ok else 'OUTSIDE'} the issue's figure")
+          f"+-10 %), most above the line {from_claim:.2f} from the first claim, {from_arrival:.2f} from the first "
+          f"arrival (worst run from the first claim {worst:.2f}, burst {args.burst}): {'within' if ok else 'OUTSIDE'} the "
+          f"issue's figure")
     sys.exit(0 if ok else 1)
 
 

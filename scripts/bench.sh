@@ -6,7 +6,8 @@
 #   quick (default): dry-run at 100k and 1m events beside the peers, callgrind counts at 100k, the
 #                    ordo-one in-process figures (time and mallocs per event), the daemon (ingest,
 #                    outbox delivery), end-to-end latency at 100 and 1,000 events/s, and the delivery
-#                    adapters beside curl --parallel and Apprise.
+#                    adapters beside curl --parallel and Apprise, and channel pacing (1,000 texts at
+#                    200/s against the HTTP peer).
 #   full:            quick, plus dry-run at 10m events (Touchpoint's own generator; ~15 min more).
 #
 # Each part is its own script (see them for details and environment knobs); this one only sequences
@@ -32,4 +33,5 @@ run ordo-one swift package --package-path Benchmarks --disable-sandbox benchmark
 run daemon scripts/bench-daemon.sh all 3
 run latency python3 scripts/bench-latency.py --rates 100,1000 --seconds 20
 run delivery scripts/bench-delivery.sh 3
+run pacing python3 scripts/bench-pacing.py --runs 3 || echo "pacing: outside the issue's figure (see pacing.txt)" >&2
 echo "outputs in $out" >&2

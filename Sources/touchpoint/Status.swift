@@ -44,6 +44,8 @@ struct Status: AsyncParsableCommand {
         let pauses = opened.store as? any PausedRules
         let paused = try await pauses?.paused() ?? []
         let waitingPaused = try await pauses?.waitingWhilePaused() ?? [:]
+        // Read before the store is closed: a closed PostgreSQL pool refuses every query.
+        let disabled = try await DisabledEndpoints.load(from: store)
         await opened.close()
         let zone = project.config.defaultTimezone
         let droppedFromOutbox = s.outbox[.dropped] ?? 0
@@ -177,7 +179,6 @@ struct Status: AsyncParsableCommand {
                 "pacing           \(channel.rawValue): \(pace.text), \(queued) queued, drains in "
                     + Replay.describe(milliseconds: Int64(seconds * 1000)))
         }
-        let disabled = try await DisabledEndpoints.load(from: store)
         out.line(
             "disabled endpoints: "
                 + (disabled.channels.isEmpty ? "none" : disabled.summary.joined(separator: "; ")))

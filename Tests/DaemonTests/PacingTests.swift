@@ -24,7 +24,8 @@ extension DaemonSuite {
         }
 
         @Test(
-            "1,000 texts at rate 200/s, burst 10: never more than the burst above the line, about 5 s in all")
+            "1,000 texts at rate 200/s, burst 10: never more than the burst above the line, never faster than the rate"
+        )
         func neverAboveTheLine() async throws {
             let record = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "tp-pace-\(UUID().uuidString).jsonl")
@@ -40,21 +41,6 @@ extension DaemonSuite {
             #expect(all, "peer got \(peer.lines().count); log:\n\(daemon.logText())")
             let times = peer.lines().compactMap { $0["time"] as? Double }.sorted()
             try #require(times.count == 1_000)
-            // Arrivals by time t never exceed burst + rate × (t − first arrival). The line starts 10 ms
-            // before the first arrival: the peer stamps a request when it has read it, a little after the
-            // token was taken for it.
-            let rate = 200.0
-            let burst = 10.0
-            let start = times[0] - 0.010
-            var worst = -Double.infinity
-            for (k, t) in times.enumerated() { worst = max(worst, Double(k + 1) - rate * (t - start)) }
-            let span = times.last! - times.first!
-            print("pacing: 1000 texts at 200/s burst 10 arrived over \(span) s; most above the line \(worst)")
-            #expect(worst <= burst, "at most \(burst) above the line, saw \(worst)")
-            // Paced, they cannot arrive faster than (1000 − burst) / rate = 4.95 s; the upper bound is generous
-            // because the machine may be loaded.
-            #expect(span >= 4.95 * 0.9, "span \(span) s")
-            #expect(span <= 15, "span \(span) s")
             // The peer has a text a moment before its outcome is committed.
             let store = try box.openStore()
             var delivered = 0
@@ -63,6 +49,36 @@ extension DaemonSuite {
                 if delivered < 1_000 { try await Task.sleep(nanoseconds: 100_000_000) }
             }
             #expect(delivered == 1_000)
+            // Arrivals by time t never exceed burst + rate × (t − first claim). The line starts at the first
+            // claim's recorded attempt (the store's clock is the peer's, the host's): a token is taken after its
+            // row's claim and a text arrives after its token, so a delay anywhere — a loaded machine, a slow
+            // peer — only moves arrivals later, below the line; only sending faster than the rate crosses it.
+            let rows = try await store.outboxRows(state: .delivered, limit: 2_000)
+            var claims: [Int64] = []
+            for row in rows {
+                if let first = try await store.attempts(messageId: row.messageId).map(
+                    \.startedAt.milliseconds
+                ).min() {
+                    claims.append(first)
+                }
+            }
+            let firstClaim = try #require(claims.min())
+            let rate = 200.0
+            let burst = 10.0
+            // Attempt times are whole milliseconds, rounded down: the line starts a millisecond earlier.
+            let start = Double(firstClaim - 1) / 1000
+            var worst = -Double.infinity
+            for (k, t) in times.enumerated() { worst = max(worst, Double(k + 1) - rate * (t - start)) }
+            let span = times.last! - times.first!
+            print(
+                "pacing: 1000 texts at 200/s burst 10 arrived over \(span) s; most above the line from the first claim \(worst)"
+            )
+            #expect(worst <= burst, "at most \(burst) above the line, saw \(worst)")
+            // Paced, the last cannot arrive sooner than (1000 − burst) / rate = 4.95 s after the first claim (the
+            // line says as much; spelled out). How close to 5 s they come is a timing that load can stretch at
+            // will, so no upper bound here: `scripts/bench-pacing.py` measures it (BENCHMARKS.md, *Channel pacing*).
+            #expect(
+                times.last! - start >= 4.95, "last arrival \(times.last! - start) s after the first claim")
         }
 
         @Test(

@@ -31,6 +31,15 @@ struct ExampleStoryTests {
         #expect(page.contains(#"<span class="badge encoding">UCS-2</span>"#))
         #expect(page.contains(#"<a class="pill" href="https://shop.example/cart/s1""#))
         #expect(page.contains("感谢您的订单 o-7001"))
+        // Issue 19: the story's cart reminder falls back to another channel when unopened; each follow-up's
+        // card in the page says which send it follows.
+        let fallbacks = records.filter { $0.fallbackOf != nil }
+        #expect(!fallbacks.isEmpty, "the example story has no fallback follow-up")
+        for r in fallbacks {
+            #expect(
+                page.contains("<div><dt>Fallback of</dt><dd><code>\(r.fallbackOf!)</code></dd></div>"),
+                "no 'Fallback of' on \(r.messageId)")
+        }
         for tag in PageScan.tags(PageScan.outsideSrcdoc(page))
         where tag.name == "img" || tag.name == "script" || tag.name == "link" {
             #expect(

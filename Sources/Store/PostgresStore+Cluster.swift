@@ -62,13 +62,20 @@ extension PostgresStore {
     }
 
     /// Writes a refused write into the cluster log, in a transaction of its own (the refused one rolled back).
+    /// A recording transaction: the refusal usually starts this process's shutdown, whose cancellation must
+    /// not lose the record, and a session the server ended while the process was paused is replaced.
     func recordRefusal(_ kind: String, _ why: String) async {
         guard let cluster else { return }
         let epoch = nodeEpoch.withLock { $0 } ?? 0
-        _ = try? await transaction { c, l in
-            try await c.rows(
-                "INSERT INTO cluster_log (at, node, kind, detail) VALUES (\(Self.nowMilliseconds), $1, $2, $3)",
-                [.text(cluster.node), .text("refused-\(kind)"), .text("epoch \(epoch): \(why)")], logger: l)
+        do {
+            _ = try await recordingTransaction { c, l in
+                try await c.rows(
+                    "INSERT INTO cluster_log (at, node, kind, detail) VALUES (\(Self.nowMilliseconds), $1, $2, $3)",
+                    [.text(cluster.node), .text("refused-\(kind)"), .text("epoch \(epoch): \(why)")],
+                    logger: l)
+            }
+        } catch {
+            logger.warning("could not record the refused \(kind) in the cluster log: \(error)")
         }
     }
 

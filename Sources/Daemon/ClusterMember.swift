@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Store
+import Synchronization
 import TouchpointCore
 
 /// What the cluster member asks of the pipeline: take partitions on (load their state, start applying their
@@ -29,6 +30,8 @@ actor ClusterMember: Service {
     private let holder: any PartitionHolder
     private let resendable: Set<String>
     private let dispatcherWakeup: Wakeup
+    /// Ends the process should it not stop in time once its lease is gone.
+    private let leaseLost: LeaseLost
     private let logger: Logger
     private let clock: @Sendable () -> Instant
     private let wakeup = Wakeup()
@@ -37,7 +40,7 @@ actor ClusterMember: Service {
 
     init(
         store: PostgresStore, node: String, leaseMilliseconds: Int64, holder: any PartitionHolder,
-        resendable: Set<String>, dispatcherWakeup: Wakeup, logger: Logger,
+        resendable: Set<String>, dispatcherWakeup: Wakeup, leaseLost: LeaseLost, logger: Logger,
         clock: @escaping @Sendable () -> Instant
     ) {
         self.store = store
@@ -46,6 +49,7 @@ actor ClusterMember: Service {
         self.holder = holder
         self.resendable = resendable
         self.dispatcherWakeup = dispatcherWakeup
+        self.leaseLost = leaseLost
         self.logger = logger
         self.clock = clock
     }
@@ -64,6 +68,7 @@ actor ClusterMember: Service {
                 logger.critical(
                     "this node's lease is gone; stopping so that nothing more is written under it: \(StoreError.fenced(why))",
                     metadata: ["cluster.node": "\(node)"])
+                leaseLost.arm(StoreError.fenced(why))
                 throw StoreError.fenced(why)
             } catch {
                 // The database may be out of reach for a moment; the lease has two more renewals to go.
@@ -128,6 +133,61 @@ actor ClusterMember: Service {
                 _ = try? await store.release(taken, reason: "could not load them: \(error)")
                 throw error
             }
+        }
+    }
+}
+
+/// The last resort once a write is refused under a stale epoch (SPEC §10): every later write of this process is
+/// refused too, so nothing is lost by ending it. Should the daemon not have stopped `milliseconds` after the first
+/// refusal (a service still waiting on something that ignores both its shutdown and its cancellation), the process
+/// ends with status 1, saying why. The timer is a thread of its own: the cooperative pool may be what is stuck.
+final class LeaseLost: Sendable {
+    private let armed = Mutex(false)
+    private let milliseconds: Int64
+    private let node: String
+    private let logger: Logger
+
+    init(milliseconds: Int64, node: String, logger: Logger) {
+        self.milliseconds = milliseconds
+        self.node = node
+        self.logger = logger
+    }
+
+    /// Starts the timer (once; later refusals change nothing).
+    func arm(_ refusal: any Error) {
+        let first = armed.withLock { was in
+            defer { was = true }
+            return !was
+        }
+        guard first else { return }
+        let milliseconds = self.milliseconds
+        let node = self.node
+        let logger = self.logger
+        let thread = Thread {
+            Thread.sleep(forTimeInterval: Double(max(0, milliseconds)) / 1000)
+            let message =
+                "still running \(milliseconds) ms after the store refused this node's write (\(refusal)); "
+                + "ending the process"
+            logger.critical("\(message)", metadata: ["cluster.node": "\(node)"])
+            fflush(nil)
+            exit(1)
+        }
+        thread.name = "touchpoint-lease-lost"
+        thread.start()
+    }
+}
+
+/// A service whose refused write (``StoreError/fenced(_:)``) arms ``LeaseLost`` before it is rethrown.
+struct FencedService: Service {
+    let service: any Service
+    let leaseLost: LeaseLost
+
+    func run() async throws {
+        do {
+            try await service.run()
+        } catch let StoreError.fenced(why) {
+            leaseLost.arm(StoreError.fenced(why))
+            throw StoreError.fenced(why)
         }
     }
 }

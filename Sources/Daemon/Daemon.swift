@@ -139,6 +139,13 @@ public enum Daemon {
         let dispatcher = Dispatcher(
             store: store, adapters: liveAdapters, options: options, logger: logger, wakeup: dispatcherWakeup,
             telemetry: telemetry, feedback: feeds ? recorder : nil, clock: clock)
+        // In a cluster every service's failure (a refused write, once the lease is gone) ends the group gracefully,
+        // as the member's does. A failure that cancels the group during a graceful shutdown (the member's, say)
+        // cancels it without its cancellation bound (ServiceLifecycle arms that only when it cancels outside a
+        // shutdown) and ends the shutdown's own bound too: a service then left waiting (the pipeline on its commit,
+        // in a PostgreSQL wait) kept the resumed node running forever.
+        let onFailure: ServiceGroupConfiguration.ServiceConfiguration.TerminationBehavior =
+            held.postgres != nil && project.config.cluster != nil ? .gracefullyShutdownGroup : .cancelGroup
         // In dependency order: the group stops them in reverse, so the HTTP side stops taking requests
         // before the recorder writes its last lines, and both before the pipeline's last batch.
         var http: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -155,17 +162,17 @@ public enum Daemon {
             http = [
                 .init(
                     service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "recorder"),
+                    failureTerminationBehavior: onFailure, serviceName: "recorder"),
                 .init(
-                    service: server, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"
-                ),
+                    service: server, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: onFailure, serviceName: "http"),
             ]
         }
         if http.isEmpty, let recorder, feeds {
             http = [
                 .init(
                     service: recorder, successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "recorder")
+                    failureTerminationBehavior: onFailure, serviceName: "recorder")
             ]
         }
 
@@ -180,10 +187,18 @@ public enum Daemon {
         // A cluster node's membership comes first: the group stops services in reverse order, so it leaves (handing
         // its partitions over) only after the pipeline's last commit and the dispatcher's last outcome.
         var membership: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let postgres = held.postgres, let c = project.config.cluster {
+        // Once a write is refused the node stops within the shutdown bound, or the process is ended.
+        let leaseLost = held.postgres.flatMap { _ in project.config.cluster }.map {
+            LeaseLost(milliseconds: options.shutdownGraceMilliseconds + 3_000, node: $0.node, logger: logger)
+        }
+        func fenced(_ service: any Service) -> any Service {
+            leaseLost.map { FencedService(service: service, leaseLost: $0) } ?? service
+        }
+        if let postgres = held.postgres, let c = project.config.cluster, let leaseLost {
             let member = ClusterMember(
                 store: postgres, node: c.node, leaseMilliseconds: c.lease.milliseconds, holder: pipeline,
-                resendable: resendable, dispatcherWakeup: dispatcherWakeup, logger: logger, clock: clock)
+                resendable: resendable, dispatcherWakeup: dispatcherWakeup, leaseLost: leaseLost,
+                logger: logger, clock: clock)
             // A lost lease ends the group gracefully, not by cancellation: the pipeline's last batch and the
             // dispatcher's outcomes are still tried (and refused by their stale epochs), and the shutdown grace bounds
             // it, where a cancelled PostgreSQL wait could hang the process.
@@ -196,11 +211,11 @@ public enum Daemon {
         var config = ServiceGroupConfiguration(
             services: membership + [
                 .init(
-                    service: pipeline, successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "pipeline"),
+                    service: fenced(pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: onFailure, serviceName: "pipeline"),
                 .init(
-                    service: dispatcher, successTerminationBehavior: .gracefullyShutdownGroup,
-                    serviceName: "dispatcher"),
+                    service: fenced(dispatcher), successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: onFailure, serviceName: "dispatcher"),
             ] + http,
             logger: logger)
         // The dispatcher cuts its in-flight sends at `shutdownGraceMilliseconds` and records them; this

@@ -164,3 +164,36 @@ public final class TestPostgres: Sendable {
         }
     }
 }
+
+/// A transaction left open on a connection of its own, holding the locks its statements took until ``release()``
+/// (a stand-in for another session in the way).
+public final class OpenTransaction: Sendable {
+    private let connection: PostgresConnection
+
+    private init(connection: PostgresConnection) { self.connection = connection }
+
+    /// Begins a transaction on `database` and runs `sql` in it.
+    public static func begin(_ sql: String, server: TestPostgres, database: String) async throws
+        -> OpenTransaction
+    {
+        let config = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: server.port, username: server.user, password: server.password,
+            database: database, tls: .disable)
+        let logger = Logger(label: "test-postgres")
+        let connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
+        do {
+            try await connection.query("BEGIN", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return OpenTransaction(connection: connection)
+    }
+
+    /// Rolls back and closes the connection.
+    public func release() async {
+        _ = try? await connection.query("ROLLBACK", logger: Logger(label: "test-postgres"))
+        try? await connection.close()
+    }
+}

@@ -24,22 +24,7 @@ extension DaemonSuite {
             let leaseMilliseconds: Int64 = 3_000
             let cluster = try await ClusterBox(
                 channels: "  chat: { kind: file, path: outbox }", partitions: partitions, lease: "3s")
-            var lastStamp = wallNow().milliseconds
-            func stamp() -> Instant {
-                lastStamp = max(lastStamp + 1, wallNow().milliseconds)
-                return Instant(milliseconds: lastStamp)
-            }
-            try cluster.box.append((0..<20).map { Line.identify("u\($0)", index: $0, at: stamp()) })
-            var order = 0
-            func orders(_ count: Int) throws {
-                try cluster.box.append(
-                    (0..<count).map { _ in
-                        order += 1
-                        return Line.track(
-                            "Order Completed", user: "u\(order % 20)", id: "order-\(order)", n: order,
-                            at: stamp())
-                    })
-            }
+            let feed = try OrderFeed(cluster.box)
             let server = try #require(TestPostgres.available)
             // Rounds alternate between an idle node (its renewal and its dispatcher's claim race to be refused
             // first) and a busy one (new lines while it is paused: a batch of them is refused too).
@@ -58,35 +43,17 @@ extension DaemonSuite {
                 }
                 let shares = try await cluster.shares()
                 #expect(holdsAll, "round \(round): a never took every partition: \(shares)")
-                if busy { try orders(30) }
+                if busy { try feed.orders(30) }
                 try await Task.sleep(nanoseconds: 500_000_000)
                 node.signal(SIGSTOP)
-                if busy { try orders(30) }
+                if busy { try feed.orders(30) }
                 // Past its lease (twice, so the server also ends its sessions left inside a transaction).
                 try await Task.sleep(nanoseconds: UInt64(2 * leaseMilliseconds) * 1_000_000)
-                let other = try await PostgresStore.open(
-                    server.options(database: cluster.database),
-                    cluster: PostgresStore.ClusterSettings(
-                        partitions: partitions, node: "b", leaseMilliseconds: 60_000))
-                try await other.join(host: "test", pid: 2)
-                let dead = try await eventuallyAsync(within: 60) {
-                    _ = try await other.sweepDeadNodes(resendable: [], at: wallNow())
-                    return try await cluster.store.clusterLog(kind: "declared-dead").contains {
-                        $0.detail.hasPrefix("a ")
-                    }
-                }
-                #expect(dead, "round \(round): a was never declared dead")
-                let taken = try await other.acquire(count: partitions)
+                let (other, taken) = try await takeOver(
+                    cluster, server: server, partitions: partitions, round: round)
                 node.signal(SIGCONT)
                 let exit = await node.waitForExit(seconds: 120)
-                let log = node.logText()
-                #expect(exit != nil, "round \(round): the resumed node kept running: \(log.suffix(6000))")
-                if let exit {
-                    #expect(exit != 0, "round \(round): the resumed node exited 0: \(log.suffix(3000))")
-                }
-                #expect(
-                    log.contains("store refused a write"),
-                    "round \(round): the resumed node's log does not say why: \(log.suffix(3000))")
+                expectStoppedSayingWhy(node, exit: exit, round: round)
                 let refusals = try await cluster.store.clusterLog().filter {
                     $0.node == "a" && $0.kind.hasPrefix("refused-")
                 }
@@ -94,13 +61,6 @@ extension DaemonSuite {
                     "lease loss round \(round) (\(busy ? "busy" : "idle")): exit \(exit.map { "\($0)" } ?? "none"), "
                         + "refused \(refusals.dropFirst(seenRefusals).map(\.kind).joined(separator: ", "))")
                 seenRefusals = refusals.count
-                if ProcessInfo.processInfo.environment["TP_LEASE_LOSS_VERBOSE"] != nil {
-                    let lines = log.split(separator: "\n").filter {
-                        $0.contains("ervice") || $0.contains("lease") || $0.contains("refused")
-                            || $0.contains("stopped") || $0.contains("rror")
-                    }
-                    print(lines.suffix(40).joined(separator: "\n"))
-                }
                 try await other.leave(held: taken)
                 await other.close()
             }
@@ -116,22 +76,7 @@ extension DaemonSuite {
             let cluster = try await ClusterBox(
                 channels: "  chat: { kind: file, path: outbox }", partitions: partitions, lease: "3s")
             let server = try #require(TestPostgres.available)
-            var lastStamp = wallNow().milliseconds
-            func stamp() -> Instant {
-                lastStamp = max(lastStamp + 1, wallNow().milliseconds)
-                return Instant(milliseconds: lastStamp)
-            }
-            try cluster.box.append((0..<20).map { Line.identify("u\($0)", index: $0, at: stamp()) })
-            var order = 0
-            func orders(_ count: Int) throws {
-                try cluster.box.append(
-                    (0..<count).map { _ in
-                        order += 1
-                        return Line.track(
-                            "Order Completed", user: "u\(order % 20)", id: "order-\(order)", n: order,
-                            at: stamp())
-                    })
-            }
+            let feed = try OrderFeed(cluster.box)
             let rounds = Int(ProcessInfo.processInfo.environment["TP_LEASE_LOSS_ROUNDS"] ?? "") ?? 2
             for round in 0..<rounds {
                 let node = try cluster.box.startDaemon(
@@ -144,52 +89,95 @@ extension DaemonSuite {
                     try await cluster.shares() == ["a": partitions]
                 }
                 #expect(holdsAll, "round \(round): a never took every partition")
-                try orders(10)
+                try feed.orders(10)
                 try await Task.sleep(nanoseconds: 500_000_000)
                 node.signal(SIGSTOP)
                 // Read once it is continued: its batch of them waits on the partitions' rows, locked below.
-                try orders(10)
+                try feed.orders(10)
                 try await Task.sleep(nanoseconds: UInt64(2 * leaseMilliseconds) * 1_000_000)
-                let other = try await PostgresStore.open(
-                    server.options(database: cluster.database),
-                    cluster: PostgresStore.ClusterSettings(
-                        partitions: partitions, node: "b", leaseMilliseconds: 60_000))
-                try await other.join(host: "test", pid: 2)
-                let dead = try await eventuallyAsync(within: 60) {
-                    _ = try await other.sweepDeadNodes(resendable: [], at: wallNow())
-                    return try await cluster.store.clusterLog(kind: "declared-dead").contains {
-                        $0.detail.hasPrefix("a ")
-                    }
-                }
-                #expect(dead, "round \(round): a was never declared dead")
-                let taken = try await other.acquire(count: partitions)
+                let (other, taken) = try await takeOver(
+                    cluster, server: server, partitions: partitions, round: round)
                 let lock = try await OpenTransaction.begin(
                     "SELECT partition FROM cluster_partitions FOR UPDATE", server: server,
                     database: cluster.database)
                 node.signal(SIGCONT)
                 let exit = await node.waitForExit(seconds: 120)
                 await lock.release()
-                let log = node.logText()
-                #expect(exit != nil, "round \(round): the resumed node kept running: \(log.suffix(6000))")
-                if let exit {
-                    #expect(exit != 0, "round \(round): the resumed node exited 0: \(log.suffix(3000))")
-                }
-                #expect(
-                    log.contains("store refused a write"),
-                    "round \(round): the resumed node's log does not say why: \(log.suffix(3000))")
+                expectStoppedSayingWhy(node, exit: exit, round: round)
                 print("lease loss behind a lock, round \(round): exit \(exit.map { "\($0)" } ?? "none")")
-                if ProcessInfo.processInfo.environment["TP_LEASE_LOSS_VERBOSE"] != nil {
-                    let lines = log.split(separator: "\n").filter {
-                        $0.contains("ervice") || $0.contains("lease") || $0.contains("refused")
-                            || $0.contains("stopped") || $0.contains("rror") || $0.contains("still running")
-                    }
-                    print(lines.suffix(40).joined(separator: "\n"))
-                }
                 if exit == nil { node.kill9() }
                 try await other.leave(held: taken)
                 await other.close()
             }
             await cluster.finish()
         }
+
+        /// The other node, "b" (through the store's API): joins once `a`'s lease has run out, declares `a` dead
+        /// and takes every partition.
+        func takeOver(_ cluster: ClusterBox, server: TestPostgres, partitions: Int, round: Int) async throws
+            -> (PostgresStore, [Int: Int64])
+        {
+            let other = try await PostgresStore.open(
+                server.options(database: cluster.database),
+                cluster: PostgresStore.ClusterSettings(
+                    partitions: partitions, node: "b", leaseMilliseconds: 60_000))
+            try await other.join(host: "test", pid: 2)
+            let dead = try await eventuallyAsync(within: 60) {
+                _ = try await other.sweepDeadNodes(resendable: [], at: wallNow())
+                return try await cluster.store.clusterLog(kind: "declared-dead").contains {
+                    $0.detail.hasPrefix("a ")
+                }
+            }
+            #expect(dead, "round \(round): a was never declared dead")
+            return (other, try await other.acquire(count: partitions))
+        }
+
+        /// Expects the resumed node to have stopped, non-zero, with a log line saying why; returns its log (and,
+        /// with `TP_LEASE_LOSS_VERBOSE`, prints its shutdown lines).
+        @discardableResult
+        func expectStoppedSayingWhy(_ node: DaemonProcess, exit: Int32?, round: Int) -> String {
+            let log = node.logText()
+            #expect(exit != nil, "round \(round): the resumed node kept running: \(log.suffix(6000))")
+            if let exit {
+                #expect(exit != 0, "round \(round): the resumed node exited 0: \(log.suffix(3000))")
+            }
+            #expect(
+                log.contains("store refused a write"),
+                "round \(round): the resumed node's log does not say why: \(log.suffix(3000))")
+            if ProcessInfo.processInfo.environment["TP_LEASE_LOSS_VERBOSE"] != nil {
+                let lines = log.split(separator: "\n").filter {
+                    $0.contains("ervice") || $0.contains("lease") || $0.contains("refused")
+                        || $0.contains("stopped") || $0.contains("rror") || $0.contains("still running")
+                }
+                print(lines.suffix(40).joined(separator: "\n"))
+            }
+            return log
+        }
+    }
+}
+
+/// Customers u0…u19 and their orders, appended to the sandbox's events with strictly increasing timestamps.
+private final class OrderFeed {
+    let box: Sandbox
+    private var lastStamp = wallNow().milliseconds
+    private var order = 0
+
+    init(_ box: Sandbox) throws {
+        self.box = box
+        try box.append((0..<20).map { Line.identify("u\($0)", index: $0, at: stamp()) })
+    }
+
+    private func stamp() -> Instant {
+        lastStamp = max(lastStamp + 1, wallNow().milliseconds)
+        return Instant(milliseconds: lastStamp)
+    }
+
+    func orders(_ count: Int) throws {
+        try box.append(
+            (0..<count).map { _ in
+                order += 1
+                return Line.track(
+                    "Order Completed", user: "u\(order % 20)", id: "order-\(order)", n: order, at: stamp())
+            })
     }
 }

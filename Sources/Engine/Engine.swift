@@ -690,26 +690,26 @@ public struct Engine: Sendable {
                 break
             }
         }
-        switch rendered {
-        case .failure(let failure):
+        // A message decided but not sent: its ledger entry goes, and the record says why.
+        func holdBack(_ reason: SuppressionReason, detail: String, note text: String) {
             ledgers[key.customer]?.remove(messageId: p.messageId)
-            var r = suppressed(
-                p, rule: compiled, reason: failure.suppression, detail: failure.description, channel: channel)
+            var r = suppressed(p, rule: compiled, reason: reason, detail: detail, channel: channel)
             r.explanation = explanation
             r.why = why
-            note(key.customer, "rule \(compiled.name): \(failure.reason): \(failure.description)")
+            note(key.customer, "rule \(compiled.name): \(text)")
             out.append(r)
+        }
+        switch rendered {
+        case .failure(let failure):
+            holdBack(
+                failure.suppression, detail: failure.description,
+                note: "\(failure.reason): \(failure.description)")
         case .success(let result):
             if heldOut(rule: rule, customer: key.customer) {
-                ledgers[key.customer]?.remove(messageId: p.messageId)
-                var r = suppressed(
-                    p, rule: compiled, reason: .holdout,
+                holdBack(
+                    .holdout,
                     detail: "in the control group (holdout \(Engine.percent(holdoutShare(of: rule))))",
-                    channel: channel)
-                r.explanation = explanation
-                r.why = why
-                note(key.customer, "rule \(compiled.name): held out (control group), not sent")
-                out.append(r)
+                    note: "held out (control group), not sent")
                 return
             }
             // What the adapter would refuse before sending (a phone number not in E.164, a malformed email),
@@ -717,13 +717,7 @@ public struct Engine: Sendable {
             if let address = customer.address(for: channel),
                 let problem = AddressSyntax.problem(address, on: channel)
             {
-                ledgers[key.customer]?.remove(messageId: p.messageId)
-                var r = suppressed(
-                    p, rule: compiled, reason: .invalidAddress, detail: problem, channel: channel)
-                r.explanation = explanation
-                r.why = why
-                note(key.customer, "rule \(compiled.name): invalid-address: \(problem)")
-                out.append(r)
+                holdBack(.invalidAddress, detail: problem, note: "invalid-address: \(problem)")
                 return
             }
             let zone = scheduler.zone(for: customer)

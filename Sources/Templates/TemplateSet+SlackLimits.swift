@@ -74,6 +74,6 @@ extension TemplateSet {
     /// Whether a URL that begins with `start` (more follows) can still be an `http(s)` link.
     static func couldStartWebLink(_ start: String) -> Bool {
         let lower = start.lowercased()
-        return ["https://", "http://"].contains { lower.hasPrefix($0) || $0.hasPrefix(lower) }
+        return SlackLimits.webLinkPrefixes.contains { lower.hasPrefix($0) || $0.hasPrefix(lower) }
     }
 }

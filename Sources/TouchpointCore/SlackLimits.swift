@@ -13,6 +13,8 @@ public enum SlackLimits {
     public static let buttonURL = 3000
     /// Elements in one actions block.
     public static let actionsElements = 25
+    /// How a button URL must begin: Slack takes web links only.
+    public static let webLinkPrefixes = ["https://", "http://"]
 
     /// One broken limit.
     public struct Violation: Error, Sendable, Hashable, CustomStringConvertible {
@@ -74,7 +76,7 @@ public enum SlackLimits {
     /// Button `n`'s `url` not an `http(s)` link: a `javascript:` (or any other) link is refused.
     public static func buttonURLSchemeProblem(_ url: String, button n: Int) -> Violation? {
         let lower = url.prefix(8).lowercased()
-        guard !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) else { return nil }
+        guard !webLinkPrefixes.contains(where: { lower.hasPrefix($0) }) else { return nil }
         let scheme = url.split(separator: ":", maxSplits: 1).first.map(String.init) ?? url
         let kind = scheme.lowercased() == "javascript" ? "script" : "non-web"
         return Violation(

@@ -117,10 +117,8 @@ extension Scheduler {
         let wide = Self.kernel(bandwidth: settings.responseBandwidth * settings.exposureWidening)
         // A customer's few responses are smoothed wider than the population's many or their presence.
         let responseKernel = Self.kernel(bandwidth: settings.responseBandwidth)
-        var curve = populationCurve(population, kernel: kernel)
-        let baseCurve = curve
-        let populationResponses = Channel.allCases.map { Double(population.responseSlots($0).reduce(0, +)) }
-            .reduce(0, +)
+        let (baseCurve, populationResponses) = populationCurve(population, kernel: kernel)
+        var curve = baseCurve
 
         // Presence lift.
         var present = [Double](repeating: 0, count: 24)
@@ -255,8 +253,11 @@ extension Scheduler {
     /// The population's hour curve: prompt responses over expected prompt responses by local send hour,
     /// pooled over channels (each weighted by its rate of prompt answers), smoothed and shrunk towards flat with
     /// ``SchedulerSettings/populationTimingStrength`` expected responses per hour, and scaled so the
-    /// population's own sends see an average lift of 1 (the population rates stay rates).
-    func populationCurve(_ population: PopulationStats, kernel: [Double]) -> [Double] {
+    /// population's own sends see an average lift of 1 (the population rates stay rates); with the prompt
+    /// responses behind it.
+    func populationCurve(_ population: PopulationStats, kernel: [Double]) -> (
+        curve: [Double], responses: Double
+    ) {
         var responses = [Double](repeating: 0, count: 24)
         var expected = responses
         for c in Channel.allCases {
@@ -278,7 +279,7 @@ extension Scheduler {
             let mean = zip(expected, curve).map { $0 * $1 }.reduce(0, +) / total
             if mean > 0 { curve = curve.map { $0 / mean } }
         }
-        return curve
+        return (curve, responses.reduce(0, +))
     }
 
     /// Gaussian weights over offsets −r…r hours (r = 3 bandwidths, at most 11), summing to 1.

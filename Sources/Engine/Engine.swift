@@ -118,6 +118,15 @@ public struct Engine: Sendable {
     /// How long a ledger entry can still matter; older ones are pruned so ledgers do not grow with events.
     private let ledgerHorizon: TimeSpan
 
+    /// The `track` event names whose `properties` this engine reads, or `nil` for every event's: its rules'
+    /// triggers (conditions, templates and `same` see the trigger's) and cancellers, and the consent,
+    /// engagement and bounce events the profile reads. A rule with `send.fallback` reads any event's
+    /// `message_id` and `channel`, so then every event's.
+    public var eventsReadingProperties: Set<String>? {
+        guard fallbackRules.isEmpty else { return nil }
+        return Customer.eventsReadingProperties.union(book.triggers.keys).union(book.cancellers.keys)
+    }
+
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
 

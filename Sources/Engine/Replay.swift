@@ -46,7 +46,13 @@ public struct Replay: Sendable {
     public private(set) var rejections: [Rejection] = []
     public private(set) var farAhead: [FarAhead] = []
     public private(set) var linesRead = 0
-    private let decoder = EventDecoder()
+    private var decoder = EventDecoder()
+    /// When set, only `track` events with these names keep their `properties` (``EventDecoder/propertiesRead``):
+    /// a dry-run passes ``Engine/eventsReadingProperties``, since nothing but its engine sees the events.
+    public var propertiesRead: Set<String>? {
+        get { decoder.propertiesRead }
+        set { decoder.propertiesRead = newValue }
+    }
     /// Decisions waiting for the watermark to pass their decision time, so they come out in time order.
     private var output = BinaryHeap<Decided>()
     private var decided = 0

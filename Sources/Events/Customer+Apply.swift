@@ -1,6 +1,15 @@
 import TouchpointCore
 
 extension Customer {
+    /// The `track` event names whose `properties` ``apply(_:policy:)`` reads (`channel`, `machine`,
+    /// `message_id`, `address`, `type`); every other event's it never looks at.
+    public static let eventsReadingProperties: Set<String> = [
+        WellKnownEvent.unsubscribed, WellKnownEvent.subscribed, WellKnownEvent.messageSent,
+        WellKnownEvent.messageOpened, WellKnownEvent.messageClicked, WellKnownEvent.emailOpened,
+        WellKnownEvent.emailLinkClicked, WellKnownEvent.messageBounced, WellKnownEvent.emailBounced,
+        WellKnownEvent.complaintReceived, WellKnownEvent.emailMarkedAsSpam, WellKnownEvent.messageDelivered,
+    ]
+
     /// Applies one decoded event to the profile (SPEC §1) and says what happened.
     ///
     /// - `identify` merges traits (later values win, `null` removes).

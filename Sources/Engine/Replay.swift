@@ -59,6 +59,8 @@ public struct Replay: Sendable {
 
     public init(engine: Engine, lateness: TimeSpan) {
         self.sequencer = Sequencer(engine: engine, lateness: lateness)
+        // The per-customer view of held events serves prompt decisions only (a replay asks for no customer).
+        sequencer.keepsHeldView = engine.promptly.contains(true)
     }
 
     /// Reads one JSON Lines file, calling `emit` for every decision and `reject` for each bad line.

@@ -187,18 +187,13 @@ public struct Engine: Sendable {
             customers[event.userId] = Customer(id: event.userId)
             index = customers.index(forKey: event.userId)!
         }
-        let counts = EngagementCounts(customers.values[index].engagement)
-        let effect = customers.values[index].apply(event, policy: scheduler.settings.engagementPolicy)
-        let customer = customers.values[index]
-        // An open or click that moved the counts was the first response to the channel's last send.
-        var sentAt: Instant? = nil
-        if case .engagement(let kind, let channel, _) = effect {
-            let after = EngagementCounts(customer.engagement)
-            population.updatePrior(from: counts, to: after)
-            if kind != .sent, after != counts { sentAt = customer.engagement.lastSend(channel) }
-        }
-        let zone = scheduler.zone(for: customer)
-        record(effect: effect, at: event.instant, zone: zone, sentAt: sentAt)
+        // Read in place too: a copy of the profile (retaining each of its collections) is taken only for a
+        // trigger, below.
+        let applied = customers.values[index].applyReading(event, policy: scheduler.settings.engagementPolicy)
+        let effect = applied.effect
+        if let after = applied.after { population.updatePrior(from: applied.counts, to: after) }
+        let zone = applied.zone
+        record(effect: effect, at: event.instant, zone: zone, sentAt: applied.sentAt)
         if settings.explainCustomer == event.userId {
             let kind: String
             switch event.kind {
@@ -219,6 +214,8 @@ public struct Engine: Sendable {
         cancel(by: event, named: name, into: &out)
         if !fallbackRules.isEmpty { answerFallbacks(event, named: name) }
         if let indices = book.triggers[name] {
+            // `cancel` and `answerFallbacks` change no profile, so the index still holds.
+            let customer = customers.values[index]
             for index in indices where !settled.contains(index) {
                 trigger(rule: index, by: event, customer: customer)
             }
@@ -864,5 +861,37 @@ public struct Engine: Sendable {
     private mutating func note(_ customer: String, _ line: @autoclosure () -> String) {
         guard settings.explainCustomer == customer else { return }
         trace.append(line())
+    }
+}
+
+/// What ``Engine/applyEvent(_:settled:into:)`` needs of a profile an event was applied to.
+private struct AppliedEvent {
+    var effect: EventEffect
+    /// The engagement counts before the event, and after it for an engagement event.
+    var counts: EngagementCounts
+    var after: EngagementCounts?
+    /// For an open or click that moved the counts (the first response to the channel's last send): that send.
+    var sentAt: Instant?
+    /// The customer's zone after the event.
+    var zone: Zone
+}
+
+extension Customer {
+    /// Applies `event` and reads what the engine needs of the result, all in place: no copy of the profile.
+    ///
+    /// The zone is `policy.zone(for:)`, the scheduler's `zone(for:)` (the policy's default zone is the
+    /// scheduler's); an activity or engagement event looked it up already, and it is not looked up again.
+    fileprivate mutating func applyReading(_ event: Event, policy: EngagementPolicy) -> AppliedEvent {
+        let counts = EngagementCounts(engagement)
+        var looked: Zone? = nil
+        let effect = apply(event, policy: policy, zone: &looked)
+        var applied = AppliedEvent(
+            effect: effect, counts: counts, after: nil, sentAt: nil, zone: looked ?? policy.zone(for: self))
+        if case .engagement(let kind, let channel, _) = effect {
+            let after = EngagementCounts(engagement)
+            applied.after = after
+            if kind != .sent, after != counts { applied.sentAt = engagement.lastSend(channel) }
+        }
+        return applied
     }
 }

@@ -37,6 +37,14 @@ extension Customer {
     /// Channel names are matched case-insensitively. The event's `userId` is not checked against ``id``:
     /// routing events to profiles is the caller's job.
     public mutating func apply(_ event: Event, policy: EngagementPolicy = .standard) -> EventEffect {
+        var zone: Zone? = nil
+        return apply(event, policy: policy, zone: &zone)
+    }
+
+    /// ``apply(_:policy:)``, setting `zone` to the customer's zone when it looked it up (to record engagement
+    /// or activity): `policy.zone(for:)` of the profile as the event leaves it, which a caller that needs it
+    /// too then need not look up again.
+    public mutating func apply(_ event: Event, policy: EngagementPolicy, zone: inout Zone?) -> EventEffect {
         switch event.kind {
         case .identify:
             return applyIdentify(event.traits)
@@ -64,11 +72,11 @@ extension Customer {
             let kind: EngagementKind =
                 name == WellKnownEvent.messageSent
                 ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
-            return recordEngagement(kind, channel, at: at, event: event, policy: policy)
+            return recordEngagement(kind, channel, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.emailOpened:
-            return recordEngagement(.opened, .email, at: at, event: event, policy: policy)
+            return recordEngagement(.opened, .email, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.emailLinkClicked:
-            return recordEngagement(.clicked, .email, at: at, event: event, policy: policy)
+            return recordEngagement(.clicked, .email, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.messageBounced, WellKnownEvent.emailBounced, WellKnownEvent.complaintReceived,
             WellKnownEvent.emailMarkedAsSpam:
             return applyBounce(event, named: name)
@@ -80,7 +88,9 @@ extension Customer {
         default:
             if WellKnownEvent.nonActivity.contains(name) { return .ignored }
             lastActivity = max(lastActivity ?? at, at)
-            engagement.recordActivity(at: at, zone: policy.zone(for: self), policy: policy)
+            let local = policy.zone(for: self)
+            zone = local
+            engagement.recordActivity(at: at, zone: local, policy: policy)
             return .activity
         }
     }
@@ -143,13 +153,15 @@ extension Customer {
     }
 
     private mutating func recordEngagement(
-        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy
+        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy,
+        zone looked: inout Zone?
     ) -> EventEffect {
         if kind != .sent { softBounces.removeValue(forKey: channel) }
         if kind != .sent, event.properties["machine"] == .bool(true) {
             return .machineEngagement(kind, channel)
         }
         let zone = policy.zone(for: self)
+        looked = zone
         switch kind {
         case .sent: engagement.recordSend(channel, at: at, zone: zone, policy: policy)
         case .opened: engagement.recordOpen(channel, at: at, zone: zone, policy: policy)

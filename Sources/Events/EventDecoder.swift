@@ -239,8 +239,22 @@ public struct EventDecoder: Sendable {
 
     /// Whether `bytes` (UTF-8) hold no C0 control, DEL or C1 control.
     private static func isClean(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        if let p = bytes.baseAddress {
+            // Eight bytes at a time while all are printable ASCII (0x20-0x7E), as ids almost always are. A high
+            // bit in the mask: a byte below 0x20, a 0x7F (plus one sets its high bit; nothing carries between
+            // bytes below 0x80), or a non-ASCII byte; then the byte loop below decides.
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= bytes.count {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                if (((w &- ones &* 0x20) & ~w) | (w &+ ones) | w) & highs != 0 { break }
+                i += 8
+            }
+        }
+        // Every byte before `i` is ASCII, so none of them starts a C1 control.
         var previous: UInt8 = 0
-        for byte in bytes {
+        for byte in bytes[i...] {
             if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte & 0xE0 == 0x80) { return false }
             previous = byte
         }

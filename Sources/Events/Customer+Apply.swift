@@ -55,6 +55,11 @@ extension Customer {
         }
         let name = event.name ?? ""
         let at = event.instant
+        // Most events are none of the well-known ones, and a filter says so without comparing the name with
+        // each of them in turn (the switch below) and hashing it (`nonActivity`).
+        guard Customer.wellKnown.mayContain(name) else {
+            return recordActivity(at: at, policy: policy, zone: &zone)
+        }
         switch name {
         case WellKnownEvent.unsubscribed, WellKnownEvent.subscribed:
             let subscribed = name == WellKnownEvent.subscribed
@@ -87,12 +92,22 @@ extension Customer {
             return .ignored
         default:
             if WellKnownEvent.nonActivity.contains(name) { return .ignored }
-            lastActivity = max(lastActivity ?? at, at)
-            let local = policy.zone(for: self)
-            zone = local
-            engagement.recordActivity(at: at, zone: local, policy: policy)
-            return .activity
+            return recordActivity(at: at, policy: policy, zone: &zone)
         }
+    }
+
+    /// Every name the switch in ``apply(_:policy:zone:)`` or ``WellKnownEvent/nonActivity`` knows.
+    static let wellKnown = EventNameFilter(WellKnownEvent.nonActivity)
+
+    /// A `track` event that counts as activity: `lastActivity` and the engagement model.
+    private mutating func recordActivity(at: Instant, policy: EngagementPolicy, zone: inout Zone?)
+        -> EventEffect
+    {
+        lastActivity = max(lastActivity ?? at, at)
+        let local = policy.zone(for: self)
+        zone = local
+        engagement.recordActivity(at: at, zone: local, policy: policy)
+        return .activity
     }
 
     private mutating func applyIdentify(_ new: [String: JSONValue]) -> EventEffect {

@@ -22,7 +22,11 @@ public struct EventDecoder: Sendable {
     /// `properties` object is validated as strictly (same errors) and skipped, never built, and its event has
     /// none. `nil`, the default, keeps every event's. For a replay whose engine reads the properties of only
     /// some events (``Engine/eventsReadingProperties``): building the rest was a sixth of its time.
-    public var propertiesRead: Set<String>?
+    public var propertiesRead: Set<String>? {
+        get { propertiesFilter?.names }
+        set { propertiesFilter = newValue.map(EventNameFilter.init) }
+    }
+    private var propertiesFilter: EventNameFilter?
 
     /// Creates a decoder.
     public init() {}
@@ -46,7 +50,7 @@ public struct EventDecoder: Sendable {
         }
         var parser = JSONParser(base: base, count: line.count)
         var fields = Fields()
-        fields.skipsProperties = propertiesRead != nil
+        fields.skipsProperties = propertiesFilter != nil
         do throws(JSONError) {
             parser.skipWhitespace()
             if parser.base[parser.index] != UInt8(ascii: "{") {
@@ -64,9 +68,9 @@ public struct EventDecoder: Sendable {
             guard parser.index == parser.count else {
                 throw parser.error("unexpected \(parser.describeCurrent()) after the JSON value")
             }
-            if let skipped = fields.skippedProperties, let propertiesRead,
+            if let skipped = fields.skippedProperties, let propertiesFilter,
                 case .string("track")? = fields.type,
-                case .string(let name)? = fields.event, propertiesRead.contains(name)
+                case .string(let name)? = fields.event, propertiesFilter.contains(name)
             {
                 // Validated already, so this parse cannot fail.
                 var again = JSONParser(base: base, count: line.count)

@@ -95,6 +95,9 @@ public struct Engine: Sendable {
 
     /// Rules with `send.fallback`: the ones an open, click or bounce may concern.
     private let fallbackRules: [Int]
+    /// The names that trigger or cancel a rule: most events are none of them, and the filter says so
+    /// without hashing the name twice (`book.cancellers`, `book.triggers`).
+    private let ruleNames: EventNameFilter
 
     public init(book: RuleBook, templates: TemplateSet, settings: EngineSettings) {
         self.book = book
@@ -106,6 +109,7 @@ public struct Engine: Sendable {
             book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
         self.fallbackRules = book.fallbackRules
+        self.ruleNames = EventNameFilter(Set(book.triggers.keys).union(book.cancellers.keys))
         self.promptly = book.rules.map {
             RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
         }
@@ -211,9 +215,10 @@ public struct Engine: Sendable {
             if case .other = event.kind { stats.ignored += 1 }
             return
         }
-        cancel(by: event, named: name, into: &out)
+        let ruleName = ruleNames.mayContain(name)
+        if ruleName { cancel(by: event, named: name, into: &out) }
         if !fallbackRules.isEmpty { answerFallbacks(event, named: name) }
-        if let indices = book.triggers[name] {
+        if ruleName, let indices = book.triggers[name] {
             // `cancel` and `answerFallbacks` change no profile, so the index still holds.
             let customer = customers.values[index]
             for index in indices where !settled.contains(index) {

@@ -1,10 +1,10 @@
 /// A set of event names with a cheap first test: most names looked up are not in it, and a 64-bit mask
 /// of (length, first byte, last byte) says so for most of them without hashing the name.
-struct EventNameFilter: Sendable {
-    let names: Set<String>
+public struct EventNameFilter: Sendable {
+    public let names: Set<String>
     private let mask: UInt64
 
-    init(_ names: Set<String>) {
+    public init(_ names: Set<String>) {
         self.names = names
         var mask: UInt64 = 0
         for name in names { mask |= Self.bit(name) }
@@ -13,9 +13,9 @@ struct EventNameFilter: Sendable {
 
     /// `false` only when `name` is certainly not in the set.
     @inline(__always)
-    func mayContain(_ name: String) -> Bool { mask & Self.bit(name) != 0 }
+    public func mayContain(_ name: String) -> Bool { mask & Self.bit(name) != 0 }
 
-    func contains(_ name: String) -> Bool { mayContain(name) && names.contains(name) }
+    public func contains(_ name: String) -> Bool { mayContain(name) && names.contains(name) }
 
     @inline(__always)
     private static func bit(_ name: String) -> UInt64 {

@@ -95,6 +95,9 @@ public struct Engine: Sendable {
 
     /// Rules with `send.fallback`: the ones an open, click or bounce may concern.
     private let fallbackRules: [Int]
+    /// The names that trigger or cancel a rule: most events are none of them, and the filter says so
+    /// without hashing the name twice (`book.cancellers`, `book.triggers`).
+    private let ruleNames: EventNameFilter
 
     public init(book: RuleBook, templates: TemplateSet, settings: EngineSettings) {
         self.book = book
@@ -106,6 +109,7 @@ public struct Engine: Sendable {
             book.rules.compactMap(\.rule.oncePer) + [settings.scheduler.frequencyCap?.per].compactMap { $0 }
         self.ledgerHorizon = TimeSpan(seconds: (spans.max() ?? .zero).seconds + 86_400)
         self.fallbackRules = book.fallbackRules
+        self.ruleNames = EventNameFilter(Set(book.triggers.keys).union(book.cancellers.keys))
         self.promptly = book.rules.map {
             RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
         }
@@ -117,6 +121,15 @@ public struct Engine: Sendable {
 
     /// How long a ledger entry can still matter; older ones are pruned so ledgers do not grow with events.
     private let ledgerHorizon: TimeSpan
+
+    /// The `track` event names whose `properties` this engine reads, or `nil` for every event's: its rules'
+    /// triggers (conditions, templates and `same` see the trigger's) and cancellers, and the consent,
+    /// engagement and bounce events the profile reads. A rule with `send.fallback` reads any event's
+    /// `message_id` and `channel`, so then every event's.
+    public var eventsReadingProperties: Set<String>? {
+        guard fallbackRules.isEmpty else { return nil }
+        return Customer.eventsReadingProperties.union(book.triggers.keys).union(book.cancellers.keys)
+    }
 
     /// Pending timers and messages, for statistics.
     public var pendingCount: Int { pending.count }
@@ -178,18 +191,13 @@ public struct Engine: Sendable {
             customers[event.userId] = Customer(id: event.userId)
             index = customers.index(forKey: event.userId)!
         }
-        let counts = EngagementCounts(customers.values[index].engagement)
-        let effect = customers.values[index].apply(event, policy: scheduler.settings.engagementPolicy)
-        let customer = customers.values[index]
-        // An open or click that moved the counts was the first response to the channel's last send.
-        var sentAt: Instant? = nil
-        if case .engagement(let kind, let channel, _) = effect {
-            let after = EngagementCounts(customer.engagement)
-            population.updatePrior(from: counts, to: after)
-            if kind != .sent, after != counts { sentAt = customer.engagement.lastSend(channel) }
-        }
-        let zone = scheduler.zone(for: customer)
-        record(effect: effect, at: event.instant, zone: zone, sentAt: sentAt)
+        // Read in place too: a copy of the profile (retaining each of its collections) is taken only for a
+        // trigger, below.
+        let applied = customers.values[index].applyReading(event, policy: scheduler.settings.engagementPolicy)
+        let effect = applied.effect
+        if let after = applied.after { population.updatePrior(from: applied.counts, to: after) }
+        let zone = applied.zone
+        record(effect: effect, at: event.instant, zone: zone, sentAt: applied.sentAt)
         if settings.explainCustomer == event.userId {
             let kind: String
             switch event.kind {
@@ -207,9 +215,12 @@ public struct Engine: Sendable {
             if case .other = event.kind { stats.ignored += 1 }
             return
         }
-        cancel(by: event, named: name, into: &out)
+        let ruleName = ruleNames.mayContain(name)
+        if ruleName { cancel(by: event, named: name, into: &out) }
         if !fallbackRules.isEmpty { answerFallbacks(event, named: name) }
-        if let indices = book.triggers[name] {
+        if ruleName, let indices = book.triggers[name] {
+            // `cancel` and `answerFallbacks` change no profile, so the index still holds.
+            let customer = customers.values[index]
             for index in indices where !settled.contains(index) {
                 trigger(rule: index, by: event, customer: customer)
             }
@@ -855,5 +866,37 @@ public struct Engine: Sendable {
     private mutating func note(_ customer: String, _ line: @autoclosure () -> String) {
         guard settings.explainCustomer == customer else { return }
         trace.append(line())
+    }
+}
+
+/// What ``Engine/applyEvent(_:settled:into:)`` needs of a profile an event was applied to.
+private struct AppliedEvent {
+    var effect: EventEffect
+    /// The engagement counts before the event, and after it for an engagement event.
+    var counts: EngagementCounts
+    var after: EngagementCounts?
+    /// For an open or click that moved the counts (the first response to the channel's last send): that send.
+    var sentAt: Instant?
+    /// The customer's zone after the event.
+    var zone: Zone
+}
+
+extension Customer {
+    /// Applies `event` and reads what the engine needs of the result, all in place: no copy of the profile.
+    ///
+    /// The zone is `policy.zone(for:)`, the scheduler's `zone(for:)` (the policy's default zone is the
+    /// scheduler's); an activity or engagement event looked it up already, and it is not looked up again.
+    fileprivate mutating func applyReading(_ event: Event, policy: EngagementPolicy) -> AppliedEvent {
+        let counts = EngagementCounts(engagement)
+        var looked: Zone? = nil
+        let effect = apply(event, policy: policy, zone: &looked)
+        var applied = AppliedEvent(
+            effect: effect, counts: counts, after: nil, sentAt: nil, zone: looked ?? policy.zone(for: self))
+        if case .engagement(let kind, let channel, _) = effect {
+            let after = EngagementCounts(engagement)
+            applied.after = after
+            if kind != .sent, after != counts { applied.sentAt = engagement.lastSend(channel) }
+        }
+        return applied
     }
 }

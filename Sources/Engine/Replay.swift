@@ -46,13 +46,21 @@ public struct Replay: Sendable {
     public private(set) var rejections: [Rejection] = []
     public private(set) var farAhead: [FarAhead] = []
     public private(set) var linesRead = 0
-    private let decoder = EventDecoder()
+    private var decoder = EventDecoder()
+    /// When set, only `track` events with these names keep their `properties` (``EventDecoder/propertiesRead``):
+    /// a dry-run passes ``Engine/eventsReadingProperties``, since nothing but its engine sees the events.
+    public var propertiesRead: Set<String>? {
+        get { decoder.propertiesRead }
+        set { decoder.propertiesRead = newValue }
+    }
     /// Decisions waiting for the watermark to pass their decision time, so they come out in time order.
     private var output = BinaryHeap<Decided>()
     private var decided = 0
 
     public init(engine: Engine, lateness: TimeSpan) {
         self.sequencer = Sequencer(engine: engine, lateness: lateness)
+        // The per-customer view of held events serves prompt decisions only (a replay asks for no customer).
+        sequencer.keepsHeldView = engine.promptly.contains(true)
     }
 
     /// Reads one JSON Lines file, calling `emit` for every decision and `reject` for each bad line.

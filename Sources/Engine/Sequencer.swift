@@ -58,6 +58,9 @@ public struct Sequencer: Sendable {
     private var promptNames: Set<String>
     /// Tokens of the events released since the last ``takeReleased()``.
     private var released: [Int] = []
+    /// Whether held events are also kept per customer, for ``customer(_:)`` and prompt decisions. A replay
+    /// whose engine has no prompt rule never asks (``Replay``), and saves two lookups and a list per event.
+    public var keepsHeldView = true
 
     /// A sequencer driving `engine`.
     public init(engine: Engine, lateness: TimeSpan?) {
@@ -159,7 +162,7 @@ public struct Sequencer: Sendable {
         arrivals += 1
         let entry = Entry(event: event, arrival: arrivals, token: token ?? -1)
         heap.push(entry)
-        held.byCustomer[event.userId, default: []].append(entry)
+        if keepsHeldView { held.byCustomer[event.userId, default: []].append(entry) }
         if !engine.deduplicates, let id = event.messageId { heldIds[id] = arrivals }
         if let name = event.name, event.kind == .track, promptNames.contains(name), event.instant > mark {
             promptQueue.push(entry)
@@ -243,7 +246,7 @@ public struct Sequencer: Sendable {
     private mutating func forget(_ e: Entry) {
         let id = e.event.userId
         // In place: one lookup, and no copy of the list (a copied-out list is shared until written back).
-        if let slot = held.byCustomer.index(forKey: id) {
+        if keepsHeldView, let slot = held.byCustomer.index(forKey: id) {
             if let i = held.byCustomer.values[slot].firstIndex(where: { $0.arrival == e.arrival }) {
                 held.byCustomer.values[slot].remove(at: i)
             }

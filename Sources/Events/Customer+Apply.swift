@@ -1,6 +1,15 @@
 import TouchpointCore
 
 extension Customer {
+    /// The `track` event names whose `properties` ``apply(_:policy:)`` reads (`channel`, `machine`,
+    /// `message_id`, `address`, `type`); every other event's it never looks at.
+    public static let eventsReadingProperties: Set<String> = [
+        WellKnownEvent.unsubscribed, WellKnownEvent.subscribed, WellKnownEvent.messageSent,
+        WellKnownEvent.messageOpened, WellKnownEvent.messageClicked, WellKnownEvent.emailOpened,
+        WellKnownEvent.emailLinkClicked, WellKnownEvent.messageBounced, WellKnownEvent.emailBounced,
+        WellKnownEvent.complaintReceived, WellKnownEvent.emailMarkedAsSpam, WellKnownEvent.messageDelivered,
+    ]
+
     /// Applies one decoded event to the profile (SPEC §1) and says what happened.
     ///
     /// - `identify` merges traits (later values win, `null` removes).
@@ -28,6 +37,14 @@ extension Customer {
     /// Channel names are matched case-insensitively. The event's `userId` is not checked against ``id``:
     /// routing events to profiles is the caller's job.
     public mutating func apply(_ event: Event, policy: EngagementPolicy = .standard) -> EventEffect {
+        var zone: Zone? = nil
+        return apply(event, policy: policy, zone: &zone)
+    }
+
+    /// ``apply(_:policy:)``, setting `zone` to the customer's zone when it looked it up (to record engagement
+    /// or activity): `policy.zone(for:)` of the profile as the event leaves it, which a caller that needs it
+    /// too then need not look up again.
+    public mutating func apply(_ event: Event, policy: EngagementPolicy, zone: inout Zone?) -> EventEffect {
         switch event.kind {
         case .identify:
             return applyIdentify(event.traits)
@@ -38,6 +55,11 @@ extension Customer {
         }
         let name = event.name ?? ""
         let at = event.instant
+        // Most events are none of the well-known ones, and a filter says so without comparing the name with
+        // each of them in turn (the switch below) and hashing it (`nonActivity`).
+        guard Customer.wellKnown.mayContain(name) else {
+            return recordActivity(at: at, policy: policy, zone: &zone)
+        }
         switch name {
         case WellKnownEvent.unsubscribed, WellKnownEvent.subscribed:
             let subscribed = name == WellKnownEvent.subscribed
@@ -55,11 +77,11 @@ extension Customer {
             let kind: EngagementKind =
                 name == WellKnownEvent.messageSent
                 ? .sent : name == WellKnownEvent.messageOpened ? .opened : .clicked
-            return recordEngagement(kind, channel, at: at, event: event, policy: policy)
+            return recordEngagement(kind, channel, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.emailOpened:
-            return recordEngagement(.opened, .email, at: at, event: event, policy: policy)
+            return recordEngagement(.opened, .email, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.emailLinkClicked:
-            return recordEngagement(.clicked, .email, at: at, event: event, policy: policy)
+            return recordEngagement(.clicked, .email, at: at, event: event, policy: policy, zone: &zone)
         case WellKnownEvent.messageBounced, WellKnownEvent.emailBounced, WellKnownEvent.complaintReceived,
             WellKnownEvent.emailMarkedAsSpam:
             return applyBounce(event, named: name)
@@ -70,10 +92,22 @@ extension Customer {
             return .ignored
         default:
             if WellKnownEvent.nonActivity.contains(name) { return .ignored }
-            lastActivity = max(lastActivity ?? at, at)
-            engagement.recordActivity(at: at, zone: policy.zone(for: self), policy: policy)
-            return .activity
+            return recordActivity(at: at, policy: policy, zone: &zone)
         }
+    }
+
+    /// Every name the switch in ``apply(_:policy:zone:)`` or ``WellKnownEvent/nonActivity`` knows.
+    static let wellKnown = EventNameFilter(WellKnownEvent.nonActivity)
+
+    /// A `track` event that counts as activity: `lastActivity` and the engagement model.
+    private mutating func recordActivity(at: Instant, policy: EngagementPolicy, zone: inout Zone?)
+        -> EventEffect
+    {
+        lastActivity = max(lastActivity ?? at, at)
+        let local = policy.zone(for: self)
+        zone = local
+        engagement.recordActivity(at: at, zone: local, policy: policy)
+        return .activity
     }
 
     private mutating func applyIdentify(_ new: [String: JSONValue]) -> EventEffect {
@@ -134,13 +168,15 @@ extension Customer {
     }
 
     private mutating func recordEngagement(
-        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy
+        _ kind: EngagementKind, _ channel: Channel, at: Instant, event: Event, policy: EngagementPolicy,
+        zone looked: inout Zone?
     ) -> EventEffect {
         if kind != .sent { softBounces.removeValue(forKey: channel) }
         if kind != .sent, event.properties["machine"] == .bool(true) {
             return .machineEngagement(kind, channel)
         }
         let zone = policy.zone(for: self)
+        looked = zone
         switch kind {
         case .sent: engagement.recordSend(channel, at: at, zone: zone, policy: policy)
         case .opened: engagement.recordOpen(channel, at: at, zone: zone, policy: policy)

@@ -89,6 +89,8 @@ struct DryRun: ParsableCommand {
         let progress = ProgressBar.forReplay(of: events)
         let replayThread = Thread { [events, until, engine] in
             var replay = Replay(engine: engine, lateness: project.config.lateness)
+            // Only the engine sees the events (the HTML preview's goals read the files again themselves).
+            replay.propertiesRead = engine.eventsReadingProperties
             var batch: [MessageRecord] = []
             let emit: (MessageRecord) -> Void = { record in
                 batch.append(record)

@@ -43,6 +43,7 @@ enum BenchReplay {
                 book: project.book, templates: project.templates, settings: project.engineSettings())
             engine.tracksChanges = false
             var replay = Replay(engine: engine, lateness: project.config.lateness)
+            replay.propertiesRead = engine.eventsReadingProperties  // as `touchpoint dry-run` does
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 16)
             let emit: (MessageRecord) -> Void = { record in

@@ -96,8 +96,10 @@ extension Customer {
         }
     }
 
-    /// Every name the switch in ``apply(_:policy:zone:)`` or ``WellKnownEvent/nonActivity`` knows.
-    static let wellKnown = EventNameFilter(WellKnownEvent.nonActivity)
+    /// Every name the switch in ``apply(_:policy:zone:)`` handles (``eventsReadingProperties``) or
+    /// ``WellKnownEvent/nonActivity`` knows: built from both, so a name the switch gains is never routed
+    /// past it as activity.
+    static let wellKnown = EventNameFilter(WellKnownEvent.nonActivity.union(eventsReadingProperties))
 
     /// A `track` event that counts as activity: `lastActivity` and the engagement model.
     private mutating func recordActivity(at: Instant, policy: EngagementPolicy, zone: inout Zone?)

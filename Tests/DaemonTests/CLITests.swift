@@ -248,10 +248,11 @@ extension DaemonSuite {
             daemon.signal(SIGHUP)
             #expect(
                 await eventually(within: 30) {
-                    (try? box.status())?.contains("refused reloads (newest first):") == true
+                    (try? box.status())?.contains("SIGHUP: ") == true
                 },
                 "\(daemon.logText())")
             let after = try box.status()
+            #expect(after.contains("refused reloads (newest first):"), "\(after)")
             #expect(after.contains("SIGHUP: "), "\(after)")
             #expect(after.contains("rules/ping.yaml:"), "\(after)")
             let refusedLines = daemon.logText().split(separator: "\n").filter { $0.contains("refused") }
@@ -262,9 +263,12 @@ extension DaemonSuite {
             let refusedJSON = try box.touchpoint(["status", "--format", "json"])
             let refusedObject = try #require(
                 try JSONSerialization.jsonObject(with: Data(refusedJSON.output.utf8)) as? [String: Any])
-            #expect(
-                (refusedObject["refused_reloads"] as? [[String: Any]])?.first?["reason"] as? String
-                    == "SIGHUP")
+            // The file watch may notice the broken file before the signal is handled and refuse it first
+            // ("rule or template files changed"); the SIGHUP's own refusal is there either way.
+            let reasons = (refusedObject["refused_reloads"] as? [[String: Any]])?.compactMap {
+                $0["reason"] as? String
+            }
+            #expect(reasons?.contains("SIGHUP") == true, "\(refusedJSON.output)")
         }
 
         @Test("--log-format json: every log line is one JSON object with timestamp, level, label and message")

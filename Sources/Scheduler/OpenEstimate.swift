@@ -27,6 +27,10 @@ struct OpenEstimate {
     var populationCurve: [Double]
     /// The prompt responses behind ``populationCurve``: how far its differences between hours can be trusted.
     var populationResponses: Double
+    /// Per local hour, how much the population has been sent at it (expected prompt responses over
+    /// expected + ``SchedulerSettings/populationTimingStrength``, 0…1): an hour never sent at has a curve
+    /// that is only the flat prior, which must not be read into a neighbouring hour's estimate.
+    var coverage: [Double]
     /// The customer's own timing evidence: decayed prompt answers, and presence observations (activity,
     /// late opens).
     var timingResponses: Double
@@ -51,24 +55,31 @@ struct OpenEstimate {
     /// spread over the hour, a send at 15:00 reads halfway between the 14:00–15:00 and 15:00–16:00
     /// estimates (otherwise every choice would land half an hour early); with sends on the hour, at 15:00.
     func probability(_ k: Int, minute: Int, rate r: Double? = nil, capped: Bool = true) -> Double {
+        let (h0, h1, w) = reading(minute)
+        return (1 - w) * probability(k, hour: h0, rate: r, capped: capped) + w
+            * probability(k, hour: h1, rate: r, capped: capped)
+    }
+
+    /// The two hours whose estimates `minute` after local midnight reads, and the weight of the second: by
+    /// distance from the point each hour's estimate speaks for, and by how much the population has been sent
+    /// at each (``coverage``). At 08:00 after quiet hours that end at 08:00, the 07:00 hour was never sent at
+    /// and its flat prior says nothing about 08:00, so 08:00 reads the 08:00 hour alone.
+    func reading(_ minute: Int) -> (Int, Int, Double) {
         let x = Double(minute) / 60 - sendPoint
         let lower = x.rounded(.down)
         let f = x - lower
         let h0 = (Int(lower) + 24) % 24
         let h1 = (h0 + 1) % 24
-        return (1 - f) * probability(k, hour: h0, rate: r, capped: capped) + f
-            * probability(k, hour: h1, rate: r, capped: capped)
+        let w0 = (1 - f) * coverage[h0]
+        let w1 = f * coverage[h1]
+        return w0 + w1 > 1e-9 ? (h0, h1, w1 / (w0 + w1)) : (h0, h1, f)
     }
 
     /// The population's curve at `minute` after local midnight, read as ``probability(_:minute:rate:capped:)``
     /// reads the customer's.
     func population(minute: Int) -> Double {
-        let x = Double(minute) / 60 - sendPoint
-        let lower = x.rounded(.down)
-        let f = x - lower
-        let h0 = (Int(lower) + 24) % 24
-        let h1 = (h0 + 1) % 24
-        return (1 - f) * populationCurve[h0] + f * populationCurve[h1]
+        let (h0, h1, w) = reading(minute)
+        return (1 - w) * populationCurve[h0] + w * populationCurve[h1]
     }
 
     /// The relative posterior spread (standard deviation ÷ mean) of channel `k`'s rate.
@@ -98,7 +109,7 @@ extension Scheduler {
     ///   pooled over channels (expected responses ``SchedulerSettings/exposureWidening`` times wider, so the
     ///   estimate falls off away from the hours really tried); m = ``SchedulerSettings/timingPriorStrength``,
     ///   small: the customer's own responses speak for the hours they were sent at, while hours never tried
-    ///   keep the prior. How far this moves the curve from its prior is ``shapeWeight(responses:sends:_:)``:
+    ///   keep the prior. How far this moves the curve from its prior is ``shapeWeight(responses:sends:_:misses:reads:)``:
     ///   responses move it quickly, unanswered sends slowly.
     /// - **Channels.** Each channel's rate is Beta, centred on the population rate (strength fitted by
     ///   empirical Bayes, else ``SchedulerSettings/channelPriorStrength``), updated with the responses over
@@ -117,16 +128,19 @@ extension Scheduler {
         let wide = Self.kernel(bandwidth: settings.responseBandwidth * settings.exposureWidening)
         // A customer's few responses are smoothed wider than the population's many or their presence.
         let responseKernel = Self.kernel(bandwidth: settings.responseBandwidth)
-        let (baseCurve, populationResponses) = populationCurve(population, kernel: kernel)
+        let (baseCurve, populationResponses, coverage) = populationCurve(population, kernel: kernel)
         var curve = baseCurve
 
         // Presence lift.
         var present = [Double](repeating: 0, count: 24)
         let activity = e.activityHours(at: now)
         for h in 0..<24 { present[h] = activity[h] + activity[24 + h] }
+        // Opens that came an hour or more after their send: when the customer reads, seen directly.
+        var reads = 0.0
         for c in e.channels {
             let opens = e.engagedHours(c, at: now)
             for h in 0..<24 { present[h] += opens[h] }
+            reads += opens.reduce(0, +)
         }
         let presence = present.reduce(0, +)
         if presence > 0 {
@@ -144,7 +158,7 @@ extension Scheduler {
         var sendHours: [[Double]] = []
         var answeredTotals: [Double] = []
         // For the curve: sends with their prompt answers; a send answered only later is neither a hit nor a
-        // miss for its hour (the late open says when the customer reads: presence).
+        // miss for its hour (the late open says when the customer reads: reads).
         var timedSends: [[Double]] = []
         var responseHours: [[Double]] = []
         var prior: [(rate: Double, strength: Double)] = []
@@ -186,12 +200,14 @@ extension Scheduler {
         var totalResponses = [Double](repeating: 0, count: 24)
         for r in responseHours { for h in 0..<24 { totalResponses[h] += r[h] } }
         let smoothedResponses = Self.smooth(totalResponses, responseKernel)
-        // Only responses place the curve: sends that were never answered say the customer rarely opens (the
-        // rates take that), not when they do. One unopened receipt at 15:00 must not push the next message
-        // to the other end of the day.
+        // Responses place the curve quickly; unanswered sends say the customer rarely opens (the rates take
+        // that) and, from the second on, which hours are not theirs. One unopened receipt at 15:00 must not
+        // push the next message to the other end of the day.
         let answered = totalResponses.reduce(0, +)
         let sent = timedSends.map { $0.reduce(0, +) }.reduce(0, +)
-        let shape = Self.shapeWeight(responses: answered, sends: sent, settings.shapeEvidence)
+        let shape = Self.shapeWeight(
+            responses: answered, sends: sent, settings.shapeEvidence, misses: settings.missEvidence,
+            reads: reads)
         refineRates(curve)
         for _ in 0..<2 {
             var expected = [Double](repeating: 0, count: 24)
@@ -212,7 +228,7 @@ extension Scheduler {
         var est = OpenEstimate(
             channels: channels, alpha: [], beta: [], sends: [], responses: [],
             populationRates: channels.map { population.openRate($0) }, curve: curve, bend: [],
-            populationCurve: baseCurve, populationResponses: populationResponses,
+            populationCurve: baseCurve, populationResponses: populationResponses, coverage: coverage,
             timingResponses: totalResponses.reduce(0, +), presence: presence, sendPoint: e.sendMinute / 60)
         for c in channels {
             let k = informing.firstIndex(of: c)!
@@ -227,7 +243,7 @@ extension Scheduler {
                 // miss or two on one channel must not push its next message to another hour.
                 let own = Self.shapeWeight(
                     responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +) / 1.5,
-                    settings.shapeEvidence)
+                    settings.shapeEvidence, misses: settings.missEvidence, reads: reads)
                 for h in 0..<24 {
                     bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)
                 }
@@ -242,12 +258,20 @@ extension Scheduler {
     }
 
     /// How far a customer's own sends and responses may move a curve from its prior: responses place it
-    /// quickly (`r / (r + e)`, e = `evidence`); unanswered sends only slowly (`(s / (s + 5e))²`): a few
-    /// misses say the customer rarely opens, not when, while many misses at one hour do say something.
-    static func shapeWeight(responses r: Double, sends s: Double, _ evidence: Double) -> Double {
+    /// quickly (`r / (r + e)`, e = `evidence`); unanswered sends more slowly (`(s′ / (s′ + m))²`, s′ = s − 1,
+    /// m = ``SchedulerSettings/missEvidence``): the first miss is free (one unopened email at 11:00 must not
+    /// move an 11:00 message), while a customer's few sends that all went unanswered do say which hours are
+    /// not theirs (in a sparse world, most customers' only timing evidence). Opens that came an hour or more
+    /// after their send (`reads`) show when the customer reads, directly: misses then count `1 / (1 + reads)`
+    /// as much (a customer who opens her 09:00 mail at lunch is not moved off lunch by an unopened receipt
+    /// sent at noon).
+    static func shapeWeight(
+        responses r: Double, sends s: Double, _ evidence: Double, misses m: Double, reads: Double = 0
+    ) -> Double {
         let e = max(evidence, 1e-6)
-        let misses = s / (s + 5 * e)
-        return max(r / (r + e), misses * misses)
+        let beyondFirst = max(s - 1, 0)
+        let misses = beyondFirst / (beyondFirst + max(m, 1e-6))
+        return max(r / (r + e), misses * misses / (1 + max(reads, 0)))
     }
 
     /// The population's hour curve: prompt responses over expected prompt responses by local send hour,
@@ -256,7 +280,7 @@ extension Scheduler {
     /// population's own sends see an average lift of 1 (the population rates stay rates); with the prompt
     /// responses behind it.
     func populationCurve(_ population: PopulationStats, kernel: [Double]) -> (
-        curve: [Double], responses: Double
+        curve: [Double], responses: Double, coverage: [Double]
     ) {
         var responses = [Double](repeating: 0, count: 24)
         var expected = responses
@@ -279,7 +303,8 @@ extension Scheduler {
             let mean = zip(expected, curve).map { $0 * $1 }.reduce(0, +) / total
             if mean > 0 { curve = curve.map { $0 / mean } }
         }
-        return (curve, responses.reduce(0, +))
+        let coverage = expected.map { $0 / ($0 + strength) }
+        return (curve, responses.reduce(0, +), coverage)
     }
 
     /// Gaussian weights over offsets −r…r hours (r = 3 bandwidths, at most 11), summing to 1.

@@ -59,6 +59,13 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Responses at which the customer's own responses have moved their curve half way from its prior: an
     /// hour's sends without any response say the customer rarely opens, not when.
     public var shapeEvidence: Double
+    /// Unanswered sends beyond the first at which they have moved a customer's curve a quarter of the way
+    /// from its prior (`(s′ / (s′ + missEvidence))²`, s′ = sends − 1). A miss at an hour is evidence against
+    /// that hour, weighed by the channel's rate (a customer who rarely opens says little by not opening);
+    /// the first moves nothing, and with the default the second already counts nearly in full: in a sparse
+    /// history a customer's two or three unanswered sends are most of what is known about their hours
+    /// (`Simulator/README.md`, world d-sparse).
+    public var missEvidence: Double
     /// An open or click later than this after a send is not credited to that send.
     public var attributionWindow: TimeSpan
     /// How much channel choice explores: the largest share of messages sent on a runner-up channel whose
@@ -77,6 +84,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         channelTolerance: Double = 0,
         toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 5, shapeEvidence: Double = 0.5,
+        missEvidence: Double = 0.05,
         attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.03
     ) {
@@ -99,6 +107,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.toleranceEvidence = toleranceEvidence
         self.populationToleranceEvidence = populationToleranceEvidence
         self.shapeEvidence = shapeEvidence
+        self.missEvidence = missEvidence
         self.attributionWindow = attributionWindow
         self.exploration = exploration
     }

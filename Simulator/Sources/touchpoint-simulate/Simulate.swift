@@ -86,6 +86,16 @@ struct Simulate {
                         + (ProcessInfo.processInfo.environment["SIM_DIAG"] != nil
                             ? " channel: \(share(\.oursChannelBest)) vs \(share(\.ceilingChannelBest)); hour: "
                                 + "\(f(median(runs.map { $0.ours / $0.oursChannelBest }))) vs \(f(median(runs.map { $0.ceiling / $0.ceilingChannelBest })))"
+                                + "; by opens (share of decisions, ÷ ceiling, ceiling's loss per decision): "
+                                + (0..<4).map { b in
+                                    let count = runs.map { $0.bucketCount[b] }.reduce(0, +)
+                                    let ours = runs.map { $0.bucketOurs[b] }.reduce(0, +)
+                                    let ceiling = runs.map { $0.bucketCeiling[b] }.reduce(0, +)
+                                    let all = runs.map(\.decisions).reduce(0, +)
+                                    return
+                                        "\(b)\(b == 3 ? "+" : ""): \(f(Double(count) / Double(max(all, 1)), 2)) "
+                                        + "\(f(ours / max(ceiling, 1e-9))) \(f((ceiling - ours) / Double(max(all, 1)), 4))"
+                                }.joined(separator: ", ")
                             : ""))
             }
         }
@@ -156,6 +166,7 @@ extension SchedulerSettings {
             "toleranceEvidence": \.toleranceEvidence, "channelCurveBandwidth": \.channelCurveBandwidth,
             "responseBandwidth": \.responseBandwidth,
             "populationToleranceEvidence": \.populationToleranceEvidence, "shapeEvidence": \.shapeEvidence,
+            "missEvidence": \.missEvidence,
             "exploration": \.exploration,
         ]
         guard let path = keys[key], let v = Double(value) else { return false }

@@ -24,6 +24,11 @@ struct Figures {
     /// Diagnostics: the best value on the chosen channel (the hour's ceiling), for Touchpoint and the ceiling.
     var oursChannelBest = 0.0
     var ceilingChannelBest = 0.0
+    /// Diagnostics by the customer's opens in their history (0, 1, 2, 3+): decisions, Touchpoint's and the
+    /// ceiling's value.
+    var bucketCount = [Int](repeating: 0, count: 4)
+    var bucketOurs = [Double](repeating: 0, count: 4)
+    var bucketCeiling = [Double](repeating: 0, count: 4)
 }
 
 /// The benchmark: worlds, histories, decisions by Touchpoint's scheduler and by the baselines, scored by the
@@ -98,6 +103,7 @@ struct Simulation {
         var ceilings = Array(repeating: Ceiling(sharedPeak: !world.perChannelPeaks), count: truths.count)
         var naives = Array(repeating: Naive(), count: truths.count)
         var dues: [Instant] = []
+        var opens: [Int] = []
         var dueRng = SeededGenerator(seed: seed ^ 0x9E37_79B9_7F4A_7C15)
         var fig = Figures()
         for (i, truth) in truths.enumerated() {
@@ -118,6 +124,7 @@ struct Simulation {
                 naives[i].observe(s, zone: truth.zone)
             }
             fig.sends += Double(sends.count)
+            opens.append(min(3, sends.filter(\.opened).count))
         }
         arena.catchUpAll(to: start)
         let clock = ContinuousClock()
@@ -150,6 +157,7 @@ struct Simulation {
             fig.oracle += oracle
             if case .send(let channel, let at, let ex) = decision {
                 fig.ours += Self.value(truth, channel, at, due: due, urgency: urgency)
+                fig.bucketOurs[opens[i]] += Self.value(truth, channel, at, due: due, urgency: urgency)
                 fig.oursChannelBest += slots.map {
                     Self.value(truth, channel, $0.at, due: due, urgency: urgency)
                 }.max()!
@@ -161,6 +169,8 @@ struct Simulation {
             let expected = ceilings[i].expected(channels: channels, quarters: slots.map(\.quarter))
             let c = Self.best(channels, slots, due: due, urgency: urgency) { expected[$0][$1] }
             fig.ceiling += Self.value(truth, c.channel, c.slot.at, due: due, urgency: urgency)
+            fig.bucketCeiling[opens[i]] += Self.value(truth, c.channel, c.slot.at, due: due, urgency: urgency)
+            fig.bucketCount[opens[i]] += 1
             fig.ceilingChannelBest += slots.map {
                 Self.value(truth, c.channel, $0.at, due: due, urgency: urgency)
             }.max()!

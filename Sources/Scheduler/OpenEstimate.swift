@@ -158,7 +158,7 @@ extension Scheduler {
         var sendHours: [[Double]] = []
         var answeredTotals: [Double] = []
         // For the curve: sends with their prompt answers; a send answered only later is neither a hit nor a
-        // miss for its hour (the late open says when the customer reads: reads).
+        // miss for its hour (the late open says when the customer reads: reads / max(settings.lateReadEvidence, 1e-9)).
         var timedSends: [[Double]] = []
         var responseHours: [[Double]] = []
         var prior: [(rate: Double, strength: Double)] = []
@@ -207,7 +207,7 @@ extension Scheduler {
         let sent = timedSends.map { $0.reduce(0, +) }.reduce(0, +)
         let shape = Self.shapeWeight(
             responses: answered, sends: sent, settings.shapeEvidence, misses: settings.missEvidence,
-            reads: reads)
+            reads: reads / max(settings.lateReadEvidence, 1e-9))
         refineRates(curve)
         for _ in 0..<2 {
             var expected = [Double](repeating: 0, count: 24)
@@ -243,7 +243,8 @@ extension Scheduler {
                 // miss or two on one channel must not push its next message to another hour.
                 let own = Self.shapeWeight(
                     responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +) / 1.5,
-                    settings.shapeEvidence, misses: settings.missEvidence, reads: reads)
+                    settings.shapeEvidence, misses: settings.missEvidence,
+                    reads: reads / max(settings.lateReadEvidence, 1e-9))
                 for h in 0..<24 {
                     bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)
                 }

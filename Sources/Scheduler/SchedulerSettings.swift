@@ -66,6 +66,9 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// history a customer's two or three unanswered sends are most of what is known about their hours
     /// (`Simulator/README.md`, world d-sparse).
     public var missEvidence: Double
+    /// Opens that came an hour or more after their send at which unanswered sends count half as much
+    /// (`k / (k + opens)`): such opens show when the customer reads, directly.
+    public var lateReadEvidence: Double
     /// An open or click later than this after a send is not credited to that send.
     public var attributionWindow: TimeSpan
     /// How much channel choice explores: the largest share of messages sent on a runner-up channel whose
@@ -84,7 +87,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         channelTolerance: Double = 0,
         toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 5, shapeEvidence: Double = 0.5,
-        missEvidence: Double = 0.05,
+        missEvidence: Double = 0.05, lateReadEvidence: Double = 1,
         attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.03
     ) {
@@ -108,6 +111,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         self.populationToleranceEvidence = populationToleranceEvidence
         self.shapeEvidence = shapeEvidence
         self.missEvidence = missEvidence
+        self.lateReadEvidence = lateReadEvidence
         self.attributionWindow = attributionWindow
         self.exploration = exploration
     }

@@ -167,6 +167,7 @@ extension SchedulerSettings {
             "responseBandwidth": \.responseBandwidth,
             "populationToleranceEvidence": \.populationToleranceEvidence, "shapeEvidence": \.shapeEvidence,
             "missEvidence": \.missEvidence,
+            "lateReadEvidence": \.lateReadEvidence,
             "exploration": \.exploration,
         ]
         guard let path = keys[key], let v = Double(value) else { return false }

@@ -121,6 +121,7 @@ extension Scheduler {
         -> OpenEstimate
     {
         let e = customer.engagement
+        let zone = zone(for: customer)
         let kernel = Self.kernel(bandwidth: settings.timingBandwidth)
         // Expected responses are smoothed a little wider than responses, so an hour's estimate falls off
         // away from the hours the customer was really sent at: one only ever sent at 19:00 is best known at
@@ -168,7 +169,13 @@ extension Scheduler {
             let late = e.lateHours(c, at: now)
             sendHours.append(sends)
             answeredTotals.append(prompt.reduce(0, +) + late.reduce(0, +))
-            timedSends.append((0..<24).map { max(sends[$0] - late[$0], 0) })
+            var timed = (0..<24).map { max(sends[$0] - late[$0], 0) }
+            // The latest send, while its answer may still come, is not yet a miss: a day-old unopened
+            // receipt must not move the next message (`rules/tests/caps.yaml`).
+            if let p = e.pendingSend(c, at: now, window: settings.attributionWindow, zone: zone) {
+                timed[p.hour] = max(timed[p.hour] - p.weight, 0)
+            }
+            timedSends.append(timed)
             responseHours.append(prompt)
             prior.append(
                 (

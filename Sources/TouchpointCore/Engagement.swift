@@ -229,6 +229,23 @@ public struct Engagement: Sendable, Hashable {
         bytes.isEmpty ? 30 : Double(bytes[Self.sendMinuteField]) / 255 * 60
     }
 
+    /// The channel's latest send while its answer may still come: not yet answered, and younger than
+    /// `window` (the attribution window) at `now`. Its local hour in `zone` and its decayed weight as seen
+    /// at `now` (what it added to ``sendHours(_:at:)``); `nil` when there is no such send.
+    ///
+    /// Until its window has passed such a send is not yet unanswered: a late answer may still come (and
+    /// then it is neither a hit nor a miss for its hour), so a reader that counts unanswered sends leaves
+    /// it out. Only the latest send can be pending: an earlier one can
+    /// no longer be credited.
+    public func pendingSend(_ channel: Channel, at now: Instant, window: TimeSpan, zone: Zone)
+        -> (hour: Int, weight: Double)?
+    {
+        guard let sent = lastSend(channel) else { return nil }
+        let credited: UInt8 = 1 << (3 + channel.engagementIndex)
+        guard bytes[1] & credited == 0, now >= sent, now < sent + window else { return nil }
+        return (Self.local(sent, zone).hour, weight(sent) * decay(at: now))
+    }
+
     /// The channel's latest send, when one is recorded.
     public func lastSend(_ channel: Channel) -> Instant? {
         guard let o = channelOffset(channel) else { return nil }

@@ -62,9 +62,12 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// Unanswered sends beyond the first at which they have moved a customer's curve a quarter of the way
     /// from its prior (`(s′ / (s′ + missEvidence))²`, s′ = sends − 1). A miss at an hour is evidence against
     /// that hour, weighed by the channel's rate (a customer who rarely opens says little by not opening);
-    /// the first moves nothing, and with the default the second already counts nearly in full: in a sparse
-    /// history a customer's two or three unanswered sends are most of what is known about their hours
-    /// (`Simulator/README.md`, world d-sparse).
+    /// the first moves nothing, and with the default the second counts six tenths (`(1 / 1.3)²`), the third
+    /// three quarters: in a sparse history a customer's two or three unanswered sends are most of what is
+    /// known about their hours (`Simulator/README.md`, world d-sparse), while two unopened emails a month
+    /// apart must not move a win-back off the hour the customer browses at (`rules/tests/lifecycle.yaml`;
+    /// 0.2 and below do). A send still inside its attribution window is not yet a miss
+    /// (``Engagement/pendingSend(_:at:window:zone:)``).
     public var missEvidence: Double
     /// Opens that came an hour or more after their send at which unanswered sends count half as much
     /// (`k / (k + opens)`): such opens show when the customer reads, directly.
@@ -87,7 +90,7 @@ public struct SchedulerSettings: Sendable, Hashable {
         presenceEvidence: Double = 30, presenceFlatStrength: Double = 4, hourTolerance: Double = 0.1,
         channelTolerance: Double = 0,
         toleranceEvidence: Double = 1, populationToleranceEvidence: Double = 5, shapeEvidence: Double = 0.5,
-        missEvidence: Double = 0.05, lateReadEvidence: Double = 1,
+        missEvidence: Double = 0.3, lateReadEvidence: Double = 1,
         attributionWindow: TimeSpan = .days(3),
         exploration: Double = 0.03
     ) {

@@ -371,4 +371,31 @@ struct TimingTests {
             s.decide(request(due: due, within: .hours(24)), customer: opened, ledger: none, population: empty)
                 .sendAt == due)
     }
+
+    @Test(
+        "unanswered sends from the second on move a message off their hour; a pending one is not a miss yet")
+    func missesFromTheSecond() {
+        let s = scheduler(quiet: "21:00-08:00")
+        let due = at("2026-11-20T11:00:00+08:00")
+        func decide(_ sends: [String]) -> Instant? {
+            var c = customer(timezone: shanghai)
+            for t in sends { c.engagement.recordSend(.email, at: at(t)) }
+            return s.decide(
+                request(due: due, within: .hours(24)), customer: c, ledger: none, population: empty
+            )
+            .sendAt
+        }
+        // Three emails at 11:00, none opened: 11:00 is not this customer's hour.
+        let ignoredThrice = [
+            "2026-11-05T11:00:00+08:00", "2026-11-10T11:00:00+08:00", "2026-11-14T11:00:00+08:00",
+        ]
+        let moved = decide(ignoredThrice)
+        #expect(moved != nil && moved != due)
+        // Two unanswered 11:00 emails already say as much; but when the second went out yesterday, its
+        // answer may still come (the attribution window is three days): it is not a miss yet, and the first
+        // miss alone moves nothing.
+        let twice = decide(["2026-11-10T11:00:00+08:00", "2026-11-16T11:00:00+08:00"])
+        #expect(twice != nil && twice != due)
+        #expect(decide(["2026-11-10T11:00:00+08:00", "2026-11-19T11:00:00+08:00"]) == due)
+    }
 }

@@ -133,6 +133,25 @@ struct EngagementTests {
         #expect(e.engagedHours(.sms, at: hours(24)).reduce(0, +) == 1)
     }
 
+    @Test("the latest send is pending while its answer may still come: unanswered and inside the window")
+    func pendingSend() {
+        var flat = policy
+        flat.halfLife = .zero
+        var e = Engagement()
+        #expect(e.pendingSend(.email, at: hours(0), window: .days(3), zone: utc) == nil)
+        e.recordSend(.email, at: hours(0), zone: utc, policy: flat)  // 08:00
+        e.recordSend(.email, at: hours(30), zone: utc, policy: flat)  // 14:00 the next day
+        let pending = e.pendingSend(.email, at: hours(40), window: .days(3), zone: utc)
+        #expect(pending?.hour == 14 && pending?.weight == 1)
+        // Only the latest: the 08:00 send can no longer be credited, so it is a miss already.
+        #expect(e.pendingSend(.sms, at: hours(40), window: .days(3), zone: utc) == nil)
+        // Once the window has passed, it is unanswered for good.
+        #expect(e.pendingSend(.email, at: hours(30 + 72), window: .days(3), zone: utc) == nil)
+        // An answer credits it: no longer pending.
+        #expect(e.recordOpen(.email, at: hours(31), zone: utc, policy: flat) == hours(30))
+        #expect(e.pendingSend(.email, at: hours(40), window: .days(3), zone: utc) == nil)
+    }
+
     @Test("an open before any send, or before its send, credits nothing")
     func noCreditBeforeSend() {
         var e = Engagement()

@@ -61,3 +61,7 @@ EOF
     exit 124
 done
 wait "$pid"
+rc=$?
+# Let tee write the last lines before the status goes back.
+sleep 1
+exit "$rc"

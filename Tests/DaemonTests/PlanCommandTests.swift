@@ -106,7 +106,7 @@ struct PlanCommandTests {
         rule?["changes"] as? [[String: Any]] ?? []
     }
 
-    @Test("each kind of change is reported exactly, on its rule only; nothing changed reports nothing")
+    @Test("each kind of change is reported exactly, on its rule; nothing changed reports nothing")
     func eachChange() throws {
         let repo = try Repo()
         defer { repo.remove() }
@@ -161,8 +161,16 @@ struct PlanCommandTests {
         try repo.write("templates/welcome/sms.mustache", "Welcome to Shop, {{customer.first_name}}!\n")
         r = try repo.plan()
         byRule = rules(r.lines)
-        #expect(Array(byRule.keys) == ["welcome"], "\(r.output)")
+        #expect(byRule.keys.contains("welcome"), "\(r.output)")
         #expect(counts(byRule["welcome"]) == [1, 0, 0, 0, 1])
+        // The new text is a send the population's statistics count (its hour, the SMS rate), which every
+        // customer's estimate starts from: another customer's message may move in time, but nothing else is
+        // added, removed or reworded (here u-sam's win-back, a near tie between 19:00 and 20:00).
+        for (rule, lines) in byRule where rule != "welcome" {
+            let c = counts(lines)
+            #expect(c[0] == 0 && c[1] == 0 && c[3] == 0, "\(rule): \(r.output)")
+            #expect(changes(lines).allSatisfy { $0["kind"] as? String == "moved" }, "\(r.output)")
+        }
         let added = try #require(changes(byRule["welcome"]).first)
         #expect(added["kind"] as? String == "added")
         #expect((added["head"] as? [String: Any])?["channel"] as? String == "sms")

@@ -129,6 +129,22 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     func engagementSlots(_ channel: Channel) -> [Int] { slice(reading.engagementSlots, channel) }
     var activity: [Int] { reading.activitySlots }
 
+    /// The channel's send and prompt-response slots, read in place (no copies: the scheduler reads them
+    /// once per decision).
+    func withSlots<R>(_ channel: Channel, _ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>) -> R)
+        -> R
+    {
+        let base = channel.slotIndex * HourOfWeek.count
+        let view = reading
+        return view.sendSlots.withUnsafeBufferPointer { sends in
+            view.responseSlots.withUnsafeBufferPointer { answered in
+                body(
+                    UnsafeBufferPointer(rebasing: sends[base..<(base + HourOfWeek.count)]),
+                    UnsafeBufferPointer(rebasing: answered[base..<(base + HourOfWeek.count)]))
+            }
+        }
+    }
+
     private func slice(_ a: [Int], _ channel: Channel) -> [Int] {
         let base = channel.slotIndex * HourOfWeek.count
         return Array(a[base..<(base + HourOfWeek.count)])

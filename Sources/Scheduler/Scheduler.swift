@@ -48,10 +48,14 @@ import TouchpointCore
 public struct Scheduler: Sendable {
     /// The configuration decisions are made with.
     public let settings: SchedulerSettings
+    /// The hour kernels ``estimate(for:customer:now:population:)`` smooths with, made once from
+    /// ``settings`` rather than per decision.
+    let kernels: Kernels
 
     /// A scheduler with `settings`.
     public init(settings: SchedulerSettings) {
         self.settings = settings
+        self.kernels = Kernels(settings)
     }
 
     /// The zone a customer's local times are read in: the `timezone` trait when it names a zone, else the

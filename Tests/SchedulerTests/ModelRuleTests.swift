@@ -45,6 +45,21 @@ struct ModelRuleTests {
         #expect(Scheduler.kernel(bandwidth: 0) == [1])
     }
 
+    @Test("smoothing is exactly the circular sum v[(h + j − r) mod 24] × w[j], for every kernel width")
+    func smoothIsTheCircularSum() {
+        var rng = SeededGenerator(seed: 17)
+        for bandwidth in [0, 0.3, 1, 2, 2.25, 3.75, 5] {
+            let k = Scheduler.kernel(bandwidth: bandwidth)
+            let r = k.count / 2
+            let v = (0..<24).map { _ in Double(rng.next() % 1000) / 7 }
+            var expected = [Double](repeating: 0, count: 24)
+            for h in 0..<24 {
+                for (j, w) in k.enumerated() where w > 0 { expected[h] += w * v[(h + j - r + 48) % 24] }
+            }
+            #expect(Scheduler.smooth(v, k) == expected, "bandwidth \(bandwidth)")
+        }
+    }
+
     @Test("one curve for every channel: texts opened at 19:00 place an email at 19:00 too")
     func sharedCurve() {
         var c = customer(phone: "+1", timezone: "Asia/Shanghai")

@@ -140,19 +140,25 @@ class Browser:
                 return message.get("result", {})
             self.events.append(message)
 
-    def wait_for_load(self, timeout=30):
+    # Two minutes: on a loaded two-core box (the whole test suite in parallel, a build beside it) Chromium
+    # has taken more than 30 s to load the landing page after a click.
+    def wait_for_load(self, timeout=120):
         deadline = time.time() + timeout
-        while time.time() < deadline:
-            for i, e in enumerate(self.events):
-                if e.get("method") == "Page.loadEventFired":
-                    del self.events[: i + 1]
-                    return
-            self.ws.sock.settimeout(max(0.1, deadline - time.time()))
-            try:
-                self.events.append(json.loads(self.ws.receive()))
-            except socket.timeout:
-                break
-        raise RuntimeError("the page did not finish loading")
+        try:
+            while time.time() < deadline:
+                for i, e in enumerate(self.events):
+                    if e.get("method") == "Page.loadEventFired":
+                        del self.events[: i + 1]
+                        return
+                self.ws.sock.settimeout(max(0.1, deadline - time.time()))
+                try:
+                    self.events.append(json.loads(self.ws.receive()))
+                except socket.timeout:
+                    break
+        finally:
+            # The next calls wait up to `timeout` for their answers again, not what is left of this wait.
+            self.ws.sock.settimeout(timeout)
+        raise RuntimeError("the page did not finish loading within %d s" % timeout)
 
     def evaluate(self, expression):
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)

@@ -159,7 +159,7 @@ extension Scheduler {
         var sendHours: [[Double]] = []
         var answeredTotals: [Double] = []
         // For the curve: sends with their prompt answers; a send answered only later is neither a hit nor a
-        // miss for its hour (the late open says when the customer reads: reads / max(settings.lateReadEvidence, 1e-9)).
+        // miss for its hour (the late open says when the customer reads, and shields the curve from misses).
         var timedSends: [[Double]] = []
         var responseHours: [[Double]] = []
         var prior: [(rate: Double, strength: Double)] = []

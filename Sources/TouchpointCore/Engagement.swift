@@ -97,7 +97,7 @@ public struct Engagement: Sendable, Hashable {
         let last = readInt32(o + Self.lastSendField)
         if last == Int32.min || offset >= Int64(last) {
             writeInt32(o + Self.lastSendField, Int32(clamping: offset))
-            bytes[1] &= ~(UInt8(1) << (3 + channel.engagementIndex))
+            bytes[1] &= ~Self.creditedBit(channel)
         }
         incrementCount(at: o + Self.sendCountField)
     }
@@ -140,7 +140,7 @@ public struct Engagement: Sendable, Hashable {
                 weight(t), bin: Self.local(t, zone).hour, start: o + Self.engagedBins, count: 24,
                 exponentAt: o + Self.engagedExponent, seed: t.milliseconds)
         }
-        let credited: UInt8 = 1 << (3 + channel.engagementIndex)
+        let credited = Self.creditedBit(channel)
         guard last != Int32.min, bytes[1] & credited == 0 else { return nil }
         guard t >= sent, t < sent + policy.attributionWindow else { return nil }
         bytes[1] |= credited
@@ -235,16 +235,17 @@ public struct Engagement: Sendable, Hashable {
     ///
     /// Until its window has passed such a send is not yet unanswered: a late answer may still come (and
     /// then it is neither a hit nor a miss for its hour), so a reader that counts unanswered sends leaves
-    /// it out. Only the latest send can be pending: an earlier one can
-    /// no longer be credited.
+    /// it out. Only the latest send can be pending: an earlier one can no longer be credited.
     public func pendingSend(_ channel: Channel, at now: Instant, window: TimeSpan, zone: Zone)
         -> (hour: Int, weight: Double)?
     {
         guard let sent = lastSend(channel) else { return nil }
-        let credited: UInt8 = 1 << (3 + channel.engagementIndex)
-        guard bytes[1] & credited == 0, now >= sent, now < sent + window else { return nil }
+        guard bytes[1] & Self.creditedBit(channel) == 0, now >= sent, now < sent + window else { return nil }
         return (Self.local(sent, zone).hour, weight(sent) * decay(at: now))
     }
+
+    /// The bit of header byte 1 that says the channel's latest send has been credited with a response.
+    private static func creditedBit(_ channel: Channel) -> UInt8 { 1 << (3 + channel.engagementIndex) }
 
     /// The channel's latest send, when one is recorded.
     public func lastSend(_ channel: Channel) -> Instant? {

@@ -4,7 +4,7 @@ import TouchpointCore
 /// A customer's estimated open probability per reachable channel and local hour of the day,
 /// `rate[c] × curve[h] × bend[c][h]`: one hour curve shared by every channel, scaled by each channel's own
 /// rate and bent where that channel's own responses disagree (see
-/// ``Scheduler/estimate(for:customer:now:population:)``).
+/// ``Scheduler/estimate(for:customer:zone:now:population:)``).
 struct OpenEstimate {
     /// The reachable channels, in rule order.
     var channels: [Channel]
@@ -117,11 +117,11 @@ extension Scheduler {
     ///   hours is not blamed for them. Rates and curve are refined in turn twice. Then each channel's own
     ///   responses bend the shared curve the same Gamma-Poisson way (``SchedulerSettings/channelCurveStrength``),
     ///   so one who reads email at lunch and texts in the evening gets each where it is read.
-    func estimate(for channels: [Channel], customer: Customer, now: Instant, population: PopulationStats)
-        -> OpenEstimate
-    {
+    /// `zone` is the customer's (``zone(for:)``), which the caller has already looked up.
+    func estimate(
+        for channels: [Channel], customer: Customer, zone: Zone, now: Instant, population: PopulationStats
+    ) -> OpenEstimate {
         let e = customer.engagement
-        let zone = zone(for: customer)
         let kernel = kernels.timing
         // Expected responses are smoothed a little wider than responses, so an hour's estimate falls off
         // away from the hours the customer was really sent at: one only ever sent at 19:00 is best known at

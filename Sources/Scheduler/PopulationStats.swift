@@ -125,7 +125,6 @@ public struct PopulationStats: Sendable, Hashable, Codable {
     mutating func setMoments(_ m: [PriorMoments]) { moments = m }
 
     func sendSlots(_ channel: Channel) -> [Int] { slice(reading.sendSlots, channel) }
-    func responseSlots(_ channel: Channel) -> [Int] { slice(reading.responseSlots, channel) }
     func engagementSlots(_ channel: Channel) -> [Int] { slice(reading.engagementSlots, channel) }
     var activity: [Int] { reading.activitySlots }
 

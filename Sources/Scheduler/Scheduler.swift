@@ -23,7 +23,7 @@ import TouchpointCore
 ///   instant after a DST gap that ends off the hour), in the customer's zone (`timezone` trait, else the
 ///   default zone); a repeated local hour is taken once. Candidates in quiet hours are dropped for
 ///   non-transactional messages; none left means `quiet-hours`. Every reachable channel at every candidate
-///   is valued by its estimated open probability (``estimate(for:customer:now:population:)``: a channel
+///   is valued by its estimated open probability (``estimate(for:customer:zone:now:population:)``: a channel
 ///   rate times one hour curve per customer shared across channels, bent per channel), times
 ///   `0.5^((t − due) / urgency)` when the request carries the rule's `send.urgency`; nothing else
 ///   discounts waiting. The earliest candidate as good as the best overall wins, where differences in the
@@ -48,7 +48,7 @@ import TouchpointCore
 public struct Scheduler: Sendable {
     /// The configuration decisions are made with.
     public let settings: SchedulerSettings
-    /// The hour kernels ``estimate(for:customer:now:population:)`` smooths with, made once from
+    /// The hour kernels ``estimate(for:customer:zone:now:population:)`` smooths with, made once from
     /// ``settings`` rather than per decision.
     let kernels: Kernels
 
@@ -132,7 +132,8 @@ public struct Scheduler: Sendable {
         // 3–4. Channel and time, jointly.
         let zone = zone(for: customer)
         ex.zone = zone.identifier
-        let estimate = estimate(for: reachable, customer: customer, now: request.due, population: population)
+        let estimate = estimate(
+            for: reachable, customer: customer, zone: zone, now: request.due, population: population)
         guard let (channel, at) = choose(request, estimate: estimate, zone: zone, explanation: &ex) else {
             return .suppressed(.quietHours, explanation: ex)
         }

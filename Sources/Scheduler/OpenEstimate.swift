@@ -60,6 +60,24 @@ struct OpenEstimate {
             * probability(k, hour: h1, rate: r, capped: capped)
     }
 
+    /// ``probability(_:minute:rate:capped:)`` uncapped, from a ``reading(_:)`` made once per candidate time
+    /// (the same terms in the same order).
+    func probability(_ k: Int, reading: (Int, Int, Double), rate r: Double) -> Double {
+        let (h0, h1, w) = reading
+        return (1 - w) * probability(k, hour: h0, rate: r, capped: false) + w
+            * probability(k, hour: h1, rate: r, capped: false)
+    }
+
+    /// The best channel's uncapped open probability at the mean rates, from a ``reading(_:)``.
+    func bestProbability(reading: (Int, Int, Double)) -> Double {
+        var best = probability(0, reading: reading, rate: rate(0))
+        for k in channels.indices.dropFirst() {
+            let p = probability(k, reading: reading, rate: rate(k))
+            if best < p { best = p }
+        }
+        return best
+    }
+
     /// The two hours whose estimates `minute` after local midnight reads, and the weight of the second: by
     /// distance from the point each hour's estimate speaks for, and by how much the population has been sent
     /// at each (``coverage``). At 08:00 after quiet hours that end at 08:00, the 07:00 hour was never sent at
@@ -75,10 +93,10 @@ struct OpenEstimate {
         return w0 + w1 > 1e-9 ? (h0, h1, w1 / (w0 + w1)) : (h0, h1, f)
     }
 
-    /// The population's curve at `minute` after local midnight, read as ``probability(_:minute:rate:capped:)``
-    /// reads the customer's.
-    func population(minute: Int) -> Double {
-        let (h0, h1, w) = reading(minute)
+    /// The population's curve at a ``reading(_:)`` of a time of day, read as
+    /// ``probability(_:minute:rate:capped:)`` reads the customer's.
+    func population(reading: (Int, Int, Double)) -> Double {
+        let (h0, h1, w) = reading
         return (1 - w) * populationCurve[h0] + w * populationCurve[h1]
     }
 

@@ -47,18 +47,30 @@ extension Scheduler {
             return nil
         }
 
-        func factor(_ c: Candidate) -> Double {
-            guard !request.transactional, let u = request.urgency, u.milliseconds > 0 else { return 1 }
-            return pow(0.5, Double(c.at.milliseconds - request.due.milliseconds) / Double(u.milliseconds))
-        }
-        // values[j][k]: candidate j, channel k.
-        let values = allowed.map { c in
-            est.channels.indices.map { k in
-                est.probability(k, minute: c.minuteOfDay, rate: rates[k], capped: false) * factor(c)
+        // The urgency once, so the factor does not copy the request at every call; each allowed candidate's
+        // reading of the hour estimates and its factor once, not once per channel and per use (issue 17).
+        let urgencyMilliseconds: Double? =
+            if !request.transactional, let u = request.urgency, u.milliseconds > 0 {
+                Double(u.milliseconds)
+            } else {
+                nil
             }
+        let dueMilliseconds = request.due.milliseconds
+        func factor(_ c: Candidate) -> Double {
+            guard let u = urgencyMilliseconds else { return 1 }
+            return pow(0.5, Double(c.at.milliseconds - dueMilliseconds) / u)
+        }
+        let readings = allowed.map { est.reading($0.minuteOfDay) }
+        let factors = allowed.map(factor)
+        let channelIndices = est.channels.indices
+        // values[j][k]: candidate j, channel k.
+        let values = readings.indices.map { j in
+            channelIndices.map { k in est.probability(k, reading: readings[j], rate: rates[k]) * factors[j] }
         }
         let best = values.map { $0.max()! }.max()!
-        let known = allowed.map { (population: est.population(minute: $0.minuteOfDay), urgency: factor($0)) }
+        let known = readings.indices.map { j in
+            (population: est.population(reading: readings[j]), urgency: factors[j])
+        }
         var j = pick(values, known: known, est)
         // Channels within `channelTolerance` of the best count as equal (default 0: exact ties), and the rule's
         // order decides among them.
@@ -66,9 +78,9 @@ extension Scheduler {
         var k = values[j].indices.first { values[j][$0] >= values[j].max()! * channelTolerance }!
         if thompson {
             // Plain Thompson sampling: exploration is the draw itself; "explored" = not the mean's choice.
-            let means = allowed.map { c in
-                est.channels.indices.map {
-                    est.probability($0, minute: c.minuteOfDay, capped: false) * factor(c)
+            let means = readings.indices.map { j in
+                channelIndices.map {
+                    est.probability($0, reading: readings[j], rate: est.rate($0)) * factors[j]
                 }
             }
             let jm = pick(means, known: known, est)
@@ -81,12 +93,10 @@ extension Scheduler {
         ex.chosenScore = min(1, values[j][k])
         ex.bestScore = min(1, best)
         ex.earliestScore = min(1, values[0].max()!)
-        if request.urgency != nil, !request.transactional { ex.urgencyFactor = factor(chosen) }
+        if request.urgency != nil, !request.transactional { ex.urgencyFactor = factors[j] }
         // Ranked by open probability alone, so a rank above 1 shows what urgency (or a tie) traded away.
         if !request.transactional {
-            let odds = allowed.map { c in
-                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay, capped: false) }.max()!
-            }
+            let odds = readings.map { est.bestProbability(reading: $0) }
             ex.hourRank = 1 + odds.filter { $0 > odds[j] * (1 + 1e-9) }.count
         }
         noteOdds(est, chosen: k, minute: chosen.minuteOfDay, dueMinute: dueMinute, &ex)
@@ -247,9 +257,7 @@ extension Scheduler {
     ) {
         let margin = 1 + hourTolerance(est)
         func best(_ c: Candidate, discounted: Bool = true) -> Double {
-            let p =
-                est.channels.indices.map { est.probability($0, minute: c.minuteOfDay, capped: false) }.max()
-                ?? 0
+            let p = est.channels.isEmpty ? 0 : est.bestProbability(reading: est.reading(c.minuteOfDay))
             return discounted ? p * factor(c) : p
         }
         let chosenValue = best(chosen)
@@ -285,11 +293,13 @@ extension Scheduler {
                     + "opened \(fmt(est.responses[k], 2)), rate Beta(\(fmt(est.alpha[k], 2)), \(fmt(est.beta[k], 2))) "
                     + "mean \(fmt(est.rate(k)))" + (rates[k] != est.rate(k) ? ", draw \(fmt(rates[k]))" : ""))
         }
-        let top = est.curve.indices.sorted { est.curve[$0] > est.curve[$1] }.prefix(3)
         ex.note(
-            "hour curve: best \(top.map { "\($0):00 ×\(fmt(est.curve[$0], 2))" }.joined(separator: ", ")); "
-                + "evidence \(fmt(est.timingResponses, 1)) response(s), \(fmt(est.presence, 1)) presence observation(s)"
-        )
+            {
+                let top = est.curve.indices.sorted { est.curve[$0] > est.curve[$1] }.prefix(3)
+                return
+                    "hour curve: best \(top.map { "\($0):00 ×\(fmt(est.curve[$0], 2))" }.joined(separator: ", ")); "
+                    + "evidence \(fmt(est.timingResponses, 1)) response(s), \(fmt(est.presence, 1)) presence observation(s)"
+            }())
     }
 
     /// Fills ``Explanation/odds``: per reachable channel, the estimated open probability at the chosen time

@@ -19,8 +19,11 @@ extension Scheduler {
         var out: [Candidate] = []
         var t = due
         var lastHour = Int.min
+        // The offset in force and when it next changes: a lookup per change, not per hour (issue 17).
+        var span = zone.offsetSpan(atEpochSeconds: t.epochSeconds)
         while t <= stop {
-            let f = zone.fields(t)
+            if t.epochSeconds >= span.until { span = zone.offsetSpan(atEpochSeconds: t.epochSeconds) }
+            let f = ISO8601.fields(t, offsetSeconds: span.offset)
             let subSecond = ((t.milliseconds % 1000) + 1000) % 1000
             let hourKey = ISO8601.daysFromCivil(year: f.year, month: f.month, day: f.day) * 24 + f.hour
             // Walking real instants skips a DST gap by itself; a repeated local hour shows up twice in a
@@ -44,7 +47,10 @@ extension Scheduler {
             let next = Instant(milliseconds: t.milliseconds + 3_600_000 - intoHour)
             // A spring-forward gap that does not end on a whole hour (Chatham's 02:45 → 03:45): the first
             // instant after it is a candidate too, or a quiet-hours end inside the gap would never be met.
-            if let change = Self.gapEnd(after: t, before: next, zone: zone), change <= stop {
+            // (Only when an offset change falls in (t, next]: otherwise the two offsets are the same.)
+            if span.until <= next.epochSeconds, let change = Self.gapEnd(after: t, before: next, zone: zone),
+                change <= stop
+            {
                 let g = zone.fields(change)
                 out.append(
                     Candidate(at: change, slot: g.weekday * 24 + g.hour, minuteOfDay: g.hour * 60 + g.minute))

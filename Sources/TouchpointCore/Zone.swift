@@ -50,6 +50,20 @@ public struct Zone: Sendable, Hashable {
         return Int(table.offsets[lo])
     }
 
+    /// The offset at Unix time `t` and the first transition after it (`Int64.max` when there is none): every
+    /// time in `t..<until` has this offset. A walk over consecutive times looks up again only at `until`.
+    public func offsetSpan(atEpochSeconds t: Int64) -> (offset: Int, until: Int64) {
+        let starts = table.starts
+        if t < starts[0] { return (Int(table.offsets[0]), starts[0]) }
+        var lo = 0
+        var hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= t { lo = mid } else { hi = mid - 1 }
+        }
+        return (Int(table.offsets[lo]), lo + 1 < starts.count ? starts[lo + 1] : Int64.max)
+    }
+
     /// ISO 8601 text of `instant` in this zone, with its offset: `Z` only for a UTC zone, `+00:00`
     /// for a local time that is at UTC (London in winter).
     public func format(_ instant: Instant) -> String {

@@ -174,4 +174,26 @@ struct ZoneTableTests {
                     == tz.secondsFromGMT(for: Date(timeIntervalSince1970: Double(t))))
         }
     }
+
+    @Test(
+        "an offset span holds its offset up to the next change, where the offset differs",
+        arguments: ["America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"])
+    func spans(name: String) throws {
+        let zone = try #require(Zone(name))
+        var generator = SeededGenerator(seed: StableID.seed("span " + name))
+        for _ in 0..<500 {
+            let t = Int64(generator.next() % 2_840_000_000)
+            let span = zone.offsetSpan(atEpochSeconds: t)
+            #expect(span.offset == zone.offset(atEpochSeconds: t))
+            #expect(span.until > t)
+            guard span.until != Int64.max else { continue }
+            #expect(zone.offset(atEpochSeconds: span.until - 1) == span.offset)
+            #expect(zone.offset(atEpochSeconds: span.until) != span.offset)
+            // Nothing changes in between: probe a few points.
+            for f in [0.25, 0.5, 0.75] {
+                let probe = t + Int64(Double(span.until - t) * f)
+                #expect(zone.offset(atEpochSeconds: probe) == span.offset)
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Testing
-import TouchpointCore
+
+@testable import TouchpointCore
 
 /// Issue 12 #6: an address with `\n` forged a `critical` log line, and refused addresses were logged raw.
 @Suite("Values made safe to log")
@@ -35,5 +36,38 @@ struct LogSafetyTests {
         #expect(!clean.contains("\n"))
         #expect(!clean.contains("x@example.com"))
         #expect(clean.hasPrefix("not a usable email address: 'x***@e***"))
+    }
+
+    @Test("the byte-level email check accepts exactly the ASCII addresses the full check accepts")
+    func emailFastPath() {
+        var generator = SeededGenerator(seed: StableID.seed("email fast path"))
+        let pieces = [
+            "a", "Z", "0", "9", "-", ".", "@", "+", "_", "'", " ", "<", ">", ",", "\"", "(", ")", ";", "\\",
+            "[", "]",
+            "\u{7F}", "\t", "ab", "shop", "example", "com", "..", "-x", "x-",
+            String(repeating: "a", count: 63), String(repeating: "b", count: 64),
+        ]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var address = ""
+            let parts = 1 + Int(generator.next() % 12)
+            for _ in 0..<parts { address += pieces[Int(generator.next() % UInt64(pieces.count))] }
+            // Most random strings have no @: give half of them one in the middle.
+            if generator.next() % 2 == 0 { address += "@" + pieces[Int(generator.next() % 3)] + ".test" }
+            let full = AddressSyntax.fullEmailProblem(address) == nil
+            #expect(AddressSyntax.isPlainValidEmail(address) == full, "\(address)")
+            #expect((AddressSyntax.emailProblem(address) == nil) == full, "\(address)")
+            if full { accepted += 1 }
+        }
+        #expect(accepted > 500)  // the corpus exercises both answers
+        for address in [
+            "a@b", "first.last+tag@mail.example.com", "x@" + String(repeating: "a", count: 64) + ".test",
+        ] {
+            #expect(
+                AddressSyntax.isPlainValidEmail(address) == (AddressSyntax.fullEmailProblem(address) == nil))
+        }
+        // Non-ASCII is left to the full check.
+        #expect(!AddressSyntax.isPlainValidEmail("用户@例子.公司"))
+        #expect(AddressSyntax.emailProblem("用户@例子.公司") == nil)
     }
 }

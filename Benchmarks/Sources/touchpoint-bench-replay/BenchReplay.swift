@@ -39,8 +39,9 @@ enum BenchReplay {
         var bytes = 0
         let start = ContinuousClock.now
         for _ in 0..<repeats {
-            var engine = Engine(
-                book: project.book, templates: project.templates, settings: project.engineSettings())
+            var settings = project.engineSettings()
+            settings.keepsExplanations = false  // as `touchpoint dry-run` does without --html
+            var engine = Engine(book: project.book, templates: project.templates, settings: settings)
             engine.tracksChanges = false
             var replay = Replay(engine: engine, lateness: project.config.lateness)
             replay.propertiesRead = engine.eventsReadingProperties  // as `touchpoint dry-run` does

@@ -51,7 +51,7 @@ private struct ByteDeriver {
     struct Tag {
         var kind: TagKind
         var closing: Bool
-        /// The lowercased name, when it is ASCII and short enough to be one we know.
+        /// The lowercased name of a hidden element, whose end tag is searched for; empty for any other.
         var name: [UInt8]
         var attributes: Range<Int>
         var end: Int
@@ -256,26 +256,36 @@ private struct ByteDeriver {
             } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
                 quote = b
             } else if b == UInt8(ascii: ">") {
-                // Plain non-ASCII letters never lowercase to ASCII, so such a name is none we know.
-                let name = asciiName ? src[nameStart..<nameEnd].map(Self.lowerASCII) : []
+                // Plain non-ASCII letters never lowercase to ASCII, so such a name is none we know. The name's
+                // bytes are kept only for a hidden element, whose end tag is searched for.
+                let kind = asciiName ? kind(ofNameAt: nameStart..<nameEnd) : .other
+                let name = kind == .hidden ? src[nameStart..<nameEnd].map(Self.lowerASCII) : []
                 return Tag(
-                    kind: asciiName ? Self.kind(of: name) : .other, closing: closing, name: name,
-                    attributes: attributesStart..<(c - 1), end: c)
+                    kind: kind, closing: closing, name: name, attributes: attributesStart..<(c - 1), end: c)
             }
         }
         return nil
     }
 
-    static func kind(of name: [UInt8]) -> TagKind {
-        switch name.count {
+    /// The kind of the tag whose ASCII name is `src[range]`, compared lowercased, without copying it.
+    func kind(ofNameAt range: Range<Int>) -> TagKind {
+        func named(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == range.count else { return false }
+            for k in 0..<range.count where Self.lowerASCII(src[range.lowerBound + k]) != literal.utf8Start[k]
+            {
+                return false
+            }
+            return true
+        }
+        switch range.count {
         case 1:
-            switch name[0] {
+            switch Self.lowerASCII(src[range.lowerBound]) {
             case UInt8(ascii: "a"): return .a
             case UInt8(ascii: "p"): return .paragraphCloser
             default: return .other
             }
         case 2:
-            let (x, y) = (name[0], name[1])
+            let (x, y) = (Self.lowerASCII(src[range.lowerBound]), Self.lowerASCII(src[range.lowerBound + 1]))
             if x == UInt8(ascii: "h"), y >= UInt8(ascii: "1"), y <= UInt8(ascii: "6") {
                 return .paragraphCloser
             }
@@ -289,12 +299,10 @@ private struct ByteDeriver {
             default: return .other
             }
         default:
-            switch String(decoding: name, as: UTF8.self) {
-            case "style", "script", "head", "title": return .hidden
-            case "table": return .paragraphCloser
-            case "div", "blockquote": return .lineCloser
-            default: return .other
-            }
+            if named("style") || named("script") || named("head") || named("title") { return .hidden }
+            if named("table") { return .paragraphCloser }
+            if named("div") || named("blockquote") { return .lineCloser }
+            return .other
         }
     }
 

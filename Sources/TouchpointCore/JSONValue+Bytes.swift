@@ -7,9 +7,15 @@ extension JSONValue {
         var s = s
         s.withUTF8 { bytes in
             let n = bytes.count
+            let raw = UnsafeRawBufferPointer(bytes)
             var runStart = 0
             var i = 0
             while i < n {
+                // Eight bytes at a time while none of them needs a look (most of a rendered body).
+                if i + 8 <= n, !mayNeedEscape(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let b = bytes[i]
                 if b >= 0x20, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\"), b != 0xE2 {
                     i += 1
@@ -45,6 +51,19 @@ extension JSONValue {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<n]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `w` is one the byte loop must look at: below 0x20, `"`, `\\`, or
+    /// 0xE2 (the lead byte of U+2028 and U+2029). Each test is the exact "some byte is zero / less than n"
+    /// word trick: a borrow can only start at a byte that matches, so `false` means none does.
+    @inline(__always)
+    static func mayNeedEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let control = (w &- ones &* 0x20) & ~w & highs != 0
+        return control || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5C))
+            || hasZeroByte(w ^ (ones &* 0xE2))
     }
 
     @inline(__always)

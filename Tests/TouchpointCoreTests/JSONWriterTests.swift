@@ -33,4 +33,56 @@ struct JSONWriterTests {
                 "\(s.debugDescription)")
         }
     }
+
+    @Test("the eight-bytes-at-a-time scan flags exactly the words holding a byte to look at")
+    func wordScan() {
+        let plain = UInt64(0x6161_6161_6161_6161)  // "aaaaaaaa"
+        #expect(!JSONValue.mayNeedEscape(plain))
+        for position in 0..<8 {
+            for value in 0...255 {
+                let w = plain & ~(UInt64(0xFF) << (8 * position)) | (UInt64(value) << (8 * position))
+                let looks = value < 0x20 || value == 0x22 || value == 0x5C || value == 0xE2
+                #expect(JSONValue.mayNeedEscape(w) == looks, "byte \(value) at \(position)")
+            }
+        }
+    }
+
+    @Test("long strings escape as a character-by-character escaper does, whatever the offset of each escape")
+    func longStrings() {
+        func reference(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case "\u{2028}": out += "\\u2028"
+                case "\u{2029}": out += "\\u2029"
+                default:
+                    if scalar.value < 0x20 {
+                        let hex = String(scalar.value, radix: 16)
+                        out += "\\u00" + (hex.count == 1 ? "0" : "") + hex
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        var rng = SeededGenerator(seed: 17)
+        let pieces = [
+            "abcdefgh", "a", "xyz", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{2028}", "\u{2029}", "\u{2027}",
+            "—", "雷",
+            "👍🏽", "<p>Hello, {{name}}</p>", String(repeating: "q", count: 37),
+        ]
+        for _ in 0..<2000 {
+            var s = ""
+            for _ in 0..<Int(rng.next() % 40) { s += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            var bytes: [UInt8] = []
+            JSONValue.appendQuoted(s, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == reference(s), "\(s.debugDescription)")
+        }
+    }
 }

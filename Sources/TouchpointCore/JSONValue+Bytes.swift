@@ -53,7 +53,7 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes in `w` is one the byte loop must look at: below 0x20, `"`, `\\`, or
+    /// Whether any of the eight bytes in `w` is one the byte loop must look at: below 0x20, `"`, `\`, or
     /// 0xE2 (the lead byte of U+2028 and U+2029). Each test is the exact "some byte is zero / less than n"
     /// word trick: a borrow can only start at a byte that matches, so `false` means none does.
     @inline(__always)

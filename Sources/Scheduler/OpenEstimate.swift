@@ -230,9 +230,11 @@ extension Scheduler {
         // push the next message to the other end of the day.
         let answered = totalResponses.reduce(0, +)
         let sent = timedSends.map { $0.reduce(0, +) }.reduce(0, +)
+        // Late reads in units of `lateReadEvidence`: how much they shield the shared curve and each bend.
+        let shieldingReads = reads / max(settings.lateReadEvidence, 1e-9)
         let shape = Self.shapeWeight(
             responses: answered, sends: sent, settings.shapeEvidence, misses: settings.missEvidence,
-            reads: reads / max(settings.lateReadEvidence, 1e-9))
+            reads: shieldingReads)
         refineRates(curve)
         for _ in 0..<2 {
             var expected = [Double](repeating: 0, count: 24)
@@ -268,8 +270,7 @@ extension Scheduler {
                 // miss or two on one channel must not push its next message to another hour.
                 let own = Self.shapeWeight(
                     responses: responseHours[k].reduce(0, +), sends: timedSends[k].reduce(0, +) / 1.5,
-                    settings.shapeEvidence, misses: settings.missEvidence,
-                    reads: reads / max(settings.lateReadEvidence, 1e-9))
+                    settings.shapeEvidence, misses: settings.missEvidence, reads: shieldingReads)
                 for h in 0..<24 {
                     bend[h] = 1 + own * ((max(mc, 1e-6) + sr[h]) / (max(mc, 1e-6) + se[h]) - 1)
                 }

@@ -66,7 +66,7 @@ public struct SchedulerSettings: Sendable, Hashable {
     /// three quarters: in a sparse history a customer's two or three unanswered sends are most of what is
     /// known about their hours (`Simulator/README.md`, world d-sparse), while two unopened emails a month
     /// apart must not move a win-back off the hour the customer browses at (`rules/tests/lifecycle.yaml`;
-    /// 0.2 and below do). A send still inside its attribution window is not yet a miss
+    /// 0.25 and below do). A send still inside its attribution window is not yet a miss
     /// (``Engagement/pendingSend(_:at:window:zone:)``).
     public var missEvidence: Double
     /// Opens that came an hour or more after their send at which unanswered sends count half as much

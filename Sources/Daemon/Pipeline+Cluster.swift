@@ -177,7 +177,8 @@ extension Pipeline: PartitionHolder {
             cluster!.contribution = try decoder.decode(PopulationStats.self, from: own)
         }
         var globals = engine.globals
-        globals.population = merged.freezing()
+        globals.population = merged
+        globals.populationRead = merged
         engine.restore(globals: globals, customers: [:])
         cluster!.base = merged
         cluster!.mergedAt = now

@@ -77,6 +77,8 @@ actor Pipeline: Service {
         self.cluster = cluster
         self.project = project
         self.sequencer = sequencer
+        // A cluster node's decisions read the merged sums of every node (``mergePopulation``), frozen by wall time.
+        if cluster != nil { self.sequencer.populationEvery = nil }
         self.saved = saved
         self.committed = options.fromStart ? [:] : offsets
         self.reread = options.fromStart ? [:] : saved.readEnds

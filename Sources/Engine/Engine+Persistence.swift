@@ -34,6 +34,9 @@ public struct CustomerState: Codable, Sendable {
 /// State that is not per customer: population statistics, counters, the clock.
 public struct EngineGlobals: Codable, Sendable {
     public var population: PopulationStats
+    /// The counts decisions read until the clock's next freezing point (``Sequencer/populationEvery``);
+    /// absent in state saved before decisions read frozen counts.
+    public var populationRead: PopulationStats?
     public var now: Instant
     public var sequence: UInt64
 }
@@ -64,7 +67,8 @@ extension Engine {
 
     /// The non-customer state.
     public var globals: EngineGlobals {
-        EngineGlobals(population: population, now: now, sequence: sequence)
+        EngineGlobals(
+            population: population.live, populationRead: population.frozenCounts, now: now, sequence: sequence)
     }
 
     /// The persisted state of one customer.
@@ -102,7 +106,7 @@ extension Engine {
     /// `stats.droppedOnRestore`; everything else resumes exactly where it stopped.
     public mutating func restore(globals: EngineGlobals?, customers states: [String: CustomerState]) {
         if let g = globals {
-            population = g.population
+            population = g.populationRead.map { g.population.reading($0) } ?? g.population
             now = g.now
             sequence = max(sequence, g.sequence)
         }

@@ -168,11 +168,17 @@ public struct Engine: Sendable {
     /// Records `id` as seen; `false` (and counted as a duplicate) when it was seen before.
     mutating func admit(messageId id: String, of customer: String) -> Bool {
         guard seenMessageIds.insert(id) else {
-            stats.duplicates += 1
-            note(customer, "duplicate messageId \(id) ignored")
+            countDuplicate(messageId: id, of: customer)
             return false
         }
         return true
+    }
+
+    /// Counts (and notes) an event dropped as a duplicate: by ``admit(messageId:of:)``, or by a
+    /// ``PartitionedReplay``'s reader, which sees every customer's ids.
+    mutating func countDuplicate(messageId id: String, of customer: String) {
+        stats.duplicates += 1
+        note(customer, "duplicate messageId \(id) ignored")
     }
 
     /// Applies one event at its own timestamp: profile, cancellations, triggers. Fires no timer: which

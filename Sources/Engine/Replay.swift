@@ -56,6 +56,8 @@ public struct Replay: Sendable {
     /// Decisions waiting for the watermark to pass their decision time, so they come out in time order.
     private var output = BinaryHeap<Decided>()
     private var decided = 0
+    /// Events offered so far: the step each decision is made in, part of its place in the output.
+    private var steps = 0
 
     public init(engine: Engine, lateness: TimeSpan) {
         self.sequencer = Sequencer(engine: engine, lateness: lateness)
@@ -112,9 +114,10 @@ public struct Replay: Sendable {
         var out = output
         output = BinaryHeap()
         var n = decided
+        let step = steps + 1
         sequencer.finish(until: until) { r in
             n += 1
-            out.push(Decided(record: r, order: n))
+            out.push(Decided(record: r, step: step, order: n))
         }
         while let d = out.pop() { emit(d.record) }
         output = out
@@ -126,9 +129,11 @@ public struct Replay: Sendable {
         var out = output
         output = BinaryHeap()
         var n = decided
+        steps += 1
+        let step = steps
         sequencer.offer(event) { r in
             n += 1
-            out.push(Decided(record: r, order: n))
+            out.push(Decided(record: r, step: step, order: n))
         }
         let mark = sequencer.watermark
         while let d = out.first, d.decidedAt <= mark {
@@ -149,24 +154,34 @@ public struct Replay: Sendable {
     }
 }
 
-/// A decision waiting for its place in the output: by decision time, then the order it was made in.
+/// A decision waiting for its place in the output: by decision time, then the step (the event offered) it
+/// was made in, the customer, and the order it was made in. Customers decide independently between two
+/// population freezes, so this order does not depend on how customers are spread over threads: a
+/// ``PartitionedReplay`` writes exactly what a ``Replay`` writes.
 struct Decided: Comparable, Sendable {
     /// The record in a box: the heap moves entries on every push and pop, and moving a ``MessageRecord`` by
     /// value retains and releases each of its strings.
     private let box: RecordBox
     let decidedAt: Instant
+    let step: Int
     var order: Int
 
-    init(record: MessageRecord, order: Int) {
+    init(record: MessageRecord, step: Int, order: Int) {
         box = RecordBox(record)
         decidedAt = record.decidedAt
+        self.step = step
         self.order = order
     }
 
     var record: MessageRecord { box.record }
 
     static func < (a: Decided, b: Decided) -> Bool {
-        a.decidedAt != b.decidedAt ? a.decidedAt < b.decidedAt : a.order < b.order
+        if a.decidedAt != b.decidedAt { return a.decidedAt < b.decidedAt }
+        if a.step != b.step { return a.step < b.step }
+        if a.order == b.order { return false }
+        let ca = a.box.record.customer
+        let cb = b.box.record.customer
+        return ca != cb ? ca < cb : a.order < b.order
     }
 
     static func == (a: Decided, b: Decided) -> Bool { a.order == b.order }

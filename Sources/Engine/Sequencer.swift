@@ -1,4 +1,5 @@
 import Events
+import Scheduler
 import TouchpointCore
 
 /// Orders events and fires the engine's timers by a watermark: the one sequencer behind `dry-run`,
@@ -40,7 +41,14 @@ public struct Sequencer: Sendable {
     public private(set) var maxLateMilliseconds: Int64 = 0
 
     /// The latest time anything was released or fired at (up to the watermark).
-    private var frontier = Instant(milliseconds: .min)
+    public private(set) var frontier = Instant(milliseconds: .min)
+    /// How often in the clock decisions move to the population's counts as they are then
+    /// (``Scheduler/PopulationStats/freezeEvery``); `nil` when someone else freezes them: a cluster node (its
+    /// merged sums) or a partition of ``PartitionedReplay`` (every partition's sum).
+    public var populationEvery: TimeSpan? = PopulationStats.freezeEvery
+    /// When false, the caller has already dropped duplicate `messageId`s (``PartitionedReplay``'s reader sees
+    /// every customer's; a partition sees only its own).
+    public var checksDuplicates = true
     private var heap = BinaryHeap<Entry>()
     private var held = HeldEvents()
     /// Held events whose trigger of a prompt rule waits for the clock to reach them.
@@ -138,7 +146,7 @@ public struct Sequencer: Sendable {
     /// ``takeReleased()`` once the event is released to the engine (the daemon commits offsets by it).
     @discardableResult
     public mutating func offer(_ event: Event, token: Int? = nil, emit: (MessageRecord) -> Void) -> Arrival {
-        if let id = event.messageId {
+        if checksDuplicates, let id = event.messageId {
             if heldIds[id] != nil || releasedIds.contains(id) {
                 engine.stats.duplicates += 1
                 return .duplicate
@@ -156,14 +164,13 @@ public struct Sequencer: Sendable {
             if behind > maxLateMilliseconds { maxLateMilliseconds = behind }
             arrival = .late(milliseconds: behind)
         } else {
-            let reach = wallClock.map { min($0, event.instant) } ?? event.instant
-            if reach > clock { clock = reach }
+            moveClock(to: wallClock.map { min($0, event.instant) } ?? event.instant)
         }
         arrivals += 1
         let entry = Entry(event: event, arrival: arrivals, token: token ?? -1)
         heap.push(entry)
         if keepsHeldView { held.byCustomer[event.userId, default: []].append(entry) }
-        if !engine.deduplicates, let id = event.messageId { heldIds[id] = arrivals }
+        if checksDuplicates, !engine.deduplicates, let id = event.messageId { heldIds[id] = arrivals }
         if let name = event.name, event.kind == .track, promptNames.contains(name), event.instant > mark {
             promptQueue.push(entry)
         }
@@ -175,8 +182,38 @@ public struct Sequencer: Sendable {
     /// it there, and releases what that makes final.
     public mutating func advance(wall: Instant, caughtUp: Bool, emit: (MessageRecord) -> Void) {
         wallClock = wall
-        if caughtUp, wall > clock { clock = wall }
+        if caughtUp { moveClock(to: wall) }
         release(emit: emit)
+    }
+
+    /// Moves the clock to `t` (when later) for an event another partition applies, and releases what that
+    /// makes final: a partition's clock is the whole input's (``PartitionedReplay``).
+    public mutating func advanceClock(to t: Instant, emit: (MessageRecord) -> Void) {
+        guard t > clock else { return }
+        moveClock(to: t)
+        release(emit: emit)
+    }
+
+    /// Sets the clock forward, freezing the population's counts for decisions first when it enters a new
+    /// period of ``populationEvery`` (or nothing is frozen yet).
+    private mutating func moveClock(to t: Instant) {
+        guard t > clock else { return }
+        freezePopulation(from: clock, to: t)
+        clock = t
+    }
+
+    private mutating func freezePopulation(from a: Instant, to b: Instant) {
+        guard let every = populationEvery else { return }
+        if !engine.population.isFrozen || Sequencer.period(of: a, every: every) != Sequencer.period(of: b, every: every) {
+            engine.population = engine.population.freezing()
+        }
+    }
+
+    /// The number of the `every`-long period `t` falls in (periods start at the epoch).
+    public static func period(of t: Instant, every: TimeSpan) -> Int64 {
+        let ms = t.milliseconds
+        let d = every.milliseconds
+        return ms >= 0 ? ms / d : -((-(ms + 1)) / d) - 1
     }
 
     /// Restores the clock and the late counts after a restart (the daemon).
@@ -193,6 +230,7 @@ public struct Sequencer: Sendable {
     /// (the end of a dry-run or a rule test).
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
         let end = until ?? Instant(milliseconds: .max)
+        freezePopulation(from: clock, to: end)
         release(watermark: end, clock: end, emit: emit)
         if let until, until > engine.now { engine.advance(to: until, emit: emit) }
     }

@@ -51,6 +51,9 @@ struct DryRun: ParsableCommand {
     @Option(help: "Also write a self-contained HTML preview of every message to this file.")
     var html: String?
 
+    @Option(help: "Threads deciding customers (default: every core). The output is the same for any number.")
+    var threads: Int?
+
     func validate() throws {
         if let until, Self.untilInstant(until, zone: .utc) == nil {
             throw ValidationError(
@@ -58,6 +61,9 @@ struct DryRun: ParsableCommand {
             )
         }
         if events.isEmpty { throw ValidationError("give at least one events file") }
+        if let threads, !(1...256).contains(threads) {
+            throw ValidationError("--threads \(threads): give a number of threads from 1 to 256")
+        }
     }
 
     func run() throws {
@@ -87,10 +93,8 @@ struct DryRun: ParsableCommand {
         engine.defersRendering = true
         let handoff = Handoff<ReplayItem>(capacity: 16)
         let progress = ProgressBar.forReplay(of: events)
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let replayThread = Thread { [events, until, engine] in
-            var replay = Replay(engine: engine, lateness: project.config.lateness)
-            // Only the engine sees the events (the HTML preview's goals read the files again themselves).
-            replay.propertiesRead = engine.eventsReadingProperties
             var batch: [MessageRecord] = []
             let emit: (MessageRecord) -> Void = { record in
                 batch.append(record)
@@ -99,11 +103,31 @@ struct DryRun: ParsableCommand {
                     batch.removeAll(keepingCapacity: true)
                 }
             }
+            // One thread: this one decides too. More: customers are spread over workers (same output).
+            var single: Replay?
+            var partitioned: PartitionedReplay?
+            if threads > 1 {
+                partitioned = PartitionedReplay(engine: engine, lateness: project.config.lateness, threads: threads)
+                // Only the engine sees the events (the HTML preview's goals read the files again themselves).
+                partitioned!.propertiesRead = engine.eventsReadingProperties
+            } else {
+                single = Replay(engine: engine, lateness: project.config.lateness)
+                single!.propertiesRead = engine.eventsReadingProperties
+            }
+            func read(
+                _ path: String, reject: (Replay.Rejection) -> Void, progress: ((UInt64) -> Void)?
+            ) throws {
+                if single != nil {
+                    try single!.read(file: path, until: until, emit: emit, reject: reject, progress: progress)
+                } else {
+                    try partitioned!.read(file: path, until: until, emit: emit, reject: reject, progress: progress)
+                }
+            }
             var done: UInt64 = 0
             for path in events {
                 do {
-                    try replay.read(
-                        file: path, until: until, emit: emit,
+                    try read(
+                        path,
                         reject: { rejection in
                             progress?.clear()
                             printError("\(rejection)")
@@ -117,9 +141,15 @@ struct DryRun: ParsableCommand {
                 }
             }
             progress?.finish()
-            replay.finish(until: until, emit: emit)
+            let outcome: ReplayOutcome
+            if single != nil {
+                single!.finish(until: until, emit: emit)
+                outcome = single!.outcome
+            } else {
+                outcome = partitioned!.finish(until: until, emit: emit)
+            }
             if !batch.isEmpty { handoff.put(.records(batch)) }
-            handoff.put(.done(replay))
+            handoff.put(.done(outcome))
         }
         replayThread.stackSize = 8 << 20
         replayThread.start()
@@ -135,7 +165,7 @@ struct DryRun: ParsableCommand {
             writeHTML && project.ruleSet.rules.contains { $0.goal != nil }
             ? GoalReport(rules: project.book.rules.map(\.rule)) : nil
         var table: [TableRow] = []
-        var finished: Replay?
+        var finished: ReplayOutcome?
         while finished == nil {
             switch handoff.take() {
             case .records(let records):
@@ -199,7 +229,7 @@ struct DryRun: ParsableCommand {
             }
         }
         if let explain {
-            let trace = replay.engine.trace
+            let trace = replay.trace
             if trace.isEmpty {
                 printError(
                     "touchpoint: --explain \(explain): no events for customer '\(explain)' in "
@@ -208,15 +238,15 @@ struct DryRun: ParsableCommand {
             }
             printError(trace.joined(separator: "\n"))
         }
-        let stats = replay.engine.stats
+        let stats = replay.stats
         var summary = "dry-run: \(replay.linesRead) lines, \(stats.eventsApplied) events applied"
         if stats.duplicates > 0 { summary += ", \(stats.duplicates) duplicate" }
         if !replay.rejections.isEmpty { summary += ", \(replay.rejections.count) rejected" }
         for far in replay.farAhead { printError("\(far)") }
-        if replay.sequencer.lateCount > 0 {
+        if replay.lateCount > 0 {
             summary +=
-                ", \(replay.sequencer.lateCount) later than the lateness window (at most "
-                + Replay.describe(milliseconds: replay.sequencer.maxLateMilliseconds) + " late)"
+                ", \(replay.lateCount) later than the lateness window (at most "
+                + Replay.describe(milliseconds: replay.maxLateMilliseconds) + " late)"
         }
         summary += "; \(sent) message\(sent == 1 ? "" : "s") would be sent"
         if !held.isEmpty {
@@ -328,6 +358,6 @@ enum ReplayItem: Sendable {
     case records([MessageRecord])
     /// The replay stopped: an events file could not be read.
     case failed(String)
-    /// Every file was read and every timer run out; the final state, for the summary.
-    case done(Replay)
+    /// Every file was read and every timer run out; what the summary says.
+    case done(ReplayOutcome)
 }

@@ -5,22 +5,22 @@ import Synchronization
 ///
 /// `put` blocks while `capacity` elements wait, so a slow consumer holds the producer back instead of
 /// letting the queue (and memory) grow with the input.
-final class Handoff<Element: Sendable>: Sendable {
+public final class Handoff<Element: Sendable>: Sendable {
     private let available = DispatchSemaphore(value: 0)
     private let space: DispatchSemaphore
     private let queue = Mutex<[Element]>([])
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         space = DispatchSemaphore(value: max(capacity, 1))
     }
 
-    func put(_ element: Element) {
+    public func put(_ element: Element) {
         space.wait()
         queue.withLock { $0.append(element) }
         available.signal()
     }
 
-    func take() -> Element {
+    public func take() -> Element {
         available.wait()
         let element = queue.withLock { $0.removeFirst() }
         space.signal()

@@ -1,0 +1,411 @@
+import Events
+import Foundation
+import Scheduler
+import TouchpointCore
+
+/// What a replay ends with, for its summary line.
+public struct ReplayOutcome: Sendable {
+    public var linesRead: Int
+    public var rejections: [Replay.Rejection]
+    public var farAhead: [Replay.FarAhead]
+    /// Events that arrived dated before the watermark, and the most any was behind the clock.
+    public var lateCount: Int
+    public var maxLateMilliseconds: Int64
+    /// `--explain`'s timeline.
+    public var trace: [String]
+    public var stats: EngineStats
+}
+
+extension Replay {
+    public var outcome: ReplayOutcome {
+        ReplayOutcome(
+            linesRead: linesRead, rejections: rejections, farAhead: farAhead, lateCount: sequencer.lateCount,
+            maxLateMilliseconds: sequencer.maxLateMilliseconds, trace: engine.trace, stats: engine.stats)
+    }
+}
+
+/// A ``Replay`` whose customers are spread over worker threads (`dry-run --threads`), with the same output
+/// byte for byte, whatever the number of threads.
+///
+/// This thread reads and decodes the files, drops duplicate `messageId`s (it sees every customer's), keeps
+/// the clock (the latest event time: the watermark is the whole input's) and hands the events out in
+/// batches. Every worker runs a ``Sequencer`` of its own over the customers hashed to it: it offers its own
+/// customers' events and moves its clock for everyone else's, so its timers fire and its held events are
+/// released at exactly the steps a single sequencer would. Customers depend on each other only through the
+/// population statistics, and decisions read those frozen between the clock's freezing points
+/// (``Scheduler/PopulationStats/freezeEvery``): at each point the workers stop, this thread sums their
+/// counts (integers, so in any order) and every worker goes on reading the sum — what one sequencer's
+/// ``Sequencer/populationEvery`` freeze reads at the same point. The decisions come back tagged with the
+/// step (the event) they were made at, and go out in ``Decided`` order, which does not depend on the
+/// partition; lateness is counted here, against the frontier of all workers.
+public struct PartitionedReplay {
+    enum Item: Sendable {
+        case event(Event, owner: Int)
+        /// A `messageId` seen before: only counted, by its customer's worker.
+        case duplicate(Event, owner: Int)
+    }
+
+    struct Finish: Sendable {
+        var until: Instant?
+        var step: Int
+    }
+
+    /// One batch, the same for every worker.
+    struct Work: Sendable {
+        var items: [Item]
+        var firstStep: Int
+        /// The population's counts to read from now on (the sum of every worker's), at a freezing point.
+        var freeze: PopulationStats?
+        /// Whether to send back the worker's own counts after the batch: a freezing point follows it.
+        var reportsPopulation: Bool
+        var finish: Finish?
+    }
+
+    enum Message: Sendable {
+        case work(Work)
+        case stop
+    }
+
+    struct WorkResult: Sendable {
+        var records: [MessageRecord] = []
+        /// Per record, the step it was made at.
+        var steps: [Int] = []
+        /// Per item, the worker's frontier after it (milliseconds).
+        var frontiers: [Int64] = []
+        var population: PopulationStats?
+    }
+
+    enum Reply: Sendable {
+        case result(WorkResult)
+        case done(Sequencer)
+    }
+
+    /// A batch handed out, its results not collected yet.
+    struct InFlight {
+        var items: [Item]
+        var firstStep: Int
+        var marksBefore: [Instant]
+        var marksAfter: [Instant]
+        var clocksBefore: [Instant]
+        var reportsPopulation: Bool
+        var finishes: Bool
+    }
+
+    /// Events per batch between freezing points.
+    static let batchSize = 1024
+
+    public let threads: Int
+    public let lateness: TimeSpan
+    private let inboxes: [Handoff<Message>]
+    private let outboxes: [Handoff<Reply>]
+    private let initialPopulation: PopulationStats
+    private var decoder = EventDecoder()
+    private var seen = SeenMessageIDs()
+    private let deduplicates: Bool
+    private var clock = Instant(milliseconds: .min)
+    /// The latest time anything was released or fired at, over every worker (known as batches come back).
+    private var frontier = Instant(milliseconds: .min)
+    private var items: [Item] = []
+    private var marksBefore: [Instant] = []
+    private var marksAfter: [Instant] = []
+    private var clocksBefore: [Instant] = []
+    private var steps = 0
+    private var firstStep = 1
+    private var inFlight: [InFlight] = []
+    private var needsFreeze = false
+    private var populations: [PopulationStats]?
+    private var dispatched = false
+    private var output = BinaryHeap<Decided>()
+    private var decided = 0
+    public private(set) var linesRead = 0
+    public private(set) var rejections: [Replay.Rejection] = []
+    public private(set) var farAhead: [Replay.FarAhead] = []
+    public private(set) var lateCount = 0
+    public private(set) var maxLateMilliseconds: Int64 = 0
+
+    /// When set, only `track` events with these names keep their `properties` (``Replay/propertiesRead``).
+    public var propertiesRead: Set<String>? {
+        get { decoder.propertiesRead }
+        set { decoder.propertiesRead = newValue }
+    }
+
+    /// Starts `threads` workers, each with a copy of `engine` (fresh: no customers yet).
+    public init(engine: Engine, lateness: TimeSpan, threads: Int) {
+        let n = max(threads, 1)
+        self.threads = n
+        self.lateness = lateness
+        self.deduplicates = engine.deduplicates
+        initialPopulation = engine.population.live
+        var inboxes: [Handoff<Message>] = []
+        var outboxes: [Handoff<Reply>] = []
+        for index in 0..<n {
+            let inbox = Handoff<Message>(capacity: 4)
+            let outbox = Handoff<Reply>(capacity: 4)
+            inboxes.append(inbox)
+            outboxes.append(outbox)
+            var own = engine
+            // The counts at the start are counted once, in the first freeze (``initialPopulation``).
+            if index > 0 { own.population = PopulationStats() }
+            let thread = Thread { [own] in
+                PartitionedReplay.work(index: index, engine: own, lateness: lateness, inbox: inbox, outbox: outbox)
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        self.inboxes = inboxes
+        self.outboxes = outboxes
+    }
+
+    /// The worker a customer's events go to: FNV-1a of the id, so every run spreads customers alike.
+    static func owner(of customer: String, among n: Int) -> Int {
+        guard n > 1 else { return 0 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in customer.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return Int(h % UInt64(n))
+    }
+
+    private var watermark: Instant {
+        guard clock.milliseconds > Int64.min + lateness.milliseconds else { return Instant(milliseconds: .min) }
+        return clock - lateness
+    }
+
+    /// Reads one JSON Lines file, as ``Replay/read(file:until:emit:reject:progress:)`` does.
+    public mutating func read(
+        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Replay.Rejection) -> Void,
+        progress: ((UInt64) -> Void)? = nil
+    ) throws {
+        let reader = try JSONLinesReader(path: path)
+        defer { progress?(reader.offset) }
+        while let line = try reader.next() {
+            linesRead += 1
+            if let progress, linesRead & 16383 == 0 { progress(line.endOffset) }
+            let result: Result<Event, EventRejection>?
+            if line.tooLong {
+                result = .failure(
+                    EventRejection(
+                        file: path, line: line.number,
+                        reason: "line longer than \(reader.maximumLineLength) bytes; not read"))
+            } else {
+                result = decoder.decode(line: line.bytes, file: path, lineNumber: line.number)
+            }
+            switch result {
+            case nil:
+                continue
+            case .success(let event)?:
+                if let until, event.instant > until { continue }
+                let mark = watermark
+                if mark.milliseconds != .min, event.instant > mark + Replay.farAheadBound {
+                    farAhead.append(
+                        Replay.FarAhead(
+                            file: path, line: line.number, timestamp: event.timestamp,
+                            ahead: event.instant.milliseconds - mark.milliseconds))
+                }
+                offer(event, emit: emit)
+            case .failure(let rejection)?:
+                let r = Replay.Rejection(
+                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
+                rejections.append(r)
+                reject(r)
+            }
+        }
+    }
+
+    private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {
+        let owner = Self.owner(of: event.userId, among: threads)
+        steps += 1
+        let before = clock
+        let markBefore = watermark
+        if deduplicates, let id = event.messageId, !seen.insert(id) {
+            append(.duplicate(event, owner: owner), markBefore: markBefore, clockBefore: before)
+            return
+        }
+        if event.instant > clock {
+            let every = PopulationStats.freezeEvery
+            if clock.milliseconds == .min
+                || Sequencer.period(of: clock, every: every) != Sequencer.period(of: event.instant, every: every)
+            {
+                freezingPoint(emit: emit)
+            }
+            clock = event.instant
+        }
+        append(.event(event, owner: owner), markBefore: markBefore, clockBefore: before)
+        if items.count >= Self.batchSize { dispatch(reportsPopulation: false, finish: nil, emit: emit) }
+    }
+
+    private mutating func append(_ item: Item, markBefore: Instant, clockBefore: Instant) {
+        items.append(item)
+        marksBefore.append(markBefore)
+        clocksBefore.append(clockBefore)
+        marksAfter.append(watermark)
+    }
+
+    /// The clock enters a new period: every worker's counts up to here are summed before the next event.
+    private mutating func freezingPoint(emit: (MessageRecord) -> Void) {
+        if dispatched || !items.isEmpty { dispatch(reportsPopulation: true, finish: nil, emit: emit) }
+        needsFreeze = true
+    }
+
+    /// Hands the current items to every worker (at most two batches in flight, and none across a freeze).
+    private mutating func dispatch(reportsPopulation: Bool, finish: Finish?, emit: (MessageRecord) -> Void) {
+        var freeze: PopulationStats?
+        if needsFreeze {
+            while !inFlight.isEmpty { collect(emit: emit) }
+            var sum = PopulationStats()
+            for p in populations ?? [initialPopulation] { sum = sum.adding(p) }
+            freeze = sum
+            needsFreeze = false
+        } else if inFlight.count >= 2 {
+            collect(emit: emit)
+        }
+        let work = Work(
+            items: items, firstStep: firstStep, freeze: freeze, reportsPopulation: reportsPopulation, finish: finish)
+        for inbox in inboxes { inbox.put(.work(work)) }
+        inFlight.append(
+            InFlight(
+                items: items, firstStep: firstStep, marksBefore: marksBefore, marksAfter: marksAfter,
+                clocksBefore: clocksBefore, reportsPopulation: reportsPopulation, finishes: finish != nil))
+        dispatched = true
+        firstStep += items.count
+        items.removeAll(keepingCapacity: true)
+        marksBefore.removeAll(keepingCapacity: true)
+        marksAfter.removeAll(keepingCapacity: true)
+        clocksBefore.removeAll(keepingCapacity: true)
+    }
+
+    /// Takes the oldest batch's results from every worker and writes what they make final, in order.
+    private mutating func collect(emit: (MessageRecord) -> Void) {
+        let batch = inFlight.removeFirst()
+        var results: [WorkResult] = []
+        for outbox in outboxes {
+            guard case .result(let r) = outbox.take() else { preconditionFailure("a replay worker stopped early") }
+            results.append(r)
+        }
+        if batch.reportsPopulation { populations = results.map { $0.population ?? PopulationStats() } }
+        var cursors = Array(repeating: 0, count: results.count)
+        var n = decided
+        func take(step: Int) {
+            for w in results.indices {
+                var c = cursors[w]
+                let r = results[w]
+                while c < r.steps.count, r.steps[c] == step {
+                    n += 1
+                    output.push(Decided(record: r.records[c], step: step, order: n))
+                    c += 1
+                }
+                cursors[w] = c
+            }
+        }
+        for i in batch.items.indices {
+            let step = batch.firstStep + i
+            if case .event(let e, _) = batch.items[i], e.instant < batch.marksBefore[i], e.instant < frontier {
+                lateCount += 1
+                let behind = batch.clocksBefore[i].milliseconds - e.instant.milliseconds
+                if behind > maxLateMilliseconds { maxLateMilliseconds = behind }
+            }
+            var f = frontier.milliseconds
+            for r in results where r.frontiers[i] > f { f = r.frontiers[i] }
+            frontier = Instant(milliseconds: f)
+            take(step: step)
+            let mark = batch.marksAfter[i]
+            while let d = output.first, d.decidedAt <= mark {
+                _ = output.pop()
+                emit(d.record)
+            }
+        }
+        if batch.finishes {
+            take(step: batch.firstStep + batch.items.count)
+            while let d = output.pop() { emit(d.record) }
+        }
+        decided = n
+    }
+
+    /// Releases every held event and fires timers up to `until` (every timer when nil), as
+    /// ``Replay/finish(until:emit:)`` does; stops the workers and returns the summary.
+    public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) -> ReplayOutcome {
+        let end = until ?? Instant(milliseconds: .max)
+        let every = PopulationStats.freezeEvery
+        if clock.milliseconds == .min
+            || Sequencer.period(of: clock, every: every) != Sequencer.period(of: end, every: every)
+        {
+            freezingPoint(emit: emit)
+        }
+        dispatch(reportsPopulation: false, finish: Finish(until: until, step: steps + 1), emit: emit)
+        while !inFlight.isEmpty { collect(emit: emit) }
+        while let d = output.pop() { emit(d.record) }
+        var stats = EngineStats()
+        var trace: [String] = []
+        for (inbox, outbox) in zip(inboxes, outboxes) {
+            inbox.put(.stop)
+            guard case .done(let sequencer) = outbox.take() else { preconditionFailure("a replay worker answered late") }
+            let s = sequencer.engine.stats
+            stats.eventsApplied += s.eventsApplied
+            stats.duplicates += s.duplicates
+            stats.ignored += s.ignored
+            stats.triggers += s.triggers
+            stats.sent += s.sent
+            stats.consentWithoutChannel += s.consentWithoutChannel
+            stats.droppedOnRestore += s.droppedOnRestore
+            stats.retimedOnRestore += s.retimedOnRestore
+            for (reason, count) in s.suppressed { stats.suppressed[reason, default: 0] += count }
+            for (rule, failure) in s.expressionFailures {
+                // The first failure is the first of the lowest-numbered worker that had one.
+                let first = stats.expressionFailures[rule]?.first ?? failure.first
+                stats.expressionFailures[rule] = ((stats.expressionFailures[rule]?.count ?? 0) + failure.count, first)
+            }
+            trace += sequencer.engine.trace
+        }
+        stats.lateEvents = lateCount
+        return ReplayOutcome(
+            linesRead: linesRead, rejections: rejections, farAhead: farAhead, lateCount: lateCount,
+            maxLateMilliseconds: maxLateMilliseconds, trace: trace, stats: stats)
+    }
+
+    /// One worker: its customers' sequencer, batch after batch.
+    private static func work(
+        index: Int, engine: Engine, lateness: TimeSpan, inbox: Handoff<Message>, outbox: Handoff<Reply>
+    ) {
+        var sequencer = Sequencer(engine: engine, lateness: lateness)
+        sequencer.populationEvery = nil
+        sequencer.checksDuplicates = false
+        sequencer.keepsHeldView = engine.promptly.contains(true)
+        while true {
+            guard case .work(let work) = inbox.take() else {
+                outbox.put(.done(sequencer))
+                return
+            }
+            if let f = work.freeze { sequencer.engine.population = sequencer.engine.population.reading(f) }
+            var result = WorkResult()
+            result.frontiers.reserveCapacity(work.items.count)
+            var step = work.firstStep
+            let emit: (MessageRecord) -> Void = { r in
+                result.records.append(r)
+                result.steps.append(step)
+            }
+            for item in work.items {
+                switch item {
+                case .event(let e, let owner):
+                    if owner == index {
+                        sequencer.offer(e, emit: emit)
+                    } else {
+                        sequencer.advanceClock(to: e.instant, emit: emit)
+                    }
+                case .duplicate(let e, let owner):
+                    if owner == index, let id = e.messageId {
+                        sequencer.engine.countDuplicate(messageId: id, of: e.userId)
+                    }
+                }
+                result.frontiers.append(sequencer.frontier.milliseconds)
+                step += 1
+            }
+            if let finish = work.finish {
+                step = finish.step
+                sequencer.finish(until: finish.until, emit: emit)
+            }
+            if work.reportsPopulation { result.population = sequencer.engine.population.live }
+            outbox.put(.result(result))
+        }
+    }
+}

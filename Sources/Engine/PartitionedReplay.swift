@@ -112,9 +112,9 @@ public struct PartitionedReplay {
     private var steps = 0
     private var firstStep = 1
     private var inFlight: [InFlight] = []
-    private var needsFreeze = false
+    /// The next batch starts by reading the summed counts (the first batch reads the starting counts).
+    private var needsFreeze = true
     private var populations: [PopulationStats]?
-    private var dispatched = false
     private var output = BinaryHeap<Decided>()
     private var decided = 0
     public private(set) var linesRead = 0
@@ -222,17 +222,19 @@ public struct PartitionedReplay {
             append(.duplicate(event, owner: owner), markBefore: markBefore, clockBefore: before)
             return
         }
-        if event.instant > clock {
-            let every = PopulationStats.freezeEvery
-            if clock.milliseconds == .min
-                || Sequencer.period(of: clock, every: every) != Sequencer.period(of: event.instant, every: every)
-            {
-                freezingPoint(emit: emit)
-            }
-            clock = event.instant
-        }
+        let every = PopulationStats.freezeEvery
+        let crosses =
+            event.instant > clock
+            && Sequencer.period(of: clock, every: every) != Sequencer.period(of: event.instant, every: every)
+        if event.instant > clock { clock = event.instant }
         append(.event(event, owner: owner), markBefore: markBefore, clockBefore: before)
-        if items.count >= Self.batchSize { dispatch(reportsPopulation: false, finish: nil, emit: emit) }
+        if crosses {
+            // The step that enters a new period ends a batch: every worker's counts after it are summed.
+            dispatch(reportsPopulation: true, finish: nil, emit: emit)
+            needsFreeze = true
+        } else if items.count >= Self.batchSize {
+            dispatch(reportsPopulation: false, finish: nil, emit: emit)
+        }
     }
 
     private mutating func append(_ item: Item, markBefore: Instant, clockBefore: Instant) {
@@ -240,12 +242,6 @@ public struct PartitionedReplay {
         marksBefore.append(markBefore)
         clocksBefore.append(clockBefore)
         marksAfter.append(watermark)
-    }
-
-    /// The clock enters a new period: every worker's counts up to here are summed before the next event.
-    private mutating func freezingPoint(emit: (MessageRecord) -> Void) {
-        if dispatched || !items.isEmpty { dispatch(reportsPopulation: true, finish: nil, emit: emit) }
-        needsFreeze = true
     }
 
     /// Hands the current items to every worker (at most two batches in flight, and none across a freeze).
@@ -267,7 +263,6 @@ public struct PartitionedReplay {
             InFlight(
                 items: items, firstStep: firstStep, marksBefore: marksBefore, marksAfter: marksAfter,
                 clocksBefore: clocksBefore, reportsPopulation: reportsPopulation, finishes: finish != nil))
-        dispatched = true
         firstStep += items.count
         items.removeAll(keepingCapacity: true)
         marksBefore.removeAll(keepingCapacity: true)
@@ -325,13 +320,6 @@ public struct PartitionedReplay {
     /// Releases every held event and fires timers up to `until` (every timer when nil), as
     /// ``Replay/finish(until:emit:)`` does; stops the workers and returns the summary.
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) -> ReplayOutcome {
-        let end = until ?? Instant(milliseconds: .max)
-        let every = PopulationStats.freezeEvery
-        if clock.milliseconds == .min
-            || Sequencer.period(of: clock, every: every) != Sequencer.period(of: end, every: every)
-        {
-            freezingPoint(emit: emit)
-        }
         dispatch(reportsPopulation: false, finish: Finish(until: until, step: steps + 1), emit: emit)
         while !inFlight.isEmpty { collect(emit: emit) }
         while let d = output.pop() { emit(d.record) }

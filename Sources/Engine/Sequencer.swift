@@ -146,6 +146,8 @@ public struct Sequencer: Sendable {
     /// ``takeReleased()`` once the event is released to the engine (the daemon commits offsets by it).
     @discardableResult
     public mutating func offer(_ event: Event, token: Int? = nil, emit: (MessageRecord) -> Void) -> Arrival {
+        freezeIfUnfrozen()
+        let periodBefore = period(of: clock)
         if checksDuplicates, let id = event.messageId {
             if heldIds[id] != nil || releasedIds.contains(id) {
                 engine.stats.duplicates += 1
@@ -175,15 +177,19 @@ public struct Sequencer: Sendable {
             promptQueue.push(entry)
         }
         release(emit: emit)
+        freeze(ifLeft: periodBefore)
         return arrival
     }
 
     /// Moves the clock to the wall clock (`caughtUp`: every line written so far has been read) or only caps
     /// it there, and releases what that makes final.
     public mutating func advance(wall: Instant, caughtUp: Bool, emit: (MessageRecord) -> Void) {
+        freezeIfUnfrozen()
+        let periodBefore = period(of: clock)
         wallClock = wall
         if caughtUp { moveClock(to: wall) }
         release(emit: emit)
+        freeze(ifLeft: periodBefore)
     }
 
     /// Moves the clock to `t` (when later) for an event another partition applies, and releases what that
@@ -194,17 +200,26 @@ public struct Sequencer: Sendable {
         release(emit: emit)
     }
 
-    /// Sets the clock forward, freezing the population's counts for decisions first when it enters a new
-    /// period of ``populationEvery`` (or nothing is frozen yet).
     private mutating func moveClock(to t: Instant) {
-        guard t > clock else { return }
-        freezePopulation(from: clock, to: t)
-        clock = t
+        if t > clock { clock = t }
     }
 
-    private mutating func freezePopulation(from a: Instant, to b: Instant) {
-        guard let every = populationEvery else { return }
-        if !engine.population.isFrozen || Sequencer.period(of: a, every: every) != Sequencer.period(of: b, every: every) {
+    /// The period of ``populationEvery`` `t` falls in (0 when nothing freezes).
+    private func period(of t: Instant) -> Int64 {
+        populationEvery.map { Sequencer.period(of: t, every: $0) } ?? 0
+    }
+
+    /// Decisions read the population's counts frozen from the start.
+    private mutating func freezeIfUnfrozen() {
+        if populationEvery != nil, !engine.population.isFrozen {
+            engine.population = engine.population.freezing()
+        }
+    }
+
+    /// After a step (an event offered, the wall clock moved) whose clock entered a new period of
+    /// ``populationEvery``: decisions read the counts as they are now, until the next such step.
+    private mutating func freeze(ifLeft before: Int64) {
+        if populationEvery != nil, period(of: clock) != before {
             engine.population = engine.population.freezing()
         }
     }
@@ -230,7 +245,7 @@ public struct Sequencer: Sendable {
     /// (the end of a dry-run or a rule test).
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
         let end = until ?? Instant(milliseconds: .max)
-        freezePopulation(from: clock, to: end)
+        freezeIfUnfrozen()
         release(watermark: end, clock: end, emit: emit)
         if let until, until > engine.now { engine.advance(to: until, emit: emit) }
     }

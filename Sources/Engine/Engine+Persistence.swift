@@ -37,6 +37,8 @@ public struct EngineGlobals: Codable, Sendable {
     /// The counts decisions read until the clock's next freezing point (``Sequencer/populationEvery``);
     /// absent in state saved before decisions read frozen counts.
     public var populationRead: PopulationStats?
+    /// The clock's period at that freeze.
+    public var populationPeriod: Int64?
     public var now: Instant
     public var sequence: UInt64
 }
@@ -68,7 +70,8 @@ extension Engine {
     /// The non-customer state.
     public var globals: EngineGlobals {
         EngineGlobals(
-            population: population.live, populationRead: population.frozenCounts, now: now, sequence: sequence)
+            population: population.live, populationRead: population.frozenCounts, populationPeriod: populationPeriod,
+            now: now, sequence: sequence)
     }
 
     /// The persisted state of one customer.
@@ -107,6 +110,7 @@ extension Engine {
     public mutating func restore(globals: EngineGlobals?, customers states: [String: CustomerState]) {
         if let g = globals {
             population = g.populationRead.map { g.population.reading($0) } ?? g.population
+            if let p = g.populationPeriod { populationPeriod = p }
             now = g.now
             sequence = max(sequence, g.sequence)
         }

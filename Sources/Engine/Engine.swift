@@ -31,6 +31,8 @@ public struct Engine: Sendable {
 
     public internal(set) var customers: [String: Customer] = [:]
     public internal(set) var population = PopulationStats()
+    /// The clock's period (``Sequencer/populationEvery``) when decisions last moved to the population's counts.
+    var populationPeriod = Int64.min
     public internal(set) var stats = EngineStats()
     /// The engine's clock: the latest time it has been advanced to.
     public internal(set) var now = Instant(milliseconds: .min)

@@ -147,7 +147,6 @@ public struct Sequencer: Sendable {
     @discardableResult
     public mutating func offer(_ event: Event, token: Int? = nil, emit: (MessageRecord) -> Void) -> Arrival {
         freezeIfUnfrozen()
-        let periodBefore = period(of: clock)
         if checksDuplicates, let id = event.messageId {
             if heldIds[id] != nil || releasedIds.contains(id) {
                 engine.stats.duplicates += 1
@@ -177,7 +176,7 @@ public struct Sequencer: Sendable {
             promptQueue.push(entry)
         }
         release(emit: emit)
-        freeze(ifLeft: periodBefore)
+        freezeIfNewPeriod()
         return arrival
     }
 
@@ -185,11 +184,10 @@ public struct Sequencer: Sendable {
     /// it there, and releases what that makes final.
     public mutating func advance(wall: Instant, caughtUp: Bool, emit: (MessageRecord) -> Void) {
         freezeIfUnfrozen()
-        let periodBefore = period(of: clock)
         wallClock = wall
         if caughtUp { moveClock(to: wall) }
         release(emit: emit)
-        freeze(ifLeft: periodBefore)
+        freezeIfNewPeriod()
     }
 
     /// Moves the clock to `t` (when later) for an event another partition applies, and releases what that
@@ -204,23 +202,23 @@ public struct Sequencer: Sendable {
         if t > clock { clock = t }
     }
 
-    /// The period of ``populationEvery`` `t` falls in (0 when nothing freezes).
-    private func period(of t: Instant) -> Int64 {
-        populationEvery.map { Sequencer.period(of: t, every: $0) } ?? 0
-    }
-
     /// Decisions read the population's counts frozen from the start.
     private mutating func freezeIfUnfrozen() {
-        if populationEvery != nil, !engine.population.isFrozen {
+        if let every = populationEvery, !engine.population.isFrozen {
             engine.population = engine.population.freezing()
+            engine.populationPeriod = Sequencer.period(of: clock, every: every)
         }
     }
 
-    /// After a step (an event offered, the wall clock moved) whose clock entered a new period of
-    /// ``populationEvery``: decisions read the counts as they are now, until the next such step.
-    private mutating func freeze(ifLeft before: Int64) {
-        if populationEvery != nil, period(of: clock) != before {
+    /// After a step (an event offered, the wall clock moved) that took the clock into a period of
+    /// ``populationEvery`` other than the last freeze's: decisions read the counts as they are now, until the
+    /// next such step. The period is the engine's, so a restored engine freezes where one run would.
+    private mutating func freezeIfNewPeriod() {
+        guard let every = populationEvery else { return }
+        let p = Sequencer.period(of: clock, every: every)
+        if p != engine.populationPeriod {
             engine.population = engine.population.freezing()
+            engine.populationPeriod = p
         }
     }
 

@@ -87,7 +87,10 @@ import TouchpointCore
         settings.keepsExplanations = false
         let engine = Engine(book: project.book, templates: project.templates, settings: settings)
         var out: [UInt8] = []
-        let emit: (MessageRecord) -> Void = { $0.writeJSONLine(into: &out) }
+        let emit: (MessageRecord) -> Void = {
+            $0.writeJSONLine(into: &out)
+            out.append(UInt8(ascii: "\n"))
+        }
         let outcome: ReplayOutcome
         if let threads {
             var replay = PartitionedReplay(engine: engine, lateness: project.config.lateness, threads: threads)

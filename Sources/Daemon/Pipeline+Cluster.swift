@@ -177,8 +177,7 @@ extension Pipeline: PartitionHolder {
             cluster!.contribution = try decoder.decode(PopulationStats.self, from: own)
         }
         var globals = engine.globals
-        globals.population = merged
-        globals.populationRead = merged
+        globals.population = merged.freezing()
         engine.restore(globals: globals, customers: [:])
         cluster!.base = merged
         cluster!.mergedAt = now

@@ -78,7 +78,7 @@ actor Pipeline: Service {
         self.project = project
         self.sequencer = sequencer
         // A cluster node's decisions read the merged sums of every node (``mergePopulation``), frozen by wall time.
-        if cluster != nil { self.sequencer.populationEvery = nil }
+        if cluster != nil { self.sequencer.engine.populationEvery = nil }
         self.saved = saved
         self.committed = options.fromStart ? [:] : offsets
         self.reread = options.fromStart ? [:] : saved.readEnds

@@ -34,11 +34,8 @@ public struct CustomerState: Codable, Sendable {
 /// State that is not per customer: population statistics, counters, the clock.
 public struct EngineGlobals: Codable, Sendable {
     public var population: PopulationStats
-    /// The counts decisions read until the clock's next freezing point (``Sequencer/populationEvery``);
-    /// absent in state saved before decisions read frozen counts.
-    public var populationRead: PopulationStats?
-    /// The clock's period at that freeze.
-    public var populationPeriod: Int64?
+    /// The snapshots decisions read (``PopulationSnapshots``); absent in state saved before they existed.
+    public var populationSnapshots: PopulationSnapshots?
     public var now: Instant
     public var sequence: UInt64
 }
@@ -70,8 +67,7 @@ extension Engine {
     /// The non-customer state.
     public var globals: EngineGlobals {
         EngineGlobals(
-            population: population.live, populationRead: population.frozenCounts, populationPeriod: populationPeriod,
-            now: now, sequence: sequence)
+            population: population, populationSnapshots: snapshots, now: now, sequence: sequence)
     }
 
     /// The persisted state of one customer.
@@ -109,8 +105,8 @@ extension Engine {
     /// `stats.droppedOnRestore`; everything else resumes exactly where it stopped.
     public mutating func restore(globals: EngineGlobals?, customers states: [String: CustomerState]) {
         if let g = globals {
-            population = g.populationRead.map { g.population.reading($0) } ?? g.population
-            if let p = g.populationPeriod { populationPeriod = p }
+            population = g.population
+            if let s = g.populationSnapshots { snapshots = s }
             now = g.now
             sequence = max(sequence, g.sequence)
         }

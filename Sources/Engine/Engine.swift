@@ -31,8 +31,15 @@ public struct Engine: Sendable {
 
     public internal(set) var customers: [String: Customer] = [:]
     public internal(set) var population = PopulationStats()
-    /// The clock's period (``Sequencer/populationEvery``) when decisions last moved to the population's counts.
-    var populationPeriod = Int64.min
+    /// How often in event time decisions take a snapshot of the population's counts to read
+    /// (``PopulationSnapshots``); `nil`: decisions read ``population`` as it is (a cluster node, whose
+    /// ``population`` is the merged sum of every node's, frozen by wall time).
+    public var populationEvery: TimeSpan? = PopulationStats.freezeEvery
+    public internal(set) var snapshots = PopulationSnapshots()
+    /// A worker of a ``PartitionedReplay``: its snapshots hold only its customers' counts, and decisions read
+    /// the sum over every worker's from the board.
+    var board: PopulationBoard?
+    var boardIndex = 0
     public internal(set) var stats = EngineStats()
     /// The engine's clock: the latest time it has been advanced to.
     public internal(set) var now = Instant(milliseconds: .min)
@@ -160,11 +167,39 @@ public struct Engine: Sendable {
         var out: [MessageRecord] = []
         if deduplicates, let id = event.messageId, !admit(messageId: id, of: event.userId) { return out }
         if event.instant < now { stats.lateEvents += 1 }
+        let w = max(event.instant, now)
         while let t = nextTimer(watermark: event.instant, clock: event.instant), t < event.instant {
+            takeSnapshot(before: t, watermark: w)
             fireNextTimer(watermark: event.instant, clock: event.instant, held: HeldEvents(), into: &out)
         }
+        takeSnapshot(before: event.instant, watermark: w)
         applyEvent(event, settled: [], into: &out)
+        takeSnapshot(before: w, watermark: w)
         return out
+    }
+
+    /// Takes the population snapshots of every hour boundary up to `t` (an event or timer about to be
+    /// processed) that the watermark `w` has passed (``PopulationSnapshots``).
+    mutating func takeSnapshot(before t: Instant, watermark w: Instant) {
+        guard let every = populationEvery else { return }
+        let k = Sequencer.period(of: min(t, w), every: every)
+        guard k > snapshots.formed else { return }
+        let live = population.live
+        if let board {
+            board.post(worker: boardIndex, period: k, live)
+            snapshots.formed = k
+        } else {
+            snapshots.append(period: k, live)
+        }
+    }
+
+    /// The population's counts a decision at `t` reads.
+    func decisionPopulation(at t: Instant) -> PopulationStats {
+        guard let every = populationEvery else { return population }
+        let f = snapshots.formed
+        guard f != .min else { return PopulationStats() }
+        let j = PopulationSnapshots.period(readAt: t, formed: f, every: every)
+        return board?.sum(of: j) ?? snapshots.stats(of: j)
     }
 
     /// Records `id` as seen; `false` (and counted as a duplicate) when it was seen before.
@@ -274,7 +309,8 @@ public struct Engine: Sendable {
     /// ``advance(to:)``, handing each decision to `emit` as it is made.
     public mutating func advance(to time: Instant, emit: (MessageRecord) -> Void) {
         var out: [MessageRecord] = []
-        while nextTimer(watermark: time, clock: time) != nil {
+        while let t = nextTimer(watermark: time, clock: time) {
+            takeSnapshot(before: t, watermark: time)
             fireNextTimer(watermark: time, clock: time, held: HeldEvents(), into: &out)
             for r in out { emit(r) }
             out.removeAll(keepingCapacity: true)
@@ -602,7 +638,7 @@ public struct Engine: Sendable {
         }
         let ledger = ledgers[key.customer] ?? SendLedger()
         let decision = scheduler.decide(
-            request, customer: customer, ledger: ledger, population: population,
+            request, customer: customer, ledger: ledger, population: decisionPopulation(at: decisionTime),
             explain: settings.keepsExplanations || settings.explainCustomer == key.customer)
         switch decision {
         case .suppressed(let reason, let explanation):

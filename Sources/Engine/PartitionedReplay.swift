@@ -32,12 +32,11 @@ extension Replay {
 /// batches. Every worker runs a ``Sequencer`` of its own over the customers hashed to it: it offers its own
 /// customers' events and moves its clock for everyone else's, so its timers fire and its held events are
 /// released at exactly the steps a single sequencer would. Customers depend on each other only through the
-/// population statistics, and decisions read those frozen between the clock's freezing points
-/// (``Scheduler/PopulationStats/freezeEvery``): at each point the workers stop, this thread sums their
-/// counts (integers, so in any order) and every worker goes on reading the sum — what one sequencer's
-/// ``Sequencer/populationEvery`` freeze reads at the same point. The decisions come back tagged with the
-/// step (the event) they were made at, and go out in ``Decided`` order, which does not depend on the
-/// partition; lateness is counted here, against the frontier of all workers.
+/// population statistics, and decisions read hourly snapshots of those (``PopulationSnapshots``): each worker
+/// posts its customers' share of each snapshot to a ``PopulationBoard`` and reads the sum of every worker's
+/// (integers, so in any order): what one engine's snapshot of all customers holds. The decisions come back
+/// tagged with the step (the event) they were made at, and go out in ``Decided`` order, which does not depend
+/// on the partition; lateness is counted here, against the frontier of all workers.
 public struct PartitionedReplay {
     enum Item: Sendable {
         case event(Event, owner: Int)
@@ -54,10 +53,6 @@ public struct PartitionedReplay {
     struct Work: Sendable {
         var items: [Item]
         var firstStep: Int
-        /// The population's counts to read from now on (the sum of every worker's), at a freezing point.
-        var freeze: PopulationStats?
-        /// Whether to send back the worker's own counts after the batch: a freezing point follows it.
-        var reportsPopulation: Bool
         var finish: Finish?
     }
 
@@ -72,7 +67,6 @@ public struct PartitionedReplay {
         var steps: [Int] = []
         /// Per item, the worker's frontier after it (milliseconds).
         var frontiers: [Int64] = []
-        var population: PopulationStats?
     }
 
     enum Reply: Sendable {
@@ -87,18 +81,16 @@ public struct PartitionedReplay {
         var marksBefore: [Instant]
         var marksAfter: [Instant]
         var clocksBefore: [Instant]
-        var reportsPopulation: Bool
         var finishes: Bool
     }
 
-    /// Events per batch between freezing points.
+    /// Events per batch.
     static let batchSize = 1024
 
     public let threads: Int
     public let lateness: TimeSpan
     private let inboxes: [Handoff<Message>]
     private let outboxes: [Handoff<Reply>]
-    private let initialPopulation: PopulationStats
     private var decoder = EventDecoder()
     private var seen = SeenMessageIDs()
     private let deduplicates: Bool
@@ -112,9 +104,6 @@ public struct PartitionedReplay {
     private var steps = 0
     private var firstStep = 1
     private var inFlight: [InFlight] = []
-    /// The next batch starts by reading the summed counts (the first batch reads the starting counts).
-    private var needsFreeze = true
-    private var populations: [PopulationStats]?
     private var output = BinaryHeap<Decided>()
     private var decided = 0
     public private(set) var linesRead = 0
@@ -135,7 +124,7 @@ public struct PartitionedReplay {
         self.threads = n
         self.lateness = lateness
         self.deduplicates = engine.deduplicates
-        initialPopulation = engine.population.live
+        let board = PopulationBoard(workers: n)
         var inboxes: [Handoff<Message>] = []
         var outboxes: [Handoff<Reply>] = []
         for index in 0..<n {
@@ -144,10 +133,13 @@ public struct PartitionedReplay {
             inboxes.append(inbox)
             outboxes.append(outbox)
             var own = engine
-            // The counts at the start are counted once, in the first freeze (``initialPopulation``).
+            own.board = board
+            own.boardIndex = index
+            // The counts at the start are counted once, in the first worker's share.
             if index > 0 { own.population = PopulationStats() }
             let thread = Thread { [own] in
-                PartitionedReplay.work(index: index, engine: own, lateness: lateness, inbox: inbox, outbox: outbox)
+                PartitionedReplay.work(
+                    index: index, engine: own, lateness: lateness, inbox: inbox, outbox: outbox)
             }
             thread.stackSize = 8 << 20
             thread.start()
@@ -168,13 +160,16 @@ public struct PartitionedReplay {
     }
 
     private var watermark: Instant {
-        guard clock.milliseconds > Int64.min + lateness.milliseconds else { return Instant(milliseconds: .min) }
+        guard clock.milliseconds > Int64.min + lateness.milliseconds else {
+            return Instant(milliseconds: .min)
+        }
         return clock - lateness
     }
 
     /// Reads one JSON Lines file, as ``Replay/read(file:until:emit:reject:progress:)`` does.
     public mutating func read(
-        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Replay.Rejection) -> Void,
+        file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void,
+        reject: (Replay.Rejection) -> Void,
         progress: ((UInt64) -> Void)? = nil
     ) throws {
         let reader = try JSONLinesReader(path: path)
@@ -222,19 +217,9 @@ public struct PartitionedReplay {
             append(.duplicate(event, owner: owner), markBefore: markBefore, clockBefore: before)
             return
         }
-        let every = PopulationStats.freezeEvery
-        let crosses =
-            event.instant > clock
-            && Sequencer.period(of: clock, every: every) != Sequencer.period(of: event.instant, every: every)
         if event.instant > clock { clock = event.instant }
         append(.event(event, owner: owner), markBefore: markBefore, clockBefore: before)
-        if crosses {
-            // The step that enters a new period ends a batch: every worker's counts after it are summed.
-            dispatch(reportsPopulation: true, finish: nil, emit: emit)
-            needsFreeze = true
-        } else if items.count >= Self.batchSize {
-            dispatch(reportsPopulation: false, finish: nil, emit: emit)
-        }
+        if items.count >= Self.batchSize { dispatch(finish: nil, emit: emit) }
     }
 
     private mutating func append(_ item: Item, markBefore: Instant, clockBefore: Instant) {
@@ -244,25 +229,15 @@ public struct PartitionedReplay {
         marksAfter.append(watermark)
     }
 
-    /// Hands the current items to every worker (at most two batches in flight, and none across a freeze).
-    private mutating func dispatch(reportsPopulation: Bool, finish: Finish?, emit: (MessageRecord) -> Void) {
-        var freeze: PopulationStats?
-        if needsFreeze {
-            while !inFlight.isEmpty { collect(emit: emit) }
-            var sum = PopulationStats()
-            for p in populations ?? [initialPopulation] { sum = sum.adding(p) }
-            freeze = sum
-            needsFreeze = false
-        } else if inFlight.count >= 2 {
-            collect(emit: emit)
-        }
-        let work = Work(
-            items: items, firstStep: firstStep, freeze: freeze, reportsPopulation: reportsPopulation, finish: finish)
+    /// Hands the current items to every worker (at most three batches in flight).
+    private mutating func dispatch(finish: Finish?, emit: (MessageRecord) -> Void) {
+        if inFlight.count >= 3 { collect(emit: emit) }
+        let work = Work(items: items, firstStep: firstStep, finish: finish)
         for inbox in inboxes { inbox.put(.work(work)) }
         inFlight.append(
             InFlight(
                 items: items, firstStep: firstStep, marksBefore: marksBefore, marksAfter: marksAfter,
-                clocksBefore: clocksBefore, reportsPopulation: reportsPopulation, finishes: finish != nil))
+                clocksBefore: clocksBefore, finishes: finish != nil))
         firstStep += items.count
         items.removeAll(keepingCapacity: true)
         marksBefore.removeAll(keepingCapacity: true)
@@ -275,10 +250,11 @@ public struct PartitionedReplay {
         let batch = inFlight.removeFirst()
         var results: [WorkResult] = []
         for outbox in outboxes {
-            guard case .result(let r) = outbox.take() else { preconditionFailure("a replay worker stopped early") }
+            guard case .result(let r) = outbox.take() else {
+                preconditionFailure("a replay worker stopped early")
+            }
             results.append(r)
         }
-        if batch.reportsPopulation { populations = results.map { $0.population ?? PopulationStats() } }
         var cursors = Array(repeating: 0, count: results.count)
         var n = decided
         func take(step: Int) {
@@ -295,7 +271,8 @@ public struct PartitionedReplay {
         }
         for i in batch.items.indices {
             let step = batch.firstStep + i
-            if case .event(let e, _) = batch.items[i], e.instant < batch.marksBefore[i], e.instant < frontier {
+            if case .event(let e, _) = batch.items[i], e.instant < batch.marksBefore[i], e.instant < frontier
+            {
                 lateCount += 1
                 let behind = batch.clocksBefore[i].milliseconds - e.instant.milliseconds
                 if behind > maxLateMilliseconds { maxLateMilliseconds = behind }
@@ -320,14 +297,16 @@ public struct PartitionedReplay {
     /// Releases every held event and fires timers up to `until` (every timer when nil), as
     /// ``Replay/finish(until:emit:)`` does; stops the workers and returns the summary.
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) -> ReplayOutcome {
-        dispatch(reportsPopulation: false, finish: Finish(until: until, step: steps + 1), emit: emit)
+        dispatch(finish: Finish(until: until, step: steps + 1), emit: emit)
         while !inFlight.isEmpty { collect(emit: emit) }
         while let d = output.pop() { emit(d.record) }
         var stats = EngineStats()
         var trace: [String] = []
         for (inbox, outbox) in zip(inboxes, outboxes) {
             inbox.put(.stop)
-            guard case .done(let sequencer) = outbox.take() else { preconditionFailure("a replay worker answered late") }
+            guard case .done(let sequencer) = outbox.take() else {
+                preconditionFailure("a replay worker answered late")
+            }
             let s = sequencer.engine.stats
             stats.eventsApplied += s.eventsApplied
             stats.duplicates += s.duplicates
@@ -341,7 +320,9 @@ public struct PartitionedReplay {
             for (rule, failure) in s.expressionFailures {
                 // The first failure is the first of the lowest-numbered worker that had one.
                 let first = stats.expressionFailures[rule]?.first ?? failure.first
-                stats.expressionFailures[rule] = ((stats.expressionFailures[rule]?.count ?? 0) + failure.count, first)
+                stats.expressionFailures[rule] = (
+                    (stats.expressionFailures[rule]?.count ?? 0) + failure.count, first
+                )
             }
             trace += sequencer.engine.trace
         }
@@ -356,7 +337,6 @@ public struct PartitionedReplay {
         index: Int, engine: Engine, lateness: TimeSpan, inbox: Handoff<Message>, outbox: Handoff<Reply>
     ) {
         var sequencer = Sequencer(engine: engine, lateness: lateness)
-        sequencer.populationEvery = nil
         sequencer.checksDuplicates = false
         sequencer.keepsHeldView = engine.promptly.contains(true)
         while true {
@@ -364,7 +344,6 @@ public struct PartitionedReplay {
                 outbox.put(.done(sequencer))
                 return
             }
-            if let f = work.freeze { sequencer.engine.population = sequencer.engine.population.reading(f) }
             var result = WorkResult()
             result.frontiers.reserveCapacity(work.items.count)
             var step = work.firstStep
@@ -392,7 +371,6 @@ public struct PartitionedReplay {
                 step = finish.step
                 sequencer.finish(until: finish.until, emit: emit)
             }
-            if work.reportsPopulation { result.population = sequencer.engine.population.live }
             outbox.put(.result(result))
         }
     }

@@ -75,9 +75,6 @@ public struct RuleTestRunner: Sendable {
         // Every event of a test is known in advance: unbounded lateness orders them all.
         var sequencer = Sequencer(
             engine: Engine(book: book, templates: templates, settings: settings), lateness: nil)
-        // Every event is held until the end, so counts frozen at clock points would all be empty: a test's
-        // decisions read the population's live counts.
-        sequencer.populationEvery = nil
         var records: [MessageRecord] = []
         let collect: (MessageRecord) -> Void = { records.append($0) }
         let firstEvent = test.events.map { $0.at.instant(from: start.instant) }.min()

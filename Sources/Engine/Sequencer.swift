@@ -42,10 +42,6 @@ public struct Sequencer: Sendable {
 
     /// The latest time anything was released or fired at (up to the watermark).
     public private(set) var frontier = Instant(milliseconds: .min)
-    /// How often in the clock decisions move to the population's counts as they are then
-    /// (``Scheduler/PopulationStats/freezeEvery``); `nil` when someone else freezes them: a cluster node (its
-    /// merged sums) or a partition of ``PartitionedReplay`` (every partition's sum).
-    public var populationEvery: TimeSpan? = PopulationStats.freezeEvery
     /// When false, the caller has already dropped duplicate `messageId`s (``PartitionedReplay``'s reader sees
     /// every customer's; a partition sees only its own).
     public var checksDuplicates = true
@@ -98,6 +94,7 @@ public struct Sequencer: Sendable {
         }
         var fresh = fresh
         fresh.wallClock = wallClock
+        fresh.populationEvery = engine.populationEvery
         engine = fresh
         promptNames = Sequencer.promptNames(fresh)
     }
@@ -146,7 +143,6 @@ public struct Sequencer: Sendable {
     /// ``takeReleased()`` once the event is released to the engine (the daemon commits offsets by it).
     @discardableResult
     public mutating func offer(_ event: Event, token: Int? = nil, emit: (MessageRecord) -> Void) -> Arrival {
-        freezeIfUnfrozen()
         if checksDuplicates, let id = event.messageId {
             if heldIds[id] != nil || releasedIds.contains(id) {
                 engine.stats.duplicates += 1
@@ -176,18 +172,15 @@ public struct Sequencer: Sendable {
             promptQueue.push(entry)
         }
         release(emit: emit)
-        freezeIfNewPeriod()
         return arrival
     }
 
     /// Moves the clock to the wall clock (`caughtUp`: every line written so far has been read) or only caps
     /// it there, and releases what that makes final.
     public mutating func advance(wall: Instant, caughtUp: Bool, emit: (MessageRecord) -> Void) {
-        freezeIfUnfrozen()
         wallClock = wall
         if caughtUp { moveClock(to: wall) }
         release(emit: emit)
-        freezeIfNewPeriod()
     }
 
     /// Moves the clock to `t` (when later) for an event another partition applies, and releases what that
@@ -200,26 +193,6 @@ public struct Sequencer: Sendable {
 
     private mutating func moveClock(to t: Instant) {
         if t > clock { clock = t }
-    }
-
-    /// Decisions read the population's counts frozen from the start.
-    private mutating func freezeIfUnfrozen() {
-        if let every = populationEvery, !engine.population.isFrozen {
-            engine.population = engine.population.freezing()
-            engine.populationPeriod = Sequencer.period(of: clock, every: every)
-        }
-    }
-
-    /// After a step (an event offered, the wall clock moved) that took the clock into a period of
-    /// ``populationEvery`` other than the last freeze's: decisions read the counts as they are now, until the
-    /// next such step. The period is the engine's, so a restored engine freezes where one run would.
-    private mutating func freezeIfNewPeriod() {
-        guard let every = populationEvery else { return }
-        let p = Sequencer.period(of: clock, every: every)
-        if p != engine.populationPeriod {
-            engine.population = engine.population.freezing()
-            engine.populationPeriod = p
-        }
     }
 
     /// The number of the `every`-long period `t` falls in (periods start at the epoch).
@@ -243,7 +216,6 @@ public struct Sequencer: Sendable {
     /// (the end of a dry-run or a rule test).
     public mutating func finish(until: Instant?, emit: (MessageRecord) -> Void) {
         let end = until ?? Instant(milliseconds: .max)
-        freezeIfUnfrozen()
         release(watermark: end, clock: end, emit: emit)
         if let until, until > engine.now { engine.advance(to: until, emit: emit) }
     }
@@ -267,6 +239,7 @@ public struct Sequencer: Sendable {
                 timer.map({ e.instant <= $0 }) ?? true
             {
                 _ = heap.pop()
+                engine.takeSnapshot(before: e.instant, watermark: w)
                 forget(e)
                 let settlement = settled.removeValue(forKey: e.arrival)
                 engine.applyEvent(e.event, settled: settlement?.rules ?? [], into: &out)
@@ -275,6 +248,7 @@ public struct Sequencer: Sendable {
                 if e.token >= 0 { released.append(e.token) }
             } else if let q = prompt, timer.map({ q.instant <= $0 }) ?? true {
                 _ = promptQueue.pop()
+                engine.takeSnapshot(before: q.instant, watermark: w)
                 let customer =
                     engine.view(of: q.event.userId, asOf: q.instant, held: held)
                     ?? Customer(id: q.event.userId)
@@ -282,10 +256,12 @@ public struct Sequencer: Sendable {
                     q.event, customer: customer, at: q.instant, into: &out)
                 if !settlement.rules.isEmpty { settled[q.arrival] = settlement }
             } else if let t = timer {
+                engine.takeSnapshot(before: t, watermark: w)
                 engine.fireNextTimer(watermark: w, clock: x, held: held, into: &out)
                 let reached = min(t, w)
                 if reached > frontier { frontier = reached }
             } else {
+                engine.takeSnapshot(before: w, watermark: w)
                 break
             }
             for r in out { emit(r) }

@@ -176,20 +176,9 @@ extension PopulationStats {
     /// Whether decisions read a frozen copy.
     public var isFrozen: Bool { frozen != nil }
 
-    /// The counts decisions read while frozen (`nil`: live counts), for a restart to resume on the same view.
-    public var frozenCounts: PopulationStats? { frozen?.stats }
-
-    /// These live counts, with decisions reading `merged`'s counts until the next freeze: a partition of a
-    /// replay reads the sum of every partition's counts, not only its own.
-    public func reading(_ merged: PopulationStats) -> PopulationStats {
-        var out = self
-        out.frozen = Frozen(merged.live)
-        return out
-    }
-
-    /// How often, in the event clock, a single engine's decisions move to the population's counts as they
-    /// are then (SPEC §4's priors). Between two such points every decision reads the same frozen counts, so
-    /// customers can be decided on different threads and still decide the same (`dry-run --threads`).
+    /// How often in event time the engine takes a snapshot of these counts for decisions to read (the engine's
+    /// `PopulationSnapshots`): a decision reads the counts as they stood at the start of the hour before its
+    /// own, so customers decided on different threads decide the same (`dry-run --threads`).
     public static let freezeEvery = TimeSpan.hours(1)
 
     /// The live counts without the frozen view.

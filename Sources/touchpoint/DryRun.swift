@@ -107,7 +107,8 @@ struct DryRun: ParsableCommand {
             var single: Replay?
             var partitioned: PartitionedReplay?
             if threads > 1 {
-                partitioned = PartitionedReplay(engine: engine, lateness: project.config.lateness, threads: threads)
+                partitioned = PartitionedReplay(
+                    engine: engine, lateness: project.config.lateness, threads: threads)
                 // Only the engine sees the events (the HTML preview's goals read the files again themselves).
                 partitioned!.propertiesRead = engine.eventsReadingProperties
             } else {
@@ -120,7 +121,8 @@ struct DryRun: ParsableCommand {
                 if single != nil {
                     try single!.read(file: path, until: until, emit: emit, reject: reject, progress: progress)
                 } else {
-                    try partitioned!.read(file: path, until: until, emit: emit, reject: reject, progress: progress)
+                    try partitioned!.read(
+                        file: path, until: until, emit: emit, reject: reject, progress: progress)
                 }
             }
             var done: UInt64 = 0

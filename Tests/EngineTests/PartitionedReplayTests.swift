@@ -42,8 +42,10 @@ import TouchpointCore
                     + "\"traits\":{\"email\":\"c\(c)@example.test\"\(phone),\"timezone\":\"\(zone)\",\"locale\":\"\(locale)\","
                     + "\"firstName\":\"C\(c)\"}}")
         }
-        let names = ["Product Viewed", "Product Viewed", "Product Added", "Checkout Started", "Order Completed",
-            "Message Opened"]
+        let names = [
+            "Product Viewed", "Product Viewed", "Product Added", "Checkout Started", "Order Completed",
+            "Message Opened",
+        ]
         for n in 0..<6000 {
             t += Int64.random(in: 1...170, using: &rng)
             let c = Int.random(in: 0..<240, using: &rng)
@@ -51,7 +53,8 @@ import TouchpointCore
             let props: String
             switch name {
             case "Order Completed":
-                props = "{\"order_id\":\"o-\(n)\",\"cart_id\":\"k-\(c)\",\"total\":\(n % 500 + 10).5,\"currency\":\"CNY\"}"
+                props =
+                    "{\"order_id\":\"o-\(n)\",\"cart_id\":\"k-\(c)\",\"total\":\(n % 500 + 10).5,\"currency\":\"CNY\"}"
             case "Message Opened":
                 props = "{\"channel\":\"\(n % 2 == 0 ? "email" : "sms")\",\"message_id\":\"x-\(n)\"}"
             default:
@@ -93,7 +96,8 @@ import TouchpointCore
         }
         let outcome: ReplayOutcome
         if let threads {
-            var replay = PartitionedReplay(engine: engine, lateness: project.config.lateness, threads: threads)
+            var replay = PartitionedReplay(
+                engine: engine, lateness: project.config.lateness, threads: threads)
             try replay.read(file: path, emit: emit, reject: { _ in })
             outcome = replay.finish(until: nil, emit: emit)
         } else {
@@ -106,11 +110,13 @@ import TouchpointCore
     }
 
     @Test func sameBytesForAnyNumberOfThreads() throws {
-        let project = Project.load(configPath: CheckTests.root + "/examples/touchpoint.yaml", environment: [:])
+        let project = Project.load(
+            configPath: CheckTests.root + "/examples/touchpoint.yaml", environment: [:])
         #expect(project.diagnostics.filter { $0.severity == .error }.isEmpty)
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("touchpoint-partitioned-\(UUID().uuidString).jsonl").path
-        try (Self.events().joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try (Self.events().joined(separator: "\n") + "\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         let one = try Self.replay(threads: nil, path: path, project: project, explain: "c7")

@@ -40,6 +40,8 @@ public struct Engine: Sendable {
     /// the sum over every worker's from the board.
     var board: PopulationBoard?
     var boardIndex = 0
+    /// The last sum read from the board, and its period: one period is read for an hour of decisions.
+    private var boardRead: (period: Int64, stats: PopulationStats)?
     public internal(set) var stats = EngineStats()
     /// The engine's clock: the latest time it has been advanced to.
     public internal(set) var now = Instant(milliseconds: .min)
@@ -194,12 +196,16 @@ public struct Engine: Sendable {
     }
 
     /// The population's counts a decision at `t` reads.
-    func decisionPopulation(at t: Instant) -> PopulationStats {
+    mutating func decisionPopulation(at t: Instant) -> PopulationStats {
         guard let every = populationEvery else { return population }
         let f = snapshots.formed
         guard f != .min else { return PopulationStats() }
         let j = PopulationSnapshots.period(readAt: t, formed: f, every: every)
-        return board?.sum(of: j) ?? snapshots.stats(of: j)
+        guard let board else { return snapshots.stats(of: j) }
+        if let r = boardRead, r.period == j { return r.stats }
+        let s = board.sum(of: j)
+        boardRead = (j, s)
+        return s
     }
 
     /// Records `id` as seen; `false` (and counted as a duplicate) when it was seen before.

@@ -68,8 +68,16 @@ struct Ingestor {
     /// Reads up to `limit` lines past the remembered offsets. `now` stamps quarantined lines; an event dated
     /// after `future` is quarantined (`future-timestamp`) instead of returned.
     mutating func read(limit: Int, now: Instant, future: Instant? = nil) -> Batch {
+        read(limit: limit, now: now, future: { future })
+    }
+
+    /// ``read(limit:now:future:)`` with the bound asked for once the files' sizes are known: a line written
+    /// after the caller read its clock, but before the sizes were taken, is judged against a clock read after
+    /// it was written (a clock read first could be older than the line by any time the writer waited).
+    mutating func read(limit: Int, now: Instant, future bound: () -> Instant?) -> Batch {
         var batch = Batch()
         let current = currentFiles()
+        let future = bound()
         // A file exactly as it was at the last read has nothing new, and keeps its offset without a look at
         // its bytes; only the others are matched (which reads their fingerprints).
         let changed = current.filter { file in

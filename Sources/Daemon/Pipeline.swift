@@ -161,7 +161,8 @@ actor Pipeline: Service {
         let now = clock()
         if let clusterRead = readCluster(now: now) { return try await clusterStep(clusterRead, now: now) }
         let input = ingestor.read(
-            limit: options.batchLines, now: now, future: now + project.config.futureSkew)
+            limit: options.batchLines, now: now,
+            future: { [clock, project] in max(now, clock()) + project.config.futureSkew })
         var quarantine: [QuarantinedLine] = []
         for q in input.rejected {
             // Read again after a restart: quarantined before it.

@@ -91,7 +91,7 @@ public struct PartitionedReplay {
     public let lateness: TimeSpan
     private let inboxes: [Handoff<Message>]
     private let outboxes: [Handoff<Reply>]
-    private var decoder = EventDecoder()
+    private var feed = LineFeed()
     private var seen = SeenMessageIDs()
     private let deduplicates: Bool
     private var clock = Instant(milliseconds: .min)
@@ -106,16 +106,16 @@ public struct PartitionedReplay {
     private var inFlight: [InFlight] = []
     private var output = BinaryHeap<Decided>()
     private var decided = 0
-    public private(set) var linesRead = 0
-    public private(set) var rejections: [Replay.Rejection] = []
-    public private(set) var farAhead: [Replay.FarAhead] = []
+    public var linesRead: Int { feed.linesRead }
+    public var rejections: [Replay.Rejection] { feed.rejections }
+    public var farAhead: [Replay.FarAhead] { feed.farAhead }
     public private(set) var lateCount = 0
     public private(set) var maxLateMilliseconds: Int64 = 0
 
     /// When set, only `track` events with these names keep their `properties` (``Replay/propertiesRead``).
     public var propertiesRead: Set<String>? {
-        get { decoder.propertiesRead }
-        set { decoder.propertiesRead = newValue }
+        get { feed.decoder.propertiesRead }
+        set { feed.decoder.propertiesRead = newValue }
     }
 
     /// Starts `threads` workers, each with a copy of `engine` (fresh: no customers yet).
@@ -169,43 +169,14 @@ public struct PartitionedReplay {
     /// Reads one JSON Lines file, as ``Replay/read(file:until:emit:reject:progress:)`` does.
     public mutating func read(
         file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void,
-        reject: (Replay.Rejection) -> Void,
-        progress: ((UInt64) -> Void)? = nil
+        reject: (Replay.Rejection) -> Void, progress: ((UInt64) -> Void)? = nil
     ) throws {
-        let reader = try JSONLinesReader(path: path)
-        defer { progress?(reader.offset) }
-        while let line = try reader.next() {
-            linesRead += 1
-            if let progress, linesRead & 16383 == 0 { progress(line.endOffset) }
-            let result: Result<Event, EventRejection>?
-            if line.tooLong {
-                result = .failure(
-                    EventRejection(
-                        file: path, line: line.number,
-                        reason: "line longer than \(reader.maximumLineLength) bytes; not read"))
-            } else {
-                result = decoder.decode(line: line.bytes, file: path, lineNumber: line.number)
-            }
-            switch result {
-            case nil:
-                continue
-            case .success(let event)?:
-                if let until, event.instant > until { continue }
-                let mark = watermark
-                if mark.milliseconds != .min, event.instant > mark + Replay.farAheadBound {
-                    farAhead.append(
-                        Replay.FarAhead(
-                            file: path, line: line.number, timestamp: event.timestamp,
-                            ahead: event.instant.milliseconds - mark.milliseconds))
-                }
-                offer(event, emit: emit)
-            case .failure(let rejection)?:
-                let r = Replay.Rejection(
-                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
-                rejections.append(r)
-                reject(r)
-            }
-        }
+        var feed = self.feed
+        self.feed = LineFeed()
+        defer { self.feed = feed }
+        try feed.read(
+            file: path, until: until, watermark: { watermark }, reject: reject, progress: progress,
+            offer: { offer($0, emit: emit) })
     }
 
     private mutating func offer(_ event: Event, emit: (MessageRecord) -> Void) {

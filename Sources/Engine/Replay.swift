@@ -43,15 +43,15 @@ public struct Replay: Sendable {
     public var sequencer: Sequencer
     public var engine: Engine { sequencer.engine }
     public var lateness: TimeSpan { sequencer.lateness ?? .zero }
-    public private(set) var rejections: [Rejection] = []
-    public private(set) var farAhead: [FarAhead] = []
-    public private(set) var linesRead = 0
-    private var decoder = EventDecoder()
+    private var feed = LineFeed()
+    public var rejections: [Rejection] { feed.rejections }
+    public var farAhead: [FarAhead] { feed.farAhead }
+    public var linesRead: Int { feed.linesRead }
     /// When set, only `track` events with these names keep their `properties` (``EventDecoder/propertiesRead``):
     /// a dry-run passes ``Engine/eventsReadingProperties``, since nothing but its engine sees the events.
     public var propertiesRead: Set<String>? {
-        get { decoder.propertiesRead }
-        set { decoder.propertiesRead = newValue }
+        get { feed.decoder.propertiesRead }
+        set { feed.decoder.propertiesRead = newValue }
     }
     /// Decisions waiting for the watermark to pass their decision time, so they come out in time order.
     private var output = BinaryHeap<Decided>()
@@ -72,40 +72,13 @@ public struct Replay: Sendable {
         file path: String, until: Instant? = nil, emit: (MessageRecord) -> Void, reject: (Rejection) -> Void,
         progress: ((UInt64) -> Void)? = nil
     ) throws {
-        let reader = try JSONLinesReader(path: path)
-        defer { progress?(reader.offset) }
-        while let line = try reader.next() {
-            linesRead += 1
-            if let progress, linesRead & 16383 == 0 { progress(line.endOffset) }
-            let result: Result<Event, EventRejection>?
-            if line.tooLong {
-                result = .failure(
-                    EventRejection(
-                        file: path, line: line.number,
-                        reason: "line longer than \(reader.maximumLineLength) bytes; not read"))
-            } else {
-                result = decoder.decode(line: line.bytes, file: path, lineNumber: line.number)
-            }
-            switch result {
-            case nil:
-                continue
-            case .success(let event)?:
-                if let until, event.instant > until { continue }
-                let mark = sequencer.watermark
-                if mark.milliseconds != .min, event.instant > mark + Replay.farAheadBound {
-                    farAhead.append(
-                        FarAhead(
-                            file: path, line: line.number, timestamp: event.timestamp,
-                            ahead: event.instant.milliseconds - mark.milliseconds))
-                }
-                offer(event, emit: emit)
-            case .failure(let rejection)?:
-                let r = Rejection(
-                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
-                rejections.append(r)
-                reject(r)
-            }
-        }
+        // Taken out while it reads, so the closures below may change the rest of the replay.
+        var feed = self.feed
+        self.feed = LineFeed()
+        defer { self.feed = feed }
+        try feed.read(
+            file: path, until: until, watermark: { sequencer.watermark }, reject: reject, progress: progress,
+            offer: { offer($0, emit: emit) })
     }
 
     /// Releases every held event and fires timers up to `until`, or every timer when `until` is nil.
@@ -192,4 +165,54 @@ final class RecordBox: Sendable {
     let record: MessageRecord
 
     init(_ record: MessageRecord) { self.record = record }
+}
+
+/// The reading half of a replay, shared by ``Replay`` and ``PartitionedReplay``: reads a JSON Lines file,
+/// decodes each line, skips events after `until`, notes rejected lines and timestamps far beyond the
+/// watermark, and hands every event on in file order.
+struct LineFeed: Sendable {
+    var decoder = EventDecoder()
+    var rejections: [Replay.Rejection] = []
+    var farAhead: [Replay.FarAhead] = []
+    var linesRead = 0
+
+    mutating func read(
+        file path: String, until: Instant?, watermark: () -> Instant, reject: (Replay.Rejection) -> Void,
+        progress: ((UInt64) -> Void)?, offer: (Event) -> Void
+    ) throws {
+        let reader = try JSONLinesReader(path: path)
+        defer { progress?(reader.offset) }
+        while let line = try reader.next() {
+            linesRead += 1
+            if let progress, linesRead & 16383 == 0 { progress(line.endOffset) }
+            let result: Result<Event, EventRejection>?
+            if line.tooLong {
+                result = .failure(
+                    EventRejection(
+                        file: path, line: line.number,
+                        reason: "line longer than \(reader.maximumLineLength) bytes; not read"))
+            } else {
+                result = decoder.decode(line: line.bytes, file: path, lineNumber: line.number)
+            }
+            switch result {
+            case nil:
+                continue
+            case .success(let event)?:
+                if let until, event.instant > until { continue }
+                let mark = watermark()
+                if mark.milliseconds != .min, event.instant > mark + Replay.farAheadBound {
+                    farAhead.append(
+                        Replay.FarAhead(
+                            file: path, line: line.number, timestamp: event.timestamp,
+                            ahead: event.instant.milliseconds - mark.milliseconds))
+                }
+                offer(event)
+            case .failure(let rejection)?:
+                let r = Replay.Rejection(
+                    file: path, line: rejection.line, column: rejection.column, reason: rejection.reason)
+                rejections.append(r)
+                reject(r)
+            }
+        }
+    }
 }

@@ -12,8 +12,9 @@ private let goalRules = """
         goal: { event: Order Completed, within: 2d, same: [cart_id] }
     """
 
-/// SplitMix64: a small seeded generator, so every seed's history is the same on every run.
-private struct SplitMix: RandomNumberGenerator {
+/// SplitMix64: a small seeded generator, so every seed's history is the same on every run (shared by the
+/// engine tests that generate input).
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -6,18 +6,6 @@ import TouchpointCore
 /// `dry-run --threads N` (issue 17, target 4): customers spread over worker threads give the same output, byte
 /// for byte, as one thread, for any number of threads.
 @Suite struct PartitionedReplayTests {
-    /// A seeded generator, so the input is the same on every run.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Twelve days of 240 shoppers: profiles, views, carts, checkouts, orders and opens, with duplicate
     /// `messageId`s and lines that arrive later than the lateness window.
     static func events() -> [String] {

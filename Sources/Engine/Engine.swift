@@ -184,7 +184,7 @@ public struct Engine: Sendable {
     /// processed) that the watermark `w` has passed (``PopulationSnapshots``).
     mutating func takeSnapshot(before t: Instant, watermark w: Instant) {
         guard let every = populationEvery else { return }
-        let k = Sequencer.period(of: min(t, w), every: every)
+        let k = PopulationSnapshots.period(of: min(t, w), every: every)
         guard k > snapshots.formed else { return }
         let live = population.live
         if let board {

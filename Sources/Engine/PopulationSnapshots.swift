@@ -39,9 +39,16 @@ public struct PopulationSnapshots: Sendable, Codable {
         return newest?.stats ?? PopulationStats()
     }
 
+    /// The number of the `every`-long period `t` falls in (periods start at the epoch).
+    static func period(of t: Instant, every: TimeSpan) -> Int64 {
+        let ms = t.milliseconds
+        let d = every.milliseconds
+        return ms >= 0 ? ms / d : -((-(ms + 1)) / d) - 1
+    }
+
     /// The period a decision at `t` reads: the one before `t`'s, kept within the two snapshots held.
     static func period(readAt t: Instant, formed: Int64, every: TimeSpan) -> Int64 {
-        let own = Sequencer.period(of: t, every: every)
+        let own = period(of: t, every: every)
         return min(max(own - 1, formed - 1), formed)
     }
 }

@@ -1,5 +1,4 @@
 import Events
-import Scheduler
 import TouchpointCore
 
 /// Orders events and fires the engine's timers by a watermark: the one sequencer behind `dry-run`,
@@ -161,7 +160,8 @@ public struct Sequencer: Sendable {
             if behind > maxLateMilliseconds { maxLateMilliseconds = behind }
             arrival = .late(milliseconds: behind)
         } else {
-            moveClock(to: wallClock.map { min($0, event.instant) } ?? event.instant)
+            let reach = wallClock.map { min($0, event.instant) } ?? event.instant
+            if reach > clock { clock = reach }
         }
         arrivals += 1
         let entry = Entry(event: event, arrival: arrivals, token: token ?? -1)
@@ -179,7 +179,7 @@ public struct Sequencer: Sendable {
     /// it there, and releases what that makes final.
     public mutating func advance(wall: Instant, caughtUp: Bool, emit: (MessageRecord) -> Void) {
         wallClock = wall
-        if caughtUp { moveClock(to: wall) }
+        if caughtUp, wall > clock { clock = wall }
         release(emit: emit)
     }
 
@@ -187,19 +187,8 @@ public struct Sequencer: Sendable {
     /// makes final: a partition's clock is the whole input's (``PartitionedReplay``).
     public mutating func advanceClock(to t: Instant, emit: (MessageRecord) -> Void) {
         guard t > clock else { return }
-        moveClock(to: t)
+        clock = t
         release(emit: emit)
-    }
-
-    private mutating func moveClock(to t: Instant) {
-        if t > clock { clock = t }
-    }
-
-    /// The number of the `every`-long period `t` falls in (periods start at the epoch).
-    public static func period(of t: Instant, every: TimeSpan) -> Int64 {
-        let ms = t.milliseconds
-        let d = every.milliseconds
-        return ms >= 0 ? ms / d : -((-(ms + 1)) / d) - 1
     }
 
     /// Restores the clock and the late counts after a restart (the daemon).

@@ -1,5 +1,6 @@
 import Channels
 import Foundation
+import TouchpointCore
 
 // The outbox keeps each prepared request as bytes. JSON (`Codable`) was the first encoding; decoding it
 // cost about as much CPU per message as the whole outbox transaction, so rows use a length-prefixed
@@ -14,40 +15,30 @@ extension PreparedRequest {
 
     /// The bytes the outbox keeps for this request.
     func storedBytes() -> Data {
-        var out = [UInt8]()
-        out.reserveCapacity(
-            64 + body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
-        out.append(Self.storedTag)
-        func put(_ n: Int) {
-            let v = UInt32(n)
-            out.append(contentsOf: [
-                UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24),
-            ])
-        }
-        func put(_ s: String) {
-            put(s.utf8.count)
-            out.append(contentsOf: s.utf8)
-        }
-        put(kind)
-        put(messageId)
-        put(method)
-        put(headers.count)
+        var w = StoredBytesWriter(
+            capacity: 64 + body.count
+                + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 8 })
+        w.byte(Self.storedTag)
+        w.fixed32String(kind)
+        w.fixed32String(messageId)
+        w.fixed32String(method)
+        w.fixed32(headers.count)
         for h in headers {
-            put(h.name)
-            put(h.value)
+            w.fixed32String(h.name)
+            w.fixed32String(h.value)
         }
-        put(body.count)
-        out.append(contentsOf: body)
+        w.fixed32(body.count)
+        w.raw(body)
         if let mailFrom {
-            out.append(1)
-            put(mailFrom)
+            w.byte(1)
+            w.fixed32String(mailFrom)
         } else {
-            out.append(0)
+            w.byte(0)
         }
-        put(recipients.count)
-        for r in recipients { put(r) }
-        put(idempotencyKey)
-        return Data(out)
+        w.fixed32(recipients.count)
+        for r in recipients { w.fixed32String(r) }
+        w.fixed32String(idempotencyKey)
+        return Data(w.bytes)
     }
 
     /// Reads bytes written by ``storedBytes()``, or by earlier versions; `nil` when unreadable.
@@ -58,37 +49,29 @@ extension PreparedRequest {
             return legacy.request.withLegacyURL(legacy.url)
         }
         return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> PreparedRequest? in
-            var reader = StoredReader(buffer: raw, at: 1)
-            guard let kind = reader.string(), let messageId = reader.string() else { return nil }
-            var legacyURL: String?
-            if first == storedTagWithURL {
-                guard let url = reader.string() else { return nil }
-                legacyURL = url
+            var r = StoredBytesReader(raw, at: 1)
+            do {
+                let kind = try r.fixed32String()
+                let messageId = try r.fixed32String()
+                let legacyURL = first == storedTagWithURL ? try r.fixed32String() : nil
+                let method = try r.fixed32String()
+                var headers: [Header] = []
+                for _ in 0..<(try r.fixed32()) {
+                    headers.append(Header(try r.fixed32String(), try r.fixed32String()))
+                }
+                let body = Data(try r.slice(try r.fixed32()))
+                let mailFrom = try r.bool() ? try r.fixed32String() : nil
+                var recipients: [String] = []
+                for _ in 0..<(try r.fixed32()) { recipients.append(try r.fixed32String()) }
+                let key = try r.fixed32String()
+                guard r.atEnd else { return nil }
+                return PreparedRequest(
+                    kind: kind, messageId: messageId, method: method, headers: headers, body: body,
+                    mailFrom: mailFrom, recipients: recipients, idempotencyKey: key
+                ).withLegacyURL(legacyURL)
+            } catch {
+                return nil
             }
-            guard let method = reader.string(), let headerCount = reader.count() else { return nil }
-            var headers: [Header] = []
-            headers.reserveCapacity(headerCount)
-            for _ in 0..<headerCount {
-                guard let name = reader.string(), let value = reader.string() else { return nil }
-                headers.append(Header(name, value))
-            }
-            guard let body = reader.data(), let hasFrom = reader.byte() else { return nil }
-            var mailFrom: String?
-            if hasFrom == 1 {
-                guard let from = reader.string() else { return nil }
-                mailFrom = from
-            }
-            guard let recipientCount = reader.count() else { return nil }
-            var recipients: [String] = []
-            for _ in 0..<recipientCount {
-                guard let r = reader.string() else { return nil }
-                recipients.append(r)
-            }
-            guard let key = reader.string(), reader.atEnd else { return nil }
-            return PreparedRequest(
-                kind: kind, messageId: messageId, method: method, headers: headers, body: body,
-                mailFrom: mailFrom, recipients: recipients, idempotencyKey: key
-            ).withLegacyURL(legacyURL)
         }
     }
 
@@ -117,47 +100,5 @@ extension PreparedRequest {
                 Header("Content-Type", url.hasSuffix(".eml") ? FileAdapter.emailType : FileAdapter.jsonType))
         }
         return out
-    }
-}
-
-/// A bounds-checked cursor over ``PreparedRequest/storedBytes()``: every read fails (`nil`) past the end.
-private struct StoredReader {
-    let buffer: UnsafeRawBufferPointer
-    var at: Int
-
-    init(buffer: UnsafeRawBufferPointer, at: Int) {
-        self.buffer = buffer
-        self.at = at
-    }
-
-    var atEnd: Bool { at == buffer.count }
-
-    mutating func byte() -> UInt8? {
-        guard at < buffer.count else { return nil }
-        defer { at += 1 }
-        return buffer[at]
-    }
-
-    /// A length or count; at most the bytes left, so a corrupt count cannot ask for a huge allocation.
-    mutating func count() -> Int? {
-        guard buffer.count - at >= 4 else { return nil }
-        let n =
-            Int(buffer[at]) | Int(buffer[at + 1]) << 8 | Int(buffer[at + 2]) << 16 | Int(buffer[at + 3]) << 24
-        at += 4
-        return n <= buffer.count - at ? n : nil
-    }
-
-    mutating func slice() -> UnsafeRawBufferPointer? {
-        guard let n = count() else { return nil }
-        defer { at += n }
-        return UnsafeRawBufferPointer(rebasing: buffer[at..<at + n])
-    }
-
-    mutating func string() -> String? {
-        slice().map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    mutating func data() -> Data? {
-        slice().map { Data($0) }
     }
 }

@@ -44,14 +44,15 @@ extension Engine {
     /// Customers whose state changed since the last ``takeChanges()``.
     public var dirtyCount: Int { dirty.count }
 
-    /// The state of every customer changed since the last call (encoded), and the globals; clears the
-    /// dirty set. The daemon commits this together with the file offsets, in one transaction.
+    /// The state of every customer changed since the last call (``CustomerState/storedBytes()``), and the
+    /// globals (JSON); clears the dirty set. The daemon commits this together with the file offsets, in one
+    /// transaction.
     public mutating func takeChanges() throws -> (customers: [String: Data], globals: Data) {
         let encoder = JSONEncoder()
         var out: [String: Data] = [:]
         out.reserveCapacity(dirty.count)
         for id in dirty {
-            out[id] = try encoder.encode(state(of: id))
+            out[id] = state(of: id).storedBytes()
         }
         dirty.removeAll(keepingCapacity: true)
         return (out, try encoder.encode(globals))
@@ -175,7 +176,7 @@ extension Engine {
         let decoder = JSONDecoder()
         var out: [String: CustomerState] = [:]
         out.reserveCapacity(blobs.count)
-        for (id, blob) in blobs { out[id] = try decoder.decode(CustomerState.self, from: blob) }
+        for (id, blob) in blobs { out[id] = try CustomerState.stored(blob) }
         return (try globals.map { try decoder.decode(EngineGlobals.self, from: $0) }, out)
     }
 }

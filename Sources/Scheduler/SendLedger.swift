@@ -26,7 +26,7 @@ public struct SendLedger: Sendable, Hashable, Codable {
     }
 
     /// The entries, in the order they were recorded.
-    public private(set) var entries: [Entry] = []
+    public internal(set) var entries: [Entry] = []
 
     /// An empty ledger.
     public init() {}

@@ -116,7 +116,7 @@ extension TrackingSuite {
             if let row = try await store.outboxRow(messageId: id) { return row.sendAt }
             let state = try await store.load()
             for (_, data) in state.customers {
-                let customer = try JSONDecoder().decode(CustomerState.self, from: data)
+                let customer = try CustomerState.stored(data)
                 if let p = customer.pending.first(where: { $0.messageId == id }) { return p.sendAt }
             }
             return nil

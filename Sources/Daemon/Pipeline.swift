@@ -303,7 +303,9 @@ actor Pipeline: Service {
             !changes.customers.isEmpty || !offsets.isEmpty || !input.removedOffsets.isEmpty || !outbox.isEmpty
             || !dropped.isEmpty || !quarantine.isEmpty || applied > 0 || reloadNoted
         // Surfaces the previous commit's failure, and keeps commits in batch order.
+        let waitStart = DispatchTime.now().uptimeNanoseconds
         try await settlePendingCommit()
+        commitWaitNanos += DispatchTime.now().uptimeNanoseconds - waitStart
         guard anything else { return false }
         reloadNoted = false
         let batch = Batch(
@@ -327,14 +329,17 @@ actor Pipeline: Service {
 
     /// A backlog being read (a back-filled file, a restart after an outage): when it started, lines read
     /// since, and when progress was last logged.
-    private var backfill: (startedAt: Int64, lines: Int, loggedAt: Int64)?
+    private var backfill: (startedAt: Int64, lines: Int, loggedAt: Int64, waitedAtStart: UInt64)?
+    /// Time spent waiting for the previous batch's commit before starting the next, in all: the share of a
+    /// backlog's time it takes says whether the store (its writes and fsyncs) or the engine holds ingest back.
+    private var commitWaitNanos: UInt64 = 0
 
     /// Logs a backlog's progress every 5 s at info: lines read, lines a second, bytes left and how far the
     /// events' time is behind the wall clock; and once when it is read.
     private func noteBackfill(lines: Int, behind: Bool, now: Instant) {
         let ms = now.milliseconds
         if behind {
-            var b = backfill ?? (startedAt: ms, lines: 0, loggedAt: ms)
+            var b = backfill ?? (startedAt: ms, lines: 0, loggedAt: ms, waitedAtStart: commitWaitNanos)
             b.lines += lines
             if ms - b.loggedAt >= 5000 {
                 b.loggedAt = ms
@@ -345,12 +350,14 @@ actor Pipeline: Service {
                 }
                 let seconds = Double(max(1, ms - b.startedAt)) / 1000
                 let lag = sequencer.clock.milliseconds == .min ? 0 : max(0, ms - sequencer.clock.milliseconds)
+                let waited = Int(Double(commitWaitNanos - b.waitedAtStart) / 1e7 / seconds)
                 logger.info(
-                    "backfill: \(b.lines) lines in \(Int(seconds)) s (\(Int(Double(b.lines) / seconds)) lines/s), \(unread) bytes unread, events \(Replay.describe(milliseconds: lag)) behind the wall clock",
+                    "backfill: \(b.lines) lines in \(Int(seconds)) s (\(Int(Double(b.lines) / seconds)) lines/s), \(unread) bytes unread, events \(Replay.describe(milliseconds: lag)) behind the wall clock; \(waited) % of the time waiting for the store's commits",
                     metadata: [
                         "backfill.lines": "\(b.lines)",
                         "backfill.lines_per_second": "\(Int(Double(b.lines) / seconds))",
                         "backfill.unread_bytes": "\(unread)", "backfill.lag_ms": "\(lag)",
+                        "backfill.commit_wait_percent": "\(waited)",
                     ])
             }
             backfill = b

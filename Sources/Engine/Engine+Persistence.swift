@@ -77,7 +77,8 @@ extension Engine {
         var deadlines: [String: Instant] = [:]
         for (index, compiled) in book.rules.enumerated() {
             let key = PendingKey(rule: index, customer: id)
-            for k in [key, PendingKey(rule: index, customer: id, fallback: true)] {
+            for fallback in 0..<(mayHoldFallback[index] ? 2 : 1) {
+                let k = fallback == 1 ? PendingKey(rule: index, customer: id, fallback: true) : key
                 guard let p = pending[k] else { continue }
                 var m = CustomerState.PendingMessage(
                     rule: compiled.name, messageId: p.messageId, trigger: p.trigger, due: p.due, channel: nil,
@@ -92,7 +93,7 @@ extension Engine {
                 m.firstSentAt = p.fallbackOf?.at
                 pendingMessages.append(m)
             }
-            if let d = inactivityDeadlines[key] { deadlines[compiled.name] = d }
+            if mayHoldInactivity[index], let d = inactivityDeadlines[key] { deadlines[compiled.name] = d }
         }
         return CustomerState(
             customer: customers[id] ?? Customer(id: id), ledger: ledgers[id] ?? SendLedger(),
@@ -127,6 +128,7 @@ extension Engine {
                     first = FirstSend(messageId: of, channel: channel, at: at)
                 }
                 let key = PendingKey(rule: index, customer: id, fallback: first != nil)
+                if first != nil { mayHoldFallback[index] = true }
                 var p = Pending(
                     generation: sequence, messageId: m.messageId, trigger: m.trigger, due: m.due,
                     phase: .waiting,
@@ -154,6 +156,7 @@ extension Engine {
                 }
                 let key = PendingKey(rule: index, customer: id)
                 inactivityDeadlines[key] = deadline
+                mayHoldInactivity[index] = true
                 push(at: deadline, key: key, kind: .inactive(deadline: deadline), generation: 0)
             }
         }

@@ -124,11 +124,19 @@ public struct Engine: Sendable {
         self.promptly = book.rules.map {
             RuleBook.decidesPromptly($0.rule, frequencyCap: settings.scheduler.frequencyCap)
         }
+        self.mayHoldFallback = book.rules.indices.map { book.fallbackRules.contains($0) }
+        self.mayHoldInactivity = book.rules.indices.map { i in book.inactivity.contains { $0.rule == i } }
     }
 
     /// Per rule: whether its messages are decided as soon as they are due (nothing arriving late can cancel,
     /// replace or outrank them) rather than when the watermark passes them.
     let promptly: [Bool]
+
+    /// Per rule: whether a customer may hold a fallback follow-up of it, or an inactivity deadline. Set for the
+    /// rules that make them and whenever one is made or restored, never cleared: ``state(of:)`` looks up only
+    /// these keys instead of three per rule and customer.
+    var mayHoldFallback: [Bool]
+    var mayHoldInactivity: [Bool]
 
     /// How long a ledger entry can still matter; older ones are pruned so ledgers do not grow with events.
     private let ledgerHorizon: TimeSpan
@@ -346,26 +354,34 @@ public struct Engine: Sendable {
     private mutating func cancel(by event: Event, named name: String, into out: inout [MessageRecord]) {
         guard let entries = book.cancellers[name] else { return }
         // A cancelling event cancels the rule's fallback follow-up too: the customer did what it asked.
-        let keyed = entries.flatMap { entry in
-            [false, true].map { (entry, PendingKey(rule: entry.0, customer: event.userId, fallback: $0)) }
-        }
-        for ((ruleIndex, cancelIndex), key) in keyed {
-            guard let p = pending[key], p.trigger.instant <= event.instant else { continue }
-            let compiled = book.rules[ruleIndex]
-            let c = compiled.cancels[cancelIndex]
-            if let cond = c.condition, !test(cond, rule: compiled.name, event: event) { continue }
-            if !c.same.allSatisfy({ field in
-                guard let mine = event.properties[field] else { return false }
-                return p.trigger.properties[field] == mine
-            }) {
-                continue
+        for (ruleIndex, cancelIndex) in entries {
+            for fallback in 0..<(mayHoldFallback[ruleIndex] ? 2 : 1) {
+                let key = PendingKey(rule: ruleIndex, customer: event.userId, fallback: fallback == 1)
+                cancel(key, rule: ruleIndex, entry: cancelIndex, by: event, named: name, into: &out)
             }
-            pending.removeValue(forKey: key)
-            ledgers[event.userId]?.remove(messageId: p.messageId)
-            let why = "cancelled by \(name)" + (event.messageId.map { " (\($0))" } ?? "")
-            note(event.userId, "rule \(compiled.name): \(why)")
-            out.append(suppressed(p, rule: compiled, reason: .cancelled, detail: why, channel: nil))
         }
+    }
+
+    /// Cancels `key`'s pending message when cancel entry `cancelIndex` of rule `ruleIndex` matches `event`.
+    private mutating func cancel(
+        _ key: PendingKey, rule ruleIndex: Int, entry cancelIndex: Int, by event: Event, named name: String,
+        into out: inout [MessageRecord]
+    ) {
+        guard let p = pending[key], p.trigger.instant <= event.instant else { return }
+        let compiled = book.rules[ruleIndex]
+        let c = compiled.cancels[cancelIndex]
+        if let cond = c.condition, !test(cond, rule: compiled.name, event: event) { return }
+        if !c.same.allSatisfy({ field in
+            guard let mine = event.properties[field] else { return false }
+            return p.trigger.properties[field] == mine
+        }) {
+            return
+        }
+        pending.removeValue(forKey: key)
+        ledgers[event.userId]?.remove(messageId: p.messageId)
+        let why = "cancelled by \(name)" + (event.messageId.map { " (\($0))" } ?? "")
+        note(event.userId, "rule \(compiled.name): \(why)")
+        out.append(suppressed(p, rule: compiled, reason: .cancelled, detail: why, channel: nil))
     }
 
     /// An open or click of a first send stops its fallback; a hard bounce or failure of it brings the
@@ -420,6 +436,7 @@ public struct Engine: Sendable {
             due: at + after, phase: .waiting)
         f.fallbackOf = FirstSend(messageId: p.messageId, channel: channel, at: at)
         pending[fkey] = f
+        mayHoldFallback[key.rule] = true
         push(at: f.due, key: fkey, kind: .due, generation: f.generation)
         if settings.explainCustomer == key.customer {
             let line =

@@ -29,7 +29,15 @@ extension CustomerState {
 
     /// Reads ``storedBytes()``, or the JSON earlier versions stored.
     public static func stored(_ data: Data) throws -> CustomerState {
-        guard data.first == storedTag else { return try JSONDecoder().decode(CustomerState.self, from: data) }
+        guard data.first == storedTag else {
+            if data.first == UInt8(ascii: "{") {
+                return try JSONDecoder().decode(CustomerState.self, from: data)
+            }
+            // A later layout (a newer version wrote this store), or not state at all.
+            let tag = data.first.map { String($0, radix: 16) } ?? "none"
+            throw StoredBytesReader.Unreadable(
+                at: 0, what: "layout tag \(tag) is not one this version reads (a newer Touchpoint's?)")
+        }
         return try data.withUnsafeBytes { raw in
             var r = StoredBytesReader(raw, at: 1)
             let customer = try Customer(from: &r)

@@ -179,7 +179,22 @@ extension Engine {
         let decoder = JSONDecoder()
         var out: [String: CustomerState] = [:]
         out.reserveCapacity(blobs.count)
-        for (id, blob) in blobs { out[id] = try CustomerState.stored(blob) }
+        for (id, blob) in blobs {
+            do {
+                out[id] = try CustomerState.stored(blob)
+            } catch {
+                throw StoredStateError(customer: id, underlying: error)
+            }
+        }
         return (try globals.map { try decoder.decode(EngineGlobals.self, from: $0) }, out)
+    }
+}
+
+/// A customer's stored state that could not be read: which customer, and why.
+public struct StoredStateError: Error, CustomStringConvertible {
+    public let customer: String
+    public let underlying: any Error
+    public var description: String {
+        "the stored state of customer '\(LogSafety.escapeControls(customer))' cannot be read: \(underlying)"
     }
 }

@@ -125,6 +125,11 @@ public struct StoredBytesReader {
         public let at: Int
         public let what: String
         public var description: String { "unreadable stored state at byte \(at): \(what)" }
+
+        public init(at: Int, what: String) {
+            self.at = at
+            self.what = what
+        }
     }
 
     let buffer: UnsafeRawBufferPointer

@@ -161,4 +161,20 @@ struct StoredStateTests {
             }
         }
     }
+
+    @Test("a layout this version does not know is refused by name, and the error says whose state it is")
+    func unknownLayout() throws {
+        var bytes = Self.state(seed: 7).storedBytes()
+        bytes[0] = 0xC2
+        #expect {
+            try CustomerState.stored(bytes)
+        } throws: { error in
+            "\(error)".contains("layout tag c2 is not one this version reads")
+        }
+        #expect {
+            try Engine.decode(customers: ["u7": bytes], globals: nil)
+        } throws: { error in
+            "\(error)".hasPrefix("the stored state of customer 'u7' cannot be read: ")
+        }
+    }
 }

@@ -234,8 +234,13 @@ public struct StoredBytesReader {
         String(decoding: try slice(try fixed32()), as: UTF8.self)
     }
 
+    /// The deepest nesting read back: far above what the event decoder accepts (128 levels), so whatever it
+    /// let in and the engine kept reads back after a restart; a bound all the same, so damaged bytes cannot
+    /// recurse without end.
+    public static let maximumDepth = 1024
+
     /// A value written by ``StoredBytesWriter/json(_:)``; lists and maps nest at most `depth` deep.
-    public mutating func json(depth: Int = 64) throws -> JSONValue {
+    public mutating func json(depth: Int = maximumDepth) throws -> JSONValue {
         switch try byte() {
         case 0: return .null
         case 1: return .bool(false)
@@ -259,7 +264,7 @@ public struct StoredBytesReader {
     }
 
     /// A map written by ``StoredBytesWriter/object(_:)``.
-    public mutating func object(depth: Int = 64) throws -> [String: JSONValue] {
+    public mutating func object(depth: Int = maximumDepth) throws -> [String: JSONValue] {
         let n = try count()
         var o: [String: JSONValue] = [:]
         o.reserveCapacity(n)

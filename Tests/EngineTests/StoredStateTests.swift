@@ -177,4 +177,16 @@ struct StoredStateTests {
             "\(error)".hasPrefix("the stored state of customer 'u7' cannot be read: ")
         }
     }
+
+    @Test("properties nested as deep as the event decoder accepts (128 levels) read back")
+    func deepNesting() throws {
+        var deep = JSONValue.string("bottom")
+        for i in 0..<130 { deep = i % 2 == 0 ? .array([deep]) : .object(["k": deep]) }
+        let seed = try #require((0..<50).first { !Self.state(seed: UInt64($0)).pending.isEmpty })
+        var s = Self.state(seed: UInt64(seed))
+        s.customer.traits["deep"] = deep
+        s.pending[0].trigger.properties["deep"] = deep
+        s.pending[0].why = .object(["deep": deep])
+        #expect(try Self.same(try CustomerState.stored(s.storedBytes()), s))
+    }
 }

@@ -47,9 +47,11 @@ public struct FileAdapter: ChannelAdapter {
     /// The file's bytes and what they are.
     public func prepare(_ message: OutboundMessage, now: Instant) throws -> PreparedRequest {
         let id = message.messageId
+        // ASCII letters, digits, `-`, `_` and `.`, checked by byte.
         guard !id.isEmpty, !id.hasPrefix("."),
-            id.unicodeScalars.allSatisfy({
-                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0))
+            id.utf8.allSatisfy({ b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2D || b == 0x5F
+                    || b == 0x2E
             })
         else { throw AdapterConfigError("message id '\(id)' cannot be a file name") }
         let body: [UInt8]

@@ -61,7 +61,7 @@ public struct MIMEMessage: Sendable, Hashable {
         }
         header("MIME-Version", "1.0")
         if let html = m.html {
-            let boundary = "=_tp_" + m.messageId.filter { $0.isLetter || $0.isNumber }
+            let boundary = "=_tp_" + MIMEMessage.boundaryLetters(m.messageId)
             header("Content-Type", "multipart/alternative;\r\n boundary=\"\(boundary)\"")
             out += "\r\n"
             out += "--\(boundary)\r\n"
@@ -157,14 +157,43 @@ public struct MIMEMessage: Sendable, Hashable {
     static func withPreheader(_ html: String, _ preheader: String?) -> String {
         guard let p = preheader, !p.isEmpty else { return html }
         let div = "<div style=\"display:none;max-height:0;overflow:hidden\">\(HTMLEscape.escape(p))</div>"
-        if let open = html.range(of: "<body", options: .caseInsensitive),
-            let close = html[open.upperBound...].firstIndex(of: ">")
-        {
-            var h = html
-            h.insert(contentsOf: div, at: h.index(after: close))
-            return h
+        // `<body` in any case, then its `>`, found in the UTF-8 bytes (Foundation's case-insensitive search
+        // went through UTF-16 and was a third of rendering a message).
+        let utf8 = Array(html.utf8)
+        if let open = bodyTag(in: utf8), let close = utf8[(open + 5)...].firstIndex(of: UInt8(ascii: ">")) {
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count + div.utf8.count)
+            out.append(contentsOf: utf8[...close])
+            out.append(contentsOf: div.utf8)
+            out.append(contentsOf: utf8[(close + 1)...])
+            return String(decoding: out, as: UTF8.self)
         }
         return div + html
+    }
+
+    /// The letters and digits of a message id, for the multipart boundary (ids are ASCII as a rule: those
+    /// are filtered by byte, others by `Character`).
+    static func boundaryLetters(_ id: String) -> String {
+        guard id.utf8.allSatisfy({ $0 < 0x80 }) else { return id.filter { $0.isLetter || $0.isNumber } }
+        return String(
+            decoding: id.utf8.filter { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
+            }, as: UTF8.self)
+    }
+
+    /// Where the first `<body` (ASCII letters in any case) starts.
+    static func bodyTag(in b: [UInt8]) -> Int? {
+        let tag = Array("body".utf8)
+        var i = 0
+        while i + 5 <= b.count {
+            if b[i] == UInt8(ascii: "<"),
+                (0..<4).allSatisfy({ b[i + 1 + $0] | 0x20 == tag[$0] })
+            {
+                return i
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// An address refused if it could break the header or envelope it goes into.

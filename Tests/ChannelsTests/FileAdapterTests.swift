@@ -50,10 +50,14 @@ struct FileAdapterTests {
     @Test("a message id that is not a safe file name is refused")
     func unsafeNames() {
         let adapter = FileAdapter(folder: URL(fileURLWithPath: "/tmp"))
-        for id in ["../etc/passwd", ".hidden", "a/b", ""] {
+        for id in ["../etc/passwd", ".hidden", "a/b", "", "é1", "a b", "a@b", "a[b", "a`b", "a{b", "a\u{0}b"]
+        {
             #expect(throws: AdapterConfigError.self) {
                 try adapter.prepare(Samples.sms(id: id), now: Samples.now)
             }
+        }
+        for id in ["0123456789abcdef", "AZaz09-_.x", "z"] {
+            #expect(throws: Never.self) { try adapter.prepare(Samples.sms(id: id), now: Samples.now) }
         }
     }
 

@@ -34,6 +34,31 @@ struct MIMETests {
             html.contains("\u{600}&lt;img src=x onerror=alert(1)&gt;\u{301} &quot;\u{301}&#39;&amp;</div>"))
     }
 
+    @Test("the preheader goes right after the first <body …> in any case, or first when there is none")
+    func preheaderPlace() {
+        let div = #"<div style="display:none;max-height:0;overflow:hidden">Soon</div>"#
+        #expect(MIMEMessage.withPreheader("<p>小</p>", "Soon") == div + "<p>小</p>")
+        #expect(
+            MIMEMessage.withPreheader("<html>价<BoDy class=\"x\">é<body>", "Soon")
+                == "<html>价<BoDy class=\"x\">" + div + "é<body>")
+        #expect(MIMEMessage.withPreheader("<html><bodyx", "Soon") == div + "<html><bodyx")
+        #expect(MIMEMessage.withPreheader("<body>", nil) == "<body>")
+        // What Foundation's case-insensitive search gave, on the starter templates' shapes.
+        for html in [
+            "<!doctype html><html><head></head><body style=\"margin:0\"><p>Hi</p></body></html>", "<BODY>",
+        ] {
+            var expected = html
+            if let open = html.range(of: "<body", options: .caseInsensitive),
+                let close = html[open.upperBound...].firstIndex(of: ">")
+            {
+                expected.insert(contentsOf: div, at: expected.index(after: close))
+            }
+            #expect(MIMEMessage.withPreheader(html, "Soon") == expected)
+        }
+        #expect(MIMEMessage.boundaryLetters("0a-F_9.z") == "0aF9z")
+        #expect(MIMEMessage.boundaryLetters("ü-1") == "ü1")
+    }
+
     @Test("every line ends in CRLF and none is longer than 78 characters")
     func lineDiscipline() throws {
         let text = try render()

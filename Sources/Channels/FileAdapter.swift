@@ -49,10 +49,7 @@ public struct FileAdapter: ChannelAdapter {
         let id = message.messageId
         // ASCII letters, digits, `-`, `_` and `.`, checked by byte.
         guard !id.isEmpty, !id.hasPrefix("."),
-            id.utf8.allSatisfy({ b in
-                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2D || b == 0x5F
-                    || b == 0x2E
-            })
+            id.utf8.allSatisfy({ $0.isASCIILetterOrDigit || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E })
         else { throw AdapterConfigError("message id '\(id)' cannot be a file name") }
         let body: [UInt8]
         let type: String

@@ -175,10 +175,7 @@ public struct MIMEMessage: Sendable, Hashable {
     /// are filtered by byte, others by `Character`).
     static func boundaryLetters(_ id: String) -> String {
         guard id.utf8.allSatisfy({ $0 < 0x80 }) else { return id.filter { $0.isLetter || $0.isNumber } }
-        return String(
-            decoding: id.utf8.filter { b in
-                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
-            }, as: UTF8.self)
+        return String(decoding: id.utf8.filter(\.isASCIILetterOrDigit), as: UTF8.self)
     }
 
     /// Where the first `<body` (ASCII letters in any case) starts.
@@ -278,5 +275,12 @@ public struct MIMEMessage: Sendable, Hashable {
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         return "\(days[f.weekday]), \(two(f.day)) \(months[f.month - 1]) \(f.year) "
             + "\(two(f.hour)):\(two(f.minute)):\(two(f.second)) +0000"
+    }
+}
+
+extension UInt8 {
+    /// `0-9`, `A-Z`, `a-z`.
+    var isASCIILetterOrDigit: Bool {
+        (self >= 0x30 && self <= 0x39) || (self | 0x20 >= 0x61 && self | 0x20 <= 0x7A)
     }
 }

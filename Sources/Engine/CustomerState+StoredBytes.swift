@@ -4,8 +4,9 @@ import TouchpointCore
 
 // How the stores keep a customer's state: a binary layout, written field by field. The first versions kept
 // `JSONEncoder`'s text, and encoding it was half of the daemon's ingest thread (every changed customer is
-// written in each commit); this layout is several times cheaper and about half the size. State written as
-// JSON by earlier versions is still read (its first byte is `{`); the next write stores it in this layout.
+// written in each commit); this layout took about a fifth of that time in the same profile, and is under 0.7
+// of the JSON's size (`StoredStateTests`). State written as JSON by earlier versions is still read (its first
+// byte is `{`); the next write stores it in this layout.
 extension CustomerState {
     /// First byte of layout 1; a change of layout takes the next tag and keeps reading this one.
     static let storedTag: UInt8 = 0xC1
